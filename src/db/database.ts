@@ -1,0 +1,51 @@
+import { Kysely, SqliteDialect, sql } from "kysely";
+import { PostgresJSDialect } from "kysely-postgres-js";
+import postgres from "postgres";
+import type { DatabaseConfig } from "../config/config.ts";
+import type { DB } from "./schema.ts";
+import { openSqlite } from "./sqlite-adapter.ts";
+
+/** The database handle every repository receives; `kind` lets the few engine-specific queries branch. */
+export interface Database {
+  readonly db: Kysely<DB>;
+  readonly kind: "sqlite" | "postgres";
+  /** postgres.js client for LISTEN/NOTIFY (PostgreSQL only). */
+  readonly pg: postgres.Sql | undefined;
+  close(): Promise<void>;
+}
+
+export function openDatabase(config: DatabaseConfig, options: { maxConnections?: number } = {}): Database {
+  if (config.kind === "sqlite") {
+    const sqlite = openSqlite(config.path);
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return {
+      db,
+      kind: "sqlite",
+      pg: undefined,
+      close: async () => {
+        await db.destroy();
+      },
+    };
+  }
+  const client = postgres(config.url, {
+    max: options.maxConnections ?? 10,
+    onnotice: () => {},
+    connection: config.schema !== undefined ? { search_path: config.schema } : {},
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: client }) });
+  return {
+    db,
+    kind: "postgres",
+    pg: client,
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}
+
+/** Creates the configured PostgreSQL schema if the URL names one (`?schema=`). */
+export async function ensureSchema(database: Database, config: DatabaseConfig): Promise<void> {
+  if (config.kind === "postgres" && config.schema !== undefined) {
+    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(config.schema)}`.execute(database.db);
+  }
+}

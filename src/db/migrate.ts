@@ -1,0 +1,30 @@
+import type { Kysely } from "kysely";
+import { Migrator, type Migration, type MigrationProvider } from "kysely/migration";
+import * as m0001 from "./migrations/0001_initial.ts";
+
+/** Migrations are imported statically so the set is the same in every process and in the type check. */
+const MIGRATIONS: Record<string, Migration> = {
+  "0001_initial": m0001,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+export interface MigrationOutcome {
+  readonly applied: readonly string[];
+}
+
+/**
+ * Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock
+ * (an advisory lock on PostgreSQL, a lock table on SQLite) around the run.
+ */
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationOutcome> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === "Error");
+    throw new Error(`migration ${failed?.migrationName ?? "?"} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  return { applied: (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName) };
+}

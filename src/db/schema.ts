@@ -1,0 +1,257 @@
+/**
+ * Row types of the tables created in migrations/. Booleans are 0/1 integers and JSON is text on both
+ * engines; repositories map rows to domain entities (see rows.ts).
+ */
+export interface DB {
+  actors: ActorRow;
+  accounts: AccountRow;
+  posts: PostRow;
+  post_edits: PostEditRow;
+  post_mentions: PostMentionRow;
+  post_tags: PostTagRow;
+  media: MediaRow;
+  follows: FollowRow;
+  interactions: InteractionRow;
+  notifications: NotificationRow;
+  blocks: BlockRow;
+  domain_blocks: DomainBlockRow;
+  reports: ReportRow;
+  featured: FeaturedRow;
+  outbox_activities: OutboxActivityRow;
+  inbox_seen: InboxSeenRow;
+  jobs: JobRow;
+  hosts: HostRow;
+  kv: KvRow;
+}
+
+type Nullable<T> = T | null;
+
+export interface ActorRow {
+  id: string;
+  uri: string;
+  is_local: number;
+  type: string;
+  username: string;
+  domain: string;
+  name: Nullable<string>;
+  summary_html: Nullable<string>;
+  url: Nullable<string>;
+  inbox_url: Nullable<string>;
+  shared_inbox_url: Nullable<string>;
+  outbox_url: Nullable<string>;
+  followers_url: Nullable<string>;
+  following_url: Nullable<string>;
+  featured_url: Nullable<string>;
+  public_key_id: Nullable<string>;
+  public_key_pem: Nullable<string>;
+  icon_url: Nullable<string>;
+  image_url: Nullable<string>;
+  fields_json: string;
+  also_known_as_json: string;
+  moved_to_uri: Nullable<string>;
+  manually_approves_followers: number;
+  discoverable: number;
+  emojis_json: string;
+  published_at: Nullable<string>;
+  raw_json: Nullable<string>;
+  fetched_at: Nullable<string>;
+  gone_at: Nullable<string>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AccountRow {
+  id: string;
+  actor_id: string;
+  username: string;
+  rsa_public_pem: string;
+  rsa_private_pem: string;
+  ed25519_public_pem: string;
+  ed25519_private_pem: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PostRow {
+  id: string;
+  uri: string;
+  actor_id: string;
+  is_local: number;
+  type: string;
+  state: string;
+  visibility: string;
+  source_text: Nullable<string>;
+  content_html: Nullable<string>;
+  summary: Nullable<string>;
+  name: Nullable<string>;
+  sensitive: number;
+  language: Nullable<string>;
+  url: Nullable<string>;
+  in_reply_to_uri: Nullable<string>;
+  in_reply_to_id: Nullable<string>;
+  quote_uri: Nullable<string>;
+  quote_id: Nullable<string>;
+  boost_of_id: Nullable<string>;
+  conversation_uri: Nullable<string>;
+  to_json: string;
+  cc_json: string;
+  emojis_json: string;
+  poll_json: Nullable<string>;
+  card_json: Nullable<string>;
+  raw_json: Nullable<string>;
+  published_at: Nullable<string>;
+  edited_at: Nullable<string>;
+  scheduled_at: Nullable<string>;
+  deleted_at: Nullable<string>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PostEditRow {
+  id: string;
+  post_id: string;
+  content_html: Nullable<string>;
+  source_text: Nullable<string>;
+  summary: Nullable<string>;
+  name: Nullable<string>;
+  edited_at: string;
+}
+
+export interface PostMentionRow {
+  post_id: string;
+  actor_uri: string;
+  handle: Nullable<string>;
+}
+
+export interface PostTagRow {
+  post_id: string;
+  tag: string;
+}
+
+export interface MediaRow {
+  id: string;
+  actor_id: string;
+  post_id: Nullable<string>;
+  position: number;
+  kind: string;
+  mime_type: Nullable<string>;
+  remote_url: Nullable<string>;
+  file_path: Nullable<string>;
+  width: Nullable<number>;
+  height: Nullable<number>;
+  size_bytes: Nullable<number>;
+  blurhash: Nullable<string>;
+  description: Nullable<string>;
+  created_at: string;
+}
+
+export interface FollowRow {
+  id: string;
+  follower_id: string;
+  followee_id: string;
+  state: string;
+  uri: Nullable<string>;
+  created_at: string;
+  accepted_at: Nullable<string>;
+  updated_at: string;
+}
+
+export interface InteractionRow {
+  id: string;
+  kind: string;
+  post_id: string;
+  actor_id: string;
+  activity_uri: string;
+  object_uri: Nullable<string>;
+  content: Nullable<string>;
+  created_at: string;
+  undone_at: Nullable<string>;
+}
+
+export interface NotificationRow {
+  id: string;
+  actor_id: string;
+  kind: string;
+  from_actor_id: string;
+  post_id: Nullable<string>;
+  interaction_id: Nullable<string>;
+  created_at: string;
+  read_at: Nullable<string>;
+}
+
+export interface BlockRow {
+  id: string;
+  actor_id: string;
+  target_id: string;
+  uri: Nullable<string>;
+  created_at: string;
+}
+
+export interface DomainBlockRow {
+  domain: string;
+  reason: Nullable<string>;
+  created_at: string;
+}
+
+export interface ReportRow {
+  id: string;
+  uri: string;
+  reporter_id: string;
+  target_actor_id: Nullable<string>;
+  object_uris_json: string;
+  content: Nullable<string>;
+  created_at: string;
+  resolved_at: Nullable<string>;
+}
+
+export interface FeaturedRow {
+  actor_id: string;
+  post_uri: string;
+  created_at: string;
+}
+
+export interface OutboxActivityRow {
+  id: string;
+  uri: string;
+  actor_id: string;
+  type: string;
+  object_uri: Nullable<string>;
+  visibility: string;
+  json: string;
+  created_at: string;
+}
+
+export interface InboxSeenRow {
+  uri: string;
+  received_at: string;
+}
+
+export interface JobRow {
+  id: string;
+  queue: string;
+  payload: string;
+  run_at: string;
+  attempts: number;
+  locked_until: Nullable<string>;
+  locked_by: Nullable<string>;
+  last_error: Nullable<string>;
+  dedupe_key: Nullable<string>;
+  created_at: string;
+}
+
+export interface HostRow {
+  domain: string;
+  software: Nullable<string>;
+  signature_spec: Nullable<string>;
+  failure_days_json: string;
+  unavailable_since: Nullable<string>;
+  last_success_at: Nullable<string>;
+  last_failure_at: Nullable<string>;
+  updated_at: string;
+}
+
+export interface KvRow {
+  key: string;
+  value: string;
+  expires_at: Nullable<string>;
+}
