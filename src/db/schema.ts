@@ -1,3 +1,5 @@
+import type { ColumnType } from "kysely";
+
 /**
  * Row types of the tables created in migrations/. Booleans are 0/1 integers and JSON is text on both
  * engines; repositories map rows to domain entities (see rows.ts).
@@ -25,11 +27,13 @@ export interface DB {
 }
 
 type Nullable<T> = T | null;
+/** A column with a database default: optional on insert. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
 
 export interface ActorRow {
   id: string;
   uri: string;
-  is_local: number;
+  is_local: Defaulted<number>;
   type: string;
   username: string;
   domain: string;
@@ -46,12 +50,12 @@ export interface ActorRow {
   public_key_pem: Nullable<string>;
   icon_url: Nullable<string>;
   image_url: Nullable<string>;
-  fields_json: string;
-  also_known_as_json: string;
+  fields_json: Defaulted<string>;
+  also_known_as_json: Defaulted<string>;
   moved_to_uri: Nullable<string>;
-  manually_approves_followers: number;
-  discoverable: number;
-  emojis_json: string;
+  manually_approves_followers: Defaulted<number>;
+  discoverable: Defaulted<number>;
+  emojis_json: Defaulted<string>;
   published_at: Nullable<string>;
   raw_json: Nullable<string>;
   fetched_at: Nullable<string>;
@@ -76,7 +80,7 @@ export interface PostRow {
   id: string;
   uri: string;
   actor_id: string;
-  is_local: number;
+  is_local: Defaulted<number>;
   type: string;
   state: string;
   visibility: string;
@@ -84,7 +88,7 @@ export interface PostRow {
   content_html: Nullable<string>;
   summary: Nullable<string>;
   name: Nullable<string>;
-  sensitive: number;
+  sensitive: Defaulted<number>;
   language: Nullable<string>;
   url: Nullable<string>;
   in_reply_to_uri: Nullable<string>;
@@ -93,9 +97,9 @@ export interface PostRow {
   quote_id: Nullable<string>;
   boost_of_id: Nullable<string>;
   conversation_uri: Nullable<string>;
-  to_json: string;
-  cc_json: string;
-  emojis_json: string;
+  to_json: Defaulted<string>;
+  cc_json: Defaulted<string>;
+  emojis_json: Defaulted<string>;
   poll_json: Nullable<string>;
   card_json: Nullable<string>;
   raw_json: Nullable<string>;
@@ -132,7 +136,7 @@ export interface MediaRow {
   id: string;
   actor_id: string;
   post_id: Nullable<string>;
-  position: number;
+  position: Defaulted<number>;
   kind: string;
   mime_type: Nullable<string>;
   remote_url: Nullable<string>;
@@ -198,7 +202,7 @@ export interface ReportRow {
   uri: string;
   reporter_id: string;
   target_actor_id: Nullable<string>;
-  object_uris_json: string;
+  object_uris_json: Defaulted<string>;
   content: Nullable<string>;
   created_at: string;
   resolved_at: Nullable<string>;
@@ -231,7 +235,7 @@ export interface JobRow {
   queue: string;
   payload: string;
   run_at: string;
-  attempts: number;
+  attempts: Defaulted<number>;
   locked_until: Nullable<string>;
   locked_by: Nullable<string>;
   last_error: Nullable<string>;
@@ -243,7 +247,7 @@ export interface HostRow {
   domain: string;
   software: Nullable<string>;
   signature_spec: Nullable<string>;
-  failure_days_json: string;
+  failure_days_json: Defaulted<string>;
   unavailable_since: Nullable<string>;
   last_success_at: Nullable<string>;
   last_failure_at: Nullable<string>;

@@ -1,0 +1,49 @@
+import { createFederation, type Federation } from "@fedify/fedify";
+import { getDocumentLoader } from "@fedify/fedify/runtime";
+import type { AccountRepository } from "../account/account.repository.ts";
+import type { SigningKeyStore } from "../account/signing-keys.ts";
+import type { Urls } from "../app/urls.ts";
+import type { PostRepository } from "../post/post.repository.ts";
+import type { Clock } from "../lib/time.ts";
+import type { Database } from "../db/database.ts";
+import type { Config } from "../config/config.ts";
+import { DatabaseKvStore } from "./kv.store.ts";
+import { offlineContextLoader } from "./context-loader.ts";
+import { registerActorDispatcher } from "./actor.dispatcher.ts";
+import { registerNodeInfo } from "./nodeinfo.ts";
+
+/** What the Fedify dispatchers need; a subset of the application context. */
+export interface FederationDeps {
+  readonly config: Config;
+  readonly database: Database;
+  readonly clock: Clock;
+  readonly urls: Urls;
+  readonly accounts: AccountRepository;
+  readonly posts: PostRepository;
+  readonly keys: SigningKeyStore;
+  readonly version: string;
+}
+
+/** A registration step that adds dispatchers (actor, objects, collections …) to the federation. */
+export type FederationRegistration = (federation: Federation<void>, deps: FederationDeps) => void;
+
+/**
+ * Fedify serves discovery and documents: WebFinger, NodeInfo, actors (and, registered by the
+ * federation modules, objects and collections). Herold's own code owns the inbox and delivery paths.
+ */
+export function createHeroldFederation(deps: FederationDeps, extra: readonly FederationRegistration[] = []): Federation<void> {
+  const federation = createFederation<void>({
+    kv: new DatabaseKvStore(deps.database.db, deps.clock),
+    origin: deps.config.origin.origin,
+    documentLoaderFactory: () =>
+      getDocumentLoader({
+        allowPrivateAddress: deps.config.allowPrivateAddress,
+        userAgent: { software: `Herold/${deps.version}`, url: deps.config.origin },
+      }),
+    contextLoaderFactory: () => offlineContextLoader,
+  });
+  registerActorDispatcher(federation, deps);
+  registerNodeInfo(federation, deps);
+  for (const register of extra) register(federation, deps);
+  return federation;
+}

@@ -1,0 +1,46 @@
+import { Hono } from "hono";
+import type { AppContext } from "../app/context.ts";
+import { logger } from "../lib/logger.ts";
+import { discoveryRoutes } from "./discovery.routes.ts";
+import { fedifyMiddleware } from "./fedify.ts";
+import { requestContext, securityHeaders } from "./middleware.ts";
+
+const log = logger("http");
+
+/** Route groups added by feature modules (pages, inbox, web app …), mounted in order. */
+export type RouteGroup = (ctx: AppContext) => Hono;
+
+/**
+ * The HTTP application. Handlers stay thin and delegate to services; unexpected errors end in the
+ * one error handler below, which logs them with the request id and answers without details.
+ */
+export function createHttpApp(ctx: AppContext, groups: readonly RouteGroup[] = []): Hono {
+  const app = new Hono();
+  app.use(requestContext);
+  app.use(securityHeaders);
+
+  app.route("/", discoveryRoutes(ctx));
+
+  // Fedify answers GETs of discovery and ActivityPub documents; inbox POSTs are Herold's own.
+  const fedify = fedifyMiddleware(ctx.federation);
+  for (const path of ["/.well-known/webfinger", "/nodeinfo/*", "/users/*", "/actor"]) {
+    app.on(["GET", "HEAD"], path, fedify);
+  }
+
+  for (const group of groups) app.route("/", group(ctx));
+
+  app.notFound((c) => {
+    const wantsHtml = (c.req.header("accept") ?? "").includes("text/html");
+    return wantsHtml ? c.html(notFoundPage(), 404) : c.json({ error: "Not found" }, 404);
+  });
+
+  app.onError((error, c) => {
+    log.error("unhandled error on {method} {path}: {error}", { method: c.req.method, path: c.req.path, error });
+    return c.json({ error: "Internal server error" }, 500);
+  });
+  return app;
+}
+
+function notFoundPage(): string {
+  return '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found</title></head><body><h1>Not found</h1></body></html>';
+}

@@ -1,0 +1,82 @@
+import { ConfigError, loadConfig, type Config } from "./config/config.ts";
+import { createAppContext } from "./app/context.ts";
+import { listen, type RunningServer } from "./app/server.ts";
+import { startWorker } from "./app/worker.ts";
+import { createHttpApp } from "./http/app.ts";
+import { routeGroups } from "./app/routes.ts";
+import { logger, setupLogging } from "./lib/logger.ts";
+
+/**
+ * `npm start [-- --role web|worker|all] [--port N] [--host ADDR]`: one program, several roles.
+ * Shuts down gracefully on SIGTERM/SIGINT: stop accepting, finish in-flight requests and jobs,
+ * then close the database.
+ */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env, process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`herold: configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  await setupLogging(config.logLevel, config.logFormat);
+  const log = logger("main");
+  if (config.allowPrivateAddress) {
+    log.warn("HEROLD_ALLOW_PRIVATE_ADDRESS is on: Herold will fetch from and deliver to private and loopback addresses. Use only for development and tests.");
+  }
+
+  const ctx = await createAppContext(config, { migrate: true });
+  const shutdown = new AbortController();
+  let server: RunningServer | undefined;
+  let worker: Promise<void> | undefined;
+
+  if (config.role === "web" || config.role === "all") {
+    try {
+      server = await listen(createHttpApp(ctx, routeGroups), config.host, config.port);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      process.stderr.write(
+        code === "EADDRINUSE"
+          ? `herold: port ${config.port} on ${config.host} is already in use; set HEROLD_PORT or pass --port\n`
+          : `herold: cannot listen on ${config.host}:${config.port}: ${(error as Error).message}\n`,
+      );
+      await ctx.close();
+      process.exit(1);
+    }
+  }
+  if (config.role === "worker" || config.role === "all") worker = startWorker(ctx, shutdown.signal);
+
+  const db = config.database.kind === "sqlite" ? config.database.path : "PostgreSQL";
+  if (server) {
+    const accounts = await ctx.repos.accounts.count();
+    process.stdout.write(
+      `\nHerold ${ctx.version} (role: ${config.role}) is running.\n` +
+        `  Listening on ${server.url}, public origin ${config.origin.origin}\n` +
+        `  Database: ${db}\n` +
+        (accounts === 0
+          ? `  Next: create your organisation's account:\n    npm run -s herold -- account create acme --type organization --name "ACME GmbH"\n  then open ${config.origin.origin}/@acme\n\n`
+          : `  ${accounts} account(s). Profiles: ${config.origin.origin}/@<username>\n\n`),
+    );
+  } else {
+    process.stdout.write(`Herold ${ctx.version} worker is running (database: ${db}).\n`);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("received {signal}, shutting down", { signal });
+    shutdown.abort();
+    await Promise.all([server?.close(), worker]);
+    await ctx.close();
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+await main();

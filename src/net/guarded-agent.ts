@@ -1,0 +1,180 @@
+/**
+ * The one undici dispatcher every outgoing fetch and delivery uses.
+ *
+ * Threats:
+ * - SSRF through names (hostile-inputs.md case 12): a remote name can resolve to 127.0.0.1, 10.x or the
+ *   metadata service. The connector resolves the name itself and refuses the connection if ANY resolved
+ *   address is forbidden (a mixed answer is a probe, not a misconfiguration).
+ * - DNS rebinding: checking a name and then letting the socket resolve it again lets a short-TTL record
+ *   answer "public" to the check and "private" to the connect. Here the socket connects to the exact
+ *   address that was checked; there is no second resolution. TLS still verifies the certificate for
+ *   the name (SNI = name) and the Host header stays the name.
+ * - Slow peers holding our sockets: connect, header and body-idle timeouts bound each stage; the
+ *   caller's total deadline (safe-fetch.ts) bounds the whole exchange.
+ *
+ * Connections are kept alive and pooled per origin (limits.md: a new TLS handshake per delivery costs
+ * about 4x), with at most `connectionsPerOrigin` sockets to one peer. HTTP/1.1 only: it is what the
+ * delivery rates in limits.md were measured with, and one more protocol stack is one more parser
+ * facing hostile peers.
+ */
+import { lookup as dnsLookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import { Agent, buildConnector, errors } from "undici";
+import { isAddressAllowed, type AddressEndpoint, type AddressPolicy } from "./address-policy.ts";
+
+export interface LookupAddress {
+  readonly address: string;
+  readonly family: number;
+}
+
+/** Resolves a host name to all its addresses. Injectable so tests never touch real DNS. */
+export type LookupFn = (hostname: string) => Promise<readonly LookupAddress[]>;
+
+export interface GuardedAgentOptions {
+  /** Dev/test only: allow loopback and private addresses (config `allowPrivateAddress`). */
+  readonly allowPrivateAddress: boolean;
+  /** Defaults to node:dns `lookup` with `all: true`. */
+  readonly lookup?: LookupFn;
+  /** Bounds name resolution plus TCP/TLS connect. */
+  readonly connectTimeoutMs: number;
+  readonly connectionsPerOrigin: number;
+  /** Idle keep-alive sockets are closed after this long (default 10 s; a peer's Keep-Alive hint can shorten it). */
+  readonly keepAliveTimeoutMs?: number;
+  /** Time from sending the request to the complete response headers (default 10 s). */
+  readonly headersTimeoutMs?: number;
+  /** Longest gap between two body chunks (default 10 s). The total deadline is the caller's. */
+  readonly bodyTimeoutMs?: number;
+  /**
+   * Exact address:port pairs reachable although their address is forbidden. For tests that must reach
+   * one loopback listener while everything else stays refused; never set from production configuration.
+   */
+  readonly allowedEndpoints?: readonly AddressEndpoint[];
+}
+
+/** Code of the error a refused connection fails with (seen by undici callers as the request error). */
+export const FORBIDDEN_ADDRESS_CODE = "HEROLD_FORBIDDEN_ADDRESS";
+
+/** A connection refused by the address policy. `safeFetch` turns it into a `forbidden-address` result. */
+export class ForbiddenAddressError extends Error {
+  override name = "ForbiddenAddressError";
+  readonly code = FORBIDDEN_ADDRESS_CODE;
+  readonly hostname: string;
+  readonly address: string;
+  constructor(hostname: string, address: string) {
+    super(
+      hostname === address
+        ? `connection to ${address} refused: address not allowed`
+        : `connection to ${hostname} refused: it resolves to ${address}, which is not allowed`,
+    );
+    this.hostname = hostname;
+    this.address = address;
+  }
+}
+
+/** An undici Agent whose every connection passes the address policy. Create it with `createGuardedAgent`. */
+export class GuardedAgent extends Agent {
+  /** The policy the connector enforces; `safeFetch` applies the same one to literal-IP URLs up front. */
+  readonly addressPolicy: AddressPolicy;
+  constructor(options: GuardedAgentOptions) {
+    const addressPolicy: AddressPolicy = {
+      allowPrivateAddress: options.allowPrivateAddress,
+      allowedEndpoints: options.allowedEndpoints ?? [],
+    };
+    const inner = buildConnector({ timeout: options.connectTimeoutMs, allowH2: false });
+    super({
+      connect: guardedConnector(inner, addressPolicy, options.lookup ?? defaultLookup, options.connectTimeoutMs),
+      connections: options.connectionsPerOrigin,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      bodyTimeout: options.bodyTimeoutMs ?? 10_000,
+      allowH2: false,
+    });
+    this.addressPolicy = addressPolicy;
+  }
+}
+
+export function createGuardedAgent(options: GuardedAgentOptions): GuardedAgent {
+  return new GuardedAgent(options);
+}
+
+const defaultLookup: LookupFn = (hostname) => dnsLookup(hostname, { all: true });
+
+/** Connection errors after which the next checked address is worth trying (the first may be an unreachable IPv6). */
+const TRY_NEXT_ADDRESS = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "EAFNOSUPPORT"]);
+
+function guardedConnector(
+  inner: buildConnector.connector,
+  policy: AddressPolicy,
+  lookup: LookupFn,
+  timeoutMs: number,
+): buildConnector.connector {
+  return (options, callback) => {
+    const hostname = options.hostname;
+    const port = options.port ? Number(options.port) : options.protocol === "https:" ? 443 : 80;
+    resolveAllowed(hostname, port, policy, lookup, timeoutMs).then(
+      (addresses) => attempt(addresses, 0),
+      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
+    );
+
+    function attempt(addresses: readonly string[], index: number): void {
+      const address = addresses[index]!;
+      inner(
+        {
+          ...options,
+          hostname: address,
+          // TLS verifies the certificate for the name we were asked for, not for the address.
+          // Plain http needs no name at the socket level: the Host header carries it.
+          servername: options.protocol === "https:" && isIP(hostname) === 0 ? hostname : undefined,
+        },
+        (error, socket) => {
+          if (error !== null) {
+            const code = (error as NodeJS.ErrnoException).code;
+            if (code !== undefined && TRY_NEXT_ADDRESS.has(code) && index + 1 < addresses.length) {
+              attempt(addresses, index + 1);
+              return;
+            }
+            callback(error, null);
+            return;
+          }
+          callback(null, socket!);
+        },
+      );
+    }
+  };
+}
+
+/** Resolves `hostname` once and returns its addresses if every one of them is allowed. */
+async function resolveAllowed(
+  hostname: string,
+  port: number,
+  policy: AddressPolicy,
+  lookup: LookupFn,
+  timeoutMs: number,
+): Promise<readonly string[]> {
+  if (isIP(hostname) !== 0) {
+    if (!isAddressAllowed(policy, hostname, port)) throw new ForbiddenAddressError(hostname, hostname);
+    return [hostname];
+  }
+  const answers = await withTimeout(lookup(hostname), timeoutMs, hostname, port);
+  if (answers.length === 0) {
+    throw Object.assign(new Error(`${hostname} has no addresses`), { code: "ENOTFOUND", hostname });
+  }
+  const addresses: string[] = [];
+  for (const answer of answers) {
+    if (!isAddressAllowed(policy, answer.address, port)) throw new ForbiddenAddressError(hostname, answer.address);
+    if (!addresses.includes(answer.address)) addresses.push(answer.address);
+  }
+  return addresses;
+}
+
+/** getaddrinfo can hang for a long time; the connect timeout covers resolution too. */
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number, hostname: string, port: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new errors.ConnectTimeoutError(`resolving ${hostname} (port ${port}) took longer than ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
