@@ -3,7 +3,7 @@ import { createAppContext } from "./app/context.ts";
 import { listen, type RunningServer } from "./app/server.ts";
 import { startWorker } from "./app/worker.ts";
 import { createHttpApp } from "./http/app.ts";
-import { routeGroups } from "./app/routes.ts";
+import { routeGroupsOf } from "./app/routes.ts";
 import { logger, setupLogging } from "./lib/logger.ts";
 
 /**
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
 
   if (config.role === "web" || config.role === "all") {
     try {
-      server = await listen(createHttpApp(ctx, routeGroups), config.host, config.port);
+      server = await listen(createHttpApp(ctx, routeGroupsOf(ctx)), config.host, config.port);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       process.stderr.write(

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Federation } from "@fedify/fedify";
 import type { Config } from "../config/config.ts";
-import { ensureSchema, openDatabase, type Database } from "../db/database.ts";
+import { ensureSchema, openDatabase } from "../db/database.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { systemClock, type Clock } from "../lib/time.ts";
 import { AccountRepository } from "../account/account.repository.ts";
@@ -9,7 +9,14 @@ import { AccountService } from "../account/account.service.ts";
 import { SigningKeyStore } from "../account/signing-keys.ts";
 import { ActorRepository } from "../actor/actor.repository.ts";
 import { PostRepository } from "../post/post.repository.ts";
+import { createJobQueue } from "../queue/queue.ts";
 import { createHeroldFederation } from "../federation/federation.ts";
+import { createDeliveryModule, type DeliveryModule } from "../delivery/delivery.module.ts";
+import { createFederationModule, type FederationModule } from "../federation/federation.module.ts";
+import { createSocialModule, type SocialModule } from "../social/social.module.ts";
+import { createPostModule, type PostModule } from "../post/post.module.ts";
+import { createPagesModule, type PagesModule } from "../pages/pages.module.ts";
+import type { AppBase, ModuleContributions } from "./base.ts";
 import { loadOrCreateSecret } from "./secret.ts";
 import { Urls } from "./urls.ts";
 
@@ -19,24 +26,16 @@ export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.j
  * The composition root: every long-lived object is built here, once, from the parsed config and
  * handed to what needs it. No container, no module singletons; tests build their own contexts.
  */
-export interface AppContext {
-  readonly config: Config;
-  readonly version: string;
-  readonly clock: Clock;
-  readonly database: Database;
-  readonly urls: Urls;
-  /** Instance secret (HMAC keys for sessions, CSRF, signed media URLs); generated on first start. */
-  readonly secret: Buffer;
-  readonly repos: {
-    readonly accounts: AccountRepository;
-    readonly actors: ActorRepository;
-    readonly posts: PostRepository;
-  };
-  readonly services: {
-    readonly accounts: AccountService;
-  };
-  readonly keys: SigningKeyStore;
+export interface AppContext extends AppBase {
+  readonly delivery: DeliveryModule;
+  readonly fed: FederationModule;
+  readonly social: SocialModule;
+  readonly posts: PostModule;
+  readonly pages: PagesModule;
+  /** Fedify: WebFinger, NodeInfo, actor, object and collection documents. */
   readonly federation: Federation<void>;
+  /** Every module's contributions in mounting order (pages last: they catch /@user). */
+  readonly modules: readonly ModuleContributions[];
   close(): Promise<void>;
 }
 
@@ -57,29 +56,44 @@ export async function createAppContext(config: Config, options: ContextOptions =
     throw error;
   }
   const urls = new Urls(config.origin);
-  const secret = loadOrCreateSecret(config.dataDir);
-
   const accounts = new AccountRepository(database.db);
-  const actors = new ActorRepository(database.db);
-  const posts = new PostRepository(database.db);
-  const keys = new SigningKeyStore(accounts, (username) => urls.rsaKeyId(username));
-
-  const federation = createHeroldFederation({ config, database, clock, urls, accounts, posts, keys, version: VERSION });
-
-  return {
+  const base: AppBase = {
     config,
     version: VERSION,
     clock,
     database,
+    queue: createJobQueue(database, { clock }),
     urls,
-    secret,
-    repos: { accounts, actors, posts },
-    services: {
-      accounts: new AccountService({ accounts, urls, domain: config.domain, clock }),
-    },
-    keys,
+    secret: loadOrCreateSecret(config.dataDir),
+    keys: new SigningKeyStore(accounts, (username) => urls.rsaKeyId(username)),
+    repos: { accounts, actors: new ActorRepository(database.db), posts: new PostRepository(database.db) },
+    services: { accounts: new AccountService({ accounts, urls, domain: config.domain, clock }) },
+  };
+
+  const delivery = createDeliveryModule(base);
+  const fed = createFederationModule(base, { delivery });
+  const social = createSocialModule(base, { federation: fed });
+  const posts = createPostModule(base, { federation: fed, social });
+  const pages = createPagesModule(base, { posts });
+  const modules: ModuleContributions[] = [delivery, fed, social, posts, pages];
+
+  const federation = createHeroldFederation(
+    { config, database, clock, urls, accounts, posts: base.repos.posts, keys: base.keys, version: VERSION },
+    modules.flatMap((m) => m.federation ?? []),
+  );
+
+  return {
+    ...base,
+    delivery,
+    fed,
+    social,
+    posts,
+    pages,
     federation,
+    modules,
     close: async () => {
+      // Queues first: postgres.js throws CONNECTION_DESTROYED if LISTEN outlives the pool.
+      await base.queue.close();
       await database.close();
     },
   };

@@ -1,4 +1,7 @@
 import type { RouteGroup } from "../http/app.ts";
+import type { AppContext } from "./context.ts";
 
-/** Route groups of the feature modules, in mounting order (public pages last: they catch /@user). */
-export const routeGroups: readonly RouteGroup[] = [];
+/** Route groups of all feature modules, in mounting order. */
+export function routeGroupsOf(ctx: AppContext): RouteGroup[] {
+  return ctx.modules.flatMap((m) => m.routes ?? []);
+}

@@ -1,12 +1,15 @@
 import type { AppContext } from "./context.ts";
 import { DatabaseKvStore } from "../federation/kv.store.ts";
+import { runWorkers } from "../queue/worker.ts";
 import { logger } from "../lib/logger.ts";
+import { newId } from "../lib/id.ts";
 
 const log = logger("worker");
 
 /**
- * The worker role: processes queued jobs and periodic housekeeping until `signal` aborts, then
- * resolves once in-flight work has finished (unfinished jobs keep their lease and are reclaimed).
+ * The worker role: runs every module's queue handlers and periodic housekeeping until `signal`
+ * aborts, then resolves once in-flight jobs have finished (unfinished ones keep their lease and
+ * are reclaimed by another worker).
  */
 export async function startWorker(ctx: AppContext, signal: AbortSignal): Promise<void> {
   const kv = new DatabaseKvStore(ctx.database.db, ctx.clock);
@@ -19,6 +22,10 @@ export async function startWorker(ctx: AppContext, signal: AbortSignal): Promise
   };
   await housekeeping();
   const timer = setInterval(housekeeping, 10 * 60_000);
-  await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-  clearInterval(timer);
+  try {
+    const handlers = ctx.modules.flatMap((m) => m.jobs ?? []);
+    await runWorkers(ctx.queue, handlers, { workerId: `${process.pid}-${newId()}`, signal });
+  } finally {
+    clearInterval(timer);
+  }
 }

@@ -131,6 +131,30 @@ export interface JobQueue {
   close(): Promise<void>;
 }
 
+/** What a handler reports for a job; `runWorkers` (worker.ts) applies it. */
+export type JobOutcome =
+  | { readonly kind: "done" }
+  /** Try again at `at`; counts as an attempt. */
+  | { readonly kind: "retry"; readonly at: Date; readonly error: string }
+  /** Not worth retrying: kept as a dead letter. */
+  | { readonly kind: "fail"; readonly error: string }
+  /** Not attempted (target paused, rate limited): due again at `at` without counting an attempt. */
+  | { readonly kind: "postpone"; readonly at: Date };
+
+export interface QueueHandler<T = unknown> {
+  readonly queue: string;
+  /** Jobs of this queue handled at once in this process. */
+  readonly concurrency: number;
+  /** Lease per claim; renewed while the handler runs. A killed worker's jobs wait this long. */
+  readonly leaseMs: number;
+  /** Most jobs per claim (default: concurrency, at most 100). */
+  readonly batch?: number;
+  /** Attempts before a job is buried instead of retried (default 10). */
+  readonly maxAttempts?: number;
+  /** `signal` aborts when the worker stops: finish quickly, or throw to hand the job back. */
+  handle(job: Job<T>, signal: AbortSignal): Promise<JobOutcome>;
+}
+
 export interface JobQueueOptions {
   /** Source of "now" for due times and leases (tests use a ManualClock). */
   readonly clock?: Clock;

@@ -1,0 +1,19 @@
+import type { Kysely } from "kysely";
+import type { DB } from "../db/schema.ts";
+
+/**
+ * What the outbound bridge needs from the delivery engine: one durable job per distinct inbox.
+ * The activity itself is stored once (outbox_activities) and referenced by id; jobs carry no keys.
+ */
+export interface DeliveryPort {
+  /** Enqueues deliveries of a stored activity; returns how many jobs were created. Runs inside `executor` when given. */
+  enqueue(input: DeliveryRequest, executor?: Kysely<DB>): Promise<number>;
+}
+
+export interface DeliveryRequest {
+  readonly outboxActivityId: string;
+  /** The local account whose keys sign the deliveries. */
+  readonly accountId: string;
+  /** Inbox URLs (shared inboxes preferred by the caller); duplicates are removed by the engine. */
+  readonly inboxes: readonly string[];
+}

@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { request } from "undici";
+import { createGuardedAgent, ForbiddenAddressError, type GuardedAgentOptions, type LookupFn } from "./guarded-agent.ts";
+import { startTestServer, type TestServer } from "./test-server.ts";
+
+// Every connection in this file goes to a listener on 127.0.0.1. Names resolve only through the stub
+// below; private and metadata addresses appear only as stub answers that the guard must refuse before
+// any socket is opened.
+
+function stubLookup(table: Record<string, readonly string[]>, calls: string[] = []): LookupFn {
+  return async (hostname) => {
+    calls.push(hostname);
+    const addresses = table[hostname];
+    if (addresses === undefined) throw Object.assign(new Error(`stub: no such name ${hostname}`), { code: "ENOTFOUND" });
+    return addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
+  };
+}
+
+function agentWith(options: Partial<GuardedAgentOptions> & Pick<GuardedAgentOptions, "lookup">) {
+  return createGuardedAgent({ allowPrivateAddress: false, connectTimeoutMs: 2000, connectionsPerOrigin: 2, ...options });
+}
+
+let server: TestServer;
+before(async () => {
+  server = await startTestServer((request, response) => {
+    response.setHeader("content-type", "text/plain");
+    response.end(`host=${request.headers.host}`);
+  });
+});
+after(() => server.close());
+
+async function get(agent: ReturnType<typeof createGuardedAgent>, url: string) {
+  const response = await request(url, { dispatcher: agent });
+  return { status: response.statusCode, text: await response.body.text() };
+}
+
+test("a name resolving to loopback is refused and the listener receives nothing", async () => {
+  const agent = agentWith({ lookup: stubLookup({ "evil.test": ["127.0.0.1"] }) });
+  const before = server.connections();
+  await assert.rejects(get(agent, server.url("/", "evil.test")), (error: unknown) => {
+    assert.ok(error instanceof ForbiddenAddressError);
+    assert.equal(error.address, "127.0.0.1");
+    return true;
+  });
+  assert.equal(server.connections(), before);
+  await agent.destroy();
+});
+
+test("private and metadata answers are refused before connecting", async () => {
+  const agent = agentWith({
+    lookup: stubLookup({
+      "private.test": ["10.0.0.1"],
+      "metadata.test": ["169.254.169.254"],
+      "mapped.test": ["::ffff:10.0.0.1"],
+      "compat.test": ["::a9fe:a9fe"],
+      "nat64.test": ["64:ff9b::a9fe:a9fe"],
+      "garbage.test": ["0177.0.0.1"],
+    }),
+  });
+  for (const name of ["private.test", "metadata.test", "mapped.test", "compat.test", "nat64.test", "garbage.test"]) {
+    await assert.rejects(get(agent, `http://${name}/`), ForbiddenAddressError, name);
+  }
+  await agent.destroy();
+});
+
+test("a mixed answer is refused even when one address would be allowed", async () => {
+  const agent = agentWith({
+    lookup: stubLookup({ "mixed.test": ["127.0.0.1", "10.0.0.1"] }),
+    allowedEndpoints: [{ address: "127.0.0.1", port: server.port }],
+  });
+  const before = server.connections();
+  await assert.rejects(get(agent, server.url("/", "mixed.test")), ForbiddenAddressError);
+  assert.equal(server.connections(), before);
+  await agent.destroy();
+});
+
+test("a literal loopback URL is refused by the connector itself", async () => {
+  const agent = agentWith({ lookup: stubLookup({}) });
+  const before = server.connections();
+  await assert.rejects(get(agent, server.url("/")), ForbiddenAddressError);
+  await assert.rejects(get(agent, `http://[::ffff:127.0.0.1]:${server.port}/`), ForbiddenAddressError);
+  assert.equal(server.connections(), before);
+  await agent.destroy();
+});
+
+test("an exact endpoint exception lets one loopback port through, keeping the name as Host", async () => {
+  const agent = agentWith({
+    lookup: stubLookup({ "ok.test": ["127.0.0.1"] }),
+    allowedEndpoints: [{ address: "127.0.0.1", port: server.port }],
+  });
+  const response = await get(agent, server.url("/", "ok.test"));
+  assert.equal(response.status, 200);
+  assert.equal(response.text, `host=ok.test:${server.port}`);
+  // The exception is for that port only.
+  await assert.rejects(get(agent, `http://ok.test:${server.port === 65535 ? 65534 : server.port + 1}/`), ForbiddenAddressError);
+  await agent.destroy();
+});
+
+test("allowPrivateAddress lets a loopback server through, by literal and by name", async () => {
+  const agent = agentWith({ allowPrivateAddress: true, lookup: stubLookup({ "dev.test": ["127.0.0.1"] }) });
+  assert.equal((await get(agent, server.url("/"))).status, 200);
+  assert.equal((await get(agent, server.url("/", "dev.test"))).text, `host=dev.test:${server.port}`);
+  await agent.destroy();
+});
+
+test("the checked address is the one connected to: one resolution per connection, reused while kept alive", async () => {
+  const calls: string[] = [];
+  let answered = false;
+  // Answers once; a second resolution (a rebinding window) would fail the request instead of connecting anywhere.
+  const lookup: LookupFn = async (hostname) => {
+    calls.push(hostname);
+    if (answered) throw new Error("resolved twice");
+    answered = true;
+    return [{ address: "127.0.0.1", family: 4 }];
+  };
+  const agent = createGuardedAgent({
+    allowPrivateAddress: false,
+    lookup,
+    connectTimeoutMs: 2000,
+    connectionsPerOrigin: 1,
+    allowedEndpoints: [{ address: "127.0.0.1", port: server.port }],
+  });
+  for (let i = 0; i < 3; i++) assert.equal((await get(agent, server.url("/", "rebind.test"))).status, 200);
+  assert.deepEqual(calls, ["rebind.test"]);
+  await agent.destroy();
+});
+
+test("resolution failures and hung resolvers are errors, not hangs", async () => {
+  const hung: LookupFn = () => new Promise(() => undefined);
+  const agent = agentWith({ lookup: hung, connectTimeoutMs: 200 });
+  await assert.rejects(get(agent, "http://slow-dns.test/"), (error: unknown) => (error as { code?: string }).code === "UND_ERR_CONNECT_TIMEOUT");
+  await agent.destroy();
+
+  const missing = agentWith({ lookup: stubLookup({}) });
+  await assert.rejects(get(missing, "http://nowhere.test/"), (error: unknown) => (error as { code?: string }).code === "ENOTFOUND");
+  await missing.destroy();
+
+  const empty = agentWith({ lookup: async () => [] });
+  await assert.rejects(get(empty, "http://empty.test/"), (error: unknown) => (error as { code?: string }).code === "ENOTFOUND");
+  await empty.destroy();
+});

@@ -1,0 +1,293 @@
+/**
+ * `safeFetch`: one HTTP exchange with a remote server, with every defence the federation layer needs.
+ *
+ * Threats:
+ * - SSRF via redirects (hostile-inputs.md case 12): redirects are followed here, by hand, so every hop's
+ *   URL passes `checkUrl` and every hop's connection passes the guarded connector. A public first hop
+ *   cannot bounce us to 169.254.169.254 or to a name that resolves inward.
+ * - Payload size (case 17): the body cap applies to the bytes actually streamed (reading stops one byte
+ *   past the cap, whatever Content-Length says) and, for gzip/deflate/br, again to the DECODED size, so a
+ *   20 KB gzip bomb of 20 MB zeros is refused after `maxBytes` of output. We decode ourselves instead of
+ *   letting a library inflate without a limit.
+ * - Slow-loris responses (case 17): a total deadline covers connect, all redirects, headers and body; a
+ *   server trickling one byte per second cannot hold us past `timeoutMs` (per-chunk idle timeouts alone
+ *   never fire on such a peer).
+ * - Signatures on redirected requests: the `sign` hook runs for each hop with that hop's method, URL and
+ *   headers, so a signed GET is re-signed for the redirect target instead of replaying a signature made
+ *   for another URL. Credentials (Authorization, Cookie) are not carried to another origin.
+ *
+ * Expected failures are typed results; only programming errors (or a throwing `sign` hook) throw.
+ */
+import { promisify } from "node:util";
+import { brotliDecompress, gunzip, inflate, inflateRaw, type InputType, type ZlibOptions } from "node:zlib";
+import { request } from "undici";
+import { err, ok, type Result } from "../lib/result.ts";
+import { FORBIDDEN_ADDRESS_CODE, type GuardedAgent } from "./guarded-agent.ts";
+import { checkUrl, sameOrigin } from "./url-policy.ts";
+
+export type SafeFetchError =
+  | "forbidden-url"
+  | "forbidden-address"
+  | "timeout"
+  | "aborted"
+  | "too-large"
+  | "too-many-redirects"
+  /** Malformed redirect, unsupported or corrupt Content-Encoding. */
+  | "bad-response"
+  /** DNS failure, refused or reset connection, TLS failure, protocol error. */
+  | "network";
+
+export interface SignRequest {
+  readonly method: string;
+  readonly url: URL;
+  /** The headers about to be sent (lower-case names, `host` included); a copy the hook may read freely. */
+  readonly headers: Record<string, string>;
+  readonly body?: Uint8Array;
+}
+
+/** Returns headers to add to this hop's request (e.g. `date`, `digest`, `signature`). Called once per hop. */
+export type SignHook = (request: SignRequest) => Promise<Record<string, string>> | Record<string, string>;
+
+export interface SafeFetchOptions {
+  readonly agent: GuardedAgent;
+  /** Allow plain http: URLs (dev/test). Default false: production federation is https-only. */
+  readonly allowHttp?: boolean;
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: Uint8Array | string;
+  /** Cap on the response body, raw and decoded. Default 1 MiB (Mastodon's). */
+  readonly maxBytes?: number;
+  /** Deadline for the whole exchange including redirects and body. Default 30 s. */
+  readonly timeoutMs?: number;
+  /** Redirects followed before giving up. Default 5. */
+  readonly maxRedirects?: number;
+  readonly signal?: AbortSignal;
+  readonly sign?: SignHook;
+  /**
+   * "discard" reads at most `maxBytes` of the final body and throws it away without error, for callers
+   * that only need the status (deliveries): a chatty 2xx must not turn a delivered activity into a failure.
+   */
+  readonly responseBody?: "read" | "discard";
+}
+
+export interface SafeResponse {
+  readonly status: number;
+  /** Lower-case names; repeated headers joined with ", ". */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Decoded body (empty with `responseBody: "discard"`). */
+  readonly body: Buffer;
+  /** URL of the response after redirects, normalised. */
+  readonly finalUrl: string;
+  readonly redirects: number;
+}
+
+const DEFAULT_MAX_BYTES = 1_048_576;
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Bytes of a redirect response's body read (and discarded) to keep the connection reusable. */
+const REDIRECT_BODY_DRAIN = 64 * 1024;
+/** Hop-specific or computed by the client; a caller-supplied value would be stale or conflicting. */
+const CALLER_HEADERS_IGNORED = new Set(["host", "content-length", "connection", "transfer-encoding", "keep-alive", "upgrade", "te"]);
+/** Not sent to another origin after a redirect. */
+const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
+/** Describe a request body; dropped when a redirect turns the request into a GET. */
+const BODY_HEADERS = ["content-type", "content-encoding", "content-language", "content-location", "digest", "content-digest"];
+
+/** Fetches `input` under the agent's address policy; see the file comment for what is enforced. */
+export async function safeFetch(input: string | URL, options: SafeFetchOptions): Promise<Result<SafeResponse, SafeFetchError>> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+  const deadline = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const urlPolicy = { allowHttp: options.allowHttp ?? false, addressPolicy: options.agent.addressPolicy };
+
+  let method = (options.method ?? "GET").toUpperCase();
+  let body: Buffer | undefined = options.body === undefined ? undefined : Buffer.from(options.body);
+  let headers = callerHeaders(options.headers);
+
+  const first = checkUrl(input, urlPolicy);
+  if (!first.ok) return first;
+  let url = first.value;
+  // A throwing sign hook is a bug in our signing code, not a network condition: rethrown, not classified.
+  let signFailure: { readonly error: unknown } | undefined;
+
+  try {
+    for (let redirects = 0; ; redirects++) {
+      if (signal.aborted) return abortResult(deadline, options.timeoutMs);
+      const hopHeaders: Record<string, string> = { ...headers, host: url.host };
+      if (options.sign) {
+        let signed: Record<string, string>;
+        try {
+          signed = await options.sign({
+            method,
+            url: new URL(url.href),
+            headers: { ...hopHeaders },
+            ...(body !== undefined ? { body } : {}),
+          });
+        } catch (error) {
+          signFailure = { error };
+          throw error;
+        }
+        for (const [name, value] of Object.entries(signed)) hopHeaders[name.toLowerCase()] = value;
+      }
+
+      const response = await request(url.href, {
+        dispatcher: options.agent,
+        method: method as "GET",
+        headers: hopHeaders,
+        body: body ?? null,
+        signal,
+      });
+      const responseHeaders = flattenHeaders(response.headers);
+      const location = responseHeaders["location"];
+
+      if (REDIRECT_STATUSES.has(response.statusCode) && location !== undefined) {
+        await response.body.dump({ limit: REDIRECT_BODY_DRAIN, signal });
+        if (redirects >= maxRedirects) return err("too-many-redirects", `more than ${maxRedirects} redirects, last to ${location}`);
+        let target: URL;
+        try {
+          target = new URL(location, url);
+        } catch {
+          return err("bad-response", `redirect to an invalid Location: ${JSON.stringify(location.slice(0, 200))}`);
+        }
+        const checked = checkUrl(target, urlPolicy);
+        if (!checked.ok) return err(checked.error, `redirect from ${url.href} refused: ${checked.message}`);
+        // Fetch-standard method rewriting: 303 always becomes GET; 301/302 turn a POST into a GET.
+        const status = response.statusCode;
+        if ((status === 303 && method !== "HEAD") || ((status === 301 || status === 302) && method === "POST")) {
+          method = "GET";
+          body = undefined;
+          headers = withoutHeaders(headers, BODY_HEADERS);
+        }
+        if (!sameOrigin(url, checked.value)) headers = withoutHeaders(headers, CREDENTIAL_HEADERS);
+        url = checked.value;
+        continue;
+      }
+
+      const declared = Number(responseHeaders["content-length"] ?? "");
+      if (options.responseBody === "discard") {
+        await response.body.dump({ limit: maxBytes, signal });
+        return ok({ status: response.statusCode, headers: responseHeaders, body: Buffer.alloc(0), finalUrl: url.href, redirects });
+      }
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        // Saves reading a body we would refuse; the streamed count below still applies to bodies that lie.
+        response.body.destroy();
+        return err("too-large", `response declares ${declared} bytes, more than ${maxBytes}`);
+      }
+      const raw = await readCapped(response.body, maxBytes);
+      if (raw === undefined) return err("too-large", `response body larger than ${maxBytes} bytes`);
+      const decoded = await decodeBody(raw, responseHeaders["content-encoding"], maxBytes);
+      if (!decoded.ok) return decoded;
+      return ok({ status: response.statusCode, headers: responseHeaders, body: decoded.value, finalUrl: url.href, redirects });
+    }
+  } catch (error) {
+    if (signFailure !== undefined) throw signFailure.error;
+    if (deadline.aborted) return abortResult(deadline, options.timeoutMs);
+    if (options.signal?.aborted) return err("aborted", "request aborted by the caller");
+    return classifyError(error);
+  }
+}
+
+function abortResult(deadline: AbortSignal, timeoutMs: number | undefined): Result<never, SafeFetchError> {
+  return deadline.aborted
+    ? err("timeout", `no complete response within ${timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`)
+    : err("aborted", "request aborted by the caller");
+}
+
+function classifyError(error: unknown): Result<never, SafeFetchError> {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  switch (code) {
+    case FORBIDDEN_ADDRESS_CODE:
+      return err("forbidden-address", message);
+    case "UND_ERR_CONNECT_TIMEOUT":
+    case "UND_ERR_HEADERS_TIMEOUT":
+    case "UND_ERR_BODY_TIMEOUT":
+      return err("timeout", message);
+    default:
+      return err("network", typeof code === "string" ? `${code}: ${message}` : message);
+  }
+}
+
+/** Reads at most `maxBytes`; undefined (and the stream destroyed) as soon as one more byte arrives. */
+async function readCapped(stream: AsyncIterable<Buffer> & { destroy(): void }, maxBytes: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      stream.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+type Decoder = (input: InputType, options: ZlibOptions) => Promise<Buffer>;
+const gunzipAsync = promisify(gunzip) as Decoder;
+const inflateAsync = promisify(inflate) as Decoder;
+const inflateRawAsync = promisify(inflateRaw) as Decoder;
+const brotliAsync = promisify(brotliDecompress) as Decoder;
+
+/**
+ * Undoes Content-Encoding with the output capped at `maxBytes`: zlib stops and fails with
+ * ERR_BUFFER_TOO_LARGE once `maxOutputLength` is passed, so a bomb never inflates in memory.
+ */
+async function decodeBody(raw: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<Result<Buffer, "too-large" | "bad-response">> {
+  if (contentEncoding === undefined || raw.length === 0) return ok(raw);
+  const codings = contentEncoding
+    .split(",")
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== "" && coding !== "identity");
+  if (codings.length > 2) return err("bad-response", `too many content codings: ${contentEncoding}`);
+  let body = raw;
+  for (const coding of codings.reverse()) {
+    let decoder: Decoder;
+    if (coding === "gzip" || coding === "x-gzip") decoder = gunzipAsync;
+    else if (coding === "br") decoder = brotliAsync;
+    // "deflate" means zlib-wrapped, but enough servers send raw deflate that browsers accept both.
+    else if (coding === "deflate") decoder = looksLikeZlib(body) ? inflateAsync : inflateRawAsync;
+    else return err("bad-response", `unsupported content coding ${JSON.stringify(coding)}`);
+    try {
+      body = await decoder(body, { maxOutputLength: maxBytes });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") {
+        return err("too-large", `decoded response body larger than ${maxBytes} bytes`);
+      }
+      return err("bad-response", `cannot decode ${coding} body: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return ok(body);
+}
+
+function looksLikeZlib(body: Buffer): boolean {
+  const cmf = body[0];
+  const flg = body[1];
+  return cmf !== undefined && flg !== undefined && (cmf & 0x0f) === 8 && ((cmf << 8) | flg) % 31 === 0;
+}
+
+function callerHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const result: Record<string, string> = { "accept-encoding": "gzip, deflate, br", "user-agent": "Herold" };
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const lower = name.toLowerCase();
+    if (!CALLER_HEADERS_IGNORED.has(lower)) result[lower] = value;
+  }
+  return result;
+}
+
+function withoutHeaders(headers: Record<string, string>, names: readonly string[]): Record<string, string> {
+  const result = { ...headers };
+  for (const name of names) delete result[name];
+  return result;
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    result[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return result;
+}
