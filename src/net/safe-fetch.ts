@@ -18,6 +18,7 @@
  *
  * Expected failures are typed results; only programming errors (or a throwing `sign` hook) throw.
  */
+import type { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { brotliDecompress, gunzip, inflate, inflateRaw, type InputType, type ZlibOptions } from "node:zlib";
 import { request } from "undici";
@@ -172,7 +173,7 @@ export async function safeFetch(input: string | URL, options: SafeFetchOptions):
       }
       if (Number.isFinite(declared) && declared > maxBytes) {
         // Saves reading a body we would refuse; the streamed count below still applies to bodies that lie.
-        response.body.destroy();
+        discard(response.body);
         return err("too-large", `response declares ${declared} bytes, more than ${maxBytes}`);
       }
       const raw = await readCapped(response.body, maxBytes);
@@ -211,18 +212,28 @@ function classifyError(error: unknown): Result<never, SafeFetchError> {
 }
 
 /** Reads at most `maxBytes`; undefined (and the stream destroyed) as soon as one more byte arrives. */
-async function readCapped(stream: AsyncIterable<Buffer> & { destroy(): void }, maxBytes: number): Promise<Buffer | undefined> {
+async function readCapped(stream: Readable, maxBytes: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of stream) {
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (total > maxBytes) {
-      stream.destroy();
+      discard(stream);
       return undefined;
     }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);
+}
+
+/**
+ * Destroys a response body we stopped reading. undici reports the early end as an 'error' event
+ * ("Request aborted") after our iterator has detached; without a listener that event would be an
+ * uncaught exception and take the process down.
+ */
+function discard(stream: Readable): void {
+  stream.on("error", () => undefined);
+  stream.destroy();
 }
 
 type Decoder = (input: InputType, options: ZlibOptions) => Promise<Buffer>;
