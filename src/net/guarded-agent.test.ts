@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { request } from "undici";
 import { createGuardedAgent, ForbiddenAddressError, type GuardedAgentOptions, type LookupFn } from "./guarded-agent.ts";
+import { OK_TEST_CERT, OK_TEST_KEY } from "./tls-fixture.ts";
 import { startTestServer, type TestServer } from "./test-server.ts";
 
 // Every connection in this file goes to a listener on 127.0.0.1. Names resolve only through the stub
@@ -139,4 +140,33 @@ test("resolution failures and hung resolvers are errors, not hangs", async () =>
   const empty = agentWith({ lookup: async () => [] });
   await assert.rejects(get(empty, "http://empty.test/"), (error: unknown) => (error as { code?: string }).code === "ENOTFOUND");
   await empty.destroy();
+});
+
+test("TLS: connects to the checked address but sends SNI and verifies the certificate for the name", async () => {
+  const tlsServer = await startTestServer(
+    (request, response) => response.end(`host=${request.headers.host}`),
+    { tls: { cert: OK_TEST_CERT, key: OK_TEST_KEY } },
+  );
+  const agent = agentWith({
+    lookup: stubLookup({ "ok.test": ["127.0.0.1"], "wrong.test": ["127.0.0.1"] }),
+    allowedEndpoints: [{ address: "127.0.0.1", port: tlsServer.port }],
+    ca: OK_TEST_CERT,
+  });
+  try {
+    const response = await get(agent, tlsServer.url("/", "ok.test"));
+    assert.equal(response.text, `host=ok.test:${tlsServer.port}`);
+    assert.deepEqual(tlsServer.servernames, ["ok.test"]);
+    // Same address, other name: the certificate does not cover it, so the handshake must fail.
+    await assert.rejects(
+      get(agent, tlsServer.url("/", "wrong.test")),
+      (error: unknown) => (error as { code?: string }).code === "ERR_TLS_CERT_ALTNAME_INVALID",
+    );
+    // An address literal is verified as an address: the certificate names ok.test only.
+    const literal = agentWith({ lookup: stubLookup({}), allowPrivateAddress: true, ca: OK_TEST_CERT });
+    await assert.rejects(get(literal, tlsServer.url("/")), (error: unknown) => (error as { code?: string }).code === "ERR_TLS_CERT_ALTNAME_INVALID");
+    await literal.destroy();
+  } finally {
+    await agent.destroy();
+    await tlsServer.close();
+  }
 });

@@ -49,6 +49,8 @@ export interface GuardedAgentOptions {
    * one loopback listener while everything else stays refused; never set from production configuration.
    */
   readonly allowedEndpoints?: readonly AddressEndpoint[];
+  /** Extra trusted CA certificates (PEM) instead of Node's bundled roots; for tests and private test networks. */
+  readonly ca?: string | readonly string[];
 }
 
 /** Code of the error a refused connection fails with (seen by undici callers as the request error). */
@@ -80,11 +82,18 @@ export class GuardedAgent extends Agent {
       allowPrivateAddress: options.allowPrivateAddress,
       allowedEndpoints: options.allowedEndpoints ?? [],
     };
-    const inner = buildConnector({ timeout: options.connectTimeoutMs, allowH2: false });
+    const inner = buildConnector({
+      timeout: options.connectTimeoutMs,
+      allowH2: false,
+      ...(options.ca !== undefined ? { ca: typeof options.ca === "string" ? options.ca : [...options.ca] } : {}),
+    });
     super({
       connect: guardedConnector(inner, addressPolicy, options.lookup ?? defaultLookup, options.connectTimeoutMs),
       connections: options.connectionsPerOrigin,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
+      // A peer's Keep-Alive hint may shorten idle time but not stretch it: during a fan-out to thousands
+      // of servers, idle sockets held for minutes would exhaust file descriptors.
+      keepAliveMaxTimeout: options.keepAliveTimeoutMs ?? 10_000,
       headersTimeout: options.headersTimeoutMs ?? 10_000,
       bodyTimeout: options.bodyTimeoutMs ?? 10_000,
       allowH2: false,

@@ -4,6 +4,7 @@ import { after, before, test } from "node:test";
 import { brotliCompressSync, constants, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { createGuardedAgent, type GuardedAgent, type LookupFn } from "./guarded-agent.ts";
 import { safeFetch, type SafeFetchOptions, type SignRequest } from "./safe-fetch.ts";
+import { OK_TEST_CERT, OK_TEST_KEY } from "./tls-fixture.ts";
 import { startRawServer, startTestServer, type RawTestServer, type TestServer } from "./test-server.ts";
 
 // Network rule for this file: servers bind to 127.0.0.1; names resolve only through `lookup` below.
@@ -246,11 +247,44 @@ test("every redirect hop is re-checked; forbidden targets are refused and never 
   assert.equal(b.connections(), 0);
 });
 
-test("an https-only fetch refuses a redirect down to http", async () => {
-  // The first hop is http only because tests cannot serve TLS; the point is the hop check with allowHttp off.
-  const result = await safeFetch(`https://ok.test:${a.port}/`, { agent, allowHttp: false, timeoutMs: 2000 });
-  // A TLS handshake against a plain-http listener fails: what matters is that it is a typed result.
-  assert.equal(result.ok, false);
+test("production mode (https only): a redirect down to http is refused; a TLS failure is a network error", async () => {
+  const tlsServer = await startTestServer(
+    (request, response) => {
+      const to = new URL(request.url ?? "/", "https://x").searchParams.get("to");
+      response.statusCode = to === null ? 200 : 302;
+      if (to !== null) response.setHeader("location", to);
+      response.end("secure");
+    },
+    { tls: { cert: OK_TEST_CERT, key: OK_TEST_KEY } },
+  );
+  const tlsAgent = createGuardedAgent({
+    allowPrivateAddress: false,
+    lookup,
+    connectTimeoutMs: 2000,
+    connectionsPerOrigin: 2,
+    allowedEndpoints: [
+      { address: "127.0.0.1", port: tlsServer.port },
+      { address: "127.0.0.1", port: a.port },
+    ],
+    ca: OK_TEST_CERT,
+  });
+  try {
+    const secure = await safeFetch(tlsServer.url("/", "ok.test"), { agent: tlsAgent });
+    assert.ok(secure.ok);
+    assert.equal(secure.value.body.toString(), "secure");
+
+    const before = a.connections();
+    const downgrade = await safeFetch(tlsServer.url(`/?to=${encodeURIComponent(a.url("/ok", "ok.test"))}`, "ok.test"), { agent: tlsAgent });
+    assert.equal(!downgrade.ok && downgrade.error, "forbidden-url");
+    assert.equal(a.connections(), before);
+
+    // Server A speaks plain http; an https request to it fails the handshake (and sends no request).
+    const handshake = await safeFetch(`https://ok.test:${a.port}/ok`, { agent: tlsAgent, timeoutMs: 2000 });
+    assert.equal(!handshake.ok && handshake.error, "network");
+  } finally {
+    await tlsAgent.destroy();
+    await tlsServer.close();
+  }
 });
 
 test("allowed redirects are followed, relative and absolute, up to the limit", async () => {

@@ -54,6 +54,7 @@ export interface SafeFetchOptions {
   /** Allow plain http: URLs (dev/test). Default false: production federation is https-only. */
   readonly allowHttp?: boolean;
   readonly method?: string;
+  /** Request headers. `host`, `content-length` and hop-by-hop headers are ignored: they are set per hop. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: Uint8Array | string;
   /** Cap on the response body, raw and decoded. Default 1 MiB (Mastodon's). */
@@ -99,8 +100,7 @@ const BODY_HEADERS = ["content-type", "content-encoding", "content-language", "c
 export async function safeFetch(input: string | URL, options: SafeFetchOptions): Promise<Result<SafeResponse, SafeFetchError>> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-  const deadline = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const urlPolicy = { allowHttp: options.allowHttp ?? false, addressPolicy: options.agent.addressPolicy };
 
   let method = (options.method ?? "GET").toUpperCase();
@@ -110,12 +110,27 @@ export async function safeFetch(input: string | URL, options: SafeFetchOptions):
   const first = checkUrl(input, urlPolicy);
   if (!first.ok) return first;
   let url = first.value;
+
+  // One controller for both stop causes. Deliveries run thousands of these a second: the timer is
+  // cleared and the caller's listener removed as soon as the exchange ends, instead of lingering
+  // (AbortSignal.timeout / AbortSignal.any would keep both alive until the deadline).
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let stopped: "timeout" | "aborted" | undefined;
+  const stop = (why: "timeout" | "aborted"): void => {
+    stopped ??= why;
+    controller.abort(new Error(why === "timeout" ? `no complete response within ${timeoutMs} ms` : "aborted by the caller"));
+  };
+  const timer = setTimeout(() => stop("timeout"), timeoutMs);
+  const onCallerAbort = (): void => stop("aborted");
+  if (options.signal?.aborted) stop("aborted");
+  else options.signal?.addEventListener("abort", onCallerAbort, { once: true });
   // A throwing sign hook is a bug in our signing code, not a network condition: rethrown, not classified.
   let signFailure: { readonly error: unknown } | undefined;
 
   try {
     for (let redirects = 0; ; redirects++) {
-      if (signal.aborted) return abortResult(deadline, options.timeoutMs);
+      if (stopped !== undefined) return stopResult(stopped, timeoutMs);
       const hopHeaders: Record<string, string> = { ...headers, host: url.host };
       if (options.sign) {
         let signed: Record<string, string>;
@@ -184,15 +199,17 @@ export async function safeFetch(input: string | URL, options: SafeFetchOptions):
     }
   } catch (error) {
     if (signFailure !== undefined) throw signFailure.error;
-    if (deadline.aborted) return abortResult(deadline, options.timeoutMs);
-    if (options.signal?.aborted) return err("aborted", "request aborted by the caller");
+    if (stopped !== undefined) return stopResult(stopped, timeoutMs);
     return classifyError(error);
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onCallerAbort);
   }
 }
 
-function abortResult(deadline: AbortSignal, timeoutMs: number | undefined): Result<never, SafeFetchError> {
-  return deadline.aborted
-    ? err("timeout", `no complete response within ${timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`)
+function stopResult(why: "timeout" | "aborted", timeoutMs: number): Result<never, SafeFetchError> {
+  return why === "timeout"
+    ? err("timeout", `no complete response within ${timeoutMs} ms`)
     : err("aborted", "request aborted by the caller");
 }
 

@@ -5,6 +5,7 @@
  * refused fetch never reached it (zero connections), not merely that the fetch reported an error.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 
 export interface RecordedRequest {
@@ -16,20 +17,28 @@ export interface RecordedRequest {
 
 export interface TestServer {
   readonly port: number;
-  /** `http://<host>:<port><path>`; host defaults to 127.0.0.1. */
+  /** `http(s)://<host>:<port><path>`; host defaults to 127.0.0.1. */
   url(path?: string, host?: string): string;
   connections(): number;
   readonly requests: RecordedRequest[];
+  /** TLS server names (SNI) clients sent, one per TLS connection. */
+  readonly servernames: Array<string | false>;
   close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** Serve https with this certificate and key instead of plain http. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export type TestHandler = (request: IncomingMessage, response: ServerResponse, body: Buffer) => void;
 
-export async function startTestServer(handler: TestHandler): Promise<TestServer> {
+export async function startTestServer(handler: TestHandler, options: TestServerOptions = {}): Promise<TestServer> {
   let connections = 0;
   const sockets = new Set<Socket>();
   const requests: RecordedRequest[] = [];
-  const server = createServer((request, response) => {
+  const servernames: Array<string | false> = [];
+  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
@@ -37,7 +46,9 @@ export async function startTestServer(handler: TestHandler): Promise<TestServer>
       requests.push({ method: request.method ?? "", url: request.url ?? "", headers: request.headers, body });
       handler(request, response, body);
     });
-  });
+  };
+  const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createServer(onRequest);
+  server.on("secureConnection", (socket: { servername?: string | false }) => servernames.push(socket.servername ?? false));
   server.on("connection", (socket: Socket) => {
     connections++;
     sockets.add(socket);
@@ -48,11 +59,13 @@ export async function startTestServer(handler: TestHandler): Promise<TestServer>
     server.listen(0, "127.0.0.1", () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  const scheme = options.tls ? "https" : "http";
   return {
     port,
-    url: (path = "/", host = "127.0.0.1") => `http://${host}:${port}${path}`,
+    url: (path = "/", host = "127.0.0.1") => `${scheme}://${host}:${port}${path}`,
     connections: () => connections,
     requests,
+    servernames,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
