@@ -4,6 +4,7 @@ import type { Urls } from "../app/urls.ts";
 import { ACCOUNT_TYPES, USERNAME_PATTERN, type Account, type AccountType } from "./account.entity.ts";
 import type { AccountRepository } from "./account.repository.ts";
 import { generateAccountKeys } from "./keys.ts";
+import { renderLocalPost } from "../content/render.ts";
 
 export type CreateAccountError = "invalid-username" | "username-taken" | "invalid-type" | "invalid-name";
 
@@ -50,7 +51,7 @@ export class AccountService {
           username,
           type,
           name,
-          summaryHtml: input.summary ? plainTextToHtml(input.summary) : "",
+          summaryHtml: input.summary ? await this.#renderBio(input.summary) : "",
           uri: this.#urls.actor(username),
           url: this.#urls.profile(username),
           domain: this.#domain,
@@ -73,6 +74,11 @@ export class AccountService {
     }
   }
 
+  /** A bio is rendered like a post (paragraphs, links, hashtags); mentions stay plain text here. */
+  async #renderBio(text: string): Promise<string> {
+    return (await renderLocalPost(text, { origin: this.#urls.origin, resolveMention: async () => null })).html;
+  }
+
   get(username: string): Promise<Account | null> {
     return this.#accounts.findByUsername(username);
   }
@@ -87,8 +93,3 @@ export function parseAccountType(text: string): AccountType | null {
   return found ?? null;
 }
 
-// TODO(lead): replace with the content module's renderer once it lands.
-function plainTextToHtml(text: string): string {
-  const esc = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-  return text.trim().split(/\n{2,}/).map((p) => `<p>${esc(p).replace(/\n/g, "<br>")}</p>`).join("");
-}

@@ -63,8 +63,8 @@ const TEXT_ENTITIES: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;
  */
 export function htmlToPlainText(html: string): string {
   if (typeof html !== "string" || html === "") return "";
-  // NUL marks line breaks inside <pre> below, so none may come from the input.
-  const input = html.replace(/\0/g, "").toWellFormed();
+  // NUL and SOH mark line breaks and spaces inside <pre> below, so none may come from the input.
+  const input = html.replace(/[\0\u0001]/g, "").toWellFormed();
   let preDepth = 0;
   const transformTags: Record<string, string> = {};
   for (const tag of BLOCK_TAGS) transformTags[tag] = "p";
@@ -83,20 +83,25 @@ export function htmlToPlainText(html: string): string {
       if (name === "pre" && preDepth > 0) preDepth--;
     },
     textFilter: (text) =>
-      preDepth > 0 ? text.replace(/\r\n?/g, "\n").replace(/\n/g, "\0") : text.replace(/[ \t\n\r\f]+/g, " "),
+      preDepth > 0
+        ? text.replace(/\r\n?/g, "\n").replace(/\n/g, "\0").replace(/ /g, "\u0001")
+        : text.replace(/[ \t\n\r\f]+/g, " "),
   });
 
-  return reduced
-    .replace(/ *(<br \/>|<\/?p>|<\/?li>) */g, "$1")
-    .replace(/<br \/>/g, "\n")
-    .replace(/<\/?p>/g, "\n\n")
-    .replace(/<li>/g, "\n- ")
-    .replace(/<\/li>/g, "\n")
-    .replace(/\0/g, "\n")
-    .replace(/&(?:amp|lt|gt|quot);/g, (entity) => TEXT_ENTITIES[entity] ?? entity)
-    .replace(/\n{3,}/g, "\n\n")
-    .replace(/^\n+|\n+$/g, "")
-    .replace(/^ +| +$/g, "");
+  return (
+    reduced
+      .replace(/ *(<br \/>|<\/?p>|<\/?li>) */g, "$1")
+      .replace(/<br \/>/g, "\n")
+      .replace(/<\/?p>/g, "\n\n")
+      .replace(/<li>/g, "\n- ")
+      .replace(/<\/li>/g, "")
+      .replace(/&(?:amp|lt|gt|quot);/g, (entity) => TEXT_ENTITIES[entity] ?? entity)
+      .replace(/\n{3,}/g, "\n\n")
+      .replace(/^[ \n]+|[ \n]+$/g, "")
+      // Only now restore <pre> whitespace, which the collapsing above must not touch.
+      .replace(/\0/g, "\n")
+      .replace(/\u0001/g, " ")
+  );
 }
 
 /**
@@ -108,8 +113,9 @@ export function excerpt(text: string, maxChars: number): string {
   if (text.length <= maxChars || graphemeCount(text) <= maxChars) return text;
   if (maxChars === 1) return "…";
   const cut = truncateGraphemes(text, maxChars - 1);
-  // Back up to the last whitespace if that loses less than a third of the excerpt.
-  const space = cut.search(/\s\S*$/u);
+  // When the cut falls inside a word, back up to the last whitespace if that loses less than a third.
+  const atBoundary = /^\s/u.test(text.slice(cut.length));
+  const space = atBoundary ? -1 : cut.search(/\s\S*$/u);
   const base = space > 0 && graphemeCount(cut.slice(0, space)) >= ((maxChars - 1) * 2) / 3 ? cut.slice(0, space) : cut;
   return base.trimEnd() + "…";
 }
