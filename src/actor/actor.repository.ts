@@ -86,6 +86,41 @@ export class ActorRepository {
     await this.#db.updateTable("actors").set({ gone_at: now, updated_at: now }).where("id", "=", id).where("is_local", "=", 0).execute();
   }
 
+  /** The document an actor was last stored from (remote actors only). */
+  async findRawJson(id: string): Promise<string | null> {
+    const row = await this.#db.selectFrom("actors").select("raw_json").where("id", "=", id).executeTakeFirst();
+    return row?.raw_json ?? null;
+  }
+
+  /** The remote actor whose stored (primary) key has this id; the inbox's key cache reads through this. */
+  async findByPublicKeyId(keyId: string): Promise<Actor | null> {
+    const row = await this.#db
+      .selectFrom("actors")
+      .selectAll()
+      .where("public_key_id", "=", keyId)
+      .where("is_local", "=", 0)
+      .orderBy("updated_at", "desc")
+      .executeTakeFirst();
+    return row ? actorFromRow(row) : null;
+  }
+
+  /**
+   * A remote actor that no longer exists (410 Gone, or it deleted itself): marked gone and removed
+   * from every follow relation in both directions, in one transaction, so nothing is delivered to
+   * it and it appears in no follower list. Returns how many follows were removed.
+   */
+  async markGoneAndUnfollow(id: string, now: string): Promise<number> {
+    return await this.#db.transaction().execute(async (trx) => {
+      const marked = await trx.updateTable("actors").set({ gone_at: now, updated_at: now }).where("id", "=", id).where("is_local", "=", 0).executeTakeFirst();
+      if (Number(marked.numUpdatedRows) === 0) return 0; // unknown or local: never touched from remote input
+      const removed = await trx
+        .deleteFrom("follows")
+        .where((eb) => eb.or([eb("follower_id", "=", id), eb("followee_id", "=", id)]))
+        .executeTakeFirst();
+      return Number(removed.numDeletedRows);
+    });
+  }
+
   async countLocal(): Promise<number> {
     const row = await this.#db.selectFrom("actors").select((eb) => eb.fn.countAll().as("n")).where("is_local", "=", 1).executeTakeFirst();
     return Number(row?.n ?? 0);

@@ -16,6 +16,7 @@ import { createFederationModule, type FederationModule } from "../federation/fed
 import { createSocialModule, type SocialModule } from "../social/social.module.ts";
 import { createPostModule, type PostModule } from "../post/post.module.ts";
 import { createPagesModule, type PagesModule } from "../pages/pages.module.ts";
+import { createWebModule, type WebModule } from "../web/web.module.ts";
 import type { AppBase, ModuleContributions } from "./base.ts";
 import { loadOrCreateSecret } from "./secret.ts";
 import { Urls } from "./urls.ts";
@@ -32,6 +33,8 @@ export interface AppContext extends AppBase {
   readonly social: SocialModule;
   readonly posts: PostModule;
   readonly pages: PagesModule;
+  /** The team web app under /app (people, sessions, compose, schedule) and the media proxy. */
+  readonly web: WebModule;
   /** Fedify: WebFinger, NodeInfo, actor, object and collection documents. */
   readonly federation: Federation<void>;
   /** Every module's contributions in mounting order (pages last: they catch /@user). */
@@ -75,10 +78,11 @@ export async function createAppContext(config: Config, options: ContextOptions =
   const social = createSocialModule(base, { federation: fed });
   const posts = createPostModule(base, { federation: fed, social });
   const pages = createPagesModule(base, { posts });
-  const modules: ModuleContributions[] = [delivery, fed, social, posts, pages];
+  const web = createWebModule(base, { federation: fed, social, posts });
+  const modules: ModuleContributions[] = [delivery, fed, social, posts, web, pages];
 
   const federation = createHeroldFederation(
-    { config, database, clock, urls, accounts, posts: base.repos.posts, keys: base.keys, version: VERSION },
+    { config, database, clock, urls, accounts, posts: base.repos.posts, keys: base.keys, version: VERSION, loaders: fed.loaders },
     modules.flatMap((m) => m.federation ?? []),
   );
 
@@ -89,9 +93,13 @@ export async function createAppContext(config: Config, options: ContextOptions =
     social,
     posts,
     pages,
+    web,
     federation,
     modules,
     close: async () => {
+      // Delivery first: it writes buffered host state and closes its connection pools.
+      await delivery.close();
+      await fed.close();
       // Queues first: postgres.js throws CONNECTION_DESTROYED if LISTEN outlives the pool.
       await base.queue.close();
       await database.close();

@@ -1,10 +1,20 @@
 import type { Kysely } from "kysely";
 import { Migrator, type Migration, type MigrationProvider } from "kysely/migration";
 import * as m0001 from "./migrations/0001_initial.ts";
+import * as m0002 from "./migrations/0002_inbound.ts";
+import * as m0003 from "./migrations/0003_social.ts";
+import * as m0004 from "./migrations/0004_posts.ts";
+import * as m0005 from "./migrations/0005_delivery.ts";
+import * as m0006 from "./migrations/0006_web.ts";
 
 /** Migrations are imported statically so the set is the same in every process and in the type check. */
 const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": m0001,
+  "0002_inbound": m0002,
+  "0003_social": m0003,
+  "0004_posts": m0004,
+  "0005_delivery": m0005,
+  "0006_web": m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

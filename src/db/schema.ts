@@ -13,6 +13,7 @@ export interface DB {
   post_tags: PostTagRow;
   media: MediaRow;
   follows: FollowRow;
+  follow_events: FollowEventRow;
   interactions: InteractionRow;
   notifications: NotificationRow;
   blocks: BlockRow;
@@ -24,6 +25,12 @@ export interface DB {
   jobs: JobRow;
   hosts: HostRow;
   kv: KvRow;
+  instance_actor: InstanceActorRow;
+  users: UserRow;
+  sessions: SessionRow;
+  memberships: MembershipRow;
+  post_authors: PostAuthorRow;
+  profile_link_checks: ProfileLinkCheckRow;
 }
 
 type Nullable<T> = T | null;
@@ -160,6 +167,17 @@ export interface FollowRow {
   updated_at: string;
 }
 
+/** The follow history (migration 0003): one row per transition, never updated. */
+export interface FollowEventRow {
+  id: string;
+  follower_id: string;
+  followee_id: string;
+  kind: string;
+  reason: Nullable<string>;
+  was_accepted: Defaulted<number>;
+  created_at: string;
+}
+
 export interface InteractionRow {
   id: string;
   kind: string;
@@ -251,6 +269,8 @@ export interface HostRow {
   unavailable_since: Nullable<string>;
   last_success_at: Nullable<string>;
   last_failure_at: Nullable<string>;
+  /** Why the last delivery to this host failed (migration 0005). */
+  last_error: Nullable<string>;
   updated_at: string;
 }
 
@@ -258,4 +278,56 @@ export interface KvRow {
   key: string;
   value: string;
   expires_at: Nullable<string>;
+}
+
+/** People who sign in to the web app (migration 0006). */
+export interface UserRow {
+  id: string;
+  email: string;
+  username: Nullable<string>;
+  display_name: string;
+  password_hash: string;
+  time_zone: Nullable<string>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionRow {
+  id: string;
+  user_id: string;
+  account_id: Nullable<string>;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface MembershipRow {
+  id: string;
+  user_id: string;
+  account_id: string;
+  role: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PostAuthorRow {
+  post_id: string;
+  user_id: Nullable<string>;
+  created_at: string;
+}
+
+export interface ProfileLinkCheckRow {
+  account_id: string;
+  url: string;
+  verified: Defaulted<number>;
+  detail: Nullable<string>;
+  checked_at: string;
+}
+
+/** The instance actor's key pair (migration 0002): one row, id "main". */
+export interface InstanceActorRow {
+  id: string;
+  rsa_public_pem: string;
+  rsa_private_pem: string;
+  created_at: string;
 }

@@ -1,17 +1,182 @@
+import type { Dispatcher } from "undici";
 import type { AppBase, ModuleContributions } from "../app/base.ts";
+import type { RouteGroup } from "../http/app.ts";
+import { logger } from "../lib/logger.ts";
+import { createGuardedAgent } from "../net/guarded-agent.ts";
+import { normalizeUrl } from "../net/url-policy.ts";
+import type { EnqueueItem, QueueDepth } from "../queue/queue.ts";
+import type { QueueHandler } from "../queue/worker.ts";
+import { CircuitBreaker } from "./circuit-breaker.ts";
+import { createDeliverHandler, DELIVER_QUEUE, type DeliverPayload, type PreparedActivity, type Signer } from "./delivery.handler.ts";
 import type { DeliveryPort } from "./delivery.port.ts";
+import { DeliveryRepository, type HostRecord } from "./delivery.repository.ts";
+import { HostLimiter } from "./host-limiter.ts";
+import { HostRegistry } from "./host-registry.ts";
+import { prepareBody } from "./http-signature.ts";
+import { LoadingLru } from "./lru.ts";
+import { DeliveryMetrics } from "./metrics.ts";
+import { metricsRoutes } from "./metrics.routes.ts";
+import { InboxSender } from "./sender.ts";
 
-// SKELETON (lead): the delivery-engine engineer replaces this body with the real engine.
+const log = logger("delivery");
+
+/** Response bodies of inboxes are read up to this much and discarded (answers are usually empty). */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/**
+ * Herold's outbound delivery engine. The bridge stores an activity once and calls `port.enqueue`;
+ * workers run the `deliver` handler (`jobs`); `/metrics` is served from `routes`; the inbound side
+ * calls `markHostAlive` after verifying a signed request; `herold status` reads `status()`.
+ */
 export interface DeliveryModule extends ModuleContributions {
   readonly port: DeliveryPort;
+  readonly jobs: readonly QueueHandler[];
+  readonly routes: readonly RouteGroup[];
+  readonly metrics: DeliveryMetrics;
+  /**
+   * A verified signed request came from `domain` (the host part of the signer's key id, e.g.
+   * `new URL(keyId).host`): it is alive. Clears its failure days and unavailable mark and closes its
+   * circuit. Cheap when the host was healthy (no database write).
+   */
+  markHostAlive(domain: string): Promise<void>;
+  /** Persistent delivery state for operators (`herold status`): read from the database only. */
+  status(options?: { limit?: number }): Promise<DeliveryStatus>;
+  /** Writes buffered host success times (also done every few seconds and by `close`). */
+  flush(): Promise<void>;
+  /** Flushes and closes the delivery connection pools. Call after the workers stopped. */
+  close(): Promise<void>;
 }
 
-export function createDeliveryModule(_base: AppBase): DeliveryModule {
+export interface DeliveryStatus {
+  readonly queues: Readonly<Record<string, QueueDepth>>;
+  readonly retryBacklog: { readonly count: number; readonly nextAt: string | null };
+  readonly unavailableCount: number;
+  readonly unavailable: readonly HostRecord[];
+  readonly failing: readonly HostRecord[];
+  readonly dead: { readonly count: number; readonly reasons: ReadonlyArray<{ reason: string; count: number }> };
+}
+
+export interface DeliveryModuleOptions {
+  /** Jitter source (tests pin it). */
+  readonly random?: () => number;
+  /** Replaces the guarded agent (tests only; production always uses the SSRF guard). */
+  readonly dispatcher?: Dispatcher;
+}
+
+export function createDeliveryModule(base: AppBase, options: DeliveryModuleOptions = {}): DeliveryModule {
+  const { config, clock, queue } = base;
+  const delivery = config.delivery;
+  const random = options.random ?? Math.random;
+  const repo = new DeliveryRepository(base.database.db);
+
+  const agent = createGuardedAgent({
+    allowPrivateAddress: config.allowPrivateAddress,
+    connectTimeoutMs: delivery.connectTimeoutMs,
+    connectionsPerOrigin: delivery.perHostConcurrency,
+    headersTimeoutMs: delivery.responseTimeoutMs,
+    bodyTimeoutMs: delivery.responseTimeoutMs,
+  });
+  const dispatcher = options.dispatcher ?? agent;
+
+  const metrics = new DeliveryMetrics(clock);
+  const breaker = new CircuitBreaker({
+    failures: delivery.circuitBreakerFailures,
+    cooldownMs: delivery.circuitBreakerCooldownSeconds * 1000,
+    probeTimeoutMs: 2 * delivery.totalTimeoutMs + 5_000,
+  });
+  const hosts = new HostRegistry(repo, clock, { unavailableAfterDays: delivery.unavailableAfterDays });
+  const sender = new InboxSender({
+    dispatcher,
+    limiter: new HostLimiter(delivery.perHostConcurrency, delivery.perHostConcurrency * 4),
+    responseTimeoutMs: delivery.responseTimeoutMs,
+    totalTimeoutMs: delivery.totalTimeoutMs,
+    userAgent: `Herold/${base.version} (+${config.origin.origin})`,
+    maxResponseBytes: MAX_RESPONSE_BYTES,
+  });
+
+  // Serialised once per activity: the bytes and both digests are shared by every recipient.
+  const activities = new LoadingLru<string, PreparedActivity>(64, async (id) => {
+    const stored = await repo.findActivity(id);
+    return stored === null ? null : { body: prepareBody(Buffer.from(stored.json)), actorId: stored.actorId };
+  });
+  // Keys come from the database through the key store (imported once); payloads never carry them.
+  const signers = new LoadingLru<string, Signer>(256, async (accountId) => {
+    const account = await base.repos.accounts.findById(accountId);
+    if (account === null) return null;
+    const keys = await base.keys.get(account);
+    return keys === null ? null : { actorId: account.actorId, key: { keyId: keys.keyId, privateKey: keys.rsaPrivate } };
+  });
+
+  const handler = createDeliverHandler({
+    config: delivery,
+    clock,
+    repo,
+    activities,
+    signers,
+    sender,
+    breaker,
+    hosts,
+    metrics,
+    urlPolicy: { allowHttp: config.allowPrivateAddress, addressPolicy: agent.addressPolicy },
+    // Leases are renewed while a delivery runs; a short one lets another worker take over a killed
+    // worker's deliveries soon.
+    leaseMs: Math.max(2_000, Math.min(60_000, delivery.totalTimeoutMs)),
+    random,
+  });
+
+  const port: DeliveryPort = {
+    async enqueue(input, executor) {
+      const seen = new Set<string>();
+      const items: EnqueueItem[] = [];
+      for (const inbox of input.inboxes) {
+        const url = normalizeUrl(inbox);
+        if (url === undefined) {
+          log.warn("not delivering {activity} to an inbox that is not a URL: {inbox}", { activity: input.outboxActivityId, inbox });
+          continue;
+        }
+        if (seen.has(url.href)) continue;
+        seen.add(url.href);
+        const payload: DeliverPayload = { activityId: input.outboxActivityId, accountId: input.accountId, inbox: url.href };
+        items.push({ payload, dedupeKey: `${input.outboxActivityId}|${url.href}` });
+      }
+      return await queue.enqueueMany(DELIVER_QUEUE, items, executor !== undefined ? { executor } : {});
+    },
+  };
+
   return {
-    port: {
-      enqueue: async () => {
-        throw new Error("delivery engine not wired yet");
-      },
+    port,
+    jobs: [handler as QueueHandler],
+    routes: [
+      () =>
+        metricsRoutes({
+          metrics,
+          queue,
+          unavailableHosts: () => repo.countUnavailableHosts(),
+          openCircuits: () => breaker.openCount(clock.now().getTime()),
+        }),
+    ],
+    metrics,
+    async markHostAlive(domain) {
+      const host = domain.toLowerCase();
+      breaker.success(host);
+      await hosts.markAlive(host);
+    },
+    async status({ limit = 20 } = {}) {
+      const now = clock.now().toISOString();
+      const [queues, retryBacklog, unavailableCount, unavailable, failing, dead] = await Promise.all([
+        queue.depth(),
+        repo.retryBacklog(DELIVER_QUEUE, now),
+        repo.countUnavailableHosts(),
+        repo.unavailableHosts(limit),
+        repo.failingHosts(limit),
+        repo.deadLetters(DELIVER_QUEUE, 5),
+      ]);
+      return { queues, retryBacklog, unavailableCount, unavailable, failing, dead };
+    },
+    flush: () => hosts.flush(),
+    async close() {
+      await hosts.close();
+      await agent.close();
     },
   };
 }

@@ -1,25 +1,146 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
+import { ActorService, type ActorGoneHandler } from "../actor/actor.service.ts";
 import type { ActorResolver } from "../actor/actor.resolver.ts";
+import { InstanceActor } from "../actor/instance-actor.ts";
+import { instanceActorRoutes } from "../actor/instance-actor.routes.ts";
 import type { DeliveryModule } from "../delivery/delivery.module.ts";
-import { InboxDispatcher } from "./inbox/inbox.types.ts";
+import { logger } from "../lib/logger.ts";
+import { createGuardedAgent } from "../net/guarded-agent.ts";
+import { DomainBlocks } from "./domain-blocks.ts";
+import { DocumentFetcher } from "./fetch/document-fetcher.ts";
+import type { FederationLoaders } from "./federation.ts";
+import { registerActorHandlers, ObjectHooks } from "./inbox/actor.handlers.ts";
+import { registerAnnounceUnwrapping } from "./inbox/announce.handler.ts";
+import { InboxCapacity } from "./inbox/capacity.ts";
+import { INBOX_QUEUE, InboxReceiver } from "./inbox/inbox.receiver.ts";
+import { inboxRoutes } from "./inbox/inbox.routes.ts";
+import { InboxProcessor } from "./inbox/inbox.processor.ts";
+import { InboxDispatcher, type InboxHandler } from "./inbox/inbox.types.ts";
+import { inboxQueueHandler, inboxSeenPurgeHandler } from "./inbox/inbox.worker.ts";
+import { RemoteKeyStore } from "./inbox/key-store.ts";
+import { InboxSignatureVerifier } from "./inbox/signature.ts";
 import { OutboundBridge } from "./outbound/bridge.ts";
 
-// SKELETON (lead): the inbound-federation engineer completes this module (resolver, fetcher, inbox route and worker).
+const log = logger("federation");
+
+/**
+ * Inbound federation and the shared machinery around it.
+ *
+ * For other modules:
+ * - `inbox.register(key, handler)`: handle an activity type (`Follow`, `Undo/Like`, `Create` …; keys
+ *   in inbox/dispatch-key.ts). Handlers get a verified `InboundActivity` and return an outcome;
+ *   exceptions retry the job.
+ * - `Update` and `Delete` are registered here: actors are handled here, objects go to
+ *   `onObjectUpdate(handler)` / `onObjectDelete(handler)`, which the posts module installs once.
+ *   Registering `Update`/`Delete` in the dispatcher again fails at start-up with that hint.
+ * - `Announce/<Activity>` (group announces) is unwrapped here, checked against the inner activity's
+ *   origin, and dispatched again under the inner key with `activity.via` set to the group.
+ * - `onActorGone(handler)`: clean up what you keep per remote actor when it is gone (410, Tombstone,
+ *   its own Delete). Follows in both directions are already removed by then.
+ * - `resolver` (`ActorService`): remote actors by id or handle. `documents`: any other ActivityPub
+ *   document (signed by the instance actor, guarded, domain blocks applied). Pass the activity's
+ *   `budget` to both while handling inbound activities.
+ */
 export interface FederationModule extends ModuleContributions {
   readonly resolver: ActorResolver;
+  readonly actors: ActorService;
   readonly bridge: OutboundBridge;
   readonly inbox: InboxDispatcher;
+  readonly documents: DocumentFetcher;
+  readonly instanceActor: InstanceActor;
+  readonly domainBlocks: DomainBlocks;
+  readonly receiver: InboxReceiver;
+  readonly processor: InboxProcessor;
+  readonly capacity: InboxCapacity;
+  readonly keys: RemoteKeyStore;
+  /** Fedify's document loaders (createHeroldFederation): the same guarded, signed path. */
+  readonly loaders: FederationLoaders;
+  onObjectUpdate(handler: InboxHandler): void;
+  onObjectDelete(handler: InboxHandler): void;
+  onActorGone(handler: ActorGoneHandler): void;
+  /** Closes the fetch connection pool. */
+  close(): Promise<void>;
 }
 
 export function createFederationModule(base: AppBase, deps: { delivery: DeliveryModule }): FederationModule {
-  const bridge = new OutboundBridge({ db: base.database.db, urls: base.urls, clock: base.clock, delivery: deps.delivery.port });
-  const resolver: ActorResolver = {
-    resolveUri: async () => {
-      throw new Error("actor resolver not wired yet");
+  const { config, clock, urls } = base;
+  const db = base.database.db;
+  const bridge = new OutboundBridge({ db, urls, clock, delivery: deps.delivery.port });
+  const domainBlocks = new DomainBlocks(db);
+  const instanceActor = new InstanceActor({ db, urls, domain: config.domain, clock });
+  const agent = createGuardedAgent({
+    allowPrivateAddress: config.allowPrivateAddress,
+    connectTimeoutMs: config.delivery.connectTimeoutMs,
+    connectionsPerOrigin: 4,
+  });
+  const documents = new DocumentFetcher({
+    config,
+    clock,
+    agent,
+    domainBlocks,
+    instanceKey: async () => {
+      const keys = await instanceActor.keys();
+      return { keyId: keys.keyId, privateKey: keys.privateKey };
     },
-    resolveHandle: async () => {
-      throw new Error("actor resolver not wired yet");
+    userAgent: `Herold/${base.version} (+${urls.origin})`,
+  });
+  const actors = new ActorService({ config, urls, clock, actors: base.repos.actors, fetcher: documents, domainBlocks });
+  const keys = new RemoteKeyStore({ config, urls, clock, actors: base.repos.actors, actorService: actors, fetcher: documents, domainBlocks });
+  const verifier = new InboxSignatureVerifier({ keys, clock, windowSeconds: config.limits.signatureWindowSeconds });
+  const capacity = new InboxCapacity({
+    depth: async () => {
+      const depth = (await base.queue.depth())[INBOX_QUEUE];
+      return depth === undefined ? 0 : depth.ready + depth.delayed + depth.running;
+    },
+    capacity: config.limits.inboxQueueCapacity,
+    clock,
+  });
+  const receiver = new InboxReceiver({
+    config,
+    clock,
+    db,
+    queue: base.queue,
+    accounts: base.repos.accounts,
+    domainBlocks,
+    verifier,
+    capacity,
+    onVerifiedHost: (domain) => {
+      deps.delivery.markHostAlive(domain).catch((error: unknown) => log.warn("markHostAlive({domain}) failed: {error}", { domain, error }));
+    },
+  });
+
+  const inbox = new InboxDispatcher();
+  const processor = new InboxProcessor({ db, dispatcher: inbox });
+  const hooks = new ObjectHooks();
+  registerActorHandlers(inbox, { actorService: actors, actors: base.repos.actors, hooks });
+  registerAnnounceUnwrapping(inbox, { db, fetcher: documents, resolver: actors, domainBlocks, processor: () => processor });
+
+  const loaders: FederationLoaders = {
+    documentLoaderFactory: () => documents.documentLoader(),
+    authenticatedDocumentLoaderFactory: (identity) => documents.authenticatedDocumentLoader(identity),
+  };
+  const workerDeps = { config, clock, db, queue: base.queue, actors: base.repos.actors, accounts: base.repos.accounts, processor };
+
+  return {
+    resolver: actors,
+    actors,
+    bridge,
+    inbox,
+    documents,
+    instanceActor,
+    domainBlocks,
+    receiver,
+    processor,
+    capacity,
+    keys,
+    loaders,
+    onObjectUpdate: (handler) => hooks.onObjectUpdate(handler),
+    onObjectDelete: (handler) => hooks.onObjectDelete(handler),
+    onActorGone: (handler) => actors.onGone(handler),
+    routes: [() => inboxRoutes(receiver, config), () => instanceActorRoutes(instanceActor, urls.origin, config.domain)],
+    jobs: [inboxQueueHandler(workerDeps), inboxSeenPurgeHandler(workerDeps)],
+    close: async () => {
+      await agent.close();
     },
   };
-  return { resolver, bridge, inbox: new InboxDispatcher() };
 }

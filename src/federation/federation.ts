@@ -1,5 +1,5 @@
 import { createFederation, type Federation } from "@fedify/fedify";
-import { getDocumentLoader } from "@fedify/fedify/runtime";
+import type { AuthenticatedDocumentLoaderFactory, DocumentLoaderFactory } from "@fedify/fedify/runtime";
 import type { AccountRepository } from "../account/account.repository.ts";
 import type { SigningKeyStore } from "../account/signing-keys.ts";
 import type { Urls } from "../app/urls.ts";
@@ -22,6 +22,14 @@ export interface FederationDeps {
   readonly posts: PostRepository;
   readonly keys: SigningKeyStore;
   readonly version: string;
+  /** Document loaders through the SSRF guard, signed by the instance actor (federation.module.ts). */
+  readonly loaders: FederationLoaders;
+}
+
+/** How Fedify fetches: never outside Herold's guarded, signed fetcher (src/federation/fetch/). */
+export interface FederationLoaders {
+  readonly documentLoaderFactory: DocumentLoaderFactory;
+  readonly authenticatedDocumentLoaderFactory: AuthenticatedDocumentLoaderFactory;
 }
 
 /** A registration step that adds dispatchers (actor, objects, collections …) to the federation. */
@@ -35,11 +43,8 @@ export function createHeroldFederation(deps: FederationDeps, extra: readonly Fed
   const federation = createFederation<void>({
     kv: new DatabaseKvStore(deps.database.db, deps.clock),
     origin: deps.config.origin.origin,
-    documentLoaderFactory: () =>
-      getDocumentLoader({
-        allowPrivateAddress: deps.config.allowPrivateAddress,
-        userAgent: { software: `Herold/${deps.version}`, url: deps.config.origin },
-      }),
+    documentLoaderFactory: deps.loaders.documentLoaderFactory,
+    authenticatedDocumentLoaderFactory: deps.loaders.authenticatedDocumentLoaderFactory,
     contextLoaderFactory: () => offlineContextLoader,
   });
   registerActorDispatcher(federation, deps);

@@ -1,9 +1,24 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
 import type { PostModule } from "../post/post.module.ts";
+import { loadStylesheet, type Stylesheet } from "./assets.ts";
+import { pageRoutes } from "./pages.routes.ts";
+import { PostViews } from "./post.view.ts";
+import { ProfileViews } from "./profile.view.ts";
 
-// SKELETON (lead): the public-pages engineer fills this module (profile and post pages, feeds).
-export interface PagesModule extends ModuleContributions {}
+/** Public HTML pages (profiles, posts), RSS/Atom feeds and the stylesheet: read-only views of local accounts. */
+export interface PagesModule extends ModuleContributions {
+  readonly stylesheet: Stylesheet;
+  readonly profiles: ProfileViews;
+  readonly posts: PostViews;
+}
 
-export function createPagesModule(_base: AppBase, _deps: { posts: PostModule }): PagesModule {
-  return {};
+export function createPagesModule(base: AppBase, _deps: { posts: PostModule }): PagesModule {
+  const { accounts, posts } = base.repos;
+  const postViews = new PostViews({ accounts, posts, urls: base.urls, domain: base.config.domain });
+  return {
+    stylesheet: loadStylesheet(),
+    posts: postViews,
+    profiles: new ProfileViews({ db: base.database.db, accounts, posts, postViews, urls: base.urls, domain: base.config.domain }),
+    routes: [pageRoutes],
+  };
 }

@@ -1,10 +1,124 @@
+import type { ActorResolver } from "../actor/actor.resolver.ts";
 import type { AppBase, ModuleContributions } from "../app/base.ts";
 import type { FederationModule } from "../federation/federation.module.ts";
+import type { OutboundBridge } from "../federation/outbound/bridge.ts";
+import { mediaRoutes } from "../media/media.routes.ts";
+import { MediaService } from "../media/media.service.ts";
 import type { SocialModule } from "../social/social.module.ts";
+import { OutboxBackfill } from "./outbox-backfill.ts";
+import { PostAccess } from "./post.access.ts";
+import { postDispatchers } from "./post.dispatchers.ts";
+import { PostInbox, registerPostInbox } from "./post.inbox.ts";
+import { registerPostBuilders } from "./post.outbound.ts";
+import type { BlockPolicy, InteractionLedger, Notifier, ObjectFetcher } from "./post.ports.ts";
+import { deletedPostRoutes } from "./post.routes.ts";
+import { PostService } from "./post.service.ts";
+import { RemotePostService } from "./remote-post.service.ts";
+import { TimelineService } from "./timeline.service.ts";
 
-// SKELETON (lead): the posts-federation engineer fills this module (compose, publish, edit, delete, remote posts, collections).
-export interface PostModule extends ModuleContributions {}
+/**
+ * Posts: writing (publish, edit, delete, like, boost and their undos), remote posts (stored from
+ * inboxes, fetched by id, refreshed), home timelines, attachments, and their federation — the
+ * outbound builders, the object and collection dispatchers, the inbox handlers for posts and boosts,
+ * and the outbox backfill after a follow is accepted.
+ */
+export interface PostModule extends ModuleContributions, PostServices {}
 
-export function createPostModule(_base: AppBase, _deps: { federation: FederationModule; social: SocialModule }): PostModule {
-  return {};
+/** The services of the posts module (what other modules and the CLI use). */
+export interface PostServices {
+  /** Publish, edit, delete local posts; like, boost, unlike, unboost any post by URL. */
+  readonly service: PostService;
+  /** Remote posts: resolve by id or URL (local, stored, or fetched), store, update, delete. */
+  readonly remote: RemotePostService;
+  /** Home timelines of local accounts. */
+  readonly timeline: TimelineService;
+  /** Local image attachments. */
+  readonly media: MediaService;
+  /** Who may fetch which post or activity. */
+  readonly access: PostAccess;
+  /** Inbox handlers for Create, Update, Delete, Announce, Undo/Announce, Add, Remove. */
+  readonly inbox: PostInbox;
+  readonly backfill: OutboxBackfill;
+}
+
+/** What the posts services need from the federation and social modules (fakes in tests). */
+export interface PostPorts {
+  readonly resolver: ActorResolver;
+  readonly fetcher: ObjectFetcher;
+  readonly bridge: Pick<OutboundBridge, "publish" | "on">;
+  readonly ledger: InteractionLedger;
+  readonly notifier: Notifier;
+  readonly blocks: BlockPolicy;
+}
+
+export function createPostModule(base: AppBase, deps: { federation: FederationModule; social: SocialModule }): PostModule {
+  const { federation: fed, social } = deps;
+  const services = createPostServices(base, {
+    resolver: fed.resolver,
+    fetcher: { fetch: (url, options) => fed.documents.fetch(url, options) },
+    bridge: fed.bridge,
+    ledger: {
+      record: (input) => social.interactions.record(input),
+      undo: (activityUri, actorId, at) => social.interactions.undo(activityUri, actorId, at),
+      get: (interactionId) => social.interactions.get(interactionId),
+    },
+    notifier: { notify: (input) => social.notifications.notify(input) },
+    blocks: { isBlocked: (a, b) => social.blocks.isBlocked(a, b) },
+  });
+  registerPostInbox(fed, services.inbox);
+  social.follows.onAccepted((event) => services.backfill.request(event.followeeActorId));
+
+  const { urls } = base;
+  const db = base.database.db;
+  const { accounts, posts } = base.repos;
+  return {
+    ...services,
+    routes: [deletedPostRoutes({ db, urls, accounts, posts, access: services.access }), mediaRoutes(services.media)],
+    federation: [postDispatchers({ db, urls, accounts, posts, access: services.access })],
+    jobs: [services.backfill.handler()],
+  };
+}
+
+/** Builds the services and registers the outbound builders on `ports.bridge`. */
+export function createPostServices(base: AppBase, ports: PostPorts): PostServices {
+  const { config, clock, urls } = base;
+  const db = base.database.db;
+  const { accounts, actors, posts } = base.repos;
+  const { resolver, fetcher, bridge, ledger, notifier, blocks } = ports;
+
+  const media = new MediaService({ db, dataDir: config.dataDir, clock });
+  const remote = new RemotePostService({ db, posts, actors, accounts, urls, resolver, fetcher, ledger, notifier, blocks, limits: config.limits, clock });
+  const service = new PostService({
+    db,
+    accounts,
+    actors,
+    posts,
+    media,
+    remote,
+    resolver,
+    events: bridge,
+    ledger,
+    urls,
+    domain: config.domain,
+    clock,
+    maxChars: config.limits.postMaxChars,
+  });
+  const backfill = new OutboxBackfill({
+    actors,
+    fetcher,
+    remote,
+    queue: base.queue,
+    limits: { pages: config.limits.collectionPagesFetched, objectFetches: config.limits.fetchesPerActivity },
+    clock,
+  });
+  registerPostBuilders(bridge, { db, urls, accounts, actors, posts, ledger });
+  return {
+    service,
+    remote,
+    timeline: new TimelineService({ accounts, actors, posts }),
+    media,
+    access: new PostAccess({ db, posts, authorizedFetch: config.authorizedFetch }),
+    inbox: new PostInbox({ db, urls, posts, remote, fetcher, ledger, blocks }),
+    backfill,
+  };
 }

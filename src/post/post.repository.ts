@@ -1,12 +1,83 @@
-import type { Kysely } from "kysely";
-import type { Selectable } from "kysely";
-import type { DB, MediaRow } from "../db/schema.ts";
-import { postFromRow, type Post, type Visibility } from "./post.entity.ts";
+import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
+import type { DB, MediaRow, PostRow } from "../db/schema.ts";
+import { fromBool } from "../db/rows.ts";
+import { postFromRow, type Card, type Poll, type Post, type PostState, type Visibility } from "./post.entity.ts";
 
 /** A page of items and the cursor (exclusive upper bound, an id) of the next older page. */
 export interface Page<T> {
   readonly items: readonly T[];
   readonly next: string | null;
+}
+
+/** Everything stored about a post except its id and bookkeeping timestamps. */
+export interface PostWrite {
+  readonly uri: string;
+  readonly actorId: string;
+  readonly isLocal: boolean;
+  readonly type: string;
+  readonly state: PostState;
+  readonly visibility: Visibility;
+  readonly sourceText: string | null;
+  readonly contentHtml: string | null;
+  readonly summary: string | null;
+  readonly name: string | null;
+  readonly sensitive: boolean;
+  readonly language: string | null;
+  readonly url: string | null;
+  readonly inReplyToUri: string | null;
+  readonly inReplyToId: string | null;
+  readonly quoteUri: string | null;
+  readonly quoteId: string | null;
+  readonly boostOfId: string | null;
+  readonly conversationUri: string | null;
+  readonly to: readonly string[];
+  readonly cc: readonly string[];
+  readonly emojis: readonly { name: string; url: string }[];
+  readonly poll: Poll | null;
+  readonly card: Card | null;
+  readonly rawJson: string | null;
+  readonly publishedAt: string | null;
+  readonly editedAt: string | null;
+}
+
+/** A mention as stored: the actor's id (URI) and the handle it was written as. */
+export interface MentionRef {
+  readonly actorUri: string;
+  readonly handle: string | null;
+}
+
+/** The parts of a post that edits replace: text, mentions, hashtags. */
+export interface PostContentUpdate {
+  readonly sourceText: string | null;
+  readonly contentHtml: string | null;
+  readonly summary: string | null;
+  readonly name: string | null;
+  readonly sensitive: boolean;
+  readonly language: string | null;
+  readonly emojis: readonly { name: string; url: string }[];
+  readonly poll: Poll | null;
+  readonly card: Card | null;
+  readonly rawJson: string | null;
+  readonly editedAt: string | null;
+  /** New addressing (local edits that mention someone new); unchanged when absent. */
+  readonly to?: readonly string[];
+  readonly cc?: readonly string[];
+}
+
+export interface PostEdit {
+  readonly id: string;
+  readonly postId: string;
+  readonly contentHtml: string | null;
+  readonly sourceText: string | null;
+  readonly summary: string | null;
+  readonly name: string | null;
+  readonly editedAt: string;
+}
+
+/** One entry of a home timeline: a post, or a boost with the boosted post. */
+export interface TimelineRow {
+  readonly entry: Post;
+  readonly boosted: Post | null;
 }
 
 export class PostRepository {
@@ -16,14 +87,36 @@ export class PostRepository {
     this.#db = db;
   }
 
-  async findById(id: string): Promise<Post | null> {
-    const row = await this.#db.selectFrom("posts").selectAll().where("id", "=", id).executeTakeFirst();
+  async findById(id: string, db: Kysely<DB> = this.#db): Promise<Post | null> {
+    const row = await db.selectFrom("posts").selectAll().where("id", "=", id).executeTakeFirst();
     return row ? postFromRow(row) : null;
   }
 
-  async findByUri(uri: string): Promise<Post | null> {
-    const row = await this.#db.selectFrom("posts").selectAll().where("uri", "=", uri).executeTakeFirst();
+  async findByUri(uri: string, db: Kysely<DB> = this.#db): Promise<Post | null> {
+    const row = await db.selectFrom("posts").selectAll().where("uri", "=", uri).executeTakeFirst();
     return row ? postFromRow(row) : null;
+  }
+
+  /** A post by its id or by its human-readable `url` (what people copy from a browser). */
+  async findByUriOrUrl(uri: string): Promise<Post | null> {
+    const byUri = await this.findByUri(uri);
+    if (byUri !== null) return byUri;
+    const row = await this.#db
+      .selectFrom("posts")
+      .selectAll()
+      .where("url", "=", uri)
+      .where("boost_of_id", "is", null)
+      .orderBy("id")
+      .executeTakeFirst();
+    return row ? postFromRow(row) : null;
+  }
+
+  async findManyByIds(ids: readonly string[]): Promise<Map<string, Post>> {
+    const out = new Map<string, Post>();
+    if (ids.length === 0) return out;
+    const rows = await this.#db.selectFrom("posts").selectAll().where("id", "in", [...new Set(ids)]).execute();
+    for (const row of rows) out.set(row.id, postFromRow(row));
+    return out;
   }
 
   /**
@@ -78,4 +171,281 @@ export class PostRepository {
     }
     return out;
   }
+
+  // --- writes ---------------------------------------------------------------------------------------
+
+  /**
+   * Inserts a post with its mentions and hashtags. Returns false (and writes nothing) when a post with
+   * this URI exists already: deliveries repeat, and the unique index decides between racing workers.
+   */
+  async insert(id: string, write: PostWrite, relations: { mentions: readonly MentionRef[]; tags: readonly string[] }, now: string, db: Kysely<DB> = this.#db): Promise<boolean> {
+    const inserted = await db
+      .insertInto("posts")
+      .values({ id, ...toRow(write), created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column("uri").doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    if (inserted === undefined) return false;
+    await this.#writeRelations(db, id, relations);
+    return true;
+  }
+
+  /** Replaces the content of a post; the previous version goes to `post_edits` when `keepVersion` is set. */
+  async updateContent(
+    post: Post,
+    update: PostContentUpdate,
+    relations: { mentions: readonly MentionRef[]; tags: readonly string[] },
+    options: { now: string; editId: string | null },
+    db: Kysely<DB> = this.#db,
+  ): Promise<void> {
+    if (options.editId !== null) {
+      await db
+        .insertInto("post_edits")
+        .values({
+          id: options.editId,
+          post_id: post.id,
+          content_html: post.contentHtml,
+          source_text: post.sourceText,
+          summary: post.summary,
+          name: post.name,
+          edited_at: options.now,
+        })
+        .execute();
+    }
+    const set: Updateable<PostRow> = {
+      source_text: update.sourceText,
+      content_html: update.contentHtml,
+      summary: update.summary,
+      name: update.name,
+      sensitive: fromBool(update.sensitive),
+      language: update.language,
+      emojis_json: JSON.stringify(update.emojis),
+      poll_json: update.poll === null ? null : JSON.stringify(update.poll),
+      card_json: update.card === null ? null : JSON.stringify(update.card),
+      raw_json: update.rawJson,
+      edited_at: update.editedAt,
+      updated_at: options.now,
+    };
+    if (update.to !== undefined) set.to_json = JSON.stringify(update.to);
+    if (update.cc !== undefined) set.cc_json = JSON.stringify(update.cc);
+    await db.updateTable("posts").set(set).where("id", "=", post.id).execute();
+    await db.deleteFrom("post_mentions").where("post_id", "=", post.id).execute();
+    await db.deleteFrom("post_tags").where("post_id", "=", post.id).execute();
+    await this.#writeRelations(db, post.id, relations);
+  }
+
+  /** Only the poll (vote counts change without an edit). */
+  async updatePoll(postId: string, poll: Poll, now: string): Promise<void> {
+    await this.#db.updateTable("posts").set({ poll_json: JSON.stringify(poll), updated_at: now }).where("id", "=", postId).execute();
+  }
+
+  /**
+   * A deleted post keeps its row (its URI answers 410, the ledger keeps its history) but loses its
+   * content, its boosts, its attachments' rows and its place in featured collections.
+   */
+  async markDeleted(post: Post, now: string, db: Kysely<DB> = this.#db): Promise<void> {
+    await db
+      .updateTable("posts")
+      .set({
+        state: "deleted",
+        deleted_at: now,
+        updated_at: now,
+        source_text: null,
+        content_html: null,
+        summary: null,
+        name: null,
+        poll_json: null,
+        card_json: null,
+        raw_json: null,
+        emojis_json: "[]",
+      })
+      .where("id", "=", post.id)
+      .execute();
+    await db.deleteFrom("posts").where("boost_of_id", "=", post.id).where("type", "=", "Announce").execute();
+    await db.deleteFrom("post_tags").where("post_id", "=", post.id).execute();
+    await db.deleteFrom("post_edits").where("post_id", "=", post.id).execute();
+    await db.deleteFrom("media").where("post_id", "=", post.id).execute();
+    await db.deleteFrom("featured").where("post_uri", "=", post.uri).execute();
+  }
+
+  async deleteAnnounce(id: string, db: Kysely<DB> = this.#db): Promise<void> {
+    await db.deleteFrom("posts").where("id", "=", id).where("type", "=", "Announce").execute();
+  }
+
+  async mentionsOf(postId: string): Promise<MentionRef[]> {
+    const rows = await this.#db.selectFrom("post_mentions").select(["actor_uri", "handle"]).where("post_id", "=", postId).execute();
+    return rows.map((r) => ({ actorUri: r.actor_uri, handle: r.handle }));
+  }
+
+  async tagsOf(postId: string): Promise<string[]> {
+    const rows = await this.#db.selectFrom("post_tags").select("tag").where("post_id", "=", postId).orderBy("tag").execute();
+    return rows.map((r) => r.tag);
+  }
+
+  async editsOf(postId: string): Promise<PostEdit[]> {
+    const rows = await this.#db.selectFrom("post_edits").selectAll().where("post_id", "=", postId).orderBy("edited_at").orderBy("id").execute();
+    return rows.map((r) => ({
+      id: r.id,
+      postId: r.post_id,
+      contentHtml: r.content_html,
+      sourceText: r.source_text,
+      summary: r.summary,
+      name: r.name,
+      editedAt: r.edited_at,
+    }));
+  }
+
+  /** Whether `actorUri` is among the post's mentions (who may read a direct post). */
+  async mentions(postId: string, actorUri: string): Promise<boolean> {
+    const row = await this.#db.selectFrom("post_mentions").select("post_id").where("post_id", "=", postId).where("actor_uri", "=", actorUri).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The actor's newest interaction of this kind on a post that is not undone (what unlike and unboost undo). */
+  async activeInteraction(actorId: string, postId: string, kind: "like" | "boost"): Promise<{ id: string; activityUri: string } | null> {
+    const row = await this.#db
+      .selectFrom("interactions")
+      .select(["id", "activity_uri"])
+      .where("actor_id", "=", actorId)
+      .where("post_id", "=", postId)
+      .where("kind", "=", kind)
+      .where("undone_at", "is", null)
+      .orderBy("id", "desc")
+      .executeTakeFirst();
+    return row === undefined ? null : { id: row.id, activityUri: row.activity_uri };
+  }
+
+  /** The boost row of `actorId` for a post, if it has one. */
+  async findBoost(actorId: string, postId: string): Promise<Post | null> {
+    const row = await this.#db
+      .selectFrom("posts")
+      .selectAll()
+      .where("actor_id", "=", actorId)
+      .where("boost_of_id", "=", postId)
+      .where("type", "=", "Announce")
+      .executeTakeFirst();
+    return row ? postFromRow(row) : null;
+  }
+
+  /** Replaces a post's remote attachments (rows only: remote media is linked, not copied). */
+  async replaceRemoteMedia(postId: string, actorId: string, media: readonly Insertable<MediaRow>[], db: Kysely<DB> = this.#db): Promise<void> {
+    await db.deleteFrom("media").where("post_id", "=", postId).where("file_path", "is", null).execute();
+    if (media.length > 0) await db.insertInto("media").values(media.map((m) => ({ ...m, post_id: postId, actor_id: actorId }))).execute();
+  }
+
+  // --- home timeline -------------------------------------------------------------------------------
+
+  /**
+   * What `actorId` follows (accepted follows only), newest first: their posts that the reader may see,
+   * and their boosts of posts that are still published. Paged by (published_at, id).
+   */
+  async timeline(actorId: string, actorUri: string, options: { before?: { publishedAt: string; id: string } | null; limit: number }): Promise<TimelineRow[]> {
+    let query = this.#db
+      .selectFrom("posts as p")
+      .innerJoin("follows as f", (join) => join.onRef("f.followee_id", "=", "p.actor_id").on("f.follower_id", "=", actorId).on("f.state", "=", "accepted"))
+      .leftJoin("posts as b", "b.id", "p.boost_of_id")
+      .selectAll("p")
+      .where("p.state", "=", "published")
+      .where("p.published_at", "is not", null)
+      .where((eb) =>
+        eb.or([
+          eb("p.visibility", "in", ["public", "unlisted", "followers"]),
+          eb.exists(eb.selectFrom("post_mentions as m").select("m.post_id").whereRef("m.post_id", "=", "p.id").where("m.actor_uri", "=", actorUri)),
+        ]),
+      )
+      .where((eb) => eb.or([eb("p.boost_of_id", "is", null), eb.and([eb("b.state", "=", "published"), eb("b.visibility", "in", ["public", "unlisted"])])]))
+      // Boosts must not carry a blocked author's posts back in (hostile-inputs case 18).
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("blocks as k")
+              .select("k.id")
+              .where("k.actor_id", "=", actorId)
+              .where((inner) => inner.or([inner("k.target_id", "=", inner.ref("p.actor_id")), inner("k.target_id", "=", inner.ref("b.actor_id"))])),
+          ),
+        ),
+      );
+    if (options.before) {
+      const { publishedAt, id } = options.before;
+      query = query.where((eb) => eb.or([eb("p.published_at", "<", publishedAt), eb.and([eb("p.published_at", "=", publishedAt), eb("p.id", "<", id)])]));
+    }
+    const rows = await query.orderBy("p.published_at", "desc").orderBy("p.id", "desc").limit(options.limit).execute();
+    const entries = rows.map(postFromRow);
+    const boosted = await this.findManyByIds(entries.flatMap((p) => (p.boostOfId ? [p.boostOfId] : [])));
+    return entries.map((entry) => ({ entry, boosted: entry.boostOfId ? (boosted.get(entry.boostOfId) ?? null) : null }));
+  }
+
+  // --- featured (pinned) ------------------------------------------------------------------------
+
+  async addFeatured(actorId: string, postUri: string, now: string): Promise<void> {
+    await this.#db
+      .insertInto("featured")
+      .values({ actor_id: actorId, post_uri: postUri, created_at: now })
+      .onConflict((oc) => oc.columns(["actor_id", "post_uri"]).doNothing())
+      .execute();
+  }
+
+  async removeFeatured(actorId: string, postUri: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom("featured").where("actor_id", "=", actorId).where("post_uri", "=", postUri).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async featuredOf(actorId: string, limit: number): Promise<string[]> {
+    const rows = await this.#db.selectFrom("featured").select("post_uri").where("actor_id", "=", actorId).orderBy("created_at", "desc").limit(limit).execute();
+    return rows.map((r) => r.post_uri);
+  }
+
+  async #writeRelations(db: Kysely<DB>, postId: string, relations: { mentions: readonly MentionRef[]; tags: readonly string[] }): Promise<void> {
+    const mentions = dedupe(relations.mentions, (m) => m.actorUri);
+    if (mentions.length > 0) {
+      await db.insertInto("post_mentions").values(mentions.map((m) => ({ post_id: postId, actor_uri: m.actorUri, handle: m.handle }))).execute();
+    }
+    const tags = [...new Set(relations.tags)];
+    if (tags.length > 0) await db.insertInto("post_tags").values(tags.map((tag) => ({ post_id: postId, tag }))).execute();
+  }
+}
+
+function toRow(write: PostWrite) {
+  return {
+    uri: write.uri,
+    actor_id: write.actorId,
+    is_local: fromBool(write.isLocal),
+    type: write.type,
+    state: write.state,
+    visibility: write.visibility,
+    source_text: write.sourceText,
+    content_html: write.contentHtml,
+    summary: write.summary,
+    name: write.name,
+    sensitive: fromBool(write.sensitive),
+    language: write.language,
+    url: write.url,
+    in_reply_to_uri: write.inReplyToUri,
+    in_reply_to_id: write.inReplyToId,
+    quote_uri: write.quoteUri,
+    quote_id: write.quoteId,
+    boost_of_id: write.boostOfId,
+    conversation_uri: write.conversationUri,
+    to_json: JSON.stringify(write.to),
+    cc_json: JSON.stringify(write.cc),
+    emojis_json: JSON.stringify(write.emojis),
+    poll_json: write.poll === null ? null : JSON.stringify(write.poll),
+    card_json: write.card === null ? null : JSON.stringify(write.card),
+    raw_json: write.rawJson,
+    published_at: write.publishedAt,
+    edited_at: write.editedAt,
+    scheduled_at: null,
+    deleted_at: null,
+  };
+}
+
+function dedupe<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const k = key(item);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }

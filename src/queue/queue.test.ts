@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { parseDatabaseUrl } from "../config/config.ts";
-import { openDatabase } from "../db/database.ts";
+import { openDatabase, type Database } from "../db/database.ts";
 import { ManualClock } from "../lib/time.ts";
 import { describeEachEngine } from "../testing/databases.ts";
-import { createJobQueue, type Job, type JobQueue } from "./queue.ts";
+import { createJobQueue, type Job, type JobQueue, type JobQueueOptions } from "./queue.ts";
 
 // The queue's conformance suite: every test runs on SQLite and on PostgreSQL. Each test uses its
 // own queue names because the tests of one engine share a database.
@@ -20,9 +20,10 @@ async function claimAll(queue: JobQueue, name: string, workerId: string): Promis
 }
 
 describeEachEngine("job queue", (get) => {
-  test("enqueue, claim and complete", async () => {
+  test("enqueue, claim and complete", async (t) => {
+    const use = resources(t);
     const clock = new ManualClock();
-    const queue = createJobQueue(get().database, { clock });
+    const queue = use.queue(get().database, { clock });
     const name = uniqueQueue("basic");
     const first = await queue.enqueue(name, { n: 1, text: "ü" });
     await queue.enqueue(name, { n: 2 });
@@ -42,12 +43,12 @@ describeEachEngine("job queue", (get) => {
     assert.equal(await queue.complete(jobs[0]!, "w1"), false, "already gone");
     assert.equal(await queue.completeMany(jobs.slice(1), "w1"), 1);
     assert.equal((await queue.depth())[name], undefined);
-    await queue.close();
   });
 
-  test("a claimed job is invisible to other claimers until its lease expires, then reclaimed", async () => {
+  test("a claimed job is invisible to other claimers until its lease expires, then reclaimed", async (t) => {
+    const use = resources(t);
     const clock = new ManualClock();
-    const queue = createJobQueue(get().database, { clock });
+    const queue = use.queue(get().database, { clock });
     const name = uniqueQueue("lease");
     await queue.enqueue(name, { x: 1 });
 
@@ -68,12 +69,12 @@ describeEachEngine("job queue", (get) => {
     assert.equal(await queue.bury(job, "w1", "late"), false);
     assert.equal(await queue.complete(job, "w1"), false);
     assert.equal(await queue.complete(again, "w2"), true);
-    await queue.close();
   });
 
-  test("a delayed job is not claimed before runAt and is claimed at runAt", async () => {
+  test("a delayed job is not claimed before runAt and is claimed at runAt", async (t) => {
+    const use = resources(t);
     const clock = new ManualClock("2026-01-01T00:00:00.000Z");
-    const queue = createJobQueue(get().database, { clock });
+    const queue = use.queue(get().database, { clock });
     const name = uniqueQueue("delayed");
     await queue.enqueue(name, "later", { delayMs: 10 * MINUTE });
     await queue.enqueue(name, "at", { runAt: new Date("2026-01-01T00:05:00.000Z") });
@@ -89,17 +90,18 @@ describeEachEngine("job queue", (get) => {
       due.map((j) => [j.payload, j.runAt]),
       [["at", "2026-01-01T00:05:00.000Z"]],
     );
+    assert.equal(await queue.completeMany(due, "w"), 1);
     clock.advance(5 * MINUTE);
     assert.deepEqual(
       (await claimAll(queue, name, "w")).map((j) => j.payload),
       ["later"],
     );
-    await queue.close();
   });
 
-  test("jobs are claimed oldest runAt first, at most `limit` at a time", async () => {
+  test("jobs are claimed oldest runAt first, at most `limit` at a time", async (t) => {
+    const use = resources(t);
     const clock = new ManualClock("2026-01-01T00:00:00.000Z");
-    const queue = createJobQueue(get().database, { clock });
+    const queue = use.queue(get().database, { clock });
     const name = uniqueQueue("order");
     await queue.enqueue(name, 3, { runAt: new Date("2025-12-31T23:59:03.000Z") });
     await queue.enqueue(name, 1, { runAt: new Date("2025-12-31T23:59:01.000Z") });
@@ -113,12 +115,12 @@ describeEachEngine("job queue", (get) => {
       (await claimAll(queue, name, "w")).map((j) => j.payload),
       [3],
     );
-    await queue.close();
   });
 
-  test("dedupeKey: the same key twice is a no-op that reports the pending job", async () => {
+  test("dedupeKey: the same key twice is a no-op that reports the pending job", async (t) => {
+    const use = resources(t);
     const clock = new ManualClock();
-    const queue = createJobQueue(get().database, { clock });
+    const queue = use.queue(get().database, { clock });
     const name = uniqueQueue("dedupe");
     const key = `refresh:${name}`;
     const a = await queue.enqueue(name, { v: 1 }, { dedupeKey: key });
@@ -143,12 +145,12 @@ describeEachEngine("job queue", (get) => {
     ]);
     assert.equal(added, 2);
     assert.deepEqual((await claimAll(queue, name, "w")).map((j) => j.payload).sort(), [{ v: 4 }, "no key", "y"].sort());
-    await queue.close();
   });
 
-  test("enqueue inside a transaction commits with it and leaves nothing when it rolls back", async () => {
+  test("enqueue inside a transaction commits with it and leaves nothing when it rolls back", async (t) => {
+    const use = resources(t);
     const { database } = get();
-    const queue = createJobQueue(database);
+    const queue = use.queue(database);
     const name = uniqueQueue("trx");
     await assert.rejects(
       database.db.transaction().execute(async (trx) => {
@@ -168,12 +170,12 @@ describeEachEngine("job queue", (get) => {
       await queue.enqueueMany(name, [{ payload: "many" }], { executor: trx });
     });
     assert.deepEqual((await claimAll(queue, name, "w")).map((j) => j.payload).sort(), ["many", "single"]);
-    await queue.close();
   });
 
-  test("retry keeps the attempt counted, records the error and reschedules (two simulated days)", async () => {
+  test("retry keeps the attempt counted, records the error and reschedules (two simulated days)", async (t) => {
+    const use = resources(t);
     const clock = new ManualClock();
-    const queue = createJobQueue(get().database, { clock });
+    const queue = use.queue(get().database, { clock });
     const name = uniqueQueue("retry");
     await queue.enqueue(name, { inbox: "https://example.test/inbox" });
     const [job] = await claimAll(queue, name, "w");
@@ -192,12 +194,12 @@ describeEachEngine("job queue", (get) => {
     assert.equal(again?.id, job.id);
     assert.equal(again.attempts, 2);
     assert.equal(again.runAt, at.toISOString());
-    await queue.close();
   });
 
-  test("release hands a job back without counting the attempt", async () => {
+  test("release hands a job back without counting the attempt", async (t) => {
+    const use = resources(t);
     const clock = new ManualClock();
-    const queue = createJobQueue(get().database, { clock });
+    const queue = use.queue(get().database, { clock });
     const name = uniqueQueue("release");
     await queue.enqueue(name, 1);
     const [job] = await claimAll(queue, name, "w");
@@ -208,12 +210,12 @@ describeEachEngine("job queue", (get) => {
     clock.advance(MINUTE);
     const [again] = await claimAll(queue, name, "w");
     assert.equal(again?.attempts, 1);
-    await queue.close();
   });
 
-  test("bury keeps the job as a dead letter: counted as dead, never claimed, purgeable", async () => {
+  test("bury keeps the job as a dead letter: counted as dead, never claimed, purgeable", async (t) => {
+    const use = resources(t);
     const clock = new ManualClock();
-    const queue = createJobQueue(get().database, { clock });
+    const queue = use.queue(get().database, { clock });
     const name = uniqueQueue("bury");
     await queue.enqueue(name, { doomed: true }, { dedupeKey: `${name}:k` });
     await queue.enqueue(name, { fine: true });
@@ -227,6 +229,7 @@ describeEachEngine("job queue", (get) => {
       claimed.map((j) => j.payload),
       [{ fine: true }],
     );
+    assert.equal(await queue.completeMany(claimed, "w"), 1);
     clock.advance(10 * DAY);
     assert.deepEqual(await claimAll(queue, name, "w"), []);
     const dead = await get().database.db.selectFrom("jobs").select(["queue", "last_error", "payload"]).where("id", "=", job.id).executeTakeFirstOrThrow();
@@ -237,12 +240,12 @@ describeEachEngine("job queue", (get) => {
     assert.equal(await queue.purgeDead(new Date(clock.now().getTime() - 11 * DAY)), 0);
     assert.ok((await queue.purgeDead(clock.now())) >= 1);
     assert.equal((await queue.depth())[name]?.dead, 0);
-    await queue.close();
   });
 
-  test("extendLease keeps a long-running job from being reclaimed", async () => {
+  test("extendLease keeps a long-running job from being reclaimed", async (t) => {
+    const use = resources(t);
     const clock = new ManualClock();
-    const queue = createJobQueue(get().database, { clock });
+    const queue = use.queue(get().database, { clock });
     const name = uniqueQueue("extend");
     await queue.enqueue(name, 1);
     const jobs = await claimAll(queue, name, "w1");
@@ -253,11 +256,11 @@ describeEachEngine("job queue", (get) => {
     assert.deepEqual(await claimAll(queue, name, "w2"), []);
     clock.advance(1000);
     assert.equal((await claimAll(queue, name, "w2")).length, 1);
-    await queue.close();
   });
 
-  test("enqueueMany adds fan-outs larger than one statement, all claimable exactly once", async () => {
-    const queue = createJobQueue(get().database);
+  test("enqueueMany adds fan-outs larger than one statement, all claimable exactly once", async (t) => {
+    const use = resources(t);
+    const queue = use.queue(get().database);
     const name = uniqueQueue("fanout");
     const count = 4500; // more than two insert chunks
     const added = await queue.enqueueMany(
@@ -275,14 +278,13 @@ describeEachEngine("job queue", (get) => {
     }
     assert.equal(seen.size, count);
     assert.equal((await queue.depth())[name], undefined);
-    await queue.close();
   });
 
-  test("two queues on separate connections never hand out the same job (1,000 jobs)", async () => {
-    const t = get();
-    const other = openDatabase(parseDatabaseUrl(t.url, process.cwd()));
-    const a = createJobQueue(t.database);
-    const b = createJobQueue(other);
+  test("two queues on separate connections never hand out the same job (1,000 jobs)", async (t) => {
+    const use = resources(t);
+    const db = get();
+    const a = use.queue(db.database);
+    const b = use.queue(use.connection(db.url));
     const name = uniqueQueue("race");
     const count = 1000;
     await a.enqueueMany(
@@ -303,20 +305,15 @@ describeEachEngine("job queue", (get) => {
         assert.equal(await queue.completeMany(jobs, workerId), jobs.length);
       }
     };
-    try {
-      await Promise.all([drain(a, "a1"), drain(a, "a2"), drain(b, "b1"), drain(b, "b2")]);
-    } finally {
-      await b.close();
-      await other.close();
-      await a.close();
-    }
+    await Promise.all([drain(a, "a1"), drain(a, "a2"), drain(b, "b1"), drain(b, "b2")]);
     assert.deepEqual(duplicates, []);
     assert.equal(claimedBy.size, count);
-    assert.ok(new Set(claimedBy.values()).size >= 2, "both connections took part");
+    assert.ok(new Set(claimedBy.values()).size >= 2, "several claimers took part");
   });
 
-  test("waitForWork returns at once for work enqueued before it, and when the signal aborts", async () => {
-    const queue = createJobQueue(get().database, { pollMs: 3_600_000 });
+  test("waitForWork returns at once for work enqueued before it, and when the signal aborts", async (t) => {
+    const use = resources(t);
+    const queue = use.queue(get().database, { pollMs: 3_600_000 });
     const name = uniqueQueue("wait");
     await queue.enqueue(name, 1);
     await queue.waitForWork(name, new AbortController().signal, 3_600_000);
@@ -325,96 +322,108 @@ describeEachEngine("job queue", (get) => {
     controller.abort();
     await waiting;
     await queue.waitForWork(name, controller.signal, 3_600_000);
-    await queue.close();
   });
 
-  test("waitForWork wakes on an enqueue in the same process", { timeout: 30_000 }, async () => {
-    const queue = createJobQueue(get().database, { pollMs: 3_600_000 });
+  test("waitForWork wakes on an enqueue in the same process", { timeout: 30_000 }, async (t) => {
+    const use = resources(t);
+    const queue = use.queue(get().database, { pollMs: 3_600_000 });
     const name = uniqueQueue("wake_local");
     const waiting = queue.waitForWork(name, new AbortController().signal, 3_600_000);
     await new Promise((resolve) => setTimeout(resolve, 20));
     await queue.enqueue(name, 1);
     await waiting;
     assert.equal((await claimAll(queue, name, "w")).length, 1);
-    await queue.close();
   });
 
-  test("waitForWork wakes when a delayed job falls due, long before the poll interval", { timeout: 30_000 }, async () => {
+  test("waitForWork wakes when a delayed job falls due, long before the poll interval", { timeout: 30_000 }, async (t) => {
+    const use = resources(t);
     const { database } = get();
-    const other = createJobQueue(database); // enqueued elsewhere, so only the due time can wake us
-    const queue = createJobQueue(database, { pollMs: 3_600_000 });
+    const other = use.queue(database); // enqueued elsewhere, so only the due time can wake us
+    const queue = use.queue(database, { pollMs: 3_600_000 });
     const name = uniqueQueue("wake_due");
     await other.enqueue(name, 1, { delayMs: 150 });
-    await queue.waitForWork(name, new AbortController().signal, 3_600_000);
-    assert.equal((await claimAll(queue, name, "w")).length, 1);
-    await queue.close();
-    await other.close();
+    // Wake-ups may be spurious (the first wait on PostgreSQL returns once LISTEN is set up).
+    assert.equal((await claimWhenWoken(queue, name, t.signal)).length, 1);
   });
 
-  test("close() wakes waiters", async () => {
-    const queue = createJobQueue(get().database, { pollMs: 3_600_000 });
+  test("close() wakes waiters", async (t) => {
+    const use = resources(t);
+    const queue = use.queue(get().database, { pollMs: 3_600_000 });
     const waiting = queue.waitForWork(uniqueQueue("closing"), new AbortController().signal, 3_600_000);
     await queue.close();
     await waiting;
   });
 
-  test("queue names are checked; the dead: prefix is reserved", async () => {
-    const queue = createJobQueue(get().database);
+  test("queue names are checked; the dead: prefix is reserved", async (t) => {
+    const use = resources(t);
+    const queue = use.queue(get().database);
     await assert.rejects(queue.enqueue("dead:deliver", 1), RangeError);
     await assert.rejects(queue.claim("", { limit: 1, leaseMs: 1, workerId: "w" }), RangeError);
     await assert.rejects(queue.enqueue("ok", undefined), TypeError);
     await assert.rejects(queue.enqueue("ok", 1, { runAt: new Date(), delayMs: 1 }), TypeError);
-    await queue.close();
   });
 });
 
 describeEachEngine("job queue across connections", (get) => {
   test("waitForWork wakes on an enqueue through another connection within the poll bound", { timeout: 30_000 }, async (t) => {
+    const use = resources(t);
     const db = get();
-    const other = openDatabase(parseDatabaseUrl(db.url, process.cwd()));
-    // PostgreSQL must be woken by NOTIFY: its poll interval is longer than the test timeout.
+    // PostgreSQL must be woken by NOTIFY: its poll interval here is longer than the test timeout.
     // SQLite has no cross-process signal; its short poll is the documented bound.
     const pollMs = db.engine === "postgres" ? 3_600_000 : 100;
-    const waiter = createJobQueue(db.database, { pollMs });
-    const sender = createJobQueue(other);
+    const waiter = use.queue(db.database, { pollMs });
+    const sender = use.queue(use.connection(db.url));
     const name = uniqueQueue("wake_remote");
-    try {
-      // First wait establishes LISTEN (and returns at once to cover the time before it).
-      await waiter.waitForWork(name, t.signal, 3_600_000);
-      const waiting = waiter.waitForWork(name, t.signal, 3_600_000);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await sender.enqueue(name, "hello");
-      await waiting;
-      assert.deepEqual(
-        (await claimAll(waiter, name, "w")).map((j) => j.payload),
-        ["hello"],
-      );
-    } finally {
-      await sender.close();
-      await other.close();
-      await waiter.close();
-    }
+    const claimed = claimWhenWoken(waiter, name, t.signal);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sender.enqueue(name, "hello");
+    assert.deepEqual(
+      (await claimed).map((j) => j.payload),
+      ["hello"],
+    );
   });
 
   test("an enqueue inside a transaction wakes other PostgreSQL processes once committed", { timeout: 30_000 }, async (t) => {
     const db = get();
     if (db.engine !== "postgres") return t.skip("PostgreSQL only");
-    const other = openDatabase(parseDatabaseUrl(db.url, process.cwd()));
-    const waiter = createJobQueue(db.database, { pollMs: 3_600_000 });
-    const sender = createJobQueue(other);
+    const use = resources(t);
+    const waiter = use.queue(db.database, { pollMs: 3_600_000 });
+    const other = use.connection(db.url);
+    const sender = use.queue(other);
     const name = uniqueQueue("wake_trx");
-    try {
-      await waiter.waitForWork(name, t.signal, 3_600_000);
-      const waiting = waiter.waitForWork(name, t.signal, 3_600_000);
-      await other.db.transaction().execute(async (trx) => {
-        await sender.enqueue(name, "committed", { executor: trx });
-      });
-      await waiting;
-      assert.equal((await claimAll(waiter, name, "w")).length, 1);
-    } finally {
-      await sender.close();
-      await other.close();
-      await waiter.close();
-    }
+    const claimed = claimWhenWoken(waiter, name, t.signal);
+    await other.db.transaction().execute(async (trx) => {
+      await sender.enqueue(name, "committed", { executor: trx });
+    });
+    assert.equal((await claimed).length, 1);
   });
 });
+
+/** Queues and extra connections that are closed (queues first) when the test ends, also when it fails. */
+function resources(t: TestContext): { queue(database: Database, options?: JobQueueOptions): JobQueue; connection(url: string): Database } {
+  const cleanups: (() => Promise<void>)[] = [];
+  t.after(async () => {
+    while (cleanups.length > 0) await cleanups.pop()!();
+  });
+  return {
+    queue(database, options) {
+      const queue = createJobQueue(database, options);
+      cleanups.push(() => queue.close());
+      return queue;
+    },
+    connection(url) {
+      const database = openDatabase(parseDatabaseUrl(url, process.cwd()));
+      cleanups.push(() => database.close());
+      return database;
+    },
+  };
+}
+
+/** Claims after each wake-up until something comes; wake-ups may be spurious. */
+async function claimWhenWoken(queue: JobQueue, name: string, signal: AbortSignal): Promise<Job[]> {
+  for (;;) {
+    const jobs = await claimAll(queue, name, "w");
+    if (jobs.length > 0 || signal.aborted) return jobs;
+    await queue.waitForWork(name, signal, 3_600_000);
+  }
+}

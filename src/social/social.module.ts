@@ -1,9 +1,82 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
 import type { FederationModule } from "../federation/federation.module.ts";
+import { ActorMoveRepository } from "./actor-move.repository.ts";
+import { blockHandlers } from "./block.handler.ts";
+import { BlockRepository } from "./block.repository.ts";
+import { BlockService } from "./block.service.ts";
+import { flagHandlers } from "./flag.handler.ts";
+import { followCollections } from "./follow.collections.ts";
+import { followHandlers } from "./follow.handler.ts";
+import { FollowRepository } from "./follow.repository.ts";
+import { FollowService } from "./follow.service.ts";
+import { InteractionRepository } from "./interaction.repository.ts";
+import { InteractionService } from "./interaction.service.ts";
+import { likeHandlers } from "./like.handler.ts";
+import { moveHandlers } from "./move.handler.ts";
+import { NotificationRepository } from "./notification.repository.ts";
+import { NotificationService } from "./notification.service.ts";
+import { PostAudience } from "./post-audience.ts";
+import { ReportRepository } from "./report.repository.ts";
+import { registerSocialBuilders } from "./social.builders.ts";
+import type { SocialHandlerDeps } from "./social.handlers.ts";
+import { TargetLookup } from "./target.ts";
 
-// SKELETON (lead): the social-federation engineer fills this module (follows, interactions, blocks, notifications).
-export interface SocialModule extends ModuleContributions {}
+/**
+ * Follows, blocks, the interaction ledger and notifications. Other modules code against exactly these
+ * services: posts records likes/boosts/replies in `interactions`, asks `follows.isAcceptedFollower` and
+ * `blocks.isBlocked` before showing or delivering, and backfills outboxes from `follows.onAccepted`.
+ */
+export interface SocialModule extends ModuleContributions {
+  readonly follows: FollowService;
+  readonly interactions: InteractionService;
+  readonly notifications: NotificationService;
+  readonly blocks: BlockService;
+}
 
-export function createSocialModule(_base: AppBase, _deps: { federation: FederationModule }): SocialModule {
-  return {};
+export function createSocialModule(base: AppBase, deps: { federation: FederationModule }): SocialModule {
+  const db = base.database.db;
+  const { accounts, actors, posts } = base.repos;
+  const { resolver, bridge, inbox } = deps.federation;
+  const clock = base.clock;
+
+  const followRepository = new FollowRepository(db);
+  const blockRepository = new BlockRepository(db);
+  const targets = new TargetLookup({ resolver, actors, accounts, urls: base.urls, domain: base.config.domain });
+
+  const notifications = new NotificationService({ notifications: new NotificationRepository(db), accounts, actors, blocks: blockRepository, clock });
+  const interactions = new InteractionService({ interactions: new InteractionRepository(db), posts, actors, notifications });
+  const follows = new FollowService({ follows: followRepository, blocks: blockRepository, accounts, actors, targets, bridge, notifications, clock });
+  const blocks = new BlockService({ blocks: blockRepository, follows: followRepository, followService: follows, accounts, actors, targets, bridge, clock });
+
+  registerSocialBuilders(bridge, { follows: followRepository, blocks: blockRepository, accounts, actors, keys: base.keys, urls: base.urls });
+
+  const handlerDeps: SocialHandlerDeps = {
+    urls: base.urls,
+    clock,
+    accounts,
+    actors,
+    posts,
+    resolver,
+    bridge,
+    follows: followRepository,
+    blocks: blockRepository,
+    reports: new ReportRepository(db),
+    actorMoves: new ActorMoveRepository(db),
+    audience: new PostAudience(db),
+    followService: follows,
+    blockService: blocks,
+    interactions,
+    notifications,
+  };
+  for (const table of [followHandlers(handlerDeps), likeHandlers(handlerDeps), blockHandlers(handlerDeps), flagHandlers(handlerDeps), moveHandlers(handlerDeps)]) {
+    for (const [key, handler] of Object.entries(table)) inbox.register(key, handler);
+  }
+
+  return {
+    follows,
+    interactions,
+    notifications,
+    blocks,
+    federation: [followCollections({ follows: followRepository, accounts })],
+  };
 }

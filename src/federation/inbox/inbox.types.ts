@@ -1,10 +1,14 @@
 import type { Account } from "../../account/account.entity.ts";
 import type { Actor } from "../../actor/actor.entity.ts";
+import type { FetchBudget } from "../fetch/fetch-budget.ts";
 
 /**
  * An inbound activity after verification: the HTTP signature was valid, the key's owner lists the
  * key, the signer is the activity's actor and the activity id is same-origin with the actor.
  * `json` is still untrusted content: handlers validate every field they read (src/content/validate.ts).
+ *
+ * Activities unwrapped from a group's `Announce` (Lemmy and friends) arrive here as from their own
+ * actor, after the federation module checked them against their origin; `via` is then the group.
  */
 export interface InboundActivity {
   readonly id: string;
@@ -15,6 +19,14 @@ export interface InboundActivity {
   /** The account whose personal inbox received it; null for the shared inbox. */
   readonly recipient: Account | null;
   readonly receivedAt: string;
+  /**
+   * The remote fetches this activity may still cause (config `limits.fetchesPerActivity`). Pass it
+   * to every `resolver.resolveUri(…, { budget })` and `documents.fetch(…, { budget })` made while
+   * handling it. Absent only in tests that build activities by hand.
+   */
+  readonly budget?: FetchBudget;
+  /** The actor (usually a Group) whose Announce carried this activity, if it came that way. */
+  readonly via?: Actor;
 }
 
 /** Expected outcomes of processing; anything unexpected throws and the job is retried. */
@@ -26,6 +38,17 @@ export type InboxOutcome =
 export type InboxHandler = (activity: InboundActivity) => Promise<InboxOutcome>;
 
 /**
+ * Keys the federation module handles itself. `Update` and `Delete` are split by what they target:
+ * actors are the federation module's, objects (posts) go to the hooks `onObjectUpdate` /
+ * `onObjectDelete` that the posts module installs. `Announce/<Activity>` is the unwrapping of
+ * group announces, after which the inner activity is dispatched under its own key.
+ */
+const RESERVED: Readonly<Record<string, string>> = {
+  Update: "install an object-update handler with fed.onObjectUpdate(handler) instead",
+  Delete: "install an object-delete handler with fed.onObjectDelete(handler) instead",
+};
+
+/**
  * Handlers keyed by activity type, or `Outer/Inner` for wrapped activities whose meaning depends
  * on the inner object's type (`Undo/Follow`, `Undo/Like`, `Undo/Announce`, `Announce/Create` …).
  */
@@ -33,7 +56,10 @@ export class InboxDispatcher {
   readonly #handlers = new Map<string, InboxHandler>();
 
   register(key: string, handler: InboxHandler): void {
-    if (this.#handlers.has(key)) throw new Error(`inbox handler for ${key} registered twice`);
+    if (this.#handlers.has(key)) {
+      const hint = RESERVED[key];
+      throw new Error(`inbox handler for ${key} registered twice${hint !== undefined ? `: the federation module routes ${key}; ${hint}` : ""}`);
+    }
     this.#handlers.set(key, handler);
   }
 

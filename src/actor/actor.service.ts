@@ -1,0 +1,276 @@
+import type { Urls } from "../app/urls.ts";
+import type { Config } from "../config/config.ts";
+import { isObject, parseIri, typesOf } from "../content/validate.ts";
+import type { DomainBlocks } from "../federation/domain-blocks.ts";
+import type { DocumentFetcher } from "../federation/fetch/document-fetcher.ts";
+import { FetchBudget } from "../federation/fetch/fetch-budget.ts";
+import { err, ok, type Result } from "../lib/result.ts";
+import { logger } from "../lib/logger.ts";
+import type { Clock } from "../lib/time.ts";
+import { isJsonObject, parseJsonLimited } from "../net/json-limits.ts";
+import type { Actor } from "./actor.entity.ts";
+import { parseRemoteActor, type ParsedKey } from "./actor.parser.ts";
+import type { ActorRepository } from "./actor.repository.ts";
+import type { ActorResolver, ResolveActorError, ResolveOptions } from "./actor.resolver.ts";
+
+const log = logger("actor");
+
+/** Cached remote actors are refetched after this long (profiles change; keys are refreshed on demand). */
+export const DEFAULT_ACTOR_TTL_MS = 24 * 3600_000;
+
+/** Called when a remote actor is found to be gone (410, Tombstone, or its own Delete). */
+export type ActorGoneHandler = (actor: Actor) => Promise<void>;
+/** Called after a remote actor document was stored, with the keys it lists (the inbox key cache listens). */
+export type ActorStoredListener = (actor: Actor, keys: readonly ParsedKey[]) => void;
+
+export interface ActorServiceDeps {
+  readonly config: Config;
+  readonly urls: Urls;
+  readonly clock: Clock;
+  readonly actors: ActorRepository;
+  readonly fetcher: DocumentFetcher;
+  readonly domainBlocks: DomainBlocks;
+  readonly ttlMs?: number;
+}
+
+/**
+ * Remote actors: found by id or handle, fetched (signed, guarded) when not cached or stale, parsed
+ * from plain JSON with the content helpers (actor.parser.ts), stored in `actors`.
+ *
+ * - A document is accepted only if its `id` is the id asked for (actor.parser.ts and the
+ *   `requested-url` rule of the fetcher): a URL cannot answer for another actor.
+ * - Local ids are never fetched; a remote document never overwrites a local actor.
+ * - Blocked domains are refused before any request.
+ * - 410 Gone (or a Tombstone) marks a known actor gone and removes its follows; modules that keep
+ *   more per actor clean up in `onGone` handlers.
+ * - Fetch failures of a stale copy answer with the stale copy unless a refresh was asked for.
+ * - Concurrent resolutions of one id share one fetch.
+ */
+export class ActorService implements ActorResolver {
+  readonly #deps: ActorServiceDeps;
+  readonly #ttlMs: number;
+  readonly #inflight = new Map<string, Promise<Result<Actor, ResolveActorError>>>();
+  readonly #goneHandlers: ActorGoneHandler[] = [];
+  readonly #storedListeners: ActorStoredListener[] = [];
+
+  constructor(deps: ActorServiceDeps) {
+    this.#deps = deps;
+    this.#ttlMs = deps.ttlMs ?? DEFAULT_ACTOR_TTL_MS;
+  }
+
+  /** Installs a clean-up step for actors that are gone (posts, notifications, ledger entries …). */
+  onGone(handler: ActorGoneHandler): void {
+    this.#goneHandlers.push(handler);
+  }
+
+  onStored(listener: ActorStoredListener): void {
+    this.#storedListeners.push(listener);
+  }
+
+  async resolveUri(uri: string, options: ResolveOptions = {}): Promise<Result<Actor, ResolveActorError>> {
+    const url = parseIri(uri);
+    if (url === null) return err("invalid", `not an http(s) actor id: ${JSON.stringify(uri.slice(0, 200))}`);
+    if (url.protocol === "http:" && !this.#deps.config.allowPrivateAddress) return err("invalid", `actor ids must use https: ${url.href}`);
+    const id = url.href;
+    if (this.#deps.urls.isLocal(id)) {
+      const local = await this.#deps.actors.findByUri(id);
+      return local !== null ? ok(local) : err("not-found", `no local actor ${id}`);
+    }
+    if (await this.#deps.domainBlocks.isBlocked(url)) return err("blocked", `${url.host} is a blocked domain`);
+    const cached = await this.#deps.actors.findByUri(id);
+    if (cached?.goneAt != null) return err("gone", `${id} is gone (since ${cached.goneAt})`);
+    if (cached !== null && options.refresh !== true && this.#fresh(cached)) return ok(cached);
+
+    const key = `${options.refresh === true ? "refresh" : "resolve"} ${id}`;
+    const running = this.#inflight.get(key);
+    if (running !== undefined) return await running;
+    const task = this.#fetchAndStore(id, cached, options).finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, task);
+    return await task;
+  }
+
+  async resolveHandle(handle: string, options: Pick<ResolveOptions, "budget"> = {}): Promise<Result<Actor, ResolveActorError>> {
+    const budget = options.budget ?? new FetchBudget(this.#deps.config.limits.fetchesPerActivity);
+    const text = handle.trim();
+    if (/^https?:\/\//i.test(text)) return await this.#resolveUrl(text, budget);
+    const match = /^@?(?:acct:)?([^@\s/?#]+)@([^@\s/?#]+)$/i.exec(text);
+    if (match === null) return err("invalid", `not a handle (user@host) or URL: ${JSON.stringify(text.slice(0, 200))}`);
+    const username = match[1]!;
+    let host: string;
+    try {
+      host = new URL(`https://${match[2]!}`).host;
+    } catch {
+      return err("invalid", `invalid host in handle ${JSON.stringify(text.slice(0, 200))}`);
+    }
+    if (host === this.#deps.config.domain.toLowerCase()) {
+      const local = await this.#deps.actors.findByUri(this.#deps.urls.actor(username.toLowerCase()));
+      return local !== null ? ok(local) : err("not-found", `no local account ${username}`);
+    }
+    if (await this.#deps.domainBlocks.isBlocked(host)) return err("blocked", `${host} is a blocked domain`);
+    const cached = await this.#deps.actors.findByHandle(username, host);
+    if (cached !== null && cached.goneAt === null && this.#fresh(cached)) return ok(cached);
+
+    const href = await this.#webFinger(username, host, budget);
+    if (!href.ok) return href;
+    return await this.resolveUri(href.value, { budget });
+  }
+
+  /**
+   * Stores an actor document that was fetched from `requestedId` or that arrived embedded in an
+   * activity signed by that very actor (its own `Update`). Parsed and sanitised like a fetched one.
+   */
+  async storeDocument(document: unknown, requestedId: string): Promise<Result<{ actor: Actor; keys: readonly ParsedKey[] }, "invalid" | "forbidden">> {
+    const { config, urls, actors, clock } = this.#deps;
+    const parsed = parseRemoteActor(document, requestedId, { maxStringLength: config.limits.maxStringLength, maxTags: config.limits.maxTags });
+    if (!parsed.ok) return parsed;
+    if (urls.isLocal(parsed.value.data.uri)) return err("forbidden", `a remote document cannot describe the local actor ${parsed.value.data.uri}`);
+    const existing = await actors.findByUri(parsed.value.data.uri);
+    if (existing !== null && existing.isLocal) return err("forbidden", `${parsed.value.data.uri} is a local actor`);
+    const actor = await actors.upsertRemote(parsed.value.data, clock.now().toISOString());
+    for (const listener of this.#storedListeners) listener(actor, parsed.value.keys);
+    return ok({ actor, keys: parsed.value.keys });
+  }
+
+  /** Marks a remote actor gone, removes its follows, and runs the modules' clean-up handlers. */
+  async markGone(actor: Actor, reason: string): Promise<void> {
+    if (actor.isLocal) return;
+    const removed = await this.#deps.actors.markGoneAndUnfollow(actor.id, this.#deps.clock.now().toISOString());
+    log.info("actor {uri} is gone ({reason}); removed {removed} follows", { uri: actor.uri, reason, removed });
+    const gone = (await this.#deps.actors.findById(actor.id)) ?? actor;
+    for (const listener of this.#storedListeners) listener(gone, []);
+    for (const handler of this.#goneHandlers) {
+      try {
+        await handler(gone);
+      } catch (error) {
+        log.error("clean-up of gone actor {uri} failed in a handler: {error}", { uri: actor.uri, error });
+      }
+    }
+  }
+
+  #fresh(actor: Actor): boolean {
+    if (actor.isLocal) return true;
+    if (actor.fetchedAt === null) return false;
+    return this.#deps.clock.now().getTime() - Date.parse(actor.fetchedAt) < this.#ttlMs;
+  }
+
+  async #fetchAndStore(id: string, cached: Actor | null, options: ResolveOptions): Promise<Result<Actor, ResolveActorError>> {
+    const fetched = await this.#deps.fetcher.fetch(id, { requireIdEquals: "requested-url", ...(options.budget ? { budget: options.budget } : {}) });
+    // A stale copy is better than nothing while the origin misbehaves, unless fresh data was demanded.
+    const stale = (error: ResolveActorError, message: string): Result<Actor, ResolveActorError> => {
+      if (cached !== null && options.refresh !== true) {
+        log.debug("using the stale copy of {id}: {message}", { id, message });
+        return ok(cached);
+      }
+      return err(error, message);
+    };
+    if (!fetched.ok) {
+      switch (fetched.error) {
+        case "gone":
+          if (cached !== null) await this.markGone(cached, "its server answered 410 Gone");
+          return err("gone", fetched.message);
+        case "blocked":
+          return err("blocked", fetched.message);
+        case "not-found":
+          return stale("not-found", fetched.message);
+        case "forbidden-url":
+        case "forbidden-address":
+          return err("forbidden", fetched.message);
+        case "id-mismatch":
+        case "bad-content-type":
+        case "invalid-json":
+        case "too-deep":
+        case "string-too-long":
+        case "not-an-object":
+        case "missing-id":
+          return stale("invalid", fetched.message);
+        case "budget-exhausted":
+        case "timeout":
+        case "aborted":
+        case "too-large":
+        case "too-many-redirects":
+        case "bad-response":
+        case "network":
+        case "http-status":
+          return stale("unreachable", fetched.message);
+        default:
+          fetched.error satisfies never;
+          return stale("unreachable", fetched.message);
+      }
+    }
+    if (typesOf(fetched.value.document, 4).includes("Tombstone")) {
+      if (cached !== null) await this.markGone(cached, "its document is a Tombstone");
+      return err("gone", `${id} is a Tombstone`);
+    }
+    const stored = await this.storeDocument(fetched.value.document, id);
+    if (!stored.ok) {
+      log.info("refused the actor document of {id}: {message}", { id, message: stored.message });
+      return stored.error === "forbidden" ? err("forbidden", stored.message) : stale("invalid", stored.message);
+    }
+    return ok(stored.value.actor);
+  }
+
+  /** A profile or actor URL: fetched (same origin as the URL), then resolved by the id it names. */
+  async #resolveUrl(text: string, budget: FetchBudget): Promise<Result<Actor, ResolveActorError>> {
+    const url = parseIri(text);
+    if (url === null) return err("invalid", `not an http(s) URL: ${JSON.stringify(text.slice(0, 200))}`);
+    if (this.#deps.urls.isLocal(url.href)) {
+      const username = this.#deps.urls.parseActor(url.href);
+      const local = username !== null ? await this.#deps.actors.findByUri(this.#deps.urls.actor(username)) : null;
+      return local !== null ? ok(local) : err("not-found", `no local actor at ${url.href}`);
+    }
+    const known = await this.#deps.actors.findByUri(url.href);
+    if (known !== null) return await this.resolveUri(url.href, { budget });
+    const fetched = await this.#deps.fetcher.fetch(url.href, { requireIdEquals: "same-origin", budget });
+    if (!fetched.ok) {
+      if (fetched.error === "blocked") return err("blocked", fetched.message);
+      if (fetched.error === "gone") return err("gone", fetched.message);
+      if (fetched.error === "not-found") return err("not-found", fetched.message);
+      return err("unreachable", fetched.message);
+    }
+    // The page's document names the canonical id; that id is then fetched by itself (id = URL rule).
+    if (fetched.value.id === new URL(url.href).href.replace(/#.*$/, "")) {
+      const stored = await this.storeDocument(fetched.value.document, url.href);
+      if (!stored.ok) return err(stored.error === "forbidden" ? "forbidden" : "invalid", stored.message);
+      return ok(stored.value.actor);
+    }
+    return await this.resolveUri(fetched.value.id, { budget });
+  }
+
+  /** WebFinger: https normally; plain http as a fallback only in dev/test (allowPrivateAddress). */
+  async #webFinger(username: string, host: string, budget: FetchBudget): Promise<Result<string, ResolveActorError>> {
+    const { config } = this.#deps;
+    const resource = `acct:${username}@${host}`;
+    const schemes = config.allowPrivateAddress ? ["https", "http"] : ["https"];
+    let lastError = "";
+    for (const scheme of schemes) {
+      const url = `${scheme}://${host}/.well-known/webfinger?${new URLSearchParams({ resource })}`;
+      const response = await this.#deps.fetcher.fetchJson(url, { accept: "application/jrd+json, application/json", budget });
+      if (!response.ok) {
+        if (response.error === "blocked") return err("blocked", response.message);
+        if (response.error === "forbidden-url" || response.error === "forbidden-address") return err("forbidden", response.message);
+        lastError = response.message;
+        if (response.error === "network" || response.error === "bad-response" || response.error === "timeout") continue;
+        return err("unreachable", `WebFinger for ${resource} failed: ${response.message}`);
+      }
+      const { status, body, headers } = response.value;
+      if (status === 404 || status === 410) return err("not-found", `${host} knows no ${resource} (${status})`);
+      if (status < 200 || status > 299) return err("unreachable", `WebFinger for ${resource} answered ${status}`);
+      const mediaType = (headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+      if (mediaType !== "application/jrd+json" && mediaType !== "application/json") {
+        return err("invalid", `WebFinger for ${resource} answered ${JSON.stringify(headers["content-type"] ?? "no content type")}`);
+      }
+      const parsed = parseJsonLimited(body.toString("utf8"), { maxDepth: config.limits.jsonDepth, maxStringLength: config.limits.maxStringLength });
+      if (!parsed.ok || !isJsonObject(parsed.value)) return err("invalid", `WebFinger for ${resource} is not a JSON object`);
+      const links = Array.isArray(parsed.value["links"]) ? parsed.value["links"].slice(0, 64) : [];
+      for (const link of links) {
+        if (!isObject(link) || link["rel"] !== "self" || typeof link["type"] !== "string") continue;
+        const type = link["type"].split(";")[0]!.trim();
+        if (type !== "application/activity+json" && type !== "application/ld+json") continue;
+        const href = parseIri(link["href"]);
+        if (href !== null) return ok(href.href);
+      }
+      return err("not-found", `WebFinger for ${resource} names no ActivityPub actor`);
+    }
+    return err("unreachable", `WebFinger for ${resource} failed: ${lastError}`);
+  }
+}

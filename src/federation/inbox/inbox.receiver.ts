@@ -1,0 +1,273 @@
+import type { Kysely } from "kysely";
+import type { Account } from "../../account/account.entity.ts";
+import type { AccountRepository } from "../../account/account.repository.ts";
+import type { Config } from "../../config/config.ts";
+import { asArray, idOf, parseIri, typesOf } from "../../content/validate.ts";
+import type { DB } from "../../db/schema.ts";
+import { logger } from "../../lib/logger.ts";
+import type { Clock } from "../../lib/time.ts";
+import { isJsonObject, parseJsonLimited, type JsonObject } from "../../net/json-limits.ts";
+import { readBodyLimited } from "../../net/read-body.ts";
+import type { JobQueue } from "../../queue/queue.ts";
+import type { DomainBlocks } from "../domain-blocks.ts";
+import { FetchBudget } from "../fetch/fetch-budget.ts";
+import type { InboxCapacity } from "./capacity.ts";
+import type { InboxSignatureVerifier, SignatureError } from "./signature.ts";
+
+const log = logger("federation", "inbox");
+
+/** The queue inbound activities wait in between the 202 and their processing. */
+export const INBOX_QUEUE = "inbox";
+/** Seconds a sender is asked to wait when the inbox queue is full. GoToSocial says 30 too. */
+export const RETRY_AFTER_SECONDS = 30;
+const ACCEPTED_TYPES = new Set(["application/activity+json", "application/ld+json", "application/json"]);
+
+/**
+ * A queued inbound activity. No secrets: the raw JSON as received, who sent it (verified) and to
+ * whom, so the worker can rebuild the `InboundActivity` exactly.
+ */
+export interface InboxJobPayload {
+  readonly v: 1;
+  readonly activityId: string;
+  readonly raw: string;
+  /** `actors.id` of the verified sender. */
+  readonly actorId: string;
+  /** The local account whose personal inbox received it; null for the shared inbox. */
+  readonly accountId: string | null;
+  readonly receivedAt: string;
+}
+
+export type InboxStatus = 202 | 400 | 401 | 403 | 404 | 413 | 415 | 503;
+
+export interface InboxResponse {
+  readonly status: InboxStatus;
+  /** Why; logged, and sent to the peer on refusals. */
+  readonly reason: string;
+  readonly retryAfterSeconds?: number;
+  /** For 202: whether the activity was queued now (false: a repeat of one already accepted). */
+  readonly queued?: boolean;
+}
+
+export interface InboxRequest {
+  /** The username from `/users/:username/inbox`; null for the shared inbox `/inbox`. */
+  readonly username: string | null;
+  /** This server's public URL of the request (origin from the config, path and query as sent). */
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly body: ReadableStream<Uint8Array> | null;
+  readonly signal?: AbortSignal;
+}
+
+/** A parsed activity, before or after verification. */
+export interface ActivityEnvelope {
+  readonly json: JsonObject;
+  readonly raw: string;
+  readonly id: string;
+  readonly type: string;
+  /** The actor's id as the activity names it (an inline actor object counts by its id). */
+  readonly actorUri: string;
+}
+
+export interface InboxReceiverDeps {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly db: Kysely<DB>;
+  readonly queue: JobQueue;
+  readonly accounts: AccountRepository;
+  readonly domainBlocks: DomainBlocks;
+  readonly verifier: InboxSignatureVerifier;
+  readonly capacity: InboxCapacity;
+  /** Told about every origin that sent a verified request (the delivery engine resets its failure count). */
+  readonly onVerifiedHost?: (domain: string) => void;
+}
+
+/**
+ * The inbox's front door. Every POST goes through these steps in this order; each refusal is a
+ * status, a log line, and nothing stored:
+ *
+ *  1. 404 unknown local account (personal inboxes);
+ *  2. 503 + Retry-After when the inbox queue is over capacity (before the body is read);
+ *  3. 415 anything but JSON / ActivityPub content types;
+ *  4. 413 bodies over `limits.activityBodyBytes`, counted on the streamed bytes;
+ *  5. 400 invalid UTF-8 or JSON, too deep, strings too long, not an activity with id, type and one actor;
+ *  6. 403 actor on a blocked domain (before any fetch);
+ *  7. 401 signature missing or invalid (digest, window, key, key owner listing the key), 403 key on a blocked domain;
+ *  8. 401 signer is not the activity's actor;
+ *  9. 400 activity id not on the actor's origin;
+ * 10. then, in one transaction, the id goes into `inbox_seen` and the job into the queue: 202.
+ *     An id seen before answers 202 without queueing (processed once, also across inboxes).
+ *
+ * Only verified activities reach step 10, so a forged one can never reserve a genuine id.
+ */
+export class InboxReceiver {
+  readonly #deps: InboxReceiverDeps;
+  readonly #aliveReported = new Map<string, number>();
+
+  constructor(deps: InboxReceiverDeps) {
+    this.#deps = deps;
+  }
+
+  async receive(request: InboxRequest): Promise<InboxResponse> {
+    const result = await this.#receive(request);
+    const where = request.username === null ? "shared inbox" : `inbox of ${request.username}`;
+    if (result.status === 202) log.debug("{where}: 202 {reason}", { where, reason: result.reason });
+    else log.info("{where}: refused with {status}: {reason}", { where, status: result.status, reason: result.reason });
+    return result;
+  }
+
+  async #receive(request: InboxRequest): Promise<InboxResponse> {
+    const { config } = this.#deps;
+    let recipient: Account | null = null;
+    if (request.username !== null) {
+      recipient = await this.#deps.accounts.findByUsername(request.username);
+      if (recipient === null || recipient.username !== request.username) {
+        await discard(request.body);
+        return { status: 404, reason: `no local account ${JSON.stringify(request.username.slice(0, 64))}` };
+      }
+    }
+    if (await this.#deps.capacity.isFull()) {
+      await discard(request.body);
+      return { status: 503, reason: "the inbox queue is full; try again later", retryAfterSeconds: RETRY_AFTER_SECONDS };
+    }
+    const contentType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (!ACCEPTED_TYPES.has(contentType)) {
+      await discard(request.body);
+      return { status: 415, reason: `content type ${JSON.stringify(contentType || "(none)")} is not ActivityPub JSON` };
+    }
+    const limit = config.limits.activityBodyBytes;
+    const declared = Number(request.headers.get("content-length") ?? "");
+    if (Number.isFinite(declared) && declared > limit) {
+      await discard(request.body);
+      return { status: 413, reason: `body of ${declared} bytes is over the limit of ${limit}` };
+    }
+    const body = await readBodyLimited(request.body, limit, request.signal ? { signal: request.signal } : {});
+    if (!body.ok) return { status: body.error === "too-large" ? 413 : 400, reason: body.message };
+
+    const envelope = parseActivity(body.value, config);
+    if (!envelope.ok) return { status: 400, reason: envelope.reason };
+    const activity = envelope.value;
+
+    const blockedActor = await this.#deps.domainBlocks.firstBlocked([activity.actorUri]);
+    if (blockedActor !== null) return { status: 403, reason: `${blockedActor} is a blocked domain` };
+
+    const budget = new FetchBudget(config.limits.fetchesPerActivity);
+    const verified = await this.#deps.verifier.verify({ url: request.url, method: request.method, headers: request.headers, body: body.value }, budget);
+    if (!verified.ok) return refusalFor(verified.error, verified.message, activity);
+    this.#reportAlive(verified.value.key.ownerUri);
+
+    return await this.accept(activity, { uri: verified.value.key.ownerUri, id: verified.value.key.ownerId }, recipient);
+  }
+
+  /**
+   * Steps 8–10 for an activity whose signature was verified as `signer`'s. Also the entry point of
+   * the fixture suite, which has no signatures to verify.
+   */
+  async accept(activity: ActivityEnvelope, signer: { uri: string; id: string }, recipient: Account | null): Promise<InboxResponse> {
+    if (canonical(activity.actorUri) !== canonical(signer.uri)) {
+      return { status: 401, reason: `signed by ${signer.uri}, but the activity's actor is ${activity.actorUri}` };
+    }
+    const id = new URL(activity.id);
+    if (id.origin !== new URL(signer.uri).origin) {
+      return { status: 400, reason: `activity id ${activity.id} is not on the origin of its actor ${signer.uri}` };
+    }
+    const now = this.#deps.clock.now().toISOString();
+    const payload: InboxJobPayload = {
+      v: 1,
+      activityId: activity.id,
+      raw: activity.raw,
+      actorId: signer.id,
+      accountId: recipient?.id ?? null,
+      receivedAt: now,
+    };
+    const queued = await this.#deps.db.transaction().execute(async (trx) => {
+      const seen = await trx
+        .insertInto("inbox_seen")
+        .values({ uri: activity.id, received_at: now })
+        .onConflict((oc) => oc.column("uri").doNothing())
+        .returning("uri")
+        .executeTakeFirst();
+      if (seen === undefined) return false;
+      await this.#deps.queue.enqueue(INBOX_QUEUE, payload, { executor: trx });
+      return true;
+    });
+    return queued
+      ? { status: 202, reason: `queued ${activity.type} ${activity.id}`, queued: true }
+      : { status: 202, reason: `${activity.id} was already received`, queued: false };
+  }
+
+  /** At most once a minute per host: the delivery engine's bookkeeping is a database write. */
+  #reportAlive(ownerUri: string): void {
+    const report = this.#deps.onVerifiedHost;
+    if (report === undefined) return;
+    const host = new URL(ownerUri).host;
+    const now = this.#deps.clock.now().getTime();
+    const last = this.#aliveReported.get(host);
+    if (last !== undefined && now - last < 60_000) return;
+    this.#aliveReported.set(host, now);
+    if (this.#aliveReported.size > 10_000) this.#aliveReported.clear();
+    try {
+      report(host);
+    } catch (error) {
+      log.warn("reporting {host} alive failed: {error}", { host, error });
+    }
+  }
+}
+
+/** Decodes and parses a body into an activity envelope: UTF-8, JSON limits, id, type, exactly one actor. */
+export function parseActivity(body: Uint8Array, config: Pick<Config, "limits">): { ok: true; value: ActivityEnvelope } | { ok: false; reason: string } {
+  let raw: string;
+  try {
+    raw = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body);
+  } catch {
+    return { ok: false, reason: "body is not valid UTF-8" };
+  }
+  const parsed = parseJsonLimited(raw, { maxDepth: config.limits.jsonDepth, maxStringLength: config.limits.maxStringLength });
+  if (!parsed.ok) return { ok: false, reason: `body is not acceptable JSON: ${parsed.message}` };
+  if (!isJsonObject(parsed.value)) return { ok: false, reason: "body is not a JSON object" };
+  const json = parsed.value;
+  const id = parseIri(json["id"]);
+  if (id === null) return { ok: false, reason: "the activity has no http(s) id" };
+  const type = typesOf(json, 4)[0];
+  if (type === undefined) return { ok: false, reason: "the activity has no type" };
+  const actors = asArray(json["actor"], 2);
+  if (actors.length !== 1) return { ok: false, reason: `a ${type} must name exactly one actor` };
+  const actorUri = parseIri(idOf(actors[0]));
+  if (actorUri === null) return { ok: false, reason: `the actor of the ${type} is not an http(s) id` };
+  return { ok: true, value: { json, raw, id: json["id"] as string, type, actorUri: actorUri.href } };
+}
+
+function refusalFor(error: SignatureError, message: string, activity: ActivityEnvelope): InboxResponse {
+  switch (error) {
+    case "key-blocked":
+      return { status: 403, reason: message };
+    case "key-gone":
+      // Mastodon's rule: a Delete of an actor we cannot verify any more because it is gone has
+      // nothing left to do; say so with 202 so the sender stops retrying. Nothing is stored.
+      if (activity.type === "Delete" && canonical(idOf(activity.json["object"]) ?? "") === canonical(activity.actorUri)) {
+        return { status: 202, reason: `${activity.actorUri} is already gone; nothing to delete`, queued: false };
+      }
+      return { status: 401, reason: message };
+    case "no-signature":
+    case "malformed":
+    case "digest":
+    case "invalid":
+    case "key-unavailable":
+      return { status: 401, reason: message };
+    default:
+      error satisfies never;
+      return { status: 401, reason: message };
+  }
+}
+
+function canonical(uri: string): string {
+  try {
+    return new URL(uri).href;
+  } catch {
+    return uri;
+  }
+}
+
+async function discard(body: ReadableStream<Uint8Array> | null): Promise<void> {
+  await body?.cancel().catch(() => undefined);
+}

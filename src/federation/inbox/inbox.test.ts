@@ -1,0 +1,324 @@
+import assert from "node:assert/strict";
+import { connect } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { ENGINES } from "../../testing/databases.ts";
+import { startTestInstance, type TestInstance } from "../../testing/instance.ts";
+import { generateTestKey, post, signedHeaders, startFakePeer, type FakePeer, type TestKey } from "./testing.ts";
+
+/**
+ * The inbox end to end: a Herold instance (no worker, so accepted jobs stay visible) receives POSTs
+ * signed by keys of a loopback peer and by a real account of a second Herold instance. Every
+ * refusal is checked for its status, for nothing stored in `jobs`/`inbox_seen`, and for a genuine
+ * activity sent right after it still being accepted.
+ */
+for (const engine of ENGINES) {
+  describe(`inbox [${engine}]`, () => {
+    let herold: TestInstance;
+    let other: TestInstance;
+    let peer: FakePeer;
+    let alice: { id: string; keyId: string };
+    let bob: { id: string; keyId: string };
+    let aliceKey: TestKey;
+    let bobKey: TestKey;
+    let counter = 0;
+
+    before(async () => {
+      [herold, other, peer] = await Promise.all([
+        startTestInstance({ engine, worker: false }),
+        startTestInstance({ engine, worker: false }),
+        startFakePeer(),
+      ]);
+      aliceKey = generateTestKey();
+      bobKey = generateTestKey();
+      alice = peer.addActor("alice", aliceKey);
+      bob = peer.addActor("bob", bobKey);
+      const created = await herold.ctx.services.accounts.create({ username: "carol" });
+      assert.ok(created.ok);
+    });
+    after(async () => {
+      await Promise.all([herold?.close(), other?.close(), peer?.close()]);
+    });
+
+    const inbox = (path = "/users/carol/inbox") => `${herold.origin}${path}`;
+    const note = (actor: string, overrides: Record<string, unknown> = {}) => {
+      counter++;
+      return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        id: `${actor}/activities/${counter}`,
+        type: "Create",
+        actor,
+        object: { id: `${actor}/notes/${counter}`, type: "Note", attributedTo: actor, content: `<p>hello ${counter}</p>` },
+        ...overrides,
+      };
+    };
+    const stored = async () => {
+      const db = herold.ctx.database.db;
+      const jobs = await db.selectFrom("jobs").select("payload").where("queue", "=", "inbox").execute();
+      const seen = await db.selectFrom("inbox_seen").select("uri").execute();
+      return { jobs: jobs.map((j) => JSON.parse(j.payload) as { activityId: string }), seen: seen.map((s) => s.uri) };
+    };
+    /** Sends a genuine activity from alice and asserts it is accepted and queued. */
+    const genuineStillAccepted = async () => {
+      const activity = note(alice.id);
+      const body = JSON.stringify(activity);
+      const response = await post(inbox(), body, signedHeaders(inbox(), body, alice.keyId, aliceKey.privateKey));
+      assert.equal(response.status, 202, response.body);
+      const after = await stored();
+      assert.ok(after.seen.includes(activity.id));
+      assert.ok(after.jobs.some((j) => j.activityId === activity.id));
+    };
+    /** Sends `body`, expects `status`, and checks that nothing about `id` was stored. */
+    const refused = async (status: number, body: string | Uint8Array, headers: Record<string, string>, id?: string, path?: string) => {
+      const before = await stored();
+      const response = await post(inbox(path), body, headers);
+      assert.equal(response.status, status, response.body);
+      const after = await stored();
+      assert.equal(after.jobs.length, before.jobs.length, "no job was queued");
+      assert.equal(after.seen.length, before.seen.length, "nothing was added to inbox_seen");
+      if (id !== undefined) assert.ok(!after.seen.includes(id));
+      await genuineStillAccepted();
+      return response;
+    };
+
+    test("accepts a draft-cavage signed activity and queues it with the verified sender", async () => {
+      const activity = note(alice.id);
+      const body = JSON.stringify(activity);
+      const response = await post(inbox(), body, signedHeaders(inbox(), body, alice.keyId, aliceKey.privateKey));
+      assert.equal(response.status, 202, response.body);
+      const { jobs, seen } = await stored();
+      assert.ok(seen.includes(activity.id));
+      const job = jobs.find((j) => j.activityId === activity.id) as unknown as { raw: string; actorId: string; accountId: string };
+      assert.equal(job.raw, body, "the raw JSON is queued as received");
+      const sender = await herold.ctx.repos.actors.findByUri(alice.id);
+      assert.equal(job.actorId, sender?.id);
+      const carol = await herold.ctx.repos.accounts.findByUsername("carol");
+      assert.equal(job.accountId, carol?.id);
+    });
+
+    test("accepts an RFC 9421 signed activity", async () => {
+      const activity = note(alice.id);
+      const body = JSON.stringify(activity);
+      const response = await post(inbox(), body, signedHeaders(inbox(), body, alice.keyId, aliceKey.privateKey, { spec: "rfc9421" }));
+      assert.equal(response.status, 202, response.body);
+      assert.ok((await stored()).seen.includes(activity.id));
+    });
+
+    test("accepts an activity signed by a real Herold account on another instance", async () => {
+      const created = await other.ctx.services.accounts.create({ username: "dave" });
+      assert.ok(created.ok);
+      const account = created.value;
+      const keys = await other.ctx.keys.get(account);
+      assert.ok(keys);
+      const activity = note(account.uri);
+      const body = JSON.stringify(activity);
+      const response = await post(inbox("/inbox"), body, signedHeaders(inbox("/inbox"), body, keys.keyId, keys.rsaPrivate));
+      assert.equal(response.status, 202, response.body);
+      const sender = await herold.ctx.repos.actors.findByUri(account.uri);
+      assert.equal(sender?.publicKeyId, keys.keyId);
+      assert.equal(sender?.inboxUrl, `${other.origin}/users/dave/inbox`);
+    });
+
+    test("refuses a request without a signature", async () => {
+      const activity = note(alice.id);
+      await refused(401, JSON.stringify(activity), { "content-type": "application/activity+json" }, activity.id);
+    });
+
+    test("refuses a signature made with the wrong key", async () => {
+      const activity = note(alice.id);
+      const body = JSON.stringify(activity);
+      await refused(401, body, signedHeaders(inbox(), body, alice.keyId, bobKey.privateKey), activity.id);
+    });
+
+    test("refuses a Digest that does not match the body", async () => {
+      const activity = note(alice.id);
+      const body = JSON.stringify(activity);
+      const headers = signedHeaders(inbox(), body, alice.keyId, aliceKey.privateKey);
+      const tampered = body.replace("hello", "HELLO");
+      await refused(401, tampered, headers, activity.id);
+    });
+
+    test("refuses a changed body whose Digest was recomputed (the signature covers the old digest)", async () => {
+      const activity = note(alice.id);
+      const body = JSON.stringify(activity);
+      const tampered = body.replace("hello", "HELLO");
+      const headers = signedHeaders(inbox(), tampered, alice.keyId, aliceKey.privateKey, { signedBody: body });
+      headers["digest"] = signedHeaders(inbox(), tampered, alice.keyId, aliceKey.privateKey)["digest"]!;
+      await refused(401, tampered, headers, activity.id);
+    });
+
+    test("refuses a Digest in another algorithm only", async () => {
+      const activity = note(alice.id);
+      const body = JSON.stringify(activity);
+      const headers = signedHeaders(inbox(), body, alice.keyId, aliceKey.privateKey);
+      headers["digest"] = headers["digest"]!.replace("SHA-256", "SHA-512");
+      await refused(401, body, headers, activity.id);
+    });
+
+    test("refuses a Date outside the signature window, both ways", async () => {
+      for (const offset of [-2 * 3600_000, 2 * 3600_000]) {
+        const activity = note(alice.id);
+        const body = JSON.stringify(activity);
+        const now = new Date(Date.now() + offset);
+        await refused(401, body, signedHeaders(inbox(), body, alice.keyId, aliceKey.privateKey, { now }), activity.id);
+        await refused(401, body, signedHeaders(inbox(), body, alice.keyId, aliceKey.privateKey, { now, spec: "rfc9421" }), activity.id);
+      }
+    });
+
+    test("refuses a key whose claimed owner does not list it", async () => {
+      const rogue = generateTestKey();
+      const keyId = `${peer.origin}/keys/rogue`;
+      // The key document names alice as owner; alice's own document does not list this key.
+      peer.documents.set("/keys/rogue", { "@context": "https://w3id.org/security/v1", id: keyId, type: "Key", owner: alice.id, publicKeyPem: rogue.publicKeyPem });
+      const activity = note(alice.id);
+      const body = JSON.stringify(activity);
+      await refused(401, body, signedHeaders(inbox(), body, keyId, rogue.privateKey), activity.id);
+    });
+
+    test("refuses an activity whose actor is not the signer", async () => {
+      const activity = note(alice.id);
+      const body = JSON.stringify(activity);
+      await refused(401, body, signedHeaders(inbox(), body, bob.keyId, bobKey.privateKey), activity.id);
+    });
+
+    test("refuses an activity id on another origin than its actor, and does not reserve that id", async () => {
+      const foreignId = `${other.origin}/users/dave/activities/forged`;
+      const activity = note(alice.id, { id: foreignId });
+      const body = JSON.stringify(activity);
+      await refused(400, body, signedHeaders(inbox(), body, alice.keyId, aliceKey.privateKey), foreignId);
+      // The genuine owner of that id can still deliver it.
+      const account = await other.ctx.services.accounts.get("dave");
+      assert.ok(account);
+      const keys = await other.ctx.keys.get(account);
+      assert.ok(keys);
+      const genuine = JSON.stringify(note(account.uri, { id: foreignId }));
+      const response = await post(inbox(), genuine, signedHeaders(inbox(), genuine, keys.keyId, keys.rsaPrivate));
+      assert.equal(response.status, 202, response.body);
+      assert.ok((await stored()).seen.includes(foreignId));
+    });
+
+    test("refuses a blocked domain before any fetch", async () => {
+      const db = herold.ctx.database.db;
+      const blockedKey = generateTestKey();
+      const eve = peer.addActor("eve", blockedKey);
+      const requestsBefore = peer.server.requests.length;
+      await db.insertInto("domain_blocks").values({ domain: new URL(peer.origin).host, reason: "test", created_at: new Date().toISOString() }).execute();
+      try {
+        const activity = note(eve.id);
+        const body = JSON.stringify(activity);
+        const response = await post(inbox(), body, signedHeaders(inbox(), body, eve.keyId, blockedKey.privateKey));
+        assert.equal(response.status, 403, response.body);
+        assert.equal(peer.server.requests.length, requestsBefore, "no request went to the blocked domain");
+        assert.ok(!(await stored()).seen.includes(activity.id));
+      } finally {
+        await db.deleteFrom("domain_blocks").execute();
+      }
+      await genuineStillAccepted();
+    });
+
+    test("processes a duplicate delivery once, also when it reaches two different inboxes", async () => {
+      const activity = note(alice.id);
+      const body = JSON.stringify(activity);
+      const first = await post(inbox(), body, signedHeaders(inbox(), body, alice.keyId, aliceKey.privateKey));
+      assert.equal(first.status, 202);
+      const again = await post(inbox(), body, signedHeaders(inbox(), body, alice.keyId, aliceKey.privateKey));
+      assert.equal(again.status, 202);
+      const shared = await post(inbox("/inbox"), body, signedHeaders(inbox("/inbox"), body, alice.keyId, aliceKey.privateKey));
+      assert.equal(shared.status, 202);
+      const { jobs } = await stored();
+      assert.equal(jobs.filter((j) => j.activityId === activity.id).length, 1);
+    });
+
+    test("refuses an oversized body: declared, and streamed without a length", async () => {
+      const limit = herold.ctx.config.limits.activityBodyBytes;
+      const big = JSON.stringify(note(alice.id, { padding: "x".repeat(limit) }));
+      await refused(413, big, signedHeaders(inbox(), big, alice.keyId, aliceKey.privateKey));
+      // Chunked, no Content-Length: counted on the streamed bytes.
+      const chunks = new ReadableStream<Uint8Array>({
+        start(controller) {
+          const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+          for (let sent = 0; sent <= limit; sent += chunk.byteLength) controller.enqueue(chunk);
+          controller.close();
+        },
+      });
+      const before = await stored();
+      const response = await fetch(inbox(), { method: "POST", headers: { "content-type": "application/activity+json" }, body: chunks, duplex: "half" } as RequestInit);
+      assert.equal(response.status, 413);
+      const afterChunks = await stored();
+      assert.equal(afterChunks.jobs.length, before.jobs.length);
+      await genuineStillAccepted();
+    });
+
+    test("a body longer than its Content-Length is cut there and refused as invalid", async () => {
+      const before = await stored();
+      const status = await new Promise<string>((resolve, reject) => {
+        const url = new URL(inbox());
+        const socket = connect(Number(url.port), "127.0.0.1", () => {
+          socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/activity+json\r\nContent-Length: 20\r\nConnection: close\r\n\r\n`);
+          socket.write(`{"id":"x","type":"Create"${"x".repeat(200_000)}}`);
+        });
+        let data = "";
+        socket.on("data", (chunk) => (data += chunk.toString("latin1")));
+        socket.on("error", reject);
+        socket.on("close", () => resolve(data.split("\r\n")[0] ?? ""));
+      });
+      assert.match(status, /^HTTP\/1\.1 4\d\d/);
+      const after = await stored();
+      assert.equal(after.jobs.length, before.jobs.length);
+      await genuineStillAccepted();
+    });
+
+    test("refuses invalid JSON, too deep JSON, non-activities and wrong content types", async () => {
+      const headersFor = (body: string) => signedHeaders(inbox(), body, alice.keyId, aliceKey.privateKey);
+      await refused(400, "{not json", headersFor("{not json"));
+      const deep = `{"id":"${alice.id}/deep","type":"Create","actor":"${alice.id}","object":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+      await refused(400, deep, headersFor(deep));
+      const invalidUtf8 = new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
+      await refused(400, invalidUtf8, { "content-type": "application/activity+json" });
+      const noActor = JSON.stringify({ id: `${alice.id}/x`, type: "Create" });
+      await refused(400, noActor, headersFor(noActor));
+      const body = JSON.stringify(note(alice.id));
+      await refused(415, body, { ...headersFor(body), "content-type": "text/plain" });
+      await refused(404, body, headersFor(body), undefined, "/users/nobody/inbox");
+    });
+
+    test("refuses malformed and ambiguous Signature headers", async () => {
+      const activity = note(alice.id);
+      const body = JSON.stringify(activity);
+      const headers = signedHeaders(inbox(), body, alice.keyId, aliceKey.privateKey);
+      const signature = headers["signature"]!;
+      const variants = [
+        `${signature},keyId="${bob.keyId}"`, // duplicate parameter
+        signature.replace('algorithm="rsa-sha256"', 'algorithm="foo-bar"'),
+        signature.replace('headers="(request-target) host date digest"', 'headers="date"'),
+        signature.replace(/headers="[^"]*",/, ""),
+        `${signature},extra="1"`,
+        "garbage",
+      ];
+      for (const variant of variants) await refused(401, body, { ...headers, signature: variant }, activity.id);
+    });
+
+    test("answers 503 with Retry-After beyond the inbox queue capacity, before reading the body", async () => {
+      const small = await startTestInstance({ engine, worker: false, env: { HEROLD_INBOX_QUEUE_CAPACITY: "10" } });
+      try {
+        const target = `${small.origin}/inbox`;
+        for (let i = 0; i <= 10; i++) {
+          const body = JSON.stringify(note(alice.id));
+          const response = await post(target, body, signedHeaders(target, body, alice.keyId, aliceKey.privateKey));
+          assert.equal(response.status, 202, response.body);
+        }
+        small.ctx.fed.capacity.invalidate();
+        const activity = note(alice.id);
+        const body = JSON.stringify(activity);
+        const response = await post(target, body, signedHeaders(target, body, alice.keyId, aliceKey.privateKey));
+        assert.equal(response.status, 503);
+        assert.equal(response.headers.get("retry-after"), "30");
+        const seen = await small.ctx.database.db.selectFrom("inbox_seen").select("uri").where("uri", "=", activity.id).execute();
+        assert.equal(seen.length, 0);
+        const jobs = await small.ctx.database.db.selectFrom("jobs").select("id").where("queue", "=", "inbox").execute();
+        assert.equal(jobs.length, 11, "everything accepted before is kept");
+      } finally {
+        await small.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,244 @@
+import { hash } from "node:crypto";
+import type { KeyCache } from "@fedify/fedify";
+import { verifyRequestDetailed } from "@fedify/fedify/sig";
+import { FetchError } from "@fedify/fedify/runtime";
+import type { DocumentLoader } from "@fedify/vocab";
+import { Temporal } from "@js-temporal/polyfill";
+import { err, ok, type Result } from "../../lib/result.ts";
+import type { Clock } from "../../lib/time.ts";
+import { offlineContextLoader } from "../context-loader.ts";
+import type { FetchBudget } from "../fetch/fetch-budget.ts";
+import { keyDocument, type KeyEntry, type KeyLookupError, type RemoteKeyStore } from "./key-store.ts";
+
+export type SignatureError =
+  | "no-signature"
+  | "malformed"
+  | "digest"
+  | "invalid"
+  /** The key lives on a blocked domain. */
+  | "key-blocked"
+  /** The key's owner answered 410 Gone. */
+  | "key-gone"
+  /** The key could not be obtained, or its owner does not list it. */
+  | "key-unavailable";
+
+export interface VerifiedSignature {
+  readonly spec: "draft-cavage-http-signatures-12" | "rfc9421";
+  readonly key: KeyEntry;
+}
+
+export interface SignedRequest {
+  /** The URL as the signer saw it: this server's public origin plus path and query. */
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly body: Uint8Array;
+}
+
+/** Draft-cavage parameters; anything else in a Signature header makes it malformed. */
+const DRAFT_PARAMS = new Set(["keyId", "algorithm", "headers", "signature", "created", "expires"]);
+/** Mastodon's list: RSA-SHA256 under either name. */
+const DRAFT_ALGORITHMS = new Set(["rsa-sha256", "hs2019"]);
+/** What a POST signature must cover, so the body, the target and the time are bound to it. */
+const DRAFT_REQUIRED_HEADERS = ["(request-target)", "host", "date", "digest"];
+const RFC9421_REQUIRED_COMPONENTS = ["@method", "@target-uri", "content-digest"];
+
+/**
+ * Verifies the HTTP signature of an inbox POST with Fedify (`verifyRequestDetailed`: draft-cavage
+ * and RFC 9421), around which Herold adds what Fedify leaves to the caller:
+ *
+ * - the body digest is required and checked here first, SHA-256 only (`Digest` for draft-cavage,
+ *   `Content-Digest` for RFC 9421), with `crypto.hash` against the raw bytes; a digest in another
+ *   algorithm only is refused (hostile-inputs case 11);
+ * - the Signature header is parsed strictly before Fedify sees it: duplicate or unknown parameters,
+ *   unknown algorithms, and signatures that do not cover `(request-target) host date digest` are
+ *   refused, so no parser difference can decide what was signed (case 10);
+ * - RFC 9421 signatures must cover `@method`, `@target-uri` and `content-digest`;
+ * - keys come from the key store (memory → `actors` → owner's document; never the key document's
+ *   word), handed to Fedify through its key cache, so the hot path has no fetch and no JSON-LD.
+ *   When a cached key fails, Fedify asks once more through the document loader: that is the key
+ *   store's rate-limited refresh.
+ * - the `Date`/`created` window is `windowSeconds` both ways.
+ */
+export class InboxSignatureVerifier {
+  readonly #keys: RemoteKeyStore;
+  readonly #clock: Clock;
+  readonly #windowSeconds: number;
+
+  constructor(deps: { keys: RemoteKeyStore; clock: Clock; windowSeconds: number }) {
+    this.#keys = deps.keys;
+    this.#clock = deps.clock;
+    this.#windowSeconds = deps.windowSeconds;
+  }
+
+  async verify(request: SignedRequest, budget: FetchBudget): Promise<Result<VerifiedSignature, SignatureError>> {
+    const { headers, body } = request;
+    const signature = headers.get("signature");
+    if (signature === null || signature.trim() === "") return err("no-signature", "the request has no Signature header");
+    const signatureInput = headers.get("signature-input");
+    const spec = signatureInput !== null ? "rfc9421" : "draft-cavage-http-signatures-12";
+
+    const digestBase64 = hash("sha256", body, "base64");
+    if (spec === "rfc9421") {
+      const contentDigest = headers.get("content-digest");
+      if (contentDigest === null) return err("digest", "RFC 9421 POST without Content-Digest");
+      const check = checkContentDigest(contentDigest, digestBase64);
+      if (!check.ok) return check;
+    } else {
+      const parsed = parseDraftSignature(signature);
+      if (!parsed.ok) return parsed;
+      const digest = headers.get("digest");
+      if (digest === null) return err("digest", "POST without a Digest header");
+      const check = checkDigest(digest, digestBase64);
+      if (!check.ok) return check;
+    }
+
+    // What the key store reports during this verification, for the refusal reason and the signer.
+    let failure: { error: KeyLookupError; message: string } | undefined;
+    let used: KeyEntry | undefined;
+    const keyCache: KeyCache = {
+      get: async (keyId) => {
+        const result = await this.#keys.get(keyId.href, budget);
+        if (result.ok) {
+          used = result.value;
+          return result.value.key;
+        }
+        failure = { error: result.error, message: result.message };
+        return null;
+      },
+      // Fedify caches what our loader returned, or null after a failed refresh: neither may replace
+      // a genuine key here, so the store manages its own contents.
+      set: async () => undefined,
+    };
+    const documentLoader: DocumentLoader = async (url) => {
+      const result = await this.#keys.refresh(url, budget);
+      if (!result.ok) {
+        failure = { error: result.error, message: result.message };
+        throw new FetchError(url, result.message);
+      }
+      used = result.value;
+      return { contextUrl: null, documentUrl: url, document: keyDocument(result.value) };
+    };
+
+    let verified: Awaited<ReturnType<typeof verifyRequestDetailed>>;
+    try {
+      verified = await verifyRequestDetailed(new Request(request.url, { method: request.method, headers, body: body as Uint8Array<ArrayBuffer> }), {
+        spec,
+        keyCache,
+        documentLoader,
+        contextLoader: offlineContextLoader,
+        timeWindow: { seconds: this.#windowSeconds },
+        currentTime: Temporal.Instant.fromEpochMilliseconds(this.#clock.now().getTime()) as unknown as globalThis.Temporal.Instant,
+      });
+    } catch (error) {
+      // Fedify throws on some malformed inputs (an unparseable Date, bad base64): still just a refusal.
+      return err("malformed", `signature could not be checked: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (!verified.verified) {
+      if (failure?.error === "blocked") return err("key-blocked", failure.message);
+      if (failure?.error === "gone") return err("key-gone", failure.message);
+      if (failure !== undefined && failure.error !== "refresh-limited") return err("key-unavailable", failure.message);
+      const keyId = "keyId" in verified.reason ? verified.reason.keyId?.href : undefined;
+      return err("invalid", `signature ${keyId !== undefined ? `by ${keyId} ` : ""}does not verify (${verified.reason.type})`);
+    }
+    const keyId = verified.key.id?.href;
+    if (used === undefined || keyId === undefined || used.keyId !== keyId) {
+      return err("invalid", "the verified key is not the one the key store provided");
+    }
+    if (spec === "rfc9421") {
+      const components = signedComponents(signatureInput ?? "", verified.signatureLabel ?? "");
+      if (components === null) return err("malformed", "Signature-Input cannot be read unambiguously");
+      const missing = RFC9421_REQUIRED_COMPONENTS.filter((c) => !components.includes(c));
+      if (missing.length > 0) return err("invalid", `the signature does not cover ${missing.join(", ")}`);
+    }
+    return ok({ spec, key: used });
+  }
+}
+
+/** A draft-cavage Signature header: `name="value"` or `name=123`, comma separated, each name once. */
+export function parseDraftSignature(header: string): Result<Map<string, string>, "malformed" | "invalid"> {
+  const params = new Map<string, string>();
+  for (const part of header.split(",")) {
+    const match = /^\s*([A-Za-z]+)=(?:"([^"]*)"|(\d+))\s*$/.exec(part);
+    if (match === null) return err("malformed", `malformed Signature parameter ${JSON.stringify(part.trim().slice(0, 80))}`);
+    const name = match[1]!;
+    if (!DRAFT_PARAMS.has(name)) return err("malformed", `unknown Signature parameter ${JSON.stringify(name)}`);
+    if (params.has(name)) return err("malformed", `Signature parameter ${name} appears twice`);
+    params.set(name, match[2] ?? match[3]!);
+  }
+  for (const name of ["keyId", "headers", "signature"]) {
+    if (!params.get(name)) return err("malformed", `Signature header lacks ${name}`);
+  }
+  const algorithm = params.get("algorithm");
+  if (algorithm !== undefined && !DRAFT_ALGORITHMS.has(algorithm.toLowerCase())) {
+    return err("invalid", `unsupported signature algorithm ${JSON.stringify(algorithm.slice(0, 40))}`);
+  }
+  const covered = params.get("headers")!.toLowerCase().split(/\s+/);
+  const missing = DRAFT_REQUIRED_HEADERS.filter((h) => !covered.includes(h));
+  if (missing.length > 0) return err("invalid", `the signature does not cover ${missing.join(", ")}`);
+  return ok(params);
+}
+
+/** `Digest: SHA-256=<base64>[, other=…]`: a SHA-256 entry is required and must match. */
+function checkDigest(header: string, expected: string): Result<true, "digest"> {
+  let found = false;
+  for (const entry of header.split(",")) {
+    const at = entry.indexOf("=");
+    if (at < 0) continue;
+    if (entry.slice(0, at).trim().toLowerCase() !== "sha-256") continue;
+    found = true;
+    if (entry.slice(at + 1).trim() !== expected) return err("digest", "Digest does not match the body");
+  }
+  return found ? ok(true) : err("digest", "Digest has no SHA-256 value (the only algorithm accepted)");
+}
+
+/** `Content-Digest: sha-256=:<base64>:[, …]` (RFC 9530). */
+function checkContentDigest(header: string, expected: string): Result<true, "digest"> {
+  let found = false;
+  for (const entry of header.split(",")) {
+    const at = entry.indexOf("=");
+    if (at < 0) continue;
+    if (entry.slice(0, at).trim().toLowerCase() !== "sha-256") continue;
+    found = true;
+    const value = /^:([A-Za-z0-9+/=]+):$/.exec(entry.slice(at + 1).trim());
+    if (value === null || value[1] !== expected) return err("digest", "Content-Digest does not match the body");
+  }
+  return found ? ok(true) : err("digest", "Content-Digest has no sha-256 value (the only algorithm accepted)");
+}
+
+/**
+ * The covered components of the signature `label` in a Signature-Input dictionary, or null when the
+ * header cannot be read unambiguously (the label missing or present twice, unbalanced quotes).
+ */
+export function signedComponents(header: string, label: string): string[] | null {
+  const members: string[] = [];
+  let current = "";
+  let quoted = false;
+  let depth = 0;
+  for (let i = 0; i < header.length; i++) {
+    const c = header[i]!;
+    if (quoted) {
+      current += c;
+      if (c === "\\") current += header[++i] ?? "";
+      else if (c === '"') quoted = false;
+      continue;
+    }
+    if (c === '"') quoted = true;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    if (c === "," && depth === 0) {
+      members.push(current);
+      current = "";
+    } else {
+      current += c;
+    }
+  }
+  if (quoted || depth !== 0) return null;
+  members.push(current);
+  const matching = members.map((m) => m.trim()).filter((m) => m.startsWith(`${label}=`));
+  if (matching.length !== 1) return null;
+  const value = matching[0]!.slice(label.length + 1);
+  const list = /^\(([^)]*)\)/.exec(value);
+  if (list === null) return null;
+  return [...list[1]!.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.toLowerCase());
+}

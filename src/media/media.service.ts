@@ -1,0 +1,218 @@
+import { open, mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Kysely } from "kysely";
+import sharp from "sharp";
+import { sanitizeRemoteText } from "../content/sanitize.ts";
+import { graphemeCount } from "../content/text.ts";
+import type { DB } from "../db/schema.ts";
+import { newId } from "../lib/id.ts";
+import { err, ok, type Result } from "../lib/result.ts";
+import type { Clock } from "../lib/time.ts";
+import { IMAGE_FORMATS, type ImageFormat, type LocalMedia } from "./media.entity.ts";
+
+export type MediaError = "unreadable" | "too-large" | "unsupported-format" | "too-many-pixels" | "corrupt" | "invalid-description";
+
+export interface MediaLimits {
+  /** Largest file accepted, in bytes (Mastodon: 16 MB for images). */
+  readonly maxBytes: number;
+  /** Largest decoded image, in pixels: refuses decompression bombs before they are decoded. */
+  readonly maxPixels: number;
+  /** Longer side after resizing. */
+  readonly maxDimension: number;
+}
+
+export const DEFAULT_MEDIA_LIMITS: MediaLimits = { maxBytes: 16 * 1024 * 1024, maxPixels: 50_000_000, maxDimension: 1920 };
+
+/** Mastodon's limit for alt text. */
+export const MAX_DESCRIPTION = 1500;
+
+/**
+ * Local image uploads (hostile-inputs case 13, Mastodon's "TootRoot"):
+ * - the format is recognised from the file's first bytes against an allow-list (JPEG, PNG, WebP, GIF) and
+ *   must agree with what the decoder sees; SVG, HEIC, TIFF, PDF and everything else are refused;
+ * - sharp refuses images with more than `maxPixels` pixels from their header, before decoding;
+ * - the image is decoded and re-encoded: rotated upright, resized to `maxDimension`, and written without
+ *   any metadata (EXIF, GPS location, XMP, comments), which also drops bytes smuggled after the image;
+ * - the file name is `<new id>.<ext>` under `dataDir/media/`: nothing in it comes from the input.
+ */
+export class MediaService {
+  readonly #db: Kysely<DB>;
+  readonly #dataDir: string;
+  readonly #clock: Clock;
+  readonly #limits: MediaLimits;
+
+  constructor(deps: { db: Kysely<DB>; dataDir: string; clock: Clock; limits?: MediaLimits }) {
+    this.#db = deps.db;
+    this.#dataDir = deps.dataDir;
+    this.#clock = deps.clock;
+    this.#limits = deps.limits ?? DEFAULT_MEDIA_LIMITS;
+  }
+
+  /** Reads, checks and stores an image file for `actorId`; the row is attached to a post later (`attach`). */
+  async storeImageFile(actorId: string, path: string, description: string | null): Promise<Result<LocalMedia, MediaError>> {
+    const read = await this.#read(path);
+    if (!read.ok) return read;
+    return await this.storeImage(actorId, read.value, description);
+  }
+
+  async storeImage(actorId: string, input: Buffer, description: string | null): Promise<Result<LocalMedia, MediaError>> {
+    let alt: string | null = null;
+    if (description !== null && description.trim() !== "") {
+      alt = sanitizeRemoteText(description, MAX_DESCRIPTION + 1);
+      if (graphemeCount(alt) > MAX_DESCRIPTION) {
+        return err("invalid-description", `the alt text is longer than ${MAX_DESCRIPTION} characters`);
+      }
+    }
+    if (input.length > this.#limits.maxBytes) return err("too-large", `the file is larger than ${this.#limits.maxBytes} bytes`);
+    const format = sniffFormat(input);
+    if (format === null) return err("unsupported-format", "only JPEG, PNG, WebP and GIF images are accepted");
+
+    const processed = await this.#process(input, format);
+    if (!processed.ok) return processed;
+    const { data, info } = processed.value;
+
+    const id = newId(this.#clock.now().getTime());
+    const { ext, mimeType } = IMAGE_FORMATS[format];
+    const fileName = `${id}.${ext}`;
+    const filePath = `media/${fileName}`;
+    await mkdir(join(this.#dataDir, "media"), { recursive: true });
+    // `wx`: never overwrite anything, whatever happens to be there.
+    await writeFile(join(this.#dataDir, filePath), data, { flag: "wx", mode: 0o644 });
+    try {
+      await this.#db
+        .insertInto("media")
+        .values({
+          id,
+          actor_id: actorId,
+          post_id: null,
+          position: 0,
+          kind: "image",
+          mime_type: mimeType,
+          remote_url: null,
+          file_path: filePath,
+          width: info.width,
+          height: info.height,
+          size_bytes: data.length,
+          blurhash: null,
+          description: alt,
+          created_at: this.#clock.now().toISOString(),
+        })
+        .execute();
+    } catch (error) {
+      await rm(join(this.#dataDir, filePath), { force: true });
+      throw error;
+    }
+    return ok({ id, actorId, postId: null, kind: "image", mimeType, filePath, fileName, width: info.width, height: info.height, sizeBytes: data.length, description: alt });
+  }
+
+  /** Attaches unattached media of `actorId` to a post, in the given order. Returns how many were attached. */
+  async attach(mediaIds: readonly string[], postId: string, actorId: string, db: Kysely<DB> = this.#db): Promise<number> {
+    let attached = 0;
+    for (const [position, id] of mediaIds.entries()) {
+      const result = await db
+        .updateTable("media")
+        .set({ post_id: postId, position })
+        .where("id", "=", id)
+        .where("actor_id", "=", actorId)
+        .where("post_id", "is", null)
+        .executeTakeFirst();
+      attached += Number(result.numUpdatedRows);
+    }
+    return attached;
+  }
+
+  /** Removes stored files and rows (media that never got attached, or a deleted post's). */
+  async discard(mediaIds: readonly string[]): Promise<void> {
+    if (mediaIds.length === 0) return;
+    const rows = await this.#db.selectFrom("media").select(["id", "file_path"]).where("id", "in", [...mediaIds]).execute();
+    await this.#db.deleteFrom("media").where("id", "in", [...mediaIds]).execute();
+    await Promise.all(rows.map((r) => this.#removeFile(r.file_path)));
+  }
+
+  /** Removes the local files of a post's media (before its rows go with the post's deletion). */
+  async removeFilesOf(postId: string): Promise<void> {
+    const rows = await this.#db.selectFrom("media").select("file_path").where("post_id", "=", postId).where("file_path", "is not", null).execute();
+    await Promise.all(rows.map((r) => this.#removeFile(r.file_path)));
+  }
+
+  /** Absolute path of a stored file by media id and the file name from its URL; null when they do not match. */
+  async localFile(mediaId: string, fileName: string): Promise<{ path: string; postId: string | null } | null> {
+    const row = await this.#db.selectFrom("media").select(["file_path", "post_id"]).where("id", "=", mediaId).executeTakeFirst();
+    if (row === undefined || row.file_path === null || row.file_path !== `media/${fileName}`) return null;
+    return { path: join(this.#dataDir, row.file_path), postId: row.post_id };
+  }
+
+  async #removeFile(filePath: string | null): Promise<void> {
+    // Only paths Herold wrote itself: `media/<id>.<ext>`.
+    if (filePath === null || !/^media\/[0-9a-z]{26}\.[a-z]{3,4}$/.test(filePath)) return;
+    await rm(join(this.#dataDir, filePath), { force: true });
+  }
+
+  async #read(path: string): Promise<Result<Buffer, MediaError>> {
+    let handle;
+    try {
+      handle = await open(path, "r");
+    } catch (error) {
+      return err("unreadable", `cannot open ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) return err("unreadable", `${path} is not a regular file`);
+      if (stat.size > this.#limits.maxBytes) return err("too-large", `${path} is larger than ${this.#limits.maxBytes} bytes`);
+      // Read at most one byte past the cap: the size may change between stat and read.
+      const buffer = Buffer.alloc(Math.min(stat.size, this.#limits.maxBytes) + 1);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      if (bytesRead > this.#limits.maxBytes) return err("too-large", `${path} is larger than ${this.#limits.maxBytes} bytes`);
+      return ok(buffer.subarray(0, bytesRead));
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async #process(input: Buffer, format: ImageFormat): Promise<Result<{ data: Buffer; info: { width: number; height: number } }, MediaError>> {
+    const animated = format === "gif" || format === "webp";
+    const options = { limitInputPixels: this.#limits.maxPixels, failOn: "error" as const, animated };
+    try {
+      const metadata = await sharp(input, options).metadata();
+      // The decoder must agree with the magic bytes: a polyglot that sniffs as one format and decodes as another is refused.
+      if (metadata.format !== format) return err("unsupported-format", `the file looks like ${format} but decodes as ${metadata.format ?? "nothing"}`);
+      const frameHeight = metadata.pageHeight ?? metadata.height;
+      if (metadata.width === undefined || frameHeight === undefined || metadata.width * frameHeight * (metadata.pages ?? 1) > this.#limits.maxPixels) {
+        return err("too-many-pixels", `the image has more than ${this.#limits.maxPixels} pixels`);
+      }
+      let pipeline = sharp(input, options)
+        .rotate()
+        .resize({ width: this.#limits.maxDimension, height: this.#limits.maxDimension, fit: "inside", withoutEnlargement: true });
+      switch (format) {
+        case "jpeg":
+          pipeline = pipeline.jpeg({ quality: 85, mozjpeg: true });
+          break;
+        case "png":
+          pipeline = pipeline.png({ compressionLevel: 9 });
+          break;
+        case "webp":
+          pipeline = pipeline.webp({ quality: 85 });
+          break;
+        case "gif":
+          pipeline = pipeline.gif();
+          break;
+      }
+      const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+      return ok({ data, info: { width: info.width, height: info.pageHeight ?? info.height } });
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/pixel limit/i.test(message)) return err("too-many-pixels", `the image has more than ${this.#limits.maxPixels} pixels`);
+      return err("corrupt", `the image could not be decoded: ${message.split("\n")[0]}`);
+    }
+  }
+}
+
+/** The image format from the file's first bytes, or null when it is none Herold accepts. */
+export function sniffFormat(bytes: Uint8Array): ImageFormat | null {
+  const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
+  if (starts(0xff, 0xd8, 0xff)) return "jpeg";
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "png";
+  if (starts(0x47, 0x49, 0x46, 0x38) && (bytes[4] === 0x37 || bytes[4] === 0x39) && bytes[5] === 0x61) return "gif";
+  if (starts(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45 && bytes[10] === 0x42 && bytes[11] === 0x50) return "webp";
+  return null;
+}

@@ -1,0 +1,129 @@
+import type { Kysely } from "kysely";
+import type { DB } from "../db/schema.ts";
+import { newId } from "../lib/id.ts";
+import type { PostState, Visibility } from "../post/post.entity.ts";
+
+/**
+ * Test data for the page tests: rows written straight into the tables, so the pages can be checked
+ * before (and independently of) the services that will write posts and follows in production.
+ */
+export interface FixturePost {
+  readonly actorId: string;
+  readonly uri: (id: string) => string;
+  readonly contentHtml?: string;
+  readonly visibility?: Visibility;
+  readonly state?: PostState;
+  readonly summary?: string | null;
+  readonly sensitive?: boolean;
+  readonly language?: string | null;
+  readonly inReplyToUri?: string | null;
+  readonly quoteUri?: string | null;
+  readonly publishedAt?: string;
+  readonly editedAt?: string | null;
+  readonly isLocal?: boolean;
+  readonly boostOfId?: string | null;
+}
+
+export async function insertPost(db: Kysely<DB>, input: FixturePost): Promise<string> {
+  const id = newId();
+  const now = input.publishedAt ?? new Date().toISOString();
+  const state = input.state ?? "published";
+  await db
+    .insertInto("posts")
+    .values({
+      id,
+      uri: input.uri(id),
+      actor_id: input.actorId,
+      is_local: input.isLocal === false ? 0 : 1,
+      type: input.boostOfId ? "Announce" : "Note",
+      state,
+      visibility: input.visibility ?? "public",
+      content_html: input.contentHtml ?? `<p>Post ${id}</p>`,
+      summary: input.summary ?? null,
+      sensitive: input.sensitive ? 1 : 0,
+      language: input.language ?? "en",
+      in_reply_to_uri: input.inReplyToUri ?? null,
+      quote_uri: input.quoteUri ?? null,
+      boost_of_id: input.boostOfId ?? null,
+      published_at: state === "published" || state === "deleted" ? now : null,
+      edited_at: input.editedAt ?? null,
+      deleted_at: state === "deleted" ? now : null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
+}
+
+export interface FixtureMedia {
+  readonly actorId: string;
+  readonly postId: string;
+  readonly position: number;
+  readonly kind?: string;
+  readonly filePath?: string | null;
+  readonly remoteUrl?: string | null;
+  readonly description?: string | null;
+  readonly mimeType?: string;
+}
+
+export async function insertMedia(db: Kysely<DB>, input: FixtureMedia): Promise<string> {
+  const id = newId();
+  await db
+    .insertInto("media")
+    .values({
+      id,
+      actor_id: input.actorId,
+      post_id: input.postId,
+      position: input.position,
+      kind: input.kind ?? "image",
+      mime_type: input.mimeType ?? "image/png",
+      remote_url: input.remoteUrl ?? null,
+      file_path: input.filePath ?? null,
+      width: 640,
+      height: 480,
+      description: input.description ?? null,
+      created_at: new Date().toISOString(),
+    })
+    .execute();
+  return id;
+}
+
+export async function insertFollow(db: Kysely<DB>, followerId: string, followeeId: string, state: "pending" | "accepted"): Promise<void> {
+  const now = new Date().toISOString();
+  await db
+    .insertInto("follows")
+    .values({ id: newId(), follower_id: followerId, followee_id: followeeId, state, uri: null, created_at: now, accepted_at: state === "accepted" ? now : null, updated_at: now })
+    .execute();
+}
+
+/** A remote actor as the inbound side would store it (no network involved). */
+export function remoteActorData(host: string, username: string) {
+  const uri = `https://${host}/users/${username}`;
+  return {
+    uri,
+    type: "Person",
+    username,
+    domain: host,
+    name: username,
+    summaryHtml: null,
+    url: `https://${host}/@${username}`,
+    inboxUrl: `${uri}/inbox`,
+    sharedInboxUrl: `https://${host}/inbox`,
+    outboxUrl: `${uri}/outbox`,
+    followersUrl: `${uri}/followers`,
+    followingUrl: `${uri}/following`,
+    featuredUrl: null,
+    publicKeyId: `${uri}#main-key`,
+    publicKeyPem: null,
+    iconUrl: `https://${host}/avatars/${username}.png`,
+    imageUrl: null,
+    fields: [],
+    alsoKnownAs: [],
+    movedToUri: null,
+    manuallyApprovesFollowers: false,
+    discoverable: true,
+    emojis: [],
+    publishedAt: null,
+    rawJson: "{}",
+  };
+}

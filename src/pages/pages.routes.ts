@@ -1,0 +1,94 @@
+import { Hono, type Context } from "hono";
+import { USERNAME_PATTERN } from "../account/account.entity.ts";
+import type { AppContext } from "../app/context.ts";
+import { unreachable } from "../lib/result.ts";
+import { atomFeed, rssFeed } from "./feed.ts";
+import type { Html } from "./html.ts";
+import { errorPage, type Site } from "./layout.ts";
+import { wantsJson } from "./negotiation.ts";
+import { postPage } from "./post.template.ts";
+import { profilePage } from "./profile.template.ts";
+
+/**
+ * Public pages: the profile at `/@name` and at the actor URL `/users/name`, each post at its id URL
+ * `/users/name/posts/id`, RSS and Atom feeds, and the stylesheet. ActivityPub clients get JSON at
+ * the same URLs from Fedify, which runs first; what falls through to here is for browsers.
+ */
+export function pageRoutes(ctx: AppContext): Hono {
+  const app = new Hono();
+  const { stylesheet, profiles, posts } = ctx.pages;
+  const site: Site = { domain: ctx.config.domain, stylesheetHref: stylesheet.href, version: ctx.version };
+  const generator = `Herold ${ctx.version}`;
+
+  app.get(stylesheet.path, (c) => {
+    const headers = {
+      ETag: stylesheet.etag,
+      // Versioned links may be cached for a year; the bare path is revalidated hourly.
+      "Cache-Control": c.req.query("v") === stylesheet.etag.slice(1, -1) ? "public, max-age=31536000, immutable" : "public, max-age=3600",
+    };
+    if (c.req.header("if-none-match") === stylesheet.etag) return c.body(null, 304, headers);
+    return c.body(stylesheet.body, 200, { ...headers, "Content-Type": "text/css; charset=utf-8" });
+  });
+
+  const profile = (base: "/@" | "/users/") => async (c: Context) => {
+    const username = base === "/@" ? c.req.param("handle")!.slice(1) : c.req.param("username")!;
+    if (wantsJson(c.req.header("accept"))) {
+      // The human URL of an actor points ActivityPub clients at the actor document.
+      const known = base === "/@" && USERNAME_PATTERN.test(username.toLowerCase());
+      return known ? c.redirect(ctx.urls.actor(username.toLowerCase()), 301) : c.notFound();
+    }
+    const result = await profiles.page(username, c.req.query("before"));
+    if (!result.ok) {
+      switch (result.error) {
+        case "not-found":
+          return send(c, errorPage(site, "Not found", "There is no account with this name on this server."), 404);
+        case "invalid-cursor":
+          return send(c, errorPage(site, "Bad request", "The link to this page of posts is not valid."), 400);
+        default:
+          return unreachable(result.error);
+      }
+    }
+    const canonical = result.value.account.username;
+    if (canonical !== username) return c.redirect(`${base}${canonical}${new URL(c.req.url).search}`, 301);
+    return send(c, profilePage(site, result.value), 200);
+  };
+  // Hono parameters cannot start after a literal inside a segment, hence the pattern for `/@name`.
+  app.get("/:handle{@[^/]+}", profile("/@"));
+  app.get("/users/:username", profile("/users/"));
+
+  app.get("/users/:username/posts/:id", async (c) => {
+    if (wantsJson(c.req.header("accept"))) return c.notFound();
+    const result = await posts.page(c.req.param("username"), c.req.param("id"));
+    if (!result.ok) {
+      switch (result.error) {
+        case "not-found":
+          return send(c, errorPage(site, "Not found", "This post does not exist, or it is not public."), 404);
+        case "gone":
+          return send(c, errorPage(site, "Deleted", "This post was deleted by its author."), 410);
+        default:
+          return unreachable(result.error);
+      }
+    }
+    if (result.value.account.username !== c.req.param("username")) return c.notFound();
+    return send(c, postPage(site, result.value), 200);
+  });
+
+  const feed = (format: "rss" | "atom") => async (c: Context) => {
+    const result = await profiles.feed(c.req.param("username")!);
+    if (!result.ok || result.value.account.username !== c.req.param("username")) return c.notFound();
+    const body = format === "rss" ? rssFeed(result.value, generator) : atomFeed(result.value, generator);
+    return c.body(body, 200, {
+      "Content-Type": format === "rss" ? "application/rss+xml; charset=utf-8" : "application/atom+xml; charset=utf-8",
+      "Cache-Control": "public, max-age=300",
+    });
+  };
+  app.get("/users/:username/feed.rss", feed("rss"));
+  app.get("/users/:username/feed.atom", feed("atom"));
+
+  return app;
+}
+
+/** HTML responses vary by Accept: the same URLs answer ActivityPub JSON to servers. */
+function send(c: Context, page: Html, status: 200 | 400 | 404 | 410): Response {
+  return c.body(page.value, status, { "Content-Type": "text/html; charset=utf-8", Vary: "Accept" });
+}

@@ -1,0 +1,71 @@
+import type { Kysely } from "kysely";
+import type { DB } from "../db/schema.ts";
+import { asArray, idOf, isObject } from "../content/validate.ts";
+import { parseJson } from "../db/rows.ts";
+import type { Post, Visibility } from "./post.entity.ts";
+import type { PostRepository } from "./post.repository.ts";
+
+/**
+ * Who may fetch a local post or activity by its id (the pull side of federation):
+ * - public and unlisted: anyone (with authorized fetch on: anyone who signs the request);
+ * - followers-only: an accepted follower of the author, or an addressed actor, proven by the signature;
+ * - direct: only the addressed (mentioned) actors, proven by the signature.
+ * `signer` is the key owner Fedify verified, or null for an unsigned request. With authorized fetch on,
+ * unsigned requests are refused before any of this (`allowsUnsigned`), with 401 rather than 404.
+ */
+export class PostAccess {
+  readonly #db: Kysely<DB>;
+  readonly #posts: PostRepository;
+  readonly #authorizedFetch: boolean;
+
+  constructor(deps: { db: Kysely<DB>; posts: PostRepository; authorizedFetch: boolean }) {
+    this.#db = deps.db;
+    this.#posts = deps.posts;
+    this.#authorizedFetch = deps.authorizedFetch;
+  }
+
+  /** Anything at all needs a signature when authorized fetch is on. */
+  allowsUnsigned(): boolean {
+    return !this.#authorizedFetch;
+  }
+
+  async canReadPost(post: Post, signer: string | null): Promise<boolean> {
+    return await this.#canRead(post.visibility, post.actorId, signer, () => this.#posts.mentions(post.id, signer ?? ""));
+  }
+
+  /** A stored outbox activity: its visibility, and its own addressing for those it names. */
+  async canReadActivity(row: { actor_id: string; visibility: string; json: string }, signer: string | null): Promise<boolean> {
+    const visibility = (["public", "unlisted", "followers"].includes(row.visibility) ? row.visibility : "direct") as Visibility;
+    return await this.#canRead(visibility, row.actor_id, signer, async () => signer !== null && addressesOf(row.json).includes(signer));
+  }
+
+  async #canRead(visibility: Visibility, authorActorId: string, signer: string | null, addressed: () => Promise<boolean>): Promise<boolean> {
+    if (visibility === "public" || visibility === "unlisted") return true;
+    if (signer === null) return false;
+    if (await addressed()) return true;
+    if (visibility !== "followers") return false;
+    const row = await this.#db
+      .selectFrom("follows")
+      .innerJoin("actors", "actors.id", "follows.follower_id")
+      .select("follows.id")
+      .where("follows.followee_id", "=", authorActorId)
+      .where("follows.state", "=", "accepted")
+      .where("actors.uri", "=", signer)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+}
+
+/** Every actor id in `to`, `cc`, `bto`, `bcc` and `audience` of a stored document. */
+function addressesOf(json: string): string[] {
+  const document = parseJson<unknown>(json, null);
+  if (!isObject(document)) return [];
+  const out: string[] = [];
+  for (const key of ["to", "cc", "bto", "bcc", "audience"]) {
+    for (const item of asArray(document[key], 1000)) {
+      const id = idOf(item);
+      if (id !== null) out.push(id);
+    }
+  }
+  return out;
+}

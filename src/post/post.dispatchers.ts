@@ -1,0 +1,212 @@
+import type { Federation, RequestContext } from "@fedify/fedify";
+import { Activity, Note, type Object as APObject } from "@fedify/vocab";
+import type { Kysely } from "kysely";
+import type { Account } from "../account/account.entity.ts";
+import type { AccountRepository } from "../account/account.repository.ts";
+import type { Urls } from "../app/urls.ts";
+import type { DB } from "../db/schema.ts";
+import { toCount } from "../db/rows.ts";
+import { offlineContextLoader } from "../federation/context-loader.ts";
+import type { FederationRegistration } from "../federation/federation.ts";
+import { isId } from "../lib/id.ts";
+import { logger } from "../lib/logger.ts";
+import { buildCreate, buildNote } from "./note.builder.ts";
+import type { PostAccess } from "./post.access.ts";
+import type { Post } from "./post.entity.ts";
+import type { PostRepository } from "./post.repository.ts";
+
+const log = logger("post", "dispatch");
+
+/** Items per page of the outbox and liked collections (Mastodon serves 20). */
+export const COLLECTION_PAGE_SIZE = 20;
+const FIRST_PAGE = "latest";
+const MAX_FEATURED = 50;
+
+export interface DispatcherDeps {
+  readonly db: Kysely<DB>;
+  readonly urls: Urls;
+  readonly accounts: AccountRepository;
+  readonly posts: PostRepository;
+  readonly access: PostAccess;
+}
+
+/**
+ * The pull side: every local post and activity dereferences by its id, and the outbox, liked and
+ * featured collections are served as paged OrderedCollections, all through Fedify (content
+ * negotiation, JSON-LD). Posts and activities the requester may not see answer like ones that do not
+ * exist; with authorized fetch on, unsigned requests get 401. Deleted posts are answered with 410 by
+ * the route in post.routes.ts, which Fedify falls through to.
+ */
+export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
+  const { db, urls, accounts, posts, access } = deps;
+  const signers = new WeakMap<Request, Promise<string | null>>();
+  /** The verified key owner of this request (once per request), or null when it is unsigned or invalid. */
+  const signerOf = (ctx: RequestContext<void>): Promise<string | null> => {
+    let signer = signers.get(ctx.request);
+    if (signer === undefined) {
+      signer = ctx.getSignedKeyOwner().then(
+        (owner) => owner?.id?.href ?? null,
+        (error: unknown) => {
+          log.debug("signature of {url} not verified: {error}", { url: ctx.url.href, error });
+          return null;
+        },
+      );
+      signers.set(ctx.request, signer);
+    }
+    return signer;
+  };
+  const authorize = async (ctx: RequestContext<void>): Promise<boolean> => access.allowsUnsigned() || (await signerOf(ctx)) !== null;
+
+  const accountOf = async (identifier: string): Promise<Account | null> => {
+    const account = await accounts.findByUsername(identifier);
+    return account !== null && account.username === identifier ? account : null;
+  };
+
+  const noteOf = async (post: Post, account: Account): Promise<Note> => {
+    const [mentions, tags, media] = await Promise.all([posts.mentionsOf(post.id), posts.tagsOf(post.id), posts.mediaOf([post.id])]);
+    return buildNote({ post, authorUri: account.uri, mentions, tags, media: media.get(post.id) ?? [] }, urls);
+  };
+
+  /** A stored activity as served: a Create shows the post as it is now (after edits), others as sent. */
+  const activityOf = async (row: { uri: string; type: string; object_uri: string | null; json: string }, account: Account): Promise<Activity | null> => {
+    if (row.type === "Create" && row.object_uri !== null) {
+      const post = await posts.findByUri(row.object_uri);
+      if (post === null || post.state !== "published" || post.actorId !== account.actorId) return null;
+      return buildCreate(await noteOf(post, account), post, account.uri).clone({ id: new URL(row.uri) });
+    }
+    return await Activity.fromJsonLd(JSON.parse(row.json), { contextLoader: offlineContextLoader, documentLoader: offlineContextLoader });
+  };
+
+  return (federation: Federation<void>) => {
+    federation
+      .setObjectDispatcher(Note, "/users/{identifier}/posts/{id}", async (ctx, { identifier, id }) => {
+        if (!isId(id)) return null;
+        const [account, post] = await Promise.all([accountOf(identifier), posts.findById(id)]);
+        if (account === null || post === null || post.actorId !== account.actorId || !post.isLocal || post.boostOfId !== null) return null;
+        if (post.state !== "published") return null;
+        if (!(await access.canReadPost(post, await signerOf(ctx)))) return null;
+        return await noteOf(post, account);
+      })
+      .authorize(authorize);
+
+    federation
+      .setObjectDispatcher(Activity, "/users/{identifier}/activities/{id}", async (ctx, { identifier, id }) => {
+        if (!isId(id)) return null;
+        const account = await accountOf(identifier);
+        if (account === null) return null;
+        const row = await db.selectFrom("outbox_activities").selectAll().where("uri", "=", urls.activity(identifier, id)).executeTakeFirst();
+        if (row === undefined || row.actor_id !== account.actorId) return null;
+        if (!(await access.canReadActivity(row, await signerOf(ctx)))) return null;
+        return await activityOf(row, account);
+      })
+      .authorize(authorize);
+
+    federation
+      .setOutboxDispatcher("/users/{identifier}/outbox", async (_ctx, identifier, cursor) => {
+        const account = await accountOf(identifier);
+        if (account === null) return null;
+        let query = outboxQuery(db, account.actorId).select(["a.id", "a.uri", "a.type", "a.object_uri", "a.json"]);
+        if (cursor !== null && cursor !== FIRST_PAGE) {
+          if (!isId(cursor)) return null;
+          query = query.where("a.id", "<", cursor);
+        }
+        const rows = await query.orderBy("a.id", "desc").limit(COLLECTION_PAGE_SIZE + 1).execute();
+        const page = rows.slice(0, COLLECTION_PAGE_SIZE);
+        const items: Activity[] = [];
+        for (const row of page) {
+          const activity = await activityOf(row, account);
+          if (activity !== null) items.push(activity);
+        }
+        return { items, nextCursor: rows.length > COLLECTION_PAGE_SIZE ? (page.at(-1)?.id ?? null) : null };
+      })
+      .setCounter(async (_ctx, identifier) => {
+        const account = await accountOf(identifier);
+        if (account === null) return null;
+        const row = await outboxQuery(db, account.actorId).select((eb) => eb.fn.countAll().as("n")).executeTakeFirst();
+        return toCount(row?.n);
+      })
+      .setFirstCursor(() => FIRST_PAGE)
+      .authorize(authorize);
+
+    federation
+      .setLikedDispatcher("/users/{identifier}/liked", async (_ctx, identifier, cursor) => {
+        const account = await accountOf(identifier);
+        if (account === null) return null;
+        let query = likedQuery(db, account.actorId).select(["i.id", "p.uri"]);
+        if (cursor !== null && cursor !== FIRST_PAGE) {
+          if (!isId(cursor)) return null;
+          query = query.where("i.id", "<", cursor);
+        }
+        const rows = await query.orderBy("i.id", "desc").limit(COLLECTION_PAGE_SIZE + 1).execute();
+        const page = rows.slice(0, COLLECTION_PAGE_SIZE);
+        return { items: page.map((r) => new URL(r.uri)), nextCursor: rows.length > COLLECTION_PAGE_SIZE ? (page.at(-1)?.id ?? null) : null };
+      })
+      .setCounter(async (_ctx, identifier) => {
+        const account = await accountOf(identifier);
+        if (account === null) return null;
+        const row = await likedQuery(db, account.actorId).select((eb) => eb.fn.countAll().as("n")).executeTakeFirst();
+        return toCount(row?.n);
+      })
+      .setFirstCursor(() => FIRST_PAGE)
+      .authorize(authorize);
+
+    federation
+      .setFeaturedDispatcher("/users/{identifier}/featured", async (_ctx, identifier) => {
+        const account = await accountOf(identifier);
+        if (account === null) return null;
+        const items: APObject[] = [];
+        for (const uri of await posts.featuredOf(account.actorId, MAX_FEATURED)) {
+          const post = await posts.findByUri(uri);
+          if (post === null || post.actorId !== account.actorId || post.state !== "published" || !post.isLocal) continue;
+          if (post.visibility !== "public" && post.visibility !== "unlisted") continue;
+          items.push(await noteOf(post, account));
+        }
+        return { items };
+      })
+      .authorize(authorize);
+  };
+}
+
+/**
+ * The outbox lists Create and Announce activities of public and unlisted posts that still stand:
+ * Creates whose post was deleted and Announces that were undone are left out.
+ */
+function outboxQuery(db: Kysely<DB>, actorId: string) {
+  return db
+    .selectFrom("outbox_activities as a")
+    .where("a.actor_id", "=", actorId)
+    .where("a.type", "in", ["Create", "Announce"])
+    .where("a.visibility", "in", ["public", "unlisted"])
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("posts as p")
+          .select("p.id")
+          .whereRef("p.uri", "=", "a.object_uri")
+          .where("p.state", "=", "published"),
+      ),
+    )
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom("outbox_activities as u")
+            .select("u.id")
+            .whereRef("u.object_uri", "=", "a.uri")
+            .where("u.type", "=", "Undo"),
+        ),
+      ),
+    );
+}
+
+/** Public and unlisted posts the account likes now (undone likes are left out). */
+function likedQuery(db: Kysely<DB>, actorId: string) {
+  return db
+    .selectFrom("interactions as i")
+    .innerJoin("posts as p", "p.id", "i.post_id")
+    .where("i.actor_id", "=", actorId)
+    .where("i.kind", "=", "like")
+    .where("i.undone_at", "is", null)
+    .where("p.state", "=", "published")
+    .where("p.visibility", "in", ["public", "unlisted"]);
+}

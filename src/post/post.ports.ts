@@ -1,0 +1,50 @@
+import type { FetchBudget } from "../federation/fetch/fetch-budget.ts";
+import type { Result } from "../lib/result.ts";
+import type { Interaction } from "../social/interaction.repository.ts";
+import type { RecordInteraction } from "../social/interaction.service.ts";
+import type { NotifyInput } from "../social/notification.service.ts";
+
+/**
+ * What the posts module needs from its neighbours, as narrow interfaces: the composition in
+ * post.module.ts passes the social and federation modules' services, tests pass small fakes.
+ */
+
+/** The interaction ledger (social.interactions). */
+export interface InteractionLedger {
+  record(input: RecordInteraction): Promise<{ interactionId: string; created: boolean }>;
+  undo(activityUri: string, actorId: string, at: string): Promise<boolean>;
+  get(interactionId: string): Promise<Interaction | null>;
+}
+
+/** Notifications to local accounts (social.notifications). */
+export interface Notifier {
+  notify(input: NotifyInput): Promise<unknown>;
+}
+
+/** Blocks in either direction between two actors (social.blocks). */
+export interface BlockPolicy {
+  isBlocked(actorIdA: string, actorIdB: string): Promise<boolean>;
+}
+
+/** Tells the posts module when a follow of a local account is accepted (social.follows.onAccepted). */
+export type FollowAcceptedHook = (listener: (event: { followerActorId: string; followeeActorId: string }) => Promise<void>) => void;
+
+export type ObjectFetchError = string;
+
+/** A fetched ActivityPub document whose id passed the requested id rule (fed's document fetcher). */
+export interface FetchedObject {
+  readonly document: Readonly<Record<string, unknown>>;
+  readonly id: string;
+  readonly finalUrl: string;
+}
+
+/**
+ * Signed GETs of remote documents through the SSRF guard, with content-type, size and id checks
+ * (src/federation/fetch/document-fetcher.ts).
+ */
+export interface ObjectFetcher {
+  fetch(
+    url: string,
+    options: { requireIdEquals: "final-url" | "requested-url" | "same-origin"; budget?: FetchBudget },
+  ): Promise<Result<FetchedObject, ObjectFetchError>>;
+}

@@ -1,0 +1,115 @@
+import type { ActorRepository } from "../actor/actor.repository.ts";
+import type { PostRepository } from "../post/post.repository.ts";
+import { INTERACTION_KINDS, type Interaction, type InteractionKind, type InteractionRepository } from "./interaction.repository.ts";
+import type { NotificationKind } from "./notification.repository.ts";
+import type { NotificationService } from "./notification.service.ts";
+
+export interface RecordInteraction {
+  readonly kind: InteractionKind;
+  /** The Herold post interacted with. */
+  readonly postId: string;
+  /** Who interacted (remote or local). */
+  readonly actorId: string;
+  /** Id of the Like/Announce/Create/EmojiReact activity: the ledger is idempotent on it. */
+  readonly activityUri: string;
+  /** The reply, quote or vote object, when there is one. */
+  readonly objectUri?: string | null;
+  /** The emoji of a reaction (already sanitised). */
+  readonly content?: string | null;
+  /** When it happened (ISO-8601). */
+  readonly at: string;
+}
+
+/** Which notification an interaction gives its post's author; votes give none (Mastodon notifies poll ends, not votes). */
+const NOTIFICATION_OF: Record<InteractionKind, NotificationKind | null> = {
+  like: "like",
+  boost: "boost",
+  reply: "reply",
+  quote: "quote",
+  react: "react",
+  mention: "mention",
+  vote: null,
+};
+
+/** Kinds one actor does at most once per post; a repeat does not notify again. */
+const ONCE_PER_POST: ReadonlySet<InteractionKind> = new Set(["like", "boost", "react"]);
+
+/**
+ * The interaction ledger: every like, boost, reply, quote, reaction, mention and vote on a Herold post,
+ * with undos recorded as `undone_at` (never erased), so analytics can count gross and net figures.
+ */
+export class InteractionService {
+  readonly #interactions: InteractionRepository;
+  readonly #posts: PostRepository;
+  readonly #actors: ActorRepository;
+  readonly #notifications: NotificationService;
+
+  constructor(deps: { interactions: InteractionRepository; posts: PostRepository; actors: ActorRepository; notifications: NotificationService }) {
+    this.#interactions = deps.interactions;
+    this.#posts = deps.posts;
+    this.#actors = deps.actors;
+    this.#notifications = deps.notifications;
+  }
+
+  /**
+   * Records an interaction once per activity id and notifies the post's local author the first time.
+   * Callers pass a post and actor they have already looked up; anything else is a programming error.
+   */
+  async record(input: RecordInteraction): Promise<{ interactionId: string; created: boolean }> {
+    if (!INTERACTION_KINDS.includes(input.kind)) throw new Error(`unknown interaction kind ${JSON.stringify(input.kind)}`);
+    const post = await this.#posts.findById(input.postId);
+    if (post === null) throw new Error(`interaction on unknown post ${input.postId}`);
+    if ((await this.#actors.findById(input.actorId)) === null) throw new Error(`interaction by unknown actor ${input.actorId}`);
+    const { interaction, created } = await this.#interactions.insert({
+      kind: input.kind,
+      postId: input.postId,
+      actorId: input.actorId,
+      activityUri: input.activityUri,
+      objectUri: input.objectUri ?? null,
+      content: input.content ?? null,
+      at: input.at,
+    });
+    if (created) {
+      const kind = NOTIFICATION_OF[input.kind];
+      const repeated = ONCE_PER_POST.has(input.kind) && (await this.#interactions.hasOtherActive(input.actorId, input.postId, input.kind, interaction.id));
+      if (kind !== null && !repeated) {
+        await this.#notifications.notify({
+          recipientActorId: post.actorId,
+          kind,
+          fromActorId: input.actorId,
+          postId: post.id,
+          interactionId: interaction.id,
+        });
+      }
+    }
+    return { interactionId: interaction.id, created };
+  }
+
+  /** Marks the interaction of this activity undone — only when `actorId` made it. True when it was active. */
+  async undo(activityUri: string, actorId: string, at: string): Promise<boolean> {
+    return (await this.#interactions.markUndone(activityUri, actorId, at)) !== null;
+  }
+
+  /**
+   * Undoes the actor's newest active interaction of these kinds on a post. For Undo activities that
+   * name the post but not the original activity id (Mastodon matches likes the same way).
+   */
+  async undoLatest(input: { actorId: string; postId: string; kinds: readonly InteractionKind[]; at: string }): Promise<Interaction | null> {
+    const latest = await this.#interactions.latestActive(input.actorId, input.postId, input.kinds);
+    if (latest === null) return null;
+    return await this.#interactions.markUndone(latest.activityUri, input.actorId, input.at);
+  }
+
+  get(interactionId: string): Promise<Interaction | null> {
+    return this.#interactions.findById(interactionId);
+  }
+
+  findByActivityUri(activityUri: string): Promise<Interaction | null> {
+    return this.#interactions.findByActivityUri(activityUri);
+  }
+
+  /** Gross and net counts per kind for one post. */
+  countsByPost(postId: string): ReturnType<InteractionRepository["countsByPost"]> {
+    return this.#interactions.countsByPost(postId);
+  }
+}

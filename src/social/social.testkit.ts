@@ -1,0 +1,246 @@
+/**
+ * Test support for the social module (not a test file): a social module wired to a real test
+ * database, a fake actor resolver, and a delivery port that records what would be delivered.
+ * The outbound bridge is the real one, so every test also exercises serialisation and addressing.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Account } from "../account/account.entity.ts";
+import { AccountRepository } from "../account/account.repository.ts";
+import { AccountService } from "../account/account.service.ts";
+import { SigningKeyStore } from "../account/signing-keys.ts";
+import type { Actor } from "../actor/actor.entity.ts";
+import { ActorRepository } from "../actor/actor.repository.ts";
+import type { ActorResolver, ResolveActorError } from "../actor/actor.resolver.ts";
+import type { AppBase } from "../app/base.ts";
+import { Urls } from "../app/urls.ts";
+import { loadConfig } from "../config/config.ts";
+import type { DeliveryPort, DeliveryRequest } from "../delivery/delivery.port.ts";
+import type { FederationModule } from "../federation/federation.module.ts";
+import { InboxDispatcher, type InboundActivity, type InboxOutcome } from "../federation/inbox/inbox.types.ts";
+import { OutboundBridge } from "../federation/outbound/bridge.ts";
+import { newId } from "../lib/id.ts";
+import { err, ok, type Result } from "../lib/result.ts";
+import { ManualClock } from "../lib/time.ts";
+import type { Post, Visibility } from "../post/post.entity.ts";
+import { PostRepository } from "../post/post.repository.ts";
+import { createJobQueue } from "../queue/queue.ts";
+import type { TestDatabase } from "../testing/databases.ts";
+import { createSocialModule, type SocialModule } from "./social.module.ts";
+
+export const TEST_ORIGIN = "https://herold.test";
+
+/** Resolves only the actors a test registered; counts fetches so tests can tell cache from network. */
+export class FakeResolver implements ActorResolver {
+  readonly #byUri = new Map<string, Actor>();
+  readonly #failures = new Map<string, ResolveActorError>();
+  readonly refreshes: string[] = [];
+
+  add(actor: Actor): void {
+    this.#byUri.set(actor.uri, actor);
+  }
+  fail(uriOrHandle: string, error: ResolveActorError): void {
+    this.#failures.set(uriOrHandle, error);
+  }
+
+  async resolveUri(uri: string, options: { refresh?: boolean } = {}): Promise<Result<Actor, ResolveActorError>> {
+    if (options.refresh) this.refreshes.push(uri);
+    const failure = this.#failures.get(uri);
+    if (failure !== undefined) return err(failure, `fake failure for ${uri}`);
+    const actor = this.#byUri.get(uri);
+    return actor ? ok(actor) : err("not-found", `no actor at ${uri}`);
+  }
+
+  async resolveHandle(handle: string): Promise<Result<Actor, ResolveActorError>> {
+    const bare = handle.replace(/^@/, "").toLowerCase();
+    const failure = this.#failures.get(bare);
+    if (failure !== undefined) return err(failure, `fake failure for ${bare}`);
+    for (const actor of this.#byUri.values()) if (actor.handle.toLowerCase() === bare || actor.url === handle) return ok(actor);
+    return err("not-found", `no actor ${bare}`);
+  }
+}
+
+/** Records delivery requests instead of queueing them. */
+export class RecordingDelivery implements DeliveryPort {
+  readonly requests: DeliveryRequest[] = [];
+  async enqueue(input: DeliveryRequest): Promise<number> {
+    this.requests.push(input);
+    return input.inboxes.length;
+  }
+}
+
+export interface SentActivity {
+  readonly uri: string;
+  readonly type: string;
+  readonly actorId: string;
+  readonly visibility: string;
+  readonly json: Record<string, any>;
+  /** Inboxes the delivery engine was asked to deliver it to. */
+  readonly inboxes: readonly string[];
+}
+
+export interface SocialHarness {
+  readonly base: AppBase;
+  readonly social: SocialModule;
+  readonly inbox: InboxDispatcher;
+  readonly bridge: OutboundBridge;
+  readonly resolver: FakeResolver;
+  readonly delivery: RecordingDelivery;
+  readonly clock: ManualClock;
+  readonly urls: Urls;
+  addAccount(username: string, options?: { manuallyApprovesFollowers?: boolean }): Promise<Account>;
+  /** A remote actor stored (as the resolver would have stored it) and known to the fake resolver. */
+  addRemote(username: string, host: string, extra?: { alsoKnownAs?: string[]; movedToUri?: string | null; register?: boolean }): Promise<Actor>;
+  addPost(account: Account, options?: { visibility?: Visibility; mentions?: readonly string[]; state?: "published" | "deleted" }): Promise<Post>;
+  /** Runs the registered handler for the activity, keyed as the inbox dispatcher keys it. */
+  receive(actor: Actor, json: Record<string, unknown>, recipient?: Account | null): Promise<InboxOutcome>;
+  /** Activities stored by the bridge since the harness started (or since `sentSince`). */
+  sent(): Promise<SentActivity[]>;
+  close(): Promise<void>;
+}
+
+export async function createSocialHarness(db: TestDatabase): Promise<SocialHarness> {
+  const dataDir = mkdtempSync(join(tmpdir(), "herold-social-"));
+  const config = loadConfig({ HEROLD_ORIGIN: TEST_ORIGIN, HEROLD_DATABASE_URL: db.url, HEROLD_DATA_DIR: dataDir });
+  const clock = new ManualClock("2026-03-01T10:00:00.000Z");
+  const urls = new Urls(config.origin);
+  const database = db.database;
+  const accounts = new AccountRepository(database.db);
+  const actors = new ActorRepository(database.db);
+  const base: AppBase = {
+    config,
+    version: "test",
+    clock,
+    database,
+    queue: createJobQueue(database, { clock }),
+    urls,
+    secret: Buffer.alloc(32, 7),
+    keys: new SigningKeyStore(accounts, (username) => urls.rsaKeyId(username)),
+    repos: { accounts, actors, posts: new PostRepository(database.db) },
+    services: { accounts: new AccountService({ accounts, urls, domain: config.domain, clock }) },
+  };
+  const delivery = new RecordingDelivery();
+  const bridge = new OutboundBridge({ db: database.db, urls, clock, delivery });
+  const resolver = new FakeResolver();
+  const inbox = new InboxDispatcher();
+  const federation: FederationModule = { resolver, bridge, inbox };
+  const social = createSocialModule(base, { federation });
+  const startedAt = await database.db.selectFrom("outbox_activities").select((eb) => eb.fn.max("id").as("max")).executeTakeFirst();
+  const sentAfter = startedAt?.max ?? "";
+  let activityCounter = 0;
+
+  return {
+    base,
+    social,
+    inbox,
+    bridge,
+    resolver,
+    delivery,
+    clock,
+    urls,
+    async addAccount(username, options = {}) {
+      const created = await base.services.accounts.create({ username, type: "organization" });
+      if (!created.ok) throw new Error(created.message);
+      if (options.manuallyApprovesFollowers) {
+        const updated = await accounts.updateProfile(created.value.id, { manuallyApprovesFollowers: true }, clock.now().toISOString());
+        if (updated === null) throw new Error("account vanished");
+        return updated;
+      }
+      return created.value;
+    },
+    async addRemote(username, host, extra = {}) {
+      const uri = `https://${host}/users/${username}`;
+      const actor = await actors.upsertRemote(
+        {
+          uri,
+          type: "Person",
+          username,
+          domain: host,
+          name: username,
+          summaryHtml: null,
+          url: `https://${host}/@${username}`,
+          inboxUrl: `${uri}/inbox`,
+          sharedInboxUrl: `https://${host}/inbox`,
+          outboxUrl: `${uri}/outbox`,
+          followersUrl: `${uri}/followers`,
+          followingUrl: `${uri}/following`,
+          featuredUrl: null,
+          publicKeyId: `${uri}#main-key`,
+          publicKeyPem: null,
+          iconUrl: null,
+          imageUrl: null,
+          fields: [],
+          alsoKnownAs: extra.alsoKnownAs ?? [],
+          movedToUri: extra.movedToUri ?? null,
+          manuallyApprovesFollowers: false,
+          discoverable: true,
+          emojis: [],
+          publishedAt: null,
+          rawJson: "{}",
+        },
+        clock.now().toISOString(),
+      );
+      if (extra.register !== false) resolver.add(actor);
+      return actor;
+    },
+    async addPost(account, options = {}) {
+      const id = newId();
+      const now = clock.now().toISOString();
+      await database.db
+        .insertInto("posts")
+        .values({
+          id,
+          uri: urls.post(account.username, id),
+          actor_id: account.actorId,
+          is_local: 1,
+          type: "Note",
+          state: options.state ?? "published",
+          visibility: options.visibility ?? "public",
+          content_html: "<p>hello</p>",
+          url: urls.post(account.username, id),
+          published_at: now,
+          deleted_at: options.state === "deleted" ? now : null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      for (const actorUri of options.mentions ?? []) await database.db.insertInto("post_mentions").values({ post_id: id, actor_uri: actorUri, handle: null }).execute();
+      const post = await base.repos.posts.findById(id);
+      if (post === null) throw new Error("post vanished");
+      return post;
+    },
+    async receive(actor, json, recipient = null) {
+      const type = typeof json["type"] === "string" ? json["type"] : "";
+      const inner = json["object"];
+      const innerType = typeof inner === "object" && inner !== null && typeof (inner as Record<string, unknown>)["type"] === "string" ? (inner as Record<string, string>)["type"] : null;
+      const key = type === "Undo" && innerType !== null ? `Undo/${innerType}` : type;
+      const handler = inbox.get(key);
+      if (handler === undefined) throw new Error(`no handler registered for ${key}`);
+      const activity: InboundActivity = {
+        id: typeof json["id"] === "string" ? json["id"] : `${actor.uri}#activity-${++activityCounter}`,
+        type,
+        actor,
+        json,
+        recipient,
+        receivedAt: clock.now().toISOString(),
+      };
+      return await handler(activity);
+    },
+    async sent() {
+      const rows = await database.db.selectFrom("outbox_activities").selectAll().where("id", ">", sentAfter).orderBy("id").execute();
+      return rows.map((row) => ({
+        uri: row.uri,
+        type: row.type,
+        actorId: row.actor_id,
+        visibility: row.visibility,
+        json: JSON.parse(row.json) as Record<string, any>,
+        inboxes: delivery.requests.find((r) => r.outboxActivityId === row.id)?.inboxes ?? [],
+      }));
+    },
+    async close() {
+      await base.queue.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import { sql, type Kysely, type Selectable } from "kysely";
+import type { Database } from "../db/database.ts";
+import type { DB, MembershipRow, UserRow } from "../db/schema.ts";
+import { newId } from "../lib/id.ts";
+import { parseRole, type Membership, type Role, type User } from "./user.entity.ts";
+
+/** A membership with the account's username and display name, for menus and checks. */
+export interface MembershipWithAccount extends Membership {
+  readonly username: string;
+  readonly accountName: string;
+  readonly actorId: string;
+}
+
+function userFromRow(row: Selectable<UserRow>): User {
+  return {
+    id: row.id,
+    email: row.email,
+    username: row.username,
+    displayName: row.display_name,
+    timeZone: row.time_zone,
+    createdAt: row.created_at,
+  };
+}
+
+function membershipFromRow(row: Selectable<MembershipRow>): Membership {
+  return { id: row.id, userId: row.user_id, accountId: row.account_id, role: parseRole(row.role) ?? "author", createdAt: row.created_at };
+}
+
+/** People and their memberships. The password hash is read only by `findCredentials`. */
+export class UserRepository {
+  readonly #db: Kysely<DB>;
+  readonly #kind: Database["kind"];
+
+  constructor(database: Pick<Database, "db" | "kind">) {
+    this.#db = database.db;
+    this.#kind = database.kind;
+  }
+
+  async count(): Promise<number> {
+    const row = await this.#db.selectFrom("users").select((eb) => eb.fn.countAll().as("n")).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async findById(id: string): Promise<User | null> {
+    const row = await this.#db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? userFromRow(row) : null;
+  }
+
+  /** By e-mail address or sign-in name (both stored in lower case). */
+  async findCredentials(login: string): Promise<{ user: User; passwordHash: string } | null> {
+    const key = login.trim().toLowerCase();
+    const row = await this.#db
+      .selectFrom("users")
+      .selectAll()
+      .where((eb) => eb.or([eb("email", "=", key), eb("username", "=", key)]))
+      .executeTakeFirst();
+    return row ? { user: userFromRow(row), passwordHash: row.password_hash } : null;
+  }
+
+  async emailOrUsernameTaken(email: string, username: string | null): Promise<boolean> {
+    const keys = [email, ...(username !== null ? [username] : [])];
+    const row = await this.#db
+      .selectFrom("users")
+      .select("id")
+      .where((eb) => eb.or([eb("email", "in", keys), eb("username", "in", keys)]))
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * Inserts a person and their memberships in one transaction. With `onlyIfNoUsers`, the insert
+   * happens only while the table is empty (first-run setup): two browsers racing both see an empty
+   * table, but only one commits — SQLite serialises writers, PostgreSQL gets a table lock.
+   */
+  async create(
+    input: { email: string; username: string | null; displayName: string; passwordHash: string; memberships: readonly { accountId: string; role: Role }[] },
+    now: string,
+    options: { onlyIfNoUsers?: boolean } = {},
+  ): Promise<User | null> {
+    return await this.#db.transaction().execute(async (trx) => {
+      if (options.onlyIfNoUsers) {
+        if (this.#kind === "postgres") await sql`LOCK TABLE users IN EXCLUSIVE MODE`.execute(trx);
+        const existing = await trx.selectFrom("users").select("id").limit(1).executeTakeFirst();
+        if (existing !== undefined) return null;
+      }
+      const id = newId();
+      await trx
+        .insertInto("users")
+        .values({
+          id,
+          email: input.email,
+          username: input.username,
+          display_name: input.displayName,
+          password_hash: input.passwordHash,
+          time_zone: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      for (const m of input.memberships) {
+        await trx
+          .insertInto("memberships")
+          .values({ id: newId(), user_id: id, account_id: m.accountId, role: m.role, created_at: now, updated_at: now })
+          .execute();
+      }
+      const row = await trx.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+      return userFromRow(row);
+    });
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string, now: string): Promise<void> {
+    await this.#db.updateTable("users").set({ password_hash: passwordHash, updated_at: now }).where("id", "=", userId).execute();
+  }
+
+  async setTimeZone(userId: string, timeZone: string | null, now: string): Promise<void> {
+    await this.#db.updateTable("users").set({ time_zone: timeZone, updated_at: now }).where("id", "=", userId).execute();
+  }
+
+  /** Adds or changes a membership (one per person and account). */
+  async upsertMembership(userId: string, accountId: string, role: Role, now: string): Promise<void> {
+    await this.#db
+      .insertInto("memberships")
+      .values({ id: newId(), user_id: userId, account_id: accountId, role, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.columns(["user_id", "account_id"]).doUpdateSet({ role, updated_at: now }))
+      .execute();
+  }
+
+  async membership(userId: string, accountId: string): Promise<Membership | null> {
+    const row = await this.#db
+      .selectFrom("memberships")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("account_id", "=", accountId)
+      .executeTakeFirst();
+    return row ? membershipFromRow(row) : null;
+  }
+
+  /** The accounts a person may act for, in the order they were granted. */
+  async membershipsOf(userId: string): Promise<MembershipWithAccount[]> {
+    const rows = await this.#db
+      .selectFrom("memberships")
+      .innerJoin("accounts", "accounts.id", "memberships.account_id")
+      .innerJoin("actors", "actors.id", "accounts.actor_id")
+      .selectAll("memberships")
+      .select(["accounts.username", "actors.name as account_name", "accounts.actor_id"])
+      .where("memberships.user_id", "=", userId)
+      .orderBy("memberships.created_at")
+      .orderBy("memberships.id")
+      .execute();
+    return rows.map((row) => ({ ...membershipFromRow(row), username: row.username, accountName: row.account_name ?? row.username, actorId: row.actor_id }));
+  }
+
+  /** People of an account with their roles. */
+  async membersOf(accountId: string): Promise<{ user: User; role: Role }[]> {
+    const rows = await this.#db
+      .selectFrom("memberships")
+      .innerJoin("users", "users.id", "memberships.user_id")
+      .selectAll("users")
+      .select("memberships.role")
+      .where("memberships.account_id", "=", accountId)
+      .orderBy("memberships.created_at")
+      .execute();
+    return rows.map((row) => ({ user: userFromRow(row), role: parseRole(row.role) ?? "author" }));
+  }
+}

@@ -1,0 +1,141 @@
+import type { AccountService, CreateAccountError } from "../account/account.service.ts";
+import type { AccountRepository } from "../account/account.repository.ts";
+import { err, ok, type Result } from "../lib/result.ts";
+import type { Clock } from "../lib/time.ts";
+import type { LoginThrottle } from "./login-throttle.ts";
+import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword, type Argon2Params } from "./password.ts";
+import type { UserRepository } from "./user.repository.ts";
+import {
+  EMAIL_PATTERN, LOGIN_NAME_PATTERN, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH,
+  type Role, type User,
+} from "./user.entity.ts";
+
+export type NewUserError = "invalid-email" | "invalid-username" | "weak-password" | "invalid-name" | "taken";
+export type SetupError = NewUserError | "already-set-up" | CreateAccountError;
+export type CreateUserError = NewUserError | "no-such-account";
+export type SignInError = "throttled" | "invalid-credentials";
+
+export interface NewUserInput {
+  readonly email: string;
+  readonly username?: string | undefined;
+  readonly displayName?: string | undefined;
+  readonly password: string;
+}
+
+export interface SetupInput extends NewUserInput {
+  /** The organisation account to create with the owner (optional: an existing account may be adopted). */
+  readonly account?: { readonly username: string; readonly name?: string | undefined; readonly type?: string | undefined } | undefined;
+}
+
+/**
+ * People: first-run setup, `herold user create`, sign-in. Validation is here, not in the routes,
+ * so the browser and the CLI give the same answers.
+ */
+export class UserService {
+  readonly #users: UserRepository;
+  readonly #accounts: AccountRepository;
+  readonly #accountService: AccountService;
+  readonly #throttle: LoginThrottle;
+  readonly #clock: Clock;
+  readonly #hashParams: Argon2Params | undefined;
+
+  constructor(deps: {
+    users: UserRepository;
+    accounts: AccountRepository;
+    accountService: AccountService;
+    throttle: LoginThrottle;
+    clock: Clock;
+    hashParams?: Argon2Params;
+  }) {
+    this.#users = deps.users;
+    this.#accounts = deps.accounts;
+    this.#accountService = deps.accountService;
+    this.#throttle = deps.throttle;
+    this.#clock = deps.clock;
+    this.#hashParams = deps.hashParams;
+  }
+
+  /** True until the first person exists: only then is the setup page open. */
+  async needsSetup(): Promise<boolean> {
+    return (await this.#users.count()) === 0;
+  }
+
+  /**
+   * Creates the owner, and optionally the first organisation account, while no person exists. The
+   * owner becomes owner of every existing account too (accounts made with the CLI before setup).
+   */
+  async setup(input: SetupInput): Promise<Result<User, SetupError>> {
+    if (!(await this.needsSetup())) return err("already-set-up", "Herold is already set up; sign in instead.");
+    const checked = await this.#validate(input);
+    if (!checked.ok) return checked;
+    if (input.account !== undefined && input.account.username.trim() !== "") {
+      const created = await this.#accountService.create({ username: input.account.username, name: input.account.name, type: input.account.type });
+      if (!created.ok) return created;
+    }
+    const accounts = await this.#accounts.list();
+    const user = await this.#users.create(
+      { ...checked.value, memberships: accounts.map((a) => ({ accountId: a.id, role: "owner" as const })) },
+      this.#now(),
+      { onlyIfNoUsers: true },
+    );
+    return user === null ? err("already-set-up", "Herold is already set up; sign in instead.") : ok(user);
+  }
+
+  /** `herold user create`: a person with a role for one account. */
+  async create(input: NewUserInput & { accountUsername: string; role: Role }): Promise<Result<User, CreateUserError>> {
+    const account = await this.#accounts.findByUsername(input.accountUsername.trim());
+    if (account === null) return err("no-such-account", `there is no local account ${JSON.stringify(input.accountUsername)}`);
+    const checked = await this.#validate(input);
+    if (!checked.ok) return checked;
+    try {
+      const user = await this.#users.create({ ...checked.value, memberships: [{ accountId: account.id, role: input.role }] }, this.#now());
+      return ok(user!);
+    } catch (error) {
+      if (await this.#users.emailOrUsernameTaken(checked.value.email, checked.value.username)) return err("taken", "this e-mail address or name is already in use");
+      throw error;
+    }
+  }
+
+  /**
+   * Checks a sign-in. Unknown names cost a full hash too (no timing oracle for which names exist),
+   * and both throttles are consulted before any hashing.
+   */
+  async signIn(login: string, password: string, clientAddress: string): Promise<Result<User, SignInError>> {
+    const decision = this.#throttle.check(login, clientAddress);
+    if (!decision.allowed) {
+      return err("throttled", `Too many failed sign-ins. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} minute(s).`);
+    }
+    const found = login.length <= 320 && password.length <= MAX_PASSWORD_LENGTH ? await this.#users.findCredentials(login) : null;
+    const valid = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), found?.passwordHash ?? (await dummyPasswordHash()));
+    if (found === null || !valid) {
+      this.#throttle.recordFailure(login, clientAddress);
+      return err("invalid-credentials", "The e-mail address or name and the password do not match.");
+    }
+    this.#throttle.recordSuccess(login);
+    if (needsRehash(found.passwordHash, this.#hashParams)) {
+      await this.#users.setPasswordHash(found.user.id, await hashPassword(password, this.#hashParams), this.#now());
+    }
+    return ok(found.user);
+  }
+
+  async #validate(input: NewUserInput): Promise<Result<{ email: string; username: string | null; displayName: string; passwordHash: string }, NewUserError>> {
+    const email = input.email.trim().toLowerCase();
+    if (!EMAIL_PATTERN.test(email) || email.length > 254) return err("invalid-email", "Enter an e-mail address such as anna@example.org.");
+    const usernameText = (input.username ?? "").trim().toLowerCase();
+    const username = usernameText === "" ? null : usernameText;
+    if (username !== null && !LOGIN_NAME_PATTERN.test(username)) {
+      return err("invalid-username", "A sign-in name has 2–30 letters a–z, digits and _ (dots and dashes allowed inside).");
+    }
+    const displayName = (input.displayName ?? "").trim() || username || email.split("@")[0]!;
+    if (displayName.length > 100) return err("invalid-name", "The name may have at most 100 characters.");
+    if (input.password.length < MIN_PASSWORD_LENGTH || input.password.length > MAX_PASSWORD_LENGTH) {
+      return err("weak-password", `The password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
+    }
+    if (await this.#users.emailOrUsernameTaken(email, username)) return err("taken", "This e-mail address or name is already in use.");
+    return ok({ email, username, displayName, passwordHash: await hashPassword(input.password, this.#hashParams) });
+  }
+
+  #now(): string {
+    return this.#clock.now().toISOString();
+  }
+}

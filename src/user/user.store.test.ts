@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { AccountRepository } from "../account/account.repository.ts";
+import { AccountService } from "../account/account.service.ts";
+import { Urls } from "../app/urls.ts";
+import { describeEachEngine } from "../testing/databases.ts";
+import { ManualClock } from "../lib/time.ts";
+import { LoginThrottle } from "./login-throttle.ts";
+import { SessionStore } from "./session.store.ts";
+import { UserRepository } from "./user.repository.ts";
+import { UserService } from "./user.service.ts";
+
+const CHEAP = { memoryKiB: 1024, passes: 1, parallelism: 1 };
+
+describeEachEngine("people, sessions and memberships", (get) => {
+  const setup = () => {
+    const { database } = get();
+    const clock = new ManualClock("2026-03-01T10:00:00Z");
+    const urls = new Urls(new URL("https://herold.test"));
+    const accounts = new AccountRepository(database.db);
+    const accountService = new AccountService({ accounts, urls, domain: "herold.test", clock });
+    const users = new UserRepository(database);
+    const service = new UserService({ users, accounts, accountService, throttle: new LoginThrottle(clock, Buffer.alloc(32)), clock, hashParams: CHEAP });
+    return { database, clock, accounts, users, service, sessions: new SessionStore(database.db, clock) };
+  };
+
+  test("first-run setup creates the owner and the organisation account once, and only once", async () => {
+    const { service, users } = setup();
+    assert.equal(await service.needsSetup(), true);
+    const results = await Promise.all([
+      service.setup({ email: "Owner@Example.org", password: "a good long password", account: { username: "acme", name: "ACME" } }),
+      service.setup({ email: "intruder@example.org", password: "another long password" }),
+    ]);
+    assert.equal(results.filter((r) => r.ok).length, 1);
+    assert.equal(await users.count(), 1);
+    const winner = results.find((r) => r.ok)!;
+    assert.ok(winner.ok);
+    const memberships = await users.membershipsOf(winner.value.id);
+    if (winner.value.email === "owner@example.org") assert.deepEqual(memberships.map((m) => [m.username, m.role]), [["acme", "owner"]]);
+    const again = await service.setup({ email: "late@example.org", password: "a good long password" });
+    assert.equal(again.ok ? "ok" : again.error, "already-set-up");
+  });
+
+  test("sign-in by e-mail or name; wrong passwords and unknown names fail alike", async () => {
+    const { service } = setup();
+    const created = await service.create({ email: "anna@example.org", username: "anna", password: "anna's long password", accountUsername: "acme", role: "publisher" });
+    assert.ok(created.ok);
+    const byEmail = await service.signIn("ANNA@example.org", "anna's long password", "c1");
+    assert.ok(byEmail.ok);
+    const byName = await service.signIn("anna", "anna's long password", "c1");
+    assert.ok(byName.ok);
+    const wrong = await service.signIn("anna", "wrong password!!", "c1");
+    const unknown = await service.signIn("nobody", "wrong password!!", "c1");
+    assert.equal(wrong.ok ? "ok" : wrong.error, "invalid-credentials");
+    assert.equal(unknown.ok ? "ok" : unknown.error, "invalid-credentials");
+    assert.equal(!wrong.ok && !unknown.ok && wrong.message === unknown.message, true);
+  });
+
+  test("validation: bad e-mail, short password, taken address, unknown account", async () => {
+    const { service } = setup();
+    const cases = [
+      [{ email: "not-an-address", password: "long enough password" }, "invalid-email"],
+      [{ email: "b@example.org", password: "short" }, "weak-password"],
+      [{ email: "anna@example.org", password: "long enough password" }, "taken"],
+      [{ email: "c@example.org", username: "Bad Name!", password: "long enough password" }, "invalid-username"],
+    ] as const;
+    for (const [input, expected] of cases) {
+      const result = await service.create({ ...input, accountUsername: "acme", role: "author" });
+      assert.equal(result.ok ? "ok" : result.error, expected, JSON.stringify(input));
+    }
+    const noAccount = await service.create({ email: "d@example.org", password: "long enough password", accountUsername: "nope", role: "author" });
+    assert.equal(noAccount.ok ? "ok" : noAccount.error, "no-such-account");
+  });
+
+  test("sessions: only the hash is stored, idle expiry slides, sign out everywhere ends them all", async () => {
+    const { sessions, users, clock, database } = setup();
+    const found = await users.findCredentials("anna");
+    assert.ok(found);
+    const a = await sessions.create(found.user.id, null);
+    const b = await sessions.create(found.user.id, null);
+    const stored = await database.db.selectFrom("sessions").select("id").execute();
+    assert.ok(stored.every((row) => row.id !== a.token && row.id !== b.token));
+    assert.equal((await sessions.lookup(a.token))?.user.email, "anna@example.org");
+    assert.equal(await sessions.lookup(a.token.slice(0, -2) + "xx"), null);
+    assert.equal(await sessions.lookup("../../etc"), null);
+    clock.advance(13 * 86_400_000);
+    assert.ok(await sessions.lookup(a.token)); // used: extended
+    clock.advance(13 * 86_400_000);
+    assert.ok(await sessions.lookup(a.token));
+    assert.equal(await sessions.lookup(b.token), null); // idle for 26 days: gone
+    const c = await sessions.create(found.user.id, null);
+    assert.equal(await sessions.deleteAllOf(found.user.id), 2);
+    assert.equal(await sessions.lookup(a.token), null);
+    assert.equal(await sessions.lookup(c.token), null);
+  });
+
+  test("memberships: one per person and account, role changes in place", async () => {
+    const { users, accounts, clock } = setup();
+    const found = await users.findCredentials("anna@example.org");
+    const acme = await accounts.findByUsername("acme");
+    assert.ok(found && acme);
+    await users.upsertMembership(found.user.id, acme.id, "admin", clock.now().toISOString());
+    const list = await users.membershipsOf(found.user.id);
+    assert.deepEqual(list.map((m) => [m.username, m.role]), [["acme", "admin"]]);
+    assert.equal((await users.membership(found.user.id, acme.id))?.role, "admin");
+    assert.equal((await users.membersOf(acme.id)).length, 2);
+  });
+});

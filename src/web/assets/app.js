@@ -1,0 +1,108 @@
+// Herold web app: comfort only. Every form works without this file; it adds a live character
+// count, a live preview, mention/hashtag suggestions and the browser's time zone. Same origin only.
+"use strict";
+(function () {
+  var csrfInput = document.querySelector('input[name="csrf"]');
+  var csrf = csrfInput ? csrfInput.value : "";
+
+  // The browser's time zone, for scheduling when the person has not chosen one.
+  document.querySelectorAll('input[name="browser_tz"]').forEach(function (input) {
+    try { input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* keep empty: UTC */ }
+  });
+
+  var segmenter = typeof Intl.Segmenter === "function" ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
+  function graphemes(text) {
+    if (!segmenter) return Array.from(text).length;
+    var n = 0; for (var _ of segmenter.segment(text)) n++; return n;
+  }
+  // Mirrors the server's count (src/content/render.ts): URLs count 23, a mention only as @username.
+  function countCharacters(text, warning) {
+    var t = text.replace(/\r\n?/g, "\n").trim()
+      .replace(/https?:\/\/[^\s<>]+/g, "xxxxxxxxxxxxxxxxxxxxxxx")
+      .replace(/(^|[^\w/=])@([A-Za-z0-9_]+(?:[.-]+[A-Za-z0-9_]+)*)@[\w.-]+/g, "$1@$2");
+    return graphemes((warning || "").trim() + t);
+  }
+
+  var compose = document.querySelector("form[data-compose]");
+  if (!compose) return;
+  var text = compose.querySelector("textarea[name=text]");
+  var warning = compose.querySelector("input[name=content_warning]");
+  var counter = compose.querySelector("[data-count]");
+  var max = Number(compose.getAttribute("data-max-chars")) || 500;
+  var preview = document.querySelector("[data-preview]");
+
+  function updateCount() {
+    var n = countCharacters(text.value, warning ? warning.value : "");
+    counter.textContent = (max - n) + " characters left";
+    counter.classList.toggle("over", n > max);
+  }
+
+  var previewTimer = 0;
+  function schedulePreview() {
+    if (!preview) return;
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(function () {
+      var body = new URLSearchParams();
+      body.set("text", text.value);
+      body.set("content_warning", warning ? warning.value : "");
+      fetch("/app/api/preview", { method: "POST", headers: { "X-CSRF-Token": csrf, "Content-Type": "application/x-www-form-urlencoded" }, body: body, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (json) { if (json && typeof json.html === "string") preview.innerHTML = json.html; })
+        .catch(function () { /* the Preview button still works */ });
+    }, 400);
+  }
+
+  // Suggestions for the @mention or #hashtag being typed.
+  var list = document.createElement("ul");
+  list.className = "suggestions";
+  list.id = "suggestions";
+  list.hidden = true;
+  list.setAttribute("aria-label", "Suggestions");
+  text.insertAdjacentElement("afterend", list);
+  var suggestTimer = 0;
+  function currentToken() {
+    var upto = text.value.slice(0, text.selectionStart);
+    var m = /(^|\s)([@#][\w.@-]{1,60})$/.exec(upto);
+    return m ? { token: m[2], start: upto.length - m[2].length } : null;
+  }
+  function suggest() {
+    clearTimeout(suggestTimer);
+    var found = currentToken();
+    if (!found || found.token.length < 2) { list.hidden = true; return; }
+    suggestTimer = setTimeout(function () {
+      fetch("/app/api/suggest?q=" + encodeURIComponent(found.token), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+        .then(function (json) {
+          list.textContent = "";
+          (json.items || []).forEach(function (item) {
+            var li = document.createElement("li");
+            var b = document.createElement("button");
+            b.type = "button";
+            b.textContent = item.label;
+            b.addEventListener("click", function () {
+              var before = text.value.slice(0, found.start);
+              var after = text.value.slice(text.selectionStart);
+              text.value = before + item.insert + " " + after;
+              text.focus();
+              var pos = (before + item.insert + " ").length;
+              text.setSelectionRange(pos, pos);
+              list.hidden = true;
+              updateCount(); schedulePreview();
+            });
+            li.appendChild(b);
+            list.appendChild(li);
+          });
+          list.hidden = list.children.length === 0;
+        })
+        .catch(function () { list.hidden = true; });
+    }, 200);
+  }
+
+  text.addEventListener("input", function () { updateCount(); schedulePreview(); suggest(); });
+  text.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") list.hidden = true;
+    if (e.key === "ArrowDown" && !list.hidden) { var first = list.querySelector("button"); if (first) { e.preventDefault(); first.focus(); } }
+  });
+  if (warning) warning.addEventListener("input", function () { updateCount(); schedulePreview(); });
+  updateCount();
+})();

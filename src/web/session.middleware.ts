@@ -1,0 +1,113 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { AccountRepository } from "../account/account.repository.ts";
+import type { Csrf } from "../user/csrf.ts";
+import type { SessionStore } from "../user/session.store.ts";
+import type { UserRepository } from "../user/user.repository.ts";
+import type { WebEnv } from "./web.env.ts";
+
+/**
+ * Cookies of the web app. Over https the session cookie uses the `__Host-` prefix (Secure, Path=/,
+ * no Domain: no subdomain can set or shadow it); over plain http (local development, tests) the
+ * browser would drop Secure cookies, so the plain name is used.
+ */
+export class WebCookies {
+  readonly secure: boolean;
+  readonly session: string;
+  readonly preSession: string;
+
+  constructor(origin: URL) {
+    this.secure = origin.protocol === "https:";
+    this.session = this.secure ? "__Host-herold_session" : "herold_session";
+    this.preSession = this.secure ? "__Host-herold_pre" : "herold_pre";
+  }
+
+  setSession(c: Context, token: string, expiresAt: string): void {
+    setCookie(c, this.session, token, { path: "/", httpOnly: true, secure: this.secure, sameSite: "Lax", expires: new Date(expiresAt) });
+  }
+
+  clearSession(c: Context): void {
+    deleteCookie(c, this.session, { path: "/", secure: this.secure });
+  }
+
+  setPreSession(c: Context, nonce: string): void {
+    setCookie(c, this.preSession, nonce, { path: "/app", httpOnly: true, secure: this.secure, sameSite: "Strict", maxAge: 3600 });
+  }
+}
+
+export interface SessionDeps {
+  readonly sessions: SessionStore;
+  readonly users: UserRepository;
+  readonly accounts: AccountRepository;
+  readonly csrf: Csrf;
+  readonly cookies: WebCookies;
+  readonly origin: string;
+}
+
+/**
+ * Refuses cross-origin state changes early: a POST whose Origin (or, without one, Referer) names
+ * another origin is answered 403 before the body is read. The CSRF token check still follows.
+ */
+export function sameOriginPosts(origin: string): MiddlewareHandler {
+  return async (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      const source = c.req.header("origin") ?? refererOrigin(c.req.header("referer"));
+      if (source !== undefined && source !== "null" && source !== origin) {
+        return c.text("Cross-origin request refused", 403);
+      }
+    }
+    await next();
+  };
+}
+
+function refererOrigin(referer: string | undefined): string | undefined {
+  if (referer === undefined) return undefined;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return "invalid";
+  }
+}
+
+/**
+ * Signed-in pages: loads the session from the cookie, the person's memberships and the account
+ * acted for; checks the CSRF token of every state-changing request (form field `csrf`, or header
+ * `X-CSRF-Token` for the script's JSON calls). Without a session, pages redirect to sign-in.
+ */
+export function requireMember(deps: SessionDeps): MiddlewareHandler<WebEnv> {
+  return async (c, next) => {
+    const token = getCookie(c, deps.cookies.session);
+    const session = token !== undefined ? await deps.sessions.lookup(token) : null;
+    if (session === null) {
+      if (token !== undefined) deps.cookies.clearSession(c);
+      if (c.req.method === "GET" || c.req.method === "HEAD") {
+        const back = new URL(c.req.url);
+        return c.redirect(`/app/login?next=${encodeURIComponent(back.pathname + back.search)}`, 303);
+      }
+      return c.text("Your session has ended; sign in again.", 401);
+    }
+    const csrf = deps.csrf.forSession(session.id);
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      const given = c.req.header("x-csrf-token") ?? (await formToken(c));
+      if (!deps.csrf.checkSession(session.id, given)) return c.text("The form has expired or did not come from this site (CSRF check failed). Reload the page and try again.", 403);
+    }
+    const memberships = await deps.users.membershipsOf(session.user.id);
+    const membership = memberships.find((m) => m.accountId === session.accountId) ?? memberships[0];
+    const account = membership !== undefined ? await deps.accounts.findById(membership.accountId) : null;
+    if (membership === undefined || account === null) {
+      c.set("bareSession", session);
+      return c.text("You are signed in, but you do not act for any account yet. Ask an owner to add you (herold user create).", 403);
+    }
+    c.set("member", { session, memberships, membership, account, csrf });
+    await next();
+    c.header("Cache-Control", "no-store");
+  };
+}
+
+async function formToken(c: Context): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) return undefined;
+  const body = await c.req.parseBody({ all: true });
+  const value = body["csrf"];
+  return Array.isArray(value) ? value[0] : value;
+}

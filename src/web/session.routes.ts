@@ -1,0 +1,76 @@
+import { Hono } from "hono";
+import type { SessionStore } from "../user/session.store.ts";
+import type { UserRepository } from "../user/user.repository.ts";
+import { readForm, safeReturnPath } from "./form.ts";
+import { sendPage } from "./respond.ts";
+import type { WebCookies } from "./session.middleware.ts";
+import type { WebEnv } from "./web.env.ts";
+import { appLayout, csrfField, type Shell } from "./web.layout.ts";
+import { html } from "../pages/html.ts";
+import { isTimeZone } from "./time-zone.ts";
+
+/** Sign-out, sign-out everywhere, switching the account acted for, and personal settings. */
+export function sessionRoutes(deps: { shell: Shell; sessions: SessionStore; users: UserRepository; cookies: WebCookies; now: () => string }): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+  const { shell, sessions, users, cookies } = deps;
+
+  app.post("/app/logout", async (c) => {
+    await sessions.delete(c.get("member").session.id);
+    cookies.clearSession(c);
+    return c.redirect("/app/login", 303);
+  });
+
+  app.post("/app/logout-everywhere", async (c) => {
+    await sessions.deleteAllOf(c.get("member").session.user.id);
+    cookies.clearSession(c);
+    return c.redirect("/app/login", 303);
+  });
+
+  app.post("/app/switch", async (c) => {
+    const member = c.get("member");
+    const form = await readForm(c);
+    const target = member.memberships.find((m) => m.username === form.text("account", 60));
+    // Only accounts of this person's memberships: a forged name changes nothing.
+    if (target === undefined) return c.text("You do not act for this account.", 403);
+    await sessions.setAccount(member.session.id, target.accountId);
+    return c.redirect(safeReturnPath(form.text("next", 2000), "/app") + "?done=switched", 303);
+  });
+
+  app.get("/app/settings", (c) => {
+    const member = c.get("member");
+    const user = member.session.user;
+    return sendPage(
+      c,
+      appLayout(shell, {
+        title: "Settings",
+        nav: "settings",
+        member,
+        notice: c.req.query("done"),
+        body: html`<h1>Settings</h1>
+<form method="post" action="/app/settings" class="stack narrow">${csrfField(member)}
+<label for="time_zone">Time zone for scheduling and the calendar</label>
+<input id="time_zone" name="time_zone" value="${user.timeZone ?? ""}" placeholder="e.g. Europe/Berlin" aria-describedby="tz-hint">
+<p id="tz-hint" class="hint">An IANA name such as Europe/Berlin or America/New_York. Empty: your browser's zone (or UTC without JavaScript).</p>
+<button type="submit">Save</button>
+</form>
+<h2>Your roles</h2>
+<ul>${member.memberships.map((m) => html`<li>@${m.username}: ${m.role}</li>`)}</ul>
+<h2>Sessions</h2>
+<form method="post" action="/app/logout-everywhere">${csrfField(member)}
+<p>Signed in on a device you no longer use? End every session, this one included.</p>
+<button type="submit" class="secondary">Sign out everywhere</button></form>`,
+      }),
+    );
+  });
+
+  app.post("/app/settings", async (c) => {
+    const member = c.get("member");
+    const form = await readForm(c);
+    const zone = form.text("time_zone", 100).trim();
+    if (zone !== "" && !isTimeZone(zone)) return c.redirect("/app/settings?error=tz", 303);
+    await users.setTimeZone(member.session.user.id, zone === "" ? null : zone, deps.now());
+    return c.redirect("/app/settings?done=settings", 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,97 @@
+/**
+ * Wall-clock time in a person's time zone ↔ UTC instants, with Intl only (no Temporal at run time
+ * on Node 24). Scheduled posts are stored in UTC; people type and read local times.
+ */
+
+/** True for IANA names Intl knows (and "UTC"). */
+export function isTimeZone(name: string): boolean {
+  if (name.length === 0 || name.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface WallTime {
+  readonly year: number;
+  readonly month: number; // 1–12
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** The wall-clock time of `instant` in `timeZone`. */
+export function toWallTime(instant: Date, timeZone: string): WallTime & { second: number } {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(instant)) if (p.type !== "literal") parts[p.type] = Number(p.value);
+  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour! % 24, minute: parts.minute!, second: parts.second! };
+}
+
+/** Offset of `timeZone` from UTC at `instant`, in milliseconds (east positive). */
+function offsetAt(instant: number, timeZone: string): number {
+  const w = toWallTime(new Date(instant), timeZone);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  return asUtc - Math.floor(instant / 1000) * 1000;
+}
+
+/**
+ * The UTC instant at which clocks in `timeZone` show `wall`. In a spring-forward gap (02:30 that never
+ * happens) the later offset applies, i.e. the time is pushed forward, as calendars do; in the repeated
+ * autumn hour the first occurrence is chosen.
+ */
+export function fromWallTime(wall: WallTime, timeZone: string): Date {
+  const guess = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
+  const first = guess - offsetAt(guess, timeZone);
+  const second = guess - offsetAt(first, timeZone);
+  if (first === second) {
+    // Autumn overlap: an hour earlier may show the same wall time; prefer the earlier instant.
+    const earlier = first - 3_600_000;
+    const w = toWallTime(new Date(earlier), timeZone);
+    if (w.hour === wall.hour && w.minute === wall.minute && w.day === wall.day) return new Date(earlier);
+    return new Date(first);
+  }
+  return new Date(Math.max(first, second));
+}
+
+/** Parses `YYYY-MM-DD` and `HH:MM` (what <input type=date/time> send). */
+export function parseWallTime(date: string, time: string): WallTime | null {
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date.trim());
+  const t = /^(\d{2}):(\d{2})(?::\d{2})?$/.exec(time.trim());
+  if (d === null || t === null) return null;
+  const wall = { year: Number(d[1]), month: Number(d[2]), day: Number(d[3]), hour: Number(t[1]), minute: Number(t[2]) };
+  if (wall.month < 1 || wall.month > 12 || wall.day < 1 || wall.day > daysInMonth(wall.year, wall.month) || wall.hour > 23 || wall.minute > 59) return null;
+  return wall;
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, "0");
+
+export function formatDate(w: Pick<WallTime, "year" | "month" | "day">): string {
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`;
+}
+
+export function formatTime(w: Pick<WallTime, "hour" | "minute">): string {
+  return `${pad(w.hour)}:${pad(w.minute)}`;
+}
+
+/** "Mon 3 Mar 2026, 14:05" in the person's zone, for lists. */
+export function formatLocal(instant: string | Date, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(instant));
+}

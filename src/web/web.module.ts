@@ -1,0 +1,70 @@
+import type { AppBase, ModuleContributions } from "../app/base.ts";
+import type { FederationModule } from "../federation/federation.module.ts";
+import type { PostModule } from "../post/post.module.ts";
+import type { SocialModule } from "../social/social.module.ts";
+import { createGuardedAgent } from "../net/guarded-agent.ts";
+import { Csrf } from "../user/csrf.ts";
+import { LoginThrottle } from "../user/login-throttle.ts";
+import { SessionStore } from "../user/session.store.ts";
+import { UserRepository } from "../user/user.repository.ts";
+import { UserService } from "../user/user.service.ts";
+import { loadWebAssets, type WebAssets } from "./assets.ts";
+import { MediaProxy } from "./media-proxy.ts";
+import { WebCookies } from "./session.middleware.ts";
+import { webRoutes } from "./web.routes.ts";
+
+/**
+ * The team web app (issue #6): people and sessions (src/user), the app under /app, the media proxy
+ * at /media/proxy, and the scheduled-post publisher (src/post/schedule) run by the worker.
+ */
+export interface WebModule extends ModuleContributions {
+  readonly users: UserService;
+  readonly userRepository: UserRepository;
+  readonly sessions: SessionStore;
+  readonly csrf: Csrf;
+  readonly throttle: LoginThrottle;
+  readonly cookies: WebCookies;
+  readonly assets: WebAssets;
+  readonly mediaProxy: MediaProxy;
+  readonly deps: WebModuleDeps;
+}
+
+export interface WebModuleDeps {
+  readonly federation: FederationModule;
+  readonly social: SocialModule;
+  readonly posts: PostModule;
+}
+
+export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
+  const userRepository = new UserRepository(base.database);
+  const throttle = new LoginThrottle(base.clock, base.secret);
+  const agent = createGuardedAgent({
+    allowPrivateAddress: base.config.allowPrivateAddress,
+    connectTimeoutMs: base.config.delivery.connectTimeoutMs,
+    connectionsPerOrigin: 4,
+  });
+  return {
+    users: new UserService({
+      users: userRepository,
+      accounts: base.repos.accounts,
+      accountService: base.services.accounts,
+      throttle,
+      clock: base.clock,
+    }),
+    userRepository,
+    sessions: new SessionStore(base.database.db, base.clock),
+    csrf: new Csrf(base.secret),
+    throttle,
+    cookies: new WebCookies(base.config.origin),
+    assets: loadWebAssets(),
+    mediaProxy: new MediaProxy({
+      secret: base.secret,
+      dataDir: base.config.dataDir,
+      agent,
+      allowHttp: base.config.allowPrivateAddress,
+      clock: base.clock,
+    }),
+    deps,
+    routes: [webRoutes],
+  };
+}
