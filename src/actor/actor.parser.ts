@@ -43,8 +43,8 @@ const MAX_IRI = 2048;
  * What makes a document acceptable:
  * - its `id` equals `requestedId` (Fedify GHSA-8863-8468-7hq7: a URL must not be able to answer for
  *   another actor; fragments are ignored, as they are never sent);
- * - it has a type and an inbox, and the inbox, shared inbox, outbox and collections are on the
- *   actor's own origin (an actor cannot direct deliveries or collection reads at another server);
+ * - it has a type and an inbox on the actor's own origin; a shared inbox, outbox or collection on
+ *   another origin is dropped (an actor cannot direct deliveries or collection reads elsewhere);
  * - keys count only if their id is on the actor's origin and their `owner`, when given, is the actor.
  *
  * Every string that can reach HTML is sanitised here (names, summary, profile fields, emoji names);
@@ -66,12 +66,16 @@ export function parseRemoteActor(document: unknown, requestedId: string, limits:
   if (type === undefined) return err("invalid", `actor document ${id.href} has no type`);
   if (type === "Tombstone") return err("invalid", `${id.href} is a Tombstone, not an actor`);
 
+  // The inbox must be on the actor's origin, or the document is refused; any other link on another
+  // origin is dropped (never used), so an actor cannot direct deliveries or reads at another server.
   const sameOrigin = (field: string, value: unknown): Result<string | null, "invalid"> => {
     const text = idOf(value, MAX_IRI);
     if (text === null) return ok(null);
     const url = parseIri(text, MAX_IRI);
     if (url === null) return ok(null);
-    if (url.origin !== id.origin) return err("invalid", `actor ${id.href} has its ${field} on another origin (${url.origin})`);
+    if (url.origin !== id.origin) {
+      return field === "inbox" ? err("invalid", `actor ${id.href} has its inbox on another origin (${url.origin})`) : ok(null);
+    }
     return ok(url.href);
   };
   const endpoints = isObject(document["endpoints"]) ? document["endpoints"] : {};

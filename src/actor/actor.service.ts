@@ -2,7 +2,7 @@ import type { Urls } from "../app/urls.ts";
 import type { Config } from "../config/config.ts";
 import { isObject, parseIri, typesOf } from "../content/validate.ts";
 import type { DomainBlocks } from "../federation/domain-blocks.ts";
-import type { DocumentFetcher } from "../federation/fetch/document-fetcher.ts";
+import type { DocumentSource } from "../federation/fetch/document-fetcher.ts";
 import { FetchBudget } from "../federation/fetch/fetch-budget.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import { logger } from "../lib/logger.ts";
@@ -28,7 +28,7 @@ export interface ActorServiceDeps {
   readonly urls: Urls;
   readonly clock: Clock;
   readonly actors: ActorRepository;
-  readonly fetcher: DocumentFetcher;
+  readonly fetcher: DocumentSource;
   readonly domainBlocks: DomainBlocks;
   readonly ttlMs?: number;
 }

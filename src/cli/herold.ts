@@ -16,7 +16,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
   }
   const command = findCommand(argv);
   if (command === undefined) {
-    io.err(`herold: unknown command ${JSON.stringify(argv.slice(0, 2).join(" "))}\n\n${helpText()}`);
+    io.err(`herold: unknown command ${JSON.stringify(argv.slice(0, 2).join(" "))}; "npm run -s herold -- help" lists the commands`);
     return 2;
   }
   try {
@@ -32,7 +32,8 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`herold: ${error.message}\nusage: herold ${command.usage}`);
+      // One line, so scripts and log collectors keep the reason and the usage together.
+      io.err(`herold: ${error.message} (usage: herold ${command.usage})`);
       return 2;
     }
     if (error instanceof ConfigError) {

@@ -30,6 +30,7 @@ export interface DB {
   sessions: SessionRow;
   memberships: MembershipRow;
   post_authors: PostAuthorRow;
+  drafts: DraftRow;
   profile_link_checks: ProfileLinkCheckRow;
 }
 
@@ -330,4 +331,25 @@ export interface InstanceActorRow {
   rsa_public_pem: string;
   rsa_private_pem: string;
   created_at: string;
+}
+
+export interface DraftRow {
+  id: string;
+  account_id: string;
+  user_id: Nullable<string>;
+  state: string;
+  text: string;
+  content_warning: Nullable<string>;
+  visibility: string;
+  language: Nullable<string>;
+  reply_to: Nullable<string>;
+  quote: Nullable<string>;
+  media_json: Defaulted<string>;
+  scheduled_at: Nullable<string>;
+  time_zone: Nullable<string>;
+  claimed_at: Nullable<string>;
+  post_id: Nullable<string>;
+  error: Nullable<string>;
+  created_at: string;
+  updated_at: string;
 }

@@ -81,6 +81,8 @@ export function parseRetryAfter(value: string | undefined, now: Date, capMs: num
   let ms: number;
   if (/^\d+$/.test(text)) ms = Number(text) * SECOND;
   else {
+    // An HTTP date has a weekday and a month name; Date.parse alone would read "-5" as a year.
+    if (!/[A-Za-z]{3}/.test(text)) return undefined;
     const at = Date.parse(text);
     if (Number.isNaN(at)) return undefined;
     ms = at - now.getTime();

@@ -1,5 +1,5 @@
 import type { Federation } from "@fedify/fedify";
-import { Endpoints, Image, Organization, Person, PropertyValue, Service } from "@fedify/vocab";
+import { Endpoints, Image, Multikey, Organization, Person, PropertyValue, Service } from "@fedify/vocab";
 import { toInstant } from "./temporal.ts";
 import type { Account } from "../account/account.entity.ts";
 import type { FederationDeps } from "./federation.ts";
@@ -15,7 +15,13 @@ export function registerActorDispatcher(federation: Federation<void>, deps: Fede
       const account = await accounts.findByUsername(identifier);
       if (account === null || account.username !== identifier) return null;
       const pairs = await ctx.getActorKeyPairs(identifier);
-      return actorDocument(account, urls, pairs[0]?.cryptographicKey ?? null, pairs.map((p) => p.multikey));
+      // Fedify renames key ids (`#key-2`, `#multikey-2`); Herold signs object proofs with the id it
+      // mints (urls.ed25519KeyId), so the document lists the Ed25519 key under exactly that id.
+      const ed25519 = pairs.find((p) => p.publicKey.algorithm.name === "Ed25519");
+      const multikeys = ed25519
+        ? [new Multikey({ id: new URL(urls.ed25519KeyId(account.username)), controller: new URL(account.uri), publicKey: ed25519.publicKey })]
+        : [];
+      return actorDocument(account, urls, pairs[0]?.cryptographicKey ?? null, multikeys);
     })
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
       const account = await accounts.findByUsername(identifier);

@@ -7,7 +7,7 @@ import type { DeliveryModule } from "../delivery/delivery.module.ts";
 import { logger } from "../lib/logger.ts";
 import { createGuardedAgent } from "../net/guarded-agent.ts";
 import { DomainBlocks } from "./domain-blocks.ts";
-import { DocumentFetcher } from "./fetch/document-fetcher.ts";
+import { DocumentFetcher, fedifyAuthenticatedDocumentLoader, fedifyDocumentLoader, type DocumentSource } from "./fetch/document-fetcher.ts";
 import type { FederationLoaders } from "./federation.ts";
 import { registerActorHandlers, ObjectHooks } from "./inbox/actor.handlers.ts";
 import { registerAnnounceUnwrapping } from "./inbox/announce.handler.ts";
@@ -46,7 +46,7 @@ export interface FederationModule extends ModuleContributions {
   readonly actors: ActorService;
   readonly bridge: OutboundBridge;
   readonly inbox: InboxDispatcher;
-  readonly documents: DocumentFetcher;
+  readonly documents: DocumentSource;
   readonly instanceActor: InstanceActor;
   readonly domainBlocks: DomainBlocks;
   readonly receiver: InboxReceiver;
@@ -62,7 +62,12 @@ export interface FederationModule extends ModuleContributions {
   close(): Promise<void>;
 }
 
-export function createFederationModule(base: AppBase, deps: { delivery: DeliveryModule }): FederationModule {
+export interface FederationModuleOptions {
+  /** Replaces the network for every fetch of this module (the fixture suite serves documents from memory). */
+  readonly documents?: DocumentSource;
+}
+
+export function createFederationModule(base: AppBase, deps: { delivery: DeliveryModule }, options: FederationModuleOptions = {}): FederationModule {
   const { config, clock, urls } = base;
   const db = base.database.db;
   const bridge = new OutboundBridge({ db, urls, clock, delivery: deps.delivery.port });
@@ -73,7 +78,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     connectTimeoutMs: config.delivery.connectTimeoutMs,
     connectionsPerOrigin: 4,
   });
-  const documents = new DocumentFetcher({
+  const documents: DocumentSource = options.documents ?? new DocumentFetcher({
     config,
     clock,
     agent,
@@ -116,8 +121,8 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
   registerAnnounceUnwrapping(inbox, { db, fetcher: documents, resolver: actors, domainBlocks, processor: () => processor });
 
   const loaders: FederationLoaders = {
-    documentLoaderFactory: () => documents.documentLoader(),
-    authenticatedDocumentLoaderFactory: (identity) => documents.authenticatedDocumentLoader(identity),
+    documentLoaderFactory: () => fedifyDocumentLoader(documents),
+    authenticatedDocumentLoaderFactory: (identity) => fedifyAuthenticatedDocumentLoader(documents, identity),
   };
   const workerDeps = { config, clock, db, queue: base.queue, actors: base.repos.actors, accounts: base.repos.accounts, processor };
 

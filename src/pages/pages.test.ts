@@ -53,8 +53,8 @@ for (const engine of ENGINES) {
         assert.ok(body.includes(`href="${instance.origin}/users/acme/feed.rss"`));
         assert.ok(body.includes(`href="${instance.origin}/users/acme/feed.atom"`));
         assert.ok(body.includes(`<link rel="canonical" href="${instance.origin}/@acme">`));
-        // 49 public + unlisted top-level posts and one public reply; followers-only, direct, drafts, deleted posts and boosts do not count.
-        assert.match(body, /<strong>50<\/strong> posts/);
+        // 49 public + unlisted top-level posts and two public replies; followers-only, direct, drafts, deleted posts and boosts do not count.
+        assert.match(body, /<strong>51<\/strong> posts/);
         assert.match(body, /<strong>2<\/strong> followers/);
         assert.match(body, /<strong>1<\/strong> following/);
         assert.equal(startTags(body).filter((t) => t.name === "h1").length, 1);

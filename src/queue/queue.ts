@@ -195,6 +195,7 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
   const waiters = new Map<string, Set<() => void>>();
   const pending = new Set<string>();
   let closed = false;
+  const background = new Set<Promise<void>>();
   let listening: Promise<(() => Promise<void>) | undefined> | undefined;
 
   const wake = (queue: string): void => {
@@ -496,9 +497,10 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
 
         // Sleep no longer than until the next delayed job is due. Errors only mean the poll
         // interval applies; claim() reports database trouble to the caller.
-        void (async () => {
+        const lookup = (async () => {
           try {
             await ensureListening();
+            if (finished || closed) return;
             const next = await db
               .selectFrom("jobs")
               .select((eb) => eb.fn.min("run_at").as("next"))
@@ -516,6 +518,9 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
             // fall back to the poll interval
           }
         })();
+        // close() waits for these: a query still running when the database is closed hangs postgres.js.
+        background.add(lookup);
+        void lookup.finally(() => background.delete(lookup));
       });
       return done;
     },
@@ -524,6 +529,7 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
       if (closed) return;
       closed = true;
       wakeAll();
+      await Promise.all(background);
       const stop = await listening?.catch(() => undefined);
       await stop?.();
     },

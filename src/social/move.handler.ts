@@ -24,7 +24,7 @@ async function receiveMove(deps: SocialHandlerDeps, activity: InboundActivity): 
   if (targetUri === null) return rejected("Move without a target");
   if (targetUri === old.uri) return rejected("Move to the same actor");
 
-  const target = await fetchTarget(deps, targetUri);
+  const target = await fetchTarget(deps, targetUri, activity);
   if ("reason" in target) return rejected(target.reason);
   if (!target.actor.alsoKnownAs.includes(old.uri)) return rejected(`the Move target ${targetUri} does not list ${old.uri} in alsoKnownAs`);
   if (target.actor.movedToUri !== null) return rejected(`the Move target ${targetUri} has moved on itself`);
@@ -53,14 +53,14 @@ async function receiveMove(deps: SocialHandlerDeps, activity: InboundActivity): 
 }
 
 /** The target, fetched fresh (a cached copy could predate or fake the alias); local targets are read directly. */
-async function fetchTarget(deps: SocialHandlerDeps, uri: string): Promise<{ actor: Actor } | { reason: string }> {
+async function fetchTarget(deps: SocialHandlerDeps, uri: string, activity: InboundActivity): Promise<{ actor: Actor } | { reason: string }> {
   const account = await localAccountOf(deps, uri);
   if (account !== null) {
     const actor = await deps.actors.findById(account.actorId);
     return actor === null ? { reason: `the Move target ${uri} does not exist` } : { actor };
   }
   if (deps.urls.isLocal(uri)) return { reason: `the Move target ${uri} is not an account of this server` };
-  const result = await deps.resolver.resolveUri(uri, { refresh: true });
+  const result = await deps.resolver.resolveUri(uri, { refresh: true, ...(activity.budget ? { budget: activity.budget } : {}) });
   if (!result.ok) return { reason: `the Move target ${uri} could not be fetched (${result.error}: ${result.message})` };
   if (result.value.uri !== uri) return { reason: `the Move target ${uri} answered as ${result.value.uri}` };
   return { actor: result.value };

@@ -5,7 +5,7 @@ import { actorDocument } from "../federation/actor.dispatcher.ts";
 
 /**
  * The activities the social module sends, shaped the way Mastodon sends and expects them
- * (docs.joinmastodon.org/spec/activitypub): a Follow is just `actor` and `object`; Accept, Reject
+ * (docs.joinmastodon.org/spec/activitypub): a Follow is `actor` and `object` (plus `to`); Accept, Reject
  * and Undo embed the Follow they answer with its original id, `actor` and `object` (Mastodon matches
  * either the id or the embedded pair); a Block names the blocked actor; Update carries the whole
  * actor document. Ids are left out: the outbound bridge mints them.
@@ -20,6 +20,11 @@ export interface FollowParties {
 /** The Follow as sent (or received, when `id` is the remote Follow's id). */
 export function followActivity(parties: FollowParties, id: string | null = null): Follow {
   return new Follow({ id: id === null ? null : new URL(id), actor: new URL(parties.followerUri), object: new URL(parties.followeeUri) });
+}
+
+/** The Follow Herold sends: addressed to the followee, so the followee may also dereference its id. */
+export function sentFollowActivity(parties: FollowParties): Follow {
+  return new Follow({ actor: new URL(parties.followerUri), object: new URL(parties.followeeUri), to: new URL(parties.followeeUri) });
 }
 
 /** Accept(Follow) from a local followee; `followUri` is the id of the follower's Follow. */

@@ -9,7 +9,7 @@ import type { FollowRepository } from "./follow.repository.ts";
 import {
   acceptFollowActivity,
   blockActivity,
-  followActivity,
+  sentFollowActivity,
   rejectFollowActivity,
   undoBlockActivity,
   undoFollowActivity,
@@ -52,7 +52,7 @@ export function registerSocialBuilders(bridge: OutboundBridge, deps: SocialBuild
     if (follow === null) return null;
     const p = await parties(follow.followerId, follow.followeeId);
     if (p === null) return null;
-    return direct(p.account, followActivity({ followerUri: p.account.uri, followeeUri: p.remote.uri }), p.remote.uri, p.remote);
+    return direct(p.account, sentFollowActivity({ followerUri: p.account.uri, followeeUri: p.remote.uri }), p.remote.uri, p.remote);
   });
 
   bridge.on("follow.undone", async (event) => {

@@ -33,7 +33,10 @@ export interface SocialModule extends ModuleContributions {
   readonly blocks: BlockService;
 }
 
-export function createSocialModule(base: AppBase, deps: { federation: FederationModule }): SocialModule {
+/** The part of the federation module the social module uses (tests pass a fake resolver and a recording bridge). */
+export type SocialFederationDeps = Pick<FederationModule, "resolver" | "bridge" | "inbox">;
+
+export function createSocialModule(base: AppBase, deps: { federation: SocialFederationDeps }): SocialModule {
   const db = base.database.db;
   const { accounts, actors, posts } = base.repos;
   const { resolver, bridge, inbox } = deps.federation;

@@ -17,7 +17,6 @@ import type { AppBase } from "../app/base.ts";
 import { Urls } from "../app/urls.ts";
 import { loadConfig } from "../config/config.ts";
 import type { DeliveryPort, DeliveryRequest } from "../delivery/delivery.port.ts";
-import type { FederationModule } from "../federation/federation.module.ts";
 import { InboxDispatcher, type InboundActivity, type InboxOutcome } from "../federation/inbox/inbox.types.ts";
 import { OutboundBridge } from "../federation/outbound/bridge.ts";
 import { newId } from "../lib/id.ts";
@@ -27,7 +26,7 @@ import type { Post, Visibility } from "../post/post.entity.ts";
 import { PostRepository } from "../post/post.repository.ts";
 import { createJobQueue } from "../queue/queue.ts";
 import type { TestDatabase } from "../testing/databases.ts";
-import { createSocialModule, type SocialModule } from "./social.module.ts";
+import { createSocialModule, type SocialFederationDeps, type SocialModule } from "./social.module.ts";
 
 export const TEST_ORIGIN = "https://herold.test";
 
@@ -124,7 +123,7 @@ export async function createSocialHarness(db: TestDatabase): Promise<SocialHarne
   const bridge = new OutboundBridge({ db: database.db, urls, clock, delivery });
   const resolver = new FakeResolver();
   const inbox = new InboxDispatcher();
-  const federation: FederationModule = { resolver, bridge, inbox };
+  const federation: SocialFederationDeps = { resolver, bridge, inbox };
   const social = createSocialModule(base, { federation });
   const startedAt = await database.db.selectFrom("outbox_activities").select((eb) => eb.fn.max("id").as("max")).executeTakeFirst();
   const sentAfter = startedAt?.max ?? "";

@@ -38,6 +38,8 @@ export class UserService {
   readonly #throttle: LoginThrottle;
   readonly #clock: Clock;
   readonly #hashParams: Argon2Params | undefined;
+  /** Setups in this process run one after another, so a racing second one sees the first owner. */
+  #setupChain: Promise<unknown> = Promise.resolve();
 
   constructor(deps: {
     users: UserRepository;
@@ -64,7 +66,13 @@ export class UserService {
    * Creates the owner, and optionally the first organisation account, while no person exists. The
    * owner becomes owner of every existing account too (accounts made with the CLI before setup).
    */
-  async setup(input: SetupInput): Promise<Result<User, SetupError>> {
+  setup(input: SetupInput): Promise<Result<User, SetupError>> {
+    const run = this.#setupChain.then(() => this.#setup(input));
+    this.#setupChain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #setup(input: SetupInput): Promise<Result<User, SetupError>> {
     if (!(await this.needsSetup())) return err("already-set-up", "Herold is already set up; sign in instead.");
     const checked = await this.#validate(input);
     if (!checked.ok) return checked;

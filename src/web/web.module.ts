@@ -12,6 +12,9 @@ import { loadWebAssets, type WebAssets } from "./assets.ts";
 import { MediaProxy } from "./media-proxy.ts";
 import { WebCookies } from "./session.middleware.ts";
 import { webRoutes } from "./web.routes.ts";
+import { DraftRepository } from "../post/schedule/draft.repository.ts";
+import { scheduledPostHandler } from "../post/schedule/schedule.handler.ts";
+import { ScheduleService } from "../post/schedule/schedule.service.ts";
 
 /**
  * The team web app (issue #6): people and sessions (src/user), the app under /app, the media proxy
@@ -26,6 +29,8 @@ export interface WebModule extends ModuleContributions {
   readonly cookies: WebCookies;
   readonly assets: WebAssets;
   readonly mediaProxy: MediaProxy;
+  /** Drafts, scheduled posts and publishing them (src/post/schedule). */
+  readonly schedule: ScheduleService;
   readonly deps: WebModuleDeps;
 }
 
@@ -43,7 +48,19 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     connectTimeoutMs: base.config.delivery.connectTimeoutMs,
     connectionsPerOrigin: 4,
   });
+  const schedule = new ScheduleService({
+    db: base.database.db,
+    drafts: new DraftRepository(base.database.db),
+    accounts: base.repos.accounts,
+    publisher: deps.posts.service,
+    media: deps.posts.media,
+    queue: base.queue,
+    clock: base.clock,
+    dataDir: base.config.dataDir,
+    maxChars: base.config.limits.postMaxChars,
+  });
   return {
+    schedule,
     users: new UserService({
       users: userRepository,
       accounts: base.repos.accounts,
@@ -66,5 +83,6 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     }),
     deps,
     routes: [webRoutes],
+    jobs: [scheduledPostHandler(schedule, base.clock)],
   };
 }

@@ -47,6 +47,32 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex("memberships_account").on("memberships").column("account_id").execute();
 
+  // Drafts and scheduled posts (src/post/schedule): what the composer saved, not yet a post. Publishing
+  // goes through PostService.publish, so a scheduled post is rendered, addressed and federated exactly
+  // like one published now. state: draft | scheduled | publishing | published | failed.
+  await db.schema
+    .createTable("drafts")
+    .addColumn("id", "text", (c) => c.primaryKey())
+    .addColumn("account_id", "text", (c) => c.notNull().references("accounts.id").onDelete("cascade"))
+    .addColumn("user_id", "text", (c) => c.references("users.id").onDelete("set null"))
+    .addColumn("state", "text", (c) => c.notNull())
+    .addColumn("text", "text", (c) => c.notNull())
+    .addColumn("content_warning", "text")
+    .addColumn("visibility", "text", (c) => c.notNull())
+    .addColumn("language", "text")
+    .addColumn("reply_to", "text") // id or URL of the post replied to
+    .addColumn("quote", "text") // id or URL of the post quoted
+    .addColumn("media_json", "text", (c) => c.notNull().defaultTo("[]")) // [{ id, description }] of unattached media rows
+    .addColumn("scheduled_at", "text") // UTC, whole minutes
+    .addColumn("time_zone", "text") // the zone it was scheduled in (for showing it back)
+    .addColumn("claimed_at", "text") // when publishing started (crash recovery)
+    .addColumn("post_id", "text", (c) => c.references("posts.id").onDelete("set null"))
+    .addColumn("error", "text")
+    .addColumn("created_at", "text", (c) => c.notNull())
+    .addColumn("updated_at", "text", (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex("drafts_account_state").on("drafts").columns(["account_id", "state", "scheduled_at"]).execute();
+
   // Which person wrote a local post (drafts, scheduled and published): the later approval step hangs here.
   await db.schema
     .createTable("post_authors")
@@ -68,7 +94,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ["profile_link_checks", "post_authors", "memberships", "sessions", "users"]) {
+  for (const table of ["profile_link_checks", "post_authors", "drafts", "memberships", "sessions", "users"]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
 }

@@ -26,6 +26,15 @@ export interface DocumentFetchOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * What the rest of the code fetches through. `DocumentFetcher` is the real one; tests that must not
+ * touch the network (the fixture suite) serve documents from memory instead.
+ */
+export interface DocumentSource {
+  fetch(url: string, options: DocumentFetchOptions): Promise<Result<FetchedDocument, DocumentFetchError>>;
+  fetchJson(url: string, options: { accept: string; budget?: FetchBudget; signal?: AbortSignal }): Promise<Result<SafeResponse, SafeFetchError | "blocked" | "budget-exhausted">>;
+}
+
 export interface DocumentFetcherDeps {
   readonly config: Config;
   readonly agent: GuardedAgent;
@@ -46,10 +55,10 @@ export interface DocumentFetcherDeps {
  * URLs with a query are signed with the query in `(request-target)` first and, after a refusal,
  * once more without it (GoToSocial's "double knock"; verifiers disagree on the query).
  *
- * Fedify gets the same path through `documentLoader()` and `authenticatedDocumentLoader()`, wired
- * into the federation object, so Fedify never fetches outside the guard either.
+ * Fedify gets the same path through `fedifyDocumentLoader()` and `fedifyAuthenticatedDocumentLoader()`,
+ * wired into the federation object, so Fedify never fetches outside the guard either.
  */
-export class DocumentFetcher {
+export class DocumentFetcher implements DocumentSource {
   readonly #deps: DocumentFetcherDeps;
 
   constructor(deps: DocumentFetcherDeps) {
@@ -92,34 +101,6 @@ export class DocumentFetcher {
     });
   }
 
-  /** Fedify's document loader: guarded and signed by the instance actor; the id only has to be same-origin. */
-  documentLoader(): DocumentLoader {
-    return this.#loader(undefined);
-  }
-
-  /** Fedify's authenticated loader: the same, signed with the given identity (an account's key). */
-  authenticatedDocumentLoader(identity: { keyId: URL; privateKey: CryptoKey }): DocumentLoader {
-    let key: KeyObject | undefined;
-    return this.#loader(() => {
-      key ??= cryptoKeyToKeyObject(identity.privateKey);
-      return { keyId: identity.keyId.href, privateKey: key };
-    });
-  }
-
-  #loader(signAs: (() => GetSigningKey) | undefined): DocumentLoader {
-    return async (url: string, loaderOptions?: { signal?: AbortSignal }): Promise<RemoteDocument> => {
-      const result = await this.fetch(url, {
-        // Fedify loads actors, objects and keys (key ids carry fragments, which are ignored);
-        // callers that need the stricter rules use fetch() directly.
-        requireIdEquals: "same-origin",
-        ...(signAs ? { signAs: signAs() } : {}),
-        ...(loaderOptions?.signal ? { signal: loaderOptions.signal } : {}),
-      });
-      if (!result.ok) throw new FetchError(url, `${result.error}: ${result.message}`);
-      return { contextUrl: null, documentUrl: result.value.finalUrl, document: result.value.document };
-    };
-  }
-
   async #fetchOnce(url: string, options: DocumentFetchOptions, withQuery: boolean): Promise<Result<FetchedDocument, FetchDocumentError>> {
     const { config, clock } = this.#deps;
     const key = options.signAs;
@@ -137,15 +118,38 @@ export class DocumentFetcher {
   }
 }
 
+/** Fedify's document loader: through `source` (guarded, signed by the instance actor); the id only has to be same-origin. */
+export function fedifyDocumentLoader(source: DocumentSource): DocumentLoader {
+  return loaderFor(source, undefined);
+}
+
+/** Fedify's authenticated loader: the same, signed with the given identity (an account's key). */
+export function fedifyAuthenticatedDocumentLoader(source: DocumentSource, identity: { keyId: URL; privateKey: CryptoKey }): DocumentLoader {
+  let key: KeyObject | undefined;
+  return loaderFor(source, () => {
+    key ??= KeyObject.from(identity.privateKey);
+    return { keyId: identity.keyId.href, privateKey: key };
+  });
+}
+
+function loaderFor(source: DocumentSource, signAs: (() => GetSigningKey) | undefined): DocumentLoader {
+  return async (url: string, loaderOptions?: { signal?: AbortSignal }): Promise<RemoteDocument> => {
+    const result = await source.fetch(url, {
+      // Fedify loads actors, objects and keys (key ids carry fragments, which are ignored); callers
+      // that need the stricter rules use DocumentSource.fetch directly.
+      requireIdEquals: "same-origin",
+      ...(signAs ? { signAs: signAs() } : {}),
+      ...(loaderOptions?.signal ? { signal: loaderOptions.signal } : {}),
+    });
+    if (!result.ok) throw new FetchError(url, `${result.error}: ${result.message}`);
+    return { contextUrl: null, documentUrl: result.value.finalUrl, document: result.value.document };
+  };
+}
+
 function hasQuery(url: string): boolean {
   try {
     return new URL(url).search !== "";
   } catch {
     return false;
   }
-}
-
-/** Fedify hands identities as WebCrypto keys; node:crypto signs with KeyObjects. */
-function cryptoKeyToKeyObject(key: CryptoKey): KeyObject {
-  return KeyObject.from(key);
 }

@@ -3,7 +3,7 @@ import type { ActorResolver } from "../../actor/actor.resolver.ts";
 import { asArray, idOf, idsOf, isObject, parseIri, typesOf } from "../../content/validate.ts";
 import type { DB } from "../../db/schema.ts";
 import type { DomainBlocks } from "../domain-blocks.ts";
-import type { DocumentFetcher, DocumentFetchError } from "../fetch/document-fetcher.ts";
+import type { DocumentSource, DocumentFetchError } from "../fetch/document-fetcher.ts";
 import type { InboxProcessor } from "./inbox.processor.ts";
 import type { InboundActivity, InboxDispatcher, InboxOutcome } from "./inbox.types.ts";
 
@@ -14,7 +14,7 @@ export const UNWRAPPED_TYPES: readonly string[] = [
 
 export interface AnnounceDeps {
   readonly db: Kysely<DB>;
-  readonly fetcher: DocumentFetcher;
+  readonly fetcher: DocumentSource;
   readonly resolver: ActorResolver;
   readonly domainBlocks: DomainBlocks;
   readonly processor: () => InboxProcessor;

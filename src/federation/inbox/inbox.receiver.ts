@@ -122,26 +122,24 @@ export class InboxReceiver {
     if (request.username !== null) {
       recipient = await this.#deps.accounts.findByUsername(request.username);
       if (recipient === null || recipient.username !== request.username) {
-        await discard(request.body);
         return { status: 404, reason: `no local account ${JSON.stringify(request.username.slice(0, 64))}` };
       }
     }
     if (await this.#deps.capacity.isFull()) {
-      await discard(request.body);
       return { status: 503, reason: "the inbox queue is full; try again later", retryAfterSeconds: RETRY_AFTER_SECONDS };
     }
     const contentType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     if (!ACCEPTED_TYPES.has(contentType)) {
-      await discard(request.body);
       return { status: 415, reason: `content type ${JSON.stringify(contentType || "(none)")} is not ActivityPub JSON` };
     }
     const limit = config.limits.activityBodyBytes;
     const declared = Number(request.headers.get("content-length") ?? "");
     if (Number.isFinite(declared) && declared > limit) {
-      await discard(request.body);
       return { status: 413, reason: `body of ${declared} bytes is over the limit of ${limit}` };
     }
-    const body = await readBodyLimited(request.body, limit, request.signal ? { signal: request.signal } : {});
+    // Reading stops at the limit without tearing down the connection: the 413 must still reach the
+    // peer; the route closes the connection after answering instead (`closeConnection`).
+    const body = await readBodyLimited(detached(request.body), limit, request.signal ? { signal: request.signal } : {});
     if (!body.ok) return { status: body.error === "too-large" ? 413 : 400, reason: body.message };
 
     const envelope = parseActivity(body.value, config);
@@ -268,6 +266,21 @@ function canonical(uri: string): string {
   }
 }
 
-async function discard(body: ReadableStream<Uint8Array> | null): Promise<void> {
-  await body?.cancel().catch(() => undefined);
+/**
+ * A view of the request body whose cancellation only stops reading. Cancelling the request stream
+ * itself destroys the socket, and the peer would see a reset instead of the 413.
+ */
+function detached(source: ReadableStream<Uint8Array> | null): ReadableStream<Uint8Array> | null {
+  if (source === null) return null;
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = await reader.read();
+      if (chunk.done) controller.close();
+      else controller.enqueue(chunk.value);
+    },
+    cancel() {
+      reader.releaseLock();
+    },
+  });
 }

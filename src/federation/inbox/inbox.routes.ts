@@ -22,6 +22,8 @@ export function inboxRoutes(receiver: InboxReceiver, config: Config): Hono {
     });
     if (result.status === 202) return c.body(null, 202);
     const headers: Record<string, string> = {};
+    // Refused before the whole body was read: close the connection rather than drain the rest.
+    if (result.status === 404 || result.status === 413 || result.status === 415 || result.status === 503) headers["Connection"] = "close";
     if (result.retryAfterSeconds !== undefined) headers["Retry-After"] = String(result.retryAfterSeconds);
     return c.json({ error: result.reason }, result.status, headers);
   };

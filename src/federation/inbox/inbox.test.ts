@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { ManualClock } from "../../lib/time.ts";
 import { ENGINES } from "../../testing/databases.ts";
 import { startTestInstance, type TestInstance } from "../../testing/instance.ts";
-import { generateTestKey, post, signedHeaders, startFakePeer, type FakePeer, type TestKey } from "./testing.ts";
+import { generateTestKey, post, signedHeaders, startFakePeer, streamingPost, type FakePeer, type TestKey } from "./testing.ts";
 
 /**
  * The inbox end to end: a Herold instance (no worker, so accepted jobs stay visible) receives POSTs
@@ -23,11 +24,10 @@ for (const engine of ENGINES) {
     let counter = 0;
 
     before(async () => {
-      [herold, other, peer] = await Promise.all([
-        startTestInstance({ engine, worker: false }),
-        startTestInstance({ engine, worker: false }),
-        startFakePeer(),
-      ]);
+      // One after the other: concurrent migrations of two fresh schemas race on Kysely's lock table.
+      herold = await startTestInstance({ engine, worker: false });
+      other = await startTestInstance({ engine, worker: false });
+      peer = await startFakePeer();
       aliceKey = generateTestKey();
       bobKey = generateTestKey();
       alice = peer.addActor("alice", aliceKey);
@@ -232,38 +232,43 @@ for (const engine of ENGINES) {
       const limit = herold.ctx.config.limits.activityBodyBytes;
       const big = JSON.stringify(note(alice.id, { padding: "x".repeat(limit) }));
       await refused(413, big, signedHeaders(inbox(), big, alice.keyId, aliceKey.privateKey));
-      // Chunked, no Content-Length: counted on the streamed bytes.
-      const chunks = new ReadableStream<Uint8Array>({
-        start(controller) {
-          const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
-          for (let sent = 0; sent <= limit; sent += chunk.byteLength) controller.enqueue(chunk);
-          controller.close();
-        },
-      });
+      // Chunked, no Content-Length, 4 MiB on offer: refused once the streamed bytes pass the limit.
+      const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+      let sent = 0;
       const before = await stored();
-      const response = await fetch(inbox(), { method: "POST", headers: { "content-type": "application/activity+json" }, body: chunks, duplex: "half" } as RequestInit);
-      assert.equal(response.status, 413);
-      const afterChunks = await stored();
-      assert.equal(afterChunks.jobs.length, before.jobs.length);
+      const status = await streamingPost(inbox(), { "content-type": "application/activity+json", "transfer-encoding": "chunked" }, () => {
+        if (sent >= 4 * 1024 * 1024) return null;
+        sent += chunk.byteLength;
+        return chunk;
+      });
+      assert.equal(status, 413);
+      assert.ok(sent < 4 * 1024 * 1024, "the server answered before the whole body was sent");
+      assert.equal((await stored()).jobs.length, before.jobs.length);
       await genuineStillAccepted();
     });
 
-    test("a body longer than its Content-Length is cut there and refused as invalid", async () => {
+    test("a body longer than its Content-Length (a lying length) is cut there and refused", async () => {
       const before = await stored();
-      const status = await new Promise<string>((resolve, reject) => {
-        const url = new URL(inbox());
-        const socket = connect(Number(url.port), "127.0.0.1", () => {
-          socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/activity+json\r\nContent-Length: 20\r\nConnection: close\r\n\r\n`);
-          socket.write(`{"id":"x","type":"Create"${"x".repeat(200_000)}}`);
-        });
+      const url = new URL(inbox());
+      const body = `{"id":"${alice.id}/lying","type":"Create","actor":"${alice.id}"}`;
+      // Declares 20 bytes and sends the whole activity: only 20 bytes are the body (invalid JSON).
+      const statusLine = await new Promise<string>((resolve, reject) => {
         let data = "";
-        socket.on("data", (chunk) => (data += chunk.toString("latin1")));
-        socket.on("error", reject);
+        const socket = connect(Number(url.port), "127.0.0.1", () => {
+          socket.end(`POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/activity+json\r\nContent-Length: 20\r\n\r\n${body}`);
+        });
+        socket.on("data", (chunk) => {
+          data += chunk.toString("latin1");
+          if (data.includes("\r\n")) {
+            resolve(data.slice(0, data.indexOf("\r\n")));
+            socket.destroy();
+          }
+        });
+        socket.on("error", (error) => (data.includes("\r\n") ? undefined : reject(error)));
         socket.on("close", () => resolve(data.split("\r\n")[0] ?? ""));
       });
-      assert.match(status, /^HTTP\/1\.1 4\d\d/);
-      const after = await stored();
-      assert.equal(after.jobs.length, before.jobs.length);
+      assert.match(statusLine, /^HTTP\/1\.1 400/);
+      assert.equal((await stored()).jobs.length, before.jobs.length);
       await genuineStillAccepted();
     });
 
@@ -295,6 +300,52 @@ for (const engine of ENGINES) {
         "garbage",
       ];
       for (const variant of variants) await refused(401, body, { ...headers, signature: variant }, activity.id);
+    });
+
+    test("accepts a key published at its own URL whose owner lists it (GoToSocial-style key ids)", async () => {
+      const key = generateTestKey();
+      const actorId = `${peer.origin}/users/gina`;
+      const keyId = `${actorId}/main-key`;
+      peer.addActor("gina", key, { publicKey: { id: keyId, owner: actorId, publicKeyPem: key.publicKeyPem } });
+      peer.documents.set("/users/gina/main-key", { "@context": "https://w3id.org/security/v1", id: keyId, type: "Key", owner: actorId, publicKeyPem: key.publicKeyPem });
+      const activity = note(actorId);
+      const body = JSON.stringify(activity);
+      const response = await post(inbox(), body, signedHeaders(inbox(), body, keyId, key.privateKey));
+      assert.equal(response.status, 202, response.body);
+    });
+
+    test("a rotated key is picked up by one rate-limited refresh", async () => {
+      const clock = new ManualClock(new Date());
+      const small = await startTestInstance({ engine, worker: false, clock });
+      try {
+        const target = `${small.origin}/inbox`;
+        const first = generateTestKey();
+        const { id, keyId } = peer.addActor(`rot${counter}`, first);
+        const send = async (key: TestKey) => {
+          const activity = note(id);
+          const body = JSON.stringify(activity);
+          const response = await post(target, body, signedHeaders(target, body, keyId, key.privateKey, { now: clock.now() }));
+          const seen = await small.ctx.database.db.selectFrom("inbox_seen").select("uri").where("uri", "=", activity.id).execute();
+          return { status: response.status, stored: seen.length };
+        };
+        assert.deepEqual(await send(first), { status: 202, stored: 1 });
+        const rotated = generateTestKey();
+        peer.addActor(`rot${counter - 1}`, rotated);
+        const fetchesBefore = peer.server.requests.length;
+        // Fetched moments ago: no refetch yet, so the new signature cannot verify.
+        assert.deepEqual(await send(rotated), { status: 401, stored: 0 });
+        assert.deepEqual(await send(rotated), { status: 401, stored: 0 });
+        assert.equal(peer.server.requests.length, fetchesBefore, "no refetch inside the interval");
+        clock.advance(61_000);
+        assert.deepEqual(await send(rotated), { status: 202, stored: 1 });
+        assert.equal(peer.server.requests.length, fetchesBefore + 1, "exactly one refetch");
+        // The old key no longer verifies, and does not evict the new one.
+        clock.advance(61_000);
+        assert.deepEqual(await send(first), { status: 401, stored: 0 });
+        assert.deepEqual(await send(rotated), { status: 202, stored: 1 });
+      } finally {
+        await small.close();
+      }
     });
 
     test("answers 503 with Retry-After beyond the inbox queue capacity, before reading the body", async () => {

@@ -11,7 +11,7 @@ import { err, ok, type Result } from "../../lib/result.ts";
 import { logger } from "../../lib/logger.ts";
 import type { Clock } from "../../lib/time.ts";
 import type { DomainBlocks } from "../domain-blocks.ts";
-import type { DocumentFetcher } from "../fetch/document-fetcher.ts";
+import type { DocumentSource } from "../fetch/document-fetcher.ts";
 import type { FetchBudget } from "../fetch/fetch-budget.ts";
 
 const log = logger("federation", "keys");
@@ -35,7 +35,7 @@ export interface RemoteKeyStoreDeps {
   readonly clock: Clock;
   readonly actors: ActorRepository;
   readonly actorService: ActorService;
-  readonly fetcher: DocumentFetcher;
+  readonly fetcher: DocumentSource;
   readonly domainBlocks: DomainBlocks;
   /** Least time between two refreshes of one owner's document triggered by signatures (default 60 s). */
   readonly refreshIntervalMs?: number;
@@ -262,13 +262,16 @@ export class RemoteKeyStore {
   }
 }
 
-/** A minimal key document for Fedify's verifier to parse on its refresh path (security/v1 is preloaded). */
+/**
+ * What Fedify's verifier parses on its refresh path: a minimal actor document listing the key (a
+ * bare key document would be read as a generic object). Built from the key store's entry, never
+ * from what a peer sent; the contexts are preloaded, so no fetch happens.
+ */
 export function keyDocument(entry: KeyEntry): Record<string, unknown> {
   return {
-    "@context": "https://w3id.org/security/v1",
-    id: entry.keyId,
-    type: "Key",
-    owner: entry.ownerUri,
-    publicKeyPem: entry.pem,
+    "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+    id: entry.ownerUri,
+    type: "Person",
+    publicKey: { id: entry.keyId, owner: entry.ownerUri, publicKeyPem: entry.pem },
   };
 }

@@ -4,6 +4,7 @@
  * 127.0.0.1. Not imported by production code.
  */
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { request } from "node:http";
 import { prepareBody, signCavage, signRfc9421 } from "../../delivery/http-signature.ts";
 import { startTestServer, type TestServer } from "../../net/test-server.ts";
 
@@ -101,6 +102,39 @@ export interface PostResult {
 }
 
 export async function post(url: string, body: string | Uint8Array, headers: Record<string, string>): Promise<PostResult> {
-  const response = await fetch(url, { method: "POST", headers, body });
+  const response = await fetch(url, { method: "POST", headers, body: body as string | Uint8Array<ArrayBuffer> });
   return { status: response.status, body: await response.text(), headers: response.headers };
+}
+
+/**
+ * A POST written chunk by chunk with node:http, resolving with the status as soon as the server
+ * answers, even while the body is still being sent (an early 413 closes the connection; write
+ * errors after the answer are expected). `chunks` is called until it returns null.
+ */
+export function streamingPost(url: string, headers: Record<string, string>, chunks: () => Uint8Array | null): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = request(url, { method: "POST", headers }, (response) => {
+      answered = true;
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    req.on("error", (error) => {
+      if (!answered) reject(error);
+    });
+    const write = (): void => {
+      while (!answered) {
+        const chunk = chunks();
+        if (chunk === null) {
+          req.end();
+          return;
+        }
+        if (!req.write(chunk)) {
+          req.once("drain", write);
+          return;
+        }
+      }
+    };
+    write();
+  });
 }

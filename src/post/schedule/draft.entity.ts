@@ -1,0 +1,74 @@
+import type { Selectable } from "kysely";
+import type { DraftRow } from "../../db/schema.ts";
+import { parseJson } from "../../db/rows.ts";
+import type { Visibility } from "../post.entity.ts";
+
+export const DRAFT_STATES = ["draft", "scheduled", "publishing", "published", "failed"] as const;
+export type DraftState = (typeof DRAFT_STATES)[number];
+
+/** An image uploaded for a draft: a processed, unattached media row and its alt text. */
+export interface DraftMedia {
+  readonly id: string;
+  readonly description: string | null;
+}
+
+/**
+ * What the composer saved and has not been published yet (or was, by the scheduler). Becomes a post
+ * through PostService.publish, so scheduled posts are rendered and federated like any other.
+ */
+export interface Draft {
+  readonly id: string;
+  readonly accountId: string;
+  readonly userId: string | null;
+  readonly state: DraftState;
+  readonly text: string;
+  readonly contentWarning: string | null;
+  readonly visibility: Visibility;
+  readonly language: string | null;
+  readonly replyTo: string | null;
+  readonly quote: string | null;
+  readonly media: readonly DraftMedia[];
+  /** UTC, whole minutes. */
+  readonly scheduledAt: string | null;
+  readonly timeZone: string | null;
+  readonly claimedAt: string | null;
+  readonly postId: string | null;
+  readonly error: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export function draftFromRow(row: Selectable<DraftRow>): Draft {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    userId: row.user_id,
+    state: (DRAFT_STATES as readonly string[]).includes(row.state) ? (row.state as DraftState) : "failed",
+    text: row.text,
+    contentWarning: row.content_warning,
+    visibility: row.visibility as Visibility,
+    language: row.language,
+    replyTo: row.reply_to,
+    quote: row.quote,
+    media: parseJson<DraftMedia[]>(row.media_json, []),
+    scheduledAt: row.scheduled_at,
+    timeZone: row.time_zone,
+    claimedAt: row.claimed_at,
+    postId: row.post_id,
+    error: row.error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The job that publishes a scheduled draft: one per draft and scheduled time (the dedupe key). */
+export interface ScheduledJob {
+  readonly draftId: string;
+  readonly scheduledAt: string;
+}
+
+export const SCHEDULE_QUEUE = "posts.scheduled";
+
+export function scheduleDedupeKey(job: ScheduledJob): string {
+  return `schedule:${job.draftId}:${job.scheduledAt}`;
+}

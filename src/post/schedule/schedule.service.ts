@@ -1,0 +1,280 @@
+import { join } from "node:path";
+import type { Kysely } from "kysely";
+import type { Account } from "../../account/account.entity.ts";
+import type { AccountRepository } from "../../account/account.repository.ts";
+import { countCharacters } from "../../content/render.ts";
+import type { DB } from "../../db/schema.ts";
+import { newId } from "../../lib/id.ts";
+import { err, ok, type Result } from "../../lib/result.ts";
+import type { Clock } from "../../lib/time.ts";
+import type { LocalMedia } from "../../media/media.entity.ts";
+import type { MediaError } from "../../media/media.service.ts";
+import type { JobQueue } from "../../queue/queue.ts";
+import { VISIBILITIES, type Post } from "../post.entity.ts";
+import type { PublishError, PublishInput } from "../post.service.ts";
+import { MAX_LOCAL_ATTACHMENTS } from "../post.service.ts";
+import { SCHEDULE_QUEUE, scheduleDedupeKey, type Draft, type DraftMedia, type ScheduledJob } from "./draft.entity.ts";
+import type { DraftContent, DraftRepository } from "./draft.repository.ts";
+
+/** What publishing needs from the posts module: exactly PostService.publish. */
+export interface DraftPublisher {
+  publish(input: PublishInput): Promise<Result<Post, PublishError>>;
+}
+
+/** Image processing (resize, strip EXIF and location) from the posts module's MediaService. */
+export interface DraftMediaStore {
+  storeImage(actorId: string, input: Buffer, description: string | null): Promise<Result<LocalMedia, MediaError>>;
+  discard(mediaIds: readonly string[]): Promise<void>;
+}
+
+/** A claim older than this belongs to an attempt that died (publishing takes seconds, not minutes). */
+const STALE_CLAIM_MS = 10 * 60_000;
+
+export type SaveError = "not-found" | "not-editable" | "too-long" | "invalid-visibility" | "too-many-images" | "media";
+export type ScheduleError = "not-found" | "not-editable" | "in-the-past" | "not-whole-minute" | "empty";
+export type PublishDraftError = "not-found" | "busy" | PublishError;
+
+export interface DraftInput {
+  readonly text: string;
+  readonly contentWarning: string;
+  readonly visibility: string;
+  readonly language: string;
+  readonly replyTo: string;
+  readonly quote: string;
+  /** Alt text of the images already attached to the draft, by media id (changed alt text is saved). */
+  readonly descriptions?: ReadonlyMap<string, string>;
+  /** Ids of attached images to remove. */
+  readonly removeMedia?: readonly string[];
+  /** New images with their alt text. */
+  readonly uploads?: readonly { readonly bytes: Buffer; readonly description: string }[];
+}
+
+/**
+ * Drafts, scheduling and publishing them. The rules that make scheduled posts safe:
+ * - a scheduled draft has a durable job (runAt = its minute, dedupe key per draft and time) that is
+ *   enqueued in the same transaction that schedules it, so restarts lose nothing;
+ * - the job re-checks the row: only a draft still scheduled for exactly the job's minute is claimed
+ *   (a conditional UPDATE to `publishing`), so a reschedule's old job does nothing, and two workers or
+ *   a person pressing "publish now" at the same moment can never both publish;
+ * - after a crash between publishing and recording it, the retry finds the post and does not repeat it.
+ * The post itself is made by PostService.publish: rendering, mentions, replies, quotes, images and
+ * federation are the same as for a post published at once.
+ */
+export class ScheduleService {
+  readonly #db: Kysely<DB>;
+  readonly #drafts: DraftRepository;
+  readonly #accounts: AccountRepository;
+  readonly #publisher: DraftPublisher;
+  readonly #media: DraftMediaStore;
+  readonly #queue: JobQueue;
+  readonly #clock: Clock;
+  readonly #dataDir: string;
+  readonly #maxChars: number;
+
+  constructor(deps: {
+    db: Kysely<DB>;
+    drafts: DraftRepository;
+    accounts: AccountRepository;
+    publisher: DraftPublisher;
+    media: DraftMediaStore;
+    queue: JobQueue;
+    clock: Clock;
+    dataDir: string;
+    maxChars: number;
+  }) {
+    this.#db = deps.db;
+    this.#drafts = deps.drafts;
+    this.#accounts = deps.accounts;
+    this.#publisher = deps.publisher;
+    this.#media = deps.media;
+    this.#queue = deps.queue;
+    this.#clock = deps.clock;
+    this.#dataDir = deps.dataDir;
+    this.#maxChars = deps.maxChars;
+  }
+
+  get(account: Pick<Account, "id">, draftId: string): Promise<Draft | null> {
+    return this.#drafts.find(account.id, draftId);
+  }
+
+  list(account: Pick<Account, "id">, states: Parameters<DraftRepository["list"]>[1]): Promise<Draft[]> {
+    return this.#drafts.list(account.id, states);
+  }
+
+  scheduledBetween(account: Pick<Account, "id">, from: Date, to: Date): Promise<Draft[]> {
+    return this.#drafts.scheduledBetween(account.id, from.toISOString(), to.toISOString());
+  }
+
+  /** Creates a draft (draftId null) or saves changes to a draft or scheduled post (its job stays valid). */
+  async save(account: Account, userId: string | null, draftId: string | null, input: DraftInput): Promise<Result<Draft, SaveError>> {
+    const visibility = input.visibility.trim().toLowerCase() || "public";
+    if (!(VISIBILITIES as readonly string[]).includes(visibility)) return err("invalid-visibility", "Choose who can see the post.");
+    const contentWarning = input.contentWarning.trim();
+    const length = countCharacters(input.text, contentWarning);
+    if (length > this.#maxChars) return err("too-long", `The post has ${length} characters; the limit is ${this.#maxChars}.`);
+    const existing = draftId === null ? null : await this.#drafts.find(account.id, draftId);
+    if (draftId !== null && existing === null) return err("not-found", "This draft does not exist.");
+    if (existing !== null && !["draft", "scheduled", "failed"].includes(existing.state)) return err("not-editable", "This post is being published or was published already.");
+
+    const remove = new Set(input.removeMedia ?? []);
+    const kept: DraftMedia[] = (existing?.media ?? [])
+      .filter((m) => !remove.has(m.id))
+      .map((m) => ({ id: m.id, description: input.descriptions?.get(m.id)?.trim() || m.description }));
+    const uploads = input.uploads ?? [];
+    if (kept.length + uploads.length > MAX_LOCAL_ATTACHMENTS) return err("too-many-images", `At most ${MAX_LOCAL_ATTACHMENTS} images per post.`);
+    const added: DraftMedia[] = [];
+    for (const upload of uploads) {
+      const stored = await this.#media.storeImage(account.actorId, upload.bytes, upload.description.trim() || null);
+      if (!stored.ok) {
+        await this.#media.discard(added.map((m) => m.id));
+        return err("media", `The image could not be used: ${stored.message}`);
+      }
+      added.push({ id: stored.value.id, description: stored.value.description });
+    }
+    const content: DraftContent = {
+      text: input.text,
+      contentWarning: contentWarning === "" ? null : contentWarning,
+      visibility,
+      language: input.language.trim() || null,
+      replyTo: input.replyTo.trim() || null,
+      quote: input.quote.trim() || null,
+      media: [...kept, ...added],
+    };
+    const now = this.#now();
+    if (existing === null) {
+      return ok(await this.#drafts.insert({ id: newId(this.#clock.now().getTime()), accountId: account.id, userId, content }, now));
+    }
+    if (!(await this.#drafts.updateContent(account.id, existing.id, content, ["draft", "scheduled", "failed"], now))) {
+      await this.#media.discard(added.map((m) => m.id));
+      return err("not-editable", "This post is being published or was published already.");
+    }
+    await this.#media.discard([...remove].filter((id) => existing.media.some((m) => m.id === id)));
+    return ok((await this.#drafts.find(account.id, existing.id))!);
+  }
+
+  /**
+   * Schedules (or reschedules) a draft for `at`, a whole minute in the future. The row and its job
+   * are written in one transaction. An earlier job for another time stays queued and will find the
+   * row changed; scheduling back to a time whose job is still queued reuses that job (same key).
+   */
+  async schedule(account: Pick<Account, "id">, draftId: string, at: Date, timeZone: string): Promise<Result<Draft, ScheduleError>> {
+    if (at.getUTCSeconds() !== 0 || at.getUTCMilliseconds() !== 0) return err("not-whole-minute", "Posts are scheduled to the minute.");
+    if (at.getTime() <= this.#clock.now().getTime()) return err("in-the-past", "Choose a time in the future.");
+    const draft = await this.#drafts.find(account.id, draftId);
+    if (draft === null) return err("not-found", "This draft does not exist.");
+    if (draft.text.trim() === "" && draft.media.length === 0) return err("empty", "Write something (or add an image) before scheduling.");
+    const job: ScheduledJob = { draftId, scheduledAt: at.toISOString() };
+    const done = await this.#db.transaction().execute(async (trx) => {
+      if (!(await this.#drafts.setSchedule(account.id, draftId, job.scheduledAt, timeZone, this.#now(), trx))) return false;
+      await this.#queue.enqueue(SCHEDULE_QUEUE, job, { runAt: at, dedupeKey: scheduleDedupeKey(job), executor: trx });
+      return true;
+    });
+    if (!done) return err("not-editable", "This post is being published or was published already.");
+    return ok((await this.#drafts.find(account.id, draftId))!);
+  }
+
+  /** Back to a draft; its job will find nothing to do. */
+  async cancel(account: Pick<Account, "id">, draftId: string): Promise<Result<Draft, "not-found" | "not-scheduled">> {
+    const draft = await this.#drafts.find(account.id, draftId);
+    if (draft === null) return err("not-found", "This draft does not exist.");
+    if (!(await this.#drafts.unschedule(account.id, draftId, this.#now()))) return err("not-scheduled", "This post is not scheduled (any more).");
+    return ok((await this.#drafts.find(account.id, draftId))!);
+  }
+
+  /** Deletes a draft and its images (not while it is being published). */
+  async discard(account: Pick<Account, "id">, draftId: string): Promise<boolean> {
+    const deleted = await this.#drafts.delete(account.id, draftId);
+    if (deleted === null) return false;
+    await this.#media.discard(deleted.media.map((m) => m.id));
+    return true;
+  }
+
+  /** "Publish now" from the composer: the same claim as the scheduler, so it cannot race a due job. */
+  async publishNow(account: Account, draftId: string, userId: string | null): Promise<Result<Post, PublishDraftError>> {
+    const draft = await this.#drafts.find(account.id, draftId);
+    if (draft === null) return err("not-found", "This draft does not exist.");
+    if (!(await this.#drafts.claim(draft.id, ["draft", "scheduled", "failed"], null, this.#now()))) {
+      return err("busy", "This post is being published or was published already.");
+    }
+    return await this.#publishClaimed(account, { ...draft, userId: draft.userId ?? userId }, draft.state === "scheduled" ? "scheduled" : "draft");
+  }
+
+  /** The scheduled job: publishes the draft if, and only if, it is still due at exactly this minute. */
+  async runScheduled(job: ScheduledJob): Promise<"published" | "skipped" | "failed" | "recovered" | "busy"> {
+    const draft = await this.#drafts.findAny(job.draftId);
+    if (draft === null || draft.scheduledAt !== job.scheduledAt) return "skipped";
+    const account = await this.#accounts.findById(draft.accountId);
+    if (account === null) return "skipped";
+    if (draft.state === "publishing") {
+      // Someone is publishing it right now (a person pressed "publish now", or another attempt):
+      // come back later rather than race them.
+      if (draft.claimedAt !== null && this.#clock.now().getTime() - Date.parse(draft.claimedAt) < STALE_CLAIM_MS) return "busy";
+      // A previous attempt stopped mid-way (the process died): finish it without publishing twice.
+      const postId = await this.#drafts.findPublishedFrom(draft, account.actorId);
+      if (postId !== null) {
+        await this.#drafts.finish(draft.id, { postId }, this.#now());
+        return "recovered";
+      }
+    } else if (draft.state !== "scheduled" || !(await this.#drafts.claim(draft.id, ["scheduled"], job.scheduledAt, this.#now()))) {
+      return "skipped";
+    }
+    const result = await this.#publishClaimed(account, (await this.#drafts.findAny(draft.id)) ?? draft, "scheduled");
+    return result.ok ? "published" : "failed";
+  }
+
+  async #publishClaimed(account: Account, draft: Draft, releaseTo: "draft" | "scheduled"): Promise<Result<Post, PublishDraftError>> {
+    const media = await this.#mediaFiles(account, draft.media);
+    let result: Result<Post, PublishError>;
+    try {
+      result = await this.#publisher.publish({
+        username: account.username,
+        text: draft.text,
+        visibility: draft.visibility,
+        contentWarning: draft.contentWarning,
+        language: draft.language,
+        replyTo: draft.replyTo,
+        quote: draft.quote,
+        media,
+      });
+    } catch (error) {
+      // Unexpected: hand the claim back so a person (or the job's retry) can try again.
+      await this.#drafts.release(draft.id, releaseTo, this.#now());
+      throw error;
+    }
+    const now = this.#now();
+    if (!result.ok) {
+      await this.#drafts.finish(draft.id, { error: result.message }, now);
+      return result;
+    }
+    await this.#drafts.finish(draft.id, { postId: result.value.id }, now);
+    await this.#db
+      .insertInto("post_authors")
+      .values({ post_id: result.value.id, user_id: draft.userId, created_at: now })
+      .onConflict((oc) => oc.column("post_id").doNothing())
+      .execute();
+    // The post has its own processed copies now; the draft's are no longer needed.
+    await this.#media.discard(draft.media.map((m) => m.id));
+    return result;
+  }
+
+  /** Files of the draft's images (only unattached media of this account: nothing else can be named). */
+  async #mediaFiles(account: Account, media: readonly DraftMedia[]): Promise<{ path: string; description: string | null }[]> {
+    if (media.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom("media")
+      .select(["id", "file_path"])
+      .where("id", "in", media.map((m) => m.id))
+      .where("actor_id", "=", account.actorId)
+      .where("post_id", "is", null)
+      .execute();
+    const paths = new Map(rows.map((r) => [r.id, r.file_path]));
+    return media.flatMap((m) => {
+      const path = paths.get(m.id);
+      return path ? [{ path: join(this.#dataDir, path), description: m.description }] : [];
+    });
+  }
+
+  #now(): string {
+    return this.#clock.now().toISOString();
+  }
+}

@@ -1,0 +1,62 @@
+import type { Actor } from "../actor/actor.entity.ts";
+import { html, raw, type Html } from "../pages/html.ts";
+import type { AppPost } from "./app.views.ts";
+import { safeHttpUrl } from "../pages/post.view.ts";
+import type { Member } from "./web.env.ts";
+import { csrfField } from "./web.layout.ts";
+import { formatLocal } from "./time-zone.ts";
+
+/** The zone times are shown in: the person's setting, else UTC (pages work without JavaScript). */
+export function zoneOf(member: Member): string {
+  return member.session.user.timeZone ?? "UTC";
+}
+
+export function localTime(member: Member, instant: string | null): Html {
+  if (instant === null) return html``;
+  const zone = zoneOf(member);
+  return html`<time datetime="${new Date(instant).toISOString()}">${formatLocal(instant, zone)}${zone === "UTC" ? " UTC" : ""}</time>`;
+}
+
+export function actorName(actor: Pick<Actor, "name" | "username">): string {
+  return actor.name !== null && actor.name.trim() !== "" ? actor.name : actor.username;
+}
+
+/**
+ * A post in the app: author, content (sanitised when stored), images through this origin, and the
+ * actions as small forms (work without JavaScript, keyboard reachable, state in aria-pressed).
+ */
+export function appPostCard(member: Member, item: AppPost, back: string): Html {
+  const { post, author } = item;
+  const content = html`${post.name !== null && html`<p><strong>${post.name}</strong></p>`}<div class="content">${raw(post.contentHtml ?? "")}</div>${item.attachments.length > 0 && html`<ul class="attachments${item.attachments.length > 1 ? " many" : ""}">${item.attachments.map(
+    (a) => html`<li><img src="${a.src}" alt="${a.description}" loading="lazy" decoding="async"${a.width !== null && html` width="${a.width}"`}${a.height !== null && html` height="${a.height}"`}></li>`,
+  )}</ul>`}`;
+  const canInteract = member.membership.role !== "author";
+  const url = post.uri;
+  return html`<article class="post" aria-label="Post by ${actorName(author)}"${post.language !== null && html` lang="${post.language}"`}>
+${item.boostedBy !== null && html`<p class="boosted-by">Boosted by ${actorName(item.boostedBy)}</p>`}
+<header><span class="byline">${item.authorAvatar !== null && html`<img src="${item.authorAvatar}" alt="" width="40" height="40">`}<span><span class="author">${actorName(author)}</span><br><span class="handle">@${author.handle}</span></span></span>
+${item.originalUrl !== null ? html`<a href="${item.originalUrl}" rel="nofollow noopener noreferrer">${localTime(member, post.publishedAt)}</a>` : localTime(member, post.publishedAt)}</header>
+${post.inReplyToUri !== null && html`<p class="context">In reply to a post${post.inReplyToId === null ? " not stored here" : ""}</p>`}
+${post.summary !== null && post.summary.trim() !== "" ? html`<details><summary>Content warning: ${post.summary}</summary>${content}</details>` : content}
+${safeHttpUrl(post.quoteUri) !== null && html`<p class="context">Quoting <a href="${safeHttpUrl(post.quoteUri)}" rel="nofollow noopener noreferrer">a post</a></p>`}
+${canInteract && html`<div class="actions">
+<a class="button secondary" href="/app/compose?reply_to=${encodeURIComponent(url)}">Reply</a>
+${interactForm(member, item.liked ? "unlike" : "like", url, back, item.liked ? "Liked" : "Like", item.liked)}
+${post.visibility === "public" || post.visibility === "unlisted" ? interactForm(member, item.boosted ? "unboost" : "boost", url, back, item.boosted ? "Boosted" : "Boost", item.boosted) : html`<span class="badge">${post.visibility}</span>`}
+${(post.visibility === "public" || post.visibility === "unlisted") && html`<a class="button secondary" href="/app/compose?quote=${encodeURIComponent(url)}">Quote</a>`}
+</div>`}
+</article>`;
+}
+
+function interactForm(member: Member, action: string, url: string, back: string, label: string, pressed: boolean): Html {
+  return html`<form method="post" action="/app/interact">${csrfField(member)}<input type="hidden" name="action" value="${action}"><input type="hidden" name="url" value="${url}"><input type="hidden" name="back" value="${back}"><button type="submit" aria-pressed="${pressed ? "true" : "false"}">${label}</button></form>`;
+}
+
+export function postList(member: Member, items: readonly AppPost[], back: string, empty: string): Html {
+  if (items.length === 0) return html`<p class="empty">${empty}</p>`;
+  return html`<ol class="posts">${items.map((i) => html`<li>${appPostCard(member, i, back)}</li>`)}</ol>`;
+}
+
+export function personRow(avatar: string | null, actor: Actor, actions: Html | null): Html {
+  return html`<div class="person">${avatar !== null && html`<img src="${avatar}" alt="" width="40" height="40">`}<div class="grow"><strong>${actorName(actor)}</strong><br><span class="handle">@${actor.handle}</span></div>${actions}</div>`;
+}

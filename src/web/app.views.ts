@@ -1,0 +1,110 @@
+import { basename } from "node:path";
+import type { Kysely, Selectable } from "kysely";
+import type { Actor } from "../actor/actor.entity.ts";
+import type { ActorRepository } from "../actor/actor.repository.ts";
+import type { Urls } from "../app/urls.ts";
+import type { DB, MediaRow } from "../db/schema.ts";
+import type { Post } from "../post/post.entity.ts";
+import type { PostRepository } from "../post/post.repository.ts";
+import { safeHttpUrl } from "../pages/post.view.ts";
+import type { MediaProxy } from "./media-proxy.ts";
+
+/** One attachment as the app shows it: always a same-origin URL (local file or the media proxy). */
+export interface AppAttachment {
+  readonly kind: string;
+  readonly src: string;
+  readonly description: string;
+  readonly width: number | null;
+  readonly height: number | null;
+}
+
+/** A post as the app shows it, with what the signed-in account did to it. */
+export interface AppPost {
+  readonly post: Post;
+  readonly author: Actor;
+  readonly authorAvatar: string | null;
+  readonly boostedBy: Actor | null;
+  /** Where the original lives (for a link out): the post's url or id, when it is http(s). */
+  readonly originalUrl: string | null;
+  readonly attachments: readonly AppAttachment[];
+  readonly liked: boolean;
+  readonly boosted: boolean;
+  readonly own: boolean;
+}
+
+/**
+ * Reads for the app's lists: authors, attachments and the account's own likes and boosts for a page
+ * of posts in a few queries. Remote images are rewritten to the media proxy here, in one place, so no
+ * template can hot-link another server.
+ */
+export class AppViews {
+  readonly #db: Kysely<DB>;
+  readonly #posts: PostRepository;
+  readonly #actors: ActorRepository;
+  readonly #urls: Urls;
+  readonly #proxy: MediaProxy;
+
+  constructor(deps: { db: Kysely<DB>; posts: PostRepository; actors: ActorRepository; urls: Urls; proxy: MediaProxy }) {
+    this.#db = deps.db;
+    this.#posts = deps.posts;
+    this.#actors = deps.actors;
+    this.#urls = deps.urls;
+    this.#proxy = deps.proxy;
+  }
+
+  /** A same-origin URL for an actor's avatar, or null. */
+  avatar(actor: Pick<Actor, "iconUrl" | "isLocal">): string | null {
+    return this.image(actor.iconUrl);
+  }
+
+  /** Local media URLs stay; remote ones go through the proxy. */
+  image(url: string | null): string | null {
+    if (url === null) return null;
+    if (this.#urls.isLocal(url)) return url.slice(this.#urls.origin.length) || null;
+    return this.#proxy.path(url);
+  }
+
+  async posts(viewerActorId: string, items: readonly { post: Post; author?: Actor | null; boostedBy?: Actor | null }[]): Promise<AppPost[]> {
+    if (items.length === 0) return [];
+    const ids = items.map((i) => i.post.id);
+    const missing = items.filter((i) => !i.author).map((i) => i.post.actorId);
+    const [media, actors, mine] = await Promise.all([
+      this.#posts.mediaOf(ids),
+      this.#actors.findManyByIds(missing),
+      this.#db
+        .selectFrom("interactions")
+        .select(["post_id", "kind"])
+        .where("actor_id", "=", viewerActorId)
+        .where("post_id", "in", ids)
+        .where("kind", "in", ["like", "boost"])
+        .where("undone_at", "is", null)
+        .execute(),
+    ]);
+    const done = new Set(mine.map((r) => `${r.kind}:${r.post_id}`));
+    const out: AppPost[] = [];
+    for (const item of items) {
+      const author = item.author ?? actors.get(item.post.actorId);
+      if (author === undefined) continue;
+      out.push({
+        post: item.post,
+        author,
+        authorAvatar: this.avatar(author),
+        boostedBy: item.boostedBy ?? null,
+        originalUrl: safeHttpUrl(item.post.url ?? item.post.uri),
+        attachments: (media.get(item.post.id) ?? []).flatMap((row) => this.#attachment(row)),
+        liked: done.has(`like:${item.post.id}`),
+        boosted: done.has(`boost:${item.post.id}`),
+        own: item.post.actorId === viewerActorId,
+      });
+    }
+    return out;
+  }
+
+  #attachment(row: Selectable<MediaRow>): AppAttachment[] {
+    let src: string | null = null;
+    if (row.file_path !== null && row.file_path !== "") src = this.#urls.media(row.id, encodeURIComponent(basename(row.file_path))).slice(this.#urls.origin.length);
+    else if (row.remote_url !== null && (row.kind === "image" || row.kind === "document")) src = this.#proxy.path(row.remote_url);
+    if (src === null) return [];
+    return [{ kind: row.kind, src, description: row.description ?? "", width: row.width, height: row.height }];
+  }
+}

@@ -1,0 +1,127 @@
+import { Hono } from "hono";
+import type { AppContext } from "../app/context.ts";
+import { excerpt, htmlToPlainText } from "../content/text.ts";
+import { html, type Html } from "../pages/html.ts";
+import { zoneOf } from "./app.templates.ts";
+import { sendPage } from "./respond.ts";
+import { daysInMonth, formatDate, formatTime, fromWallTime, parseWallTime, toWallTime } from "./time-zone.ts";
+import type { WebEnv } from "./web.env.ts";
+import { appLayout, type Shell } from "./web.layout.ts";
+
+interface Day {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+}
+
+interface Entry {
+  readonly at: string;
+  readonly kind: "scheduled" | "published";
+  readonly label: string;
+  readonly href: string;
+}
+
+const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** Day arithmetic on calendar dates (no time zone involved: dates are the person's local dates). */
+function addDays(d: Day, n: number): Day {
+  const t = new Date(Date.UTC(d.year, d.month - 1, d.day + n));
+  return { year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() };
+}
+function weekday(d: Day): number {
+  return (new Date(Date.UTC(d.year, d.month - 1, d.day)).getUTCDay() + 6) % 7; // Monday = 0
+}
+const key = (d: Day) => formatDate(d);
+
+/**
+ * The calendar: scheduled and published posts of the account in a month grid or a week, in the
+ * person's time zone. Plain links and a table: usable without JavaScript and with a screen reader.
+ */
+export function calendarRoutes(ctx: AppContext, shell: Shell): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+
+  app.get("/app/calendar", async (c) => {
+    const member = c.get("member");
+    const zone = zoneOf(member);
+    const view = c.req.query("view") === "week" ? "week" : "month";
+    const today = toWallTime(ctx.clock.now(), zone);
+    const parsed = parseWallTime(c.req.query("date") ?? "", "00:00");
+    const anchor: Day = parsed ?? today;
+    const first: Day = view === "month" ? addDays({ year: anchor.year, month: anchor.month, day: 1 }, -weekday({ year: anchor.year, month: anchor.month, day: 1 })) : addDays(anchor, -weekday(anchor));
+    const weeks = view === "month" ? Math.ceil((weekday({ year: anchor.year, month: anchor.month, day: 1 }) + daysInMonth(anchor.year, anchor.month)) / 7) : 1;
+    const last = addDays(first, weeks * 7);
+    const from = fromWallTime({ ...first, hour: 0, minute: 0 }, zone);
+    const to = fromWallTime({ ...last, hour: 0, minute: 0 }, zone);
+
+    const [scheduled, published] = await Promise.all([
+      ctx.web.schedule.scheduledBetween(member.account, from, to),
+      ctx.database.db
+        .selectFrom("posts")
+        .select(["id", "uri", "content_html", "summary", "published_at"])
+        .where("actor_id", "=", member.account.actorId)
+        .where("is_local", "=", 1)
+        .where("state", "=", "published")
+        .where("boost_of_id", "is", null)
+        .where("published_at", ">=", from.toISOString())
+        .where("published_at", "<", to.toISOString())
+        .orderBy("published_at")
+        .limit(500)
+        .execute(),
+    ]);
+    const entries = new Map<string, Entry[]>();
+    const add = (e: Entry) => {
+      const k = key(toWallTime(new Date(e.at), zone));
+      entries.set(k, [...(entries.get(k) ?? []), e]);
+    };
+    for (const d of scheduled) add({ at: d.scheduledAt!, kind: "scheduled", label: excerpt(d.text.replace(/\s+/g, " "), 40) || "(images)", href: `/app/compose?draft=${d.id}` });
+    for (const p of published) add({ at: p.published_at!, kind: "published", label: excerpt(p.summary ?? htmlToPlainText(p.content_html ?? "").replace(/\s+/g, " "), 40) || "(images)", href: p.uri });
+    for (const list of entries.values()) list.sort((a, b) => (a.at < b.at ? -1 : 1));
+
+    const entryList = (d: Day): Html | null => {
+      const list = entries.get(key(d)) ?? [];
+      if (list.length === 0) return null;
+      return html`<ul>${list.map((e) => html`<li><a class="entry ${e.kind}" href="${e.href}">${formatTime(toWallTime(new Date(e.at), zone))} ${e.kind === "scheduled" ? "Scheduled" : "Published"}: ${e.label}</a></li>`)}</ul>`;
+    };
+    const isToday = (d: Day) => key(d) === key(today);
+    const prev = view === "month" ? { year: anchor.month === 1 ? anchor.year - 1 : anchor.year, month: anchor.month === 1 ? 12 : anchor.month - 1, day: 1 } : addDays(anchor, -7);
+    const next = view === "month" ? { year: anchor.month === 12 ? anchor.year + 1 : anchor.year, month: anchor.month === 12 ? 1 : anchor.month + 1, day: 1 } : addDays(anchor, 7);
+    const title = view === "month" ? `${MONTHS[anchor.month - 1]} ${anchor.year}` : `Week of ${first.day} ${MONTHS[first.month - 1]} ${first.year}`;
+
+    const grid =
+      view === "month"
+        ? html`<table class="calendar"><caption class="visually-hidden">${title}</caption><thead><tr>${WEEKDAYS.map((w) => html`<th scope="col">${w}</th>`)}</tr></thead><tbody>${Array.from(
+            { length: weeks },
+            (_, w) => html`<tr>${Array.from({ length: 7 }, (_, i) => {
+              const d = addDays(first, w * 7 + i);
+              const list = entryList(d);
+              const classes = [d.month !== anchor.month ? "other" : "", isToday(d) ? "today" : "", list === null ? "empty-day" : ""].filter(Boolean).join(" ");
+              return html`<td${classes !== "" && html` class="${classes}"`}><span class="day">${WEEKDAYS[i]} ${d.day}</span>${list}</td>`;
+            })}</tr>`,
+          )}</tbody></table>`
+        : html`<div class="week">${Array.from({ length: 7 }, (_, i) => {
+            const d = addDays(first, i);
+            return html`<section aria-label="${WEEKDAYS[i]} ${d.day} ${MONTHS[d.month - 1]}"><h2>${WEEKDAYS[i]} ${d.day}</h2>${entryList(d) ?? html`<p class="hint">—</p>`}</section>`;
+          })}</div>`;
+
+    return sendPage(
+      c,
+      appLayout(shell, {
+        title: "Calendar",
+        nav: "calendar",
+        member,
+        notice: c.req.query("done"),
+        body: html`<h1>Calendar: ${title}</h1>
+<p class="hint">Times in ${zone}. <a href="/app/compose">New post</a> · <a href="/app/drafts">Drafts and scheduled posts</a></p>
+<nav class="pager" aria-label="Calendar navigation">
+<a href="/app/calendar?view=${view}&amp;date=${key(prev)}">Previous ${view}</a>
+<span>${view === "month" ? html`<strong>Month</strong> · <a href="/app/calendar?view=week&amp;date=${key(anchor)}">Week</a>` : html`<a href="/app/calendar?view=month&amp;date=${key(anchor)}">Month</a> · <strong>Week</strong>`}</span>
+<a href="/app/calendar?view=${view}&amp;date=${key(next)}">Next ${view}</a>
+</nav>
+${grid}`,
+      }),
+    );
+  });
+
+  return app;
+}

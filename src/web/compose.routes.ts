@@ -1,0 +1,279 @@
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { AppContext } from "../app/context.ts";
+import { countCharacters, renderLocalPost } from "../content/render.ts";
+import { excerpt, htmlToPlainText } from "../content/text.ts";
+import { isId } from "../lib/id.ts";
+import { unreachable } from "../lib/result.ts";
+import { mimeTypeForFile } from "../media/media.entity.ts";
+import { html } from "../pages/html.ts";
+import type { Draft } from "../post/schedule/draft.entity.ts";
+import { can } from "../user/user.entity.ts";
+import type { AppViews } from "./app.views.ts";
+import { localTime, zoneOf } from "./app.templates.ts";
+import { composeFromDraft, composePage, emptyCompose, previewCard, type ComposeValues } from "./compose.template.ts";
+import { readForm, type Form } from "./form.ts";
+import { sendPage } from "./respond.ts";
+import { suggest } from "./suggest.ts";
+import { fromWallTime, isTimeZone, parseWallTime } from "./time-zone.ts";
+import type { Member, WebEnv } from "./web.env.ts";
+import { appLayout, csrfField, type Shell } from "./web.layout.ts";
+
+const MAX_UPLOAD_BYTES = 4 * 16 * 1024 * 1024 + 1024 * 1024;
+
+/** Compose, preview, drafts, publish now, schedule, reschedule, cancel; the composer's JSON helpers. */
+export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+  const { schedule } = ctx.web;
+  const maxChars = ctx.config.limits.postMaxChars;
+  const thumb = (draftId: string) => (mediaId: string) => `/app/drafts/${draftId}/media/${mediaId}`;
+
+  /** Renders with local knowledge only: a preview never makes this server fetch anything. */
+  const renderPreview = async (member: Member, text: string, contentWarning: string) => {
+    const rendered = await renderLocalPost(text, {
+      origin: ctx.config.origin,
+      resolveMention: async ({ username, host }) => {
+        const actor = await ctx.repos.actors.findByHandle(host === ctx.config.domain ? username.toLowerCase() : username, host);
+        return actor === null ? null : { uri: actor.uri, url: actor.url ?? actor.uri };
+      },
+    });
+    return previewCard(member.account, views.avatar({ iconUrl: member.account.iconUrl, isLocal: true }), rendered.html, contentWarning);
+  };
+
+  const describePost = async (uri: string): Promise<string | null> => {
+    if (uri === "") return null;
+    const post = await ctx.repos.posts.findByUriOrUrl(uri);
+    if (post === null) return `a post at ${uri}`;
+    const author = await ctx.repos.actors.findById(post.actorId);
+    const text = excerpt(htmlToPlainText(post.contentHtml ?? "").replace(/\s+/g, " "), 80);
+    return `${author !== null ? `@${author.handle}` : "a post"}: “${text}”`;
+  };
+
+  const show = async (c: Context<WebEnv>, member: Member, values: ComposeValues, options: { preview?: boolean; error?: string; notice?: string; postUrl?: string | null; status?: 200 | 400 | 404 | 409 | 422 } = {}) => {
+    const page = composePage(
+      shell,
+      member,
+      values,
+      {
+        maxChars,
+        count: countCharacters(values.text, values.contentWarning),
+        zone: zoneOf(member),
+        previewHtml: options.preview ? await renderPreview(member, values.text, values.contentWarning) : null,
+        replyingTo: await describePost(values.replyTo),
+        quoting: await describePost(values.quote),
+        canPublish: can(member.membership.role, "publish"),
+      },
+      { error: options.error, notice: options.notice, postUrl: options.postUrl ?? null },
+    );
+    return sendPage(c, page, options.status ?? 200);
+  };
+
+  app.get("/app/compose", async (c) => {
+    const member = c.get("member");
+    const draftId = c.req.query("draft");
+    if (draftId !== undefined) {
+      const draft = isId(draftId) ? await schedule.get(member.account, draftId) : null;
+      if (draft === null) return show(c, member, emptyCompose(), { error: "This draft does not exist.", status: 404 });
+      return show(c, member, composeFromDraft(draft, zoneOf(member), thumb(draft.id)));
+    }
+    const postParam = c.req.query("post");
+    const postUrl = postParam !== undefined && ctx.urls.parsePost(postParam) !== null ? postParam : null;
+    return show(c, member, { ...emptyCompose(), replyTo: c.req.query("reply_to") ?? "", quote: c.req.query("quote") ?? "" }, { notice: c.req.query("done"), postUrl });
+  });
+
+  app.post("/app/compose", bodyLimit({ maxSize: MAX_UPLOAD_BYTES, onError: (c) => c.text("The upload is too large (16 MB per image).", 413) }), async (c) => {
+    const member = c.get("member");
+    if (!can(member.membership.role, "draft")) return c.text("Your role does not allow this.", 403);
+    const form = await readForm(c);
+    const action = form.text("action", 20) || "draft";
+    const draftIdText = form.text("draft_id", 40);
+    const draftId = isId(draftIdText) ? draftIdText : null;
+    const existing = draftId !== null ? await schedule.get(member.account, draftId) : null;
+    const uploads = await readUploads(form);
+    const saved = await schedule.save(member.account, member.session.user.id, draftId, {
+      text: form.text("text", 100_000),
+      contentWarning: form.text("content_warning", 1000),
+      visibility: form.text("visibility", 20),
+      language: form.text("language", 40),
+      replyTo: form.text("reply_to", 4096),
+      quote: form.text("quote", 4096),
+      descriptions: new Map((existing?.media ?? []).map((m) => [m.id, form.text(`alt_${m.id}`, 1500)])),
+      removeMedia: form.all("remove_media"),
+      uploads,
+    });
+    const values = (draft: Draft | null): ComposeValues => ({
+      ...(draft !== null ? composeFromDraft(draft, zoneOf(member), thumb(draft.id)) : emptyCompose()),
+      text: form.text("text", 100_000),
+      contentWarning: form.text("content_warning", 1000),
+      visibility: form.text("visibility", 20) || "public",
+      language: form.text("language", 40),
+      replyTo: form.text("reply_to", 4096),
+      quote: form.text("quote", 4096),
+      scheduleDate: form.text("schedule_date", 20),
+      scheduleTime: form.text("schedule_time", 20),
+    });
+    if (!saved.ok) {
+      switch (saved.error) {
+        case "not-found":
+        case "not-editable":
+        case "too-long":
+        case "invalid-visibility":
+        case "too-many-images":
+        case "media":
+          return show(c, member, values(existing), { error: saved.message, status: 422, preview: true });
+        default:
+          return unreachable(saved.error);
+      }
+    }
+    const draft = saved.value;
+    switch (action) {
+      case "preview":
+        return show(c, member, values(draft), { preview: true, notice: "drafted" });
+      case "publish": {
+        if (!can(member.membership.role, "publish")) return show(c, member, values(draft), { error: "Your role lets you save drafts; a publisher publishes them.", status: 403 as 400 });
+        const published = await schedule.publishNow(member.account, draft.id, member.session.user.id);
+        if (!published.ok) {
+          const after = await schedule.get(member.account, draft.id);
+          return show(c, member, values(after ?? draft), { error: published.message, status: 422, preview: true });
+        }
+        return c.redirect(`/app/compose?done=published&post=${encodeURIComponent(published.value.uri)}`, 303);
+      }
+      case "schedule": {
+        if (!can(member.membership.role, "publish")) return show(c, member, values(draft), { error: "Your role lets you save drafts; a publisher schedules them.", status: 403 as 400 });
+        const zone = await zoneFor(ctx, member, form.text("browser_tz", 100));
+        const wall = parseWallTime(form.text("schedule_date", 20), form.text("schedule_time", 20));
+        if (wall === null) return show(c, member, values(draft), { error: "Choose a date and a time to schedule the post.", status: 422 });
+        const result = await schedule.schedule(member.account, draft.id, fromWallTime(wall, zone), zone);
+        if (!result.ok) return show(c, member, values(draft), { error: result.message, status: 422 });
+        return c.redirect("/app/calendar?done=scheduled", 303);
+      }
+      default:
+        return c.redirect("/app/drafts?done=drafted", 303);
+    }
+  });
+
+  app.get("/app/drafts", async (c) => {
+    const member = c.get("member");
+    const [scheduled, drafts] = await Promise.all([
+      schedule.list(member.account, ["scheduled", "publishing"]),
+      schedule.list(member.account, ["draft", "failed"]),
+    ]);
+    const canPublish = can(member.membership.role, "publish");
+    const item = (d: Draft) => html`<li><p>${excerpt(d.text.replace(/\s+/g, " "), 140) || "(images only)"}${d.media.length > 0 && html` <span class="badge">${d.media.length} image(s)</span>`}</p>
+${d.state === "scheduled" && html`<p>Scheduled for ${localTime(member, d.scheduledAt)}</p>`}
+${d.state === "failed" && html`<p class="notice error">Publishing failed: ${d.error ?? "unknown error"}</p>`}
+<div class="actions"><a class="button secondary" href="/app/compose?draft=${d.id}">Edit</a>
+${canPublish && html`<form method="post" action="/app/drafts/${d.id}/publish">${csrfField(member)}<button type="submit">Publish now</button></form>`}
+${canPublish && d.state === "scheduled" && html`<form method="post" action="/app/drafts/${d.id}/cancel">${csrfField(member)}<button type="submit" class="secondary">Cancel schedule</button></form>`}
+<form method="post" action="/app/drafts/${d.id}/delete">${csrfField(member)}<button type="submit" class="secondary">Delete</button></form></div></li>`;
+    return sendPage(
+      c,
+      appLayout(shell, {
+        title: "Drafts",
+        nav: "drafts",
+        member,
+        notice: c.req.query("done"),
+        body: html`<h1>Drafts and scheduled posts</h1>
+<section aria-labelledby="scheduled-h"><h2 id="scheduled-h">Scheduled</h2>${scheduled.length === 0 ? html`<p class="empty">Nothing scheduled. <a href="/app/calendar">Calendar</a></p>` : html`<ul class="list">${scheduled.map(item)}</ul>`}</section>
+<section aria-labelledby="drafts-h"><h2 id="drafts-h">Drafts</h2>${drafts.length === 0 ? html`<p class="empty">No drafts.</p>` : html`<ul class="list">${drafts.map(item)}</ul>`}</section>`,
+      }),
+    );
+  });
+
+  app.post("/app/drafts/:id/:action{publish|cancel|delete|reschedule}", async (c) => {
+    const member = c.get("member");
+    const id = c.req.param("id");
+    const action = c.req.param("action");
+    if (!isId(id)) return c.notFound();
+    if (action !== "delete" && !can(member.membership.role, "publish")) return c.text("Your role does not allow this.", 403);
+    const fail = (message: string, status: 404 | 409 | 422) =>
+      sendPage(c, appLayout(shell, { title: "Drafts", nav: "drafts", member, error: message, body: html`<p><a href="/app/drafts">Back to drafts</a></p>` }), status);
+    switch (action) {
+      case "publish": {
+        const result = await schedule.publishNow(member.account, id, member.session.user.id);
+        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : 409);
+        return c.redirect(`/app/compose?done=published&post=${encodeURIComponent(result.value.uri)}`, 303);
+      }
+      case "cancel": {
+        const result = await schedule.cancel(member.account, id);
+        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : 409);
+        return c.redirect("/app/drafts?done=cancelled", 303);
+      }
+      case "delete": {
+        const draft = await schedule.get(member.account, id);
+        // Authors may delete their own drafts only.
+        if (draft !== null && !can(member.membership.role, "publish") && draft.userId !== member.session.user.id) return c.text("Your role does not allow this.", 403);
+        if (!(await schedule.discard(member.account, id))) return fail("This draft does not exist or is being published.", 404);
+        return c.redirect("/app/drafts?done=deleted", 303);
+      }
+      default: {
+        const form = await readForm(c);
+        const zone = await zoneFor(ctx, member, form.text("browser_tz", 100));
+        const wall = parseWallTime(form.text("schedule_date", 20), form.text("schedule_time", 20));
+        if (wall === null) return fail("Choose a date and a time.", 422);
+        const result = await schedule.schedule(member.account, id, fromWallTime(wall, zone), zone);
+        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : 422);
+        return c.redirect("/app/calendar?done=rescheduled", 303);
+      }
+    }
+  });
+
+  // Draft images for the composer: only images of this account's own drafts (no IDOR, no unattached media of others).
+  app.get("/app/drafts/:id/media/:mediaId", async (c) => {
+    const member = c.get("member");
+    const { id, mediaId } = c.req.param();
+    if (!isId(id) || !isId(mediaId)) return c.notFound();
+    const draft = await schedule.get(member.account, id);
+    if (draft === null || !draft.media.some((m) => m.id === mediaId)) return c.notFound();
+    const row = await ctx.database.db.selectFrom("media").select("file_path").where("id", "=", mediaId).where("actor_id", "=", member.account.actorId).executeTakeFirst();
+    const fileName = row?.file_path?.replace(/^media\//, "") ?? "";
+    const mimeType = mimeTypeForFile(fileName);
+    const stored = mimeType !== null ? await ctx.posts.media.localFile(mediaId, fileName) : null;
+    if (stored === null || mimeType === null) return c.notFound();
+    const body = Readable.toWeb(createReadStream(stored.path)) as ReadableStream<Uint8Array>;
+    return new Response(body, { headers: { "Content-Type": mimeType, "Cache-Control": "private, no-store", "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff" } });
+  });
+
+  app.post("/app/api/preview", async (c) => {
+    const member = c.get("member");
+    const form = await readForm(c);
+    const text = form.text("text", 100_000);
+    const warning = form.text("content_warning", 1000);
+    return c.json({ html: (await renderPreview(member, text, warning)).value, count: countCharacters(text, warning), max: maxChars });
+  });
+
+  app.get("/app/api/suggest", async (c) => {
+    c.get("member");
+    return c.json({ items: await suggest(ctx.database.db, c.req.query("q") ?? "", ctx.config.domain) });
+  });
+
+  return app;
+}
+
+/** Up to four new images with their alt text, from fields image_0…image_3 / image_alt_0…. */
+async function readUploads(form: Form): Promise<{ bytes: Buffer; description: string }[]> {
+  const out: { bytes: Buffer; description: string }[] = [];
+  for (let i = 0; i < 4; i++) {
+    const file = form.file(`image_${i}`);
+    if (file === null) continue;
+    out.push({ bytes: Buffer.from(await file.arrayBuffer()), description: form.text(`image_alt_${i}`, 1500) });
+  }
+  return out;
+}
+
+/**
+ * The zone a person schedules in: their setting; else the zone their browser reported (which then
+ * becomes their setting, so the calendar shows the same times); else UTC.
+ */
+async function zoneFor(ctx: AppContext, member: Member, browserZone: string): Promise<string> {
+  const own = member.session.user.timeZone;
+  if (own !== null && isTimeZone(own)) return own;
+  const reported = browserZone.trim();
+  if (reported !== "" && isTimeZone(reported)) {
+    await ctx.web.userRepository.setTimeZone(member.session.user.id, reported, ctx.clock.now().toISOString());
+    return reported;
+  }
+  return "UTC";
+}

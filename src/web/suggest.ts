@@ -1,0 +1,50 @@
+import { sql, type Kysely } from "kysely";
+import type { DB } from "../db/schema.ts";
+
+export interface Suggestion {
+  readonly label: string;
+  /** What the composer inserts. */
+  readonly insert: string;
+}
+
+/**
+ * Mention and hashtag suggestions from what this server knows: actors it has seen (by username,
+ * handle or name) and hashtags used in stored posts. No remote lookups: typing never makes the
+ * server contact anyone. `q` starts with @ or #; at most 8 results.
+ */
+export async function suggest(db: Kysely<DB>, q: string, localDomain: string): Promise<Suggestion[]> {
+  const text = q.trim().slice(0, 60);
+  if (text.length < 2) return [];
+  const term = text.slice(1).toLowerCase();
+  // LIKE wildcards in the term are escaped; lower(x) LIKE works on both engines.
+  const pattern = `${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  if (text.startsWith("#")) {
+    if (!/^[\p{L}\p{N}_]+$/u.test(term)) return [];
+    const rows = await db
+      .selectFrom("post_tags")
+      .select(["tag", (eb) => eb.fn.countAll().as("n")])
+      .where(sql<boolean>`lower(tag) LIKE ${pattern} ESCAPE '\\'`)
+      .groupBy("tag")
+      .orderBy("n", "desc")
+      .limit(8)
+      .execute();
+    return rows.map((r) => ({ label: `#${r.tag}`, insert: `#${r.tag}` }));
+  }
+  if (!text.startsWith("@")) return [];
+  const [user, host] = term.split("@") as [string, string | undefined];
+  if (!/^[\p{L}\p{N}_.-]*$/u.test(user)) return [];
+  const userPattern = `${user.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  let query = db
+    .selectFrom("actors")
+    .select(["username", "domain", "name", "is_local"])
+    .where("gone_at", "is", null)
+    .where((eb) =>
+      eb.or([sql<boolean>`lower(username) LIKE ${userPattern} ESCAPE '\\'`, sql<boolean>`lower(coalesce(name, '')) LIKE ${userPattern} ESCAPE '\\'`]),
+    );
+  if (host !== undefined && host !== "") query = query.where(sql<boolean>`lower(domain) LIKE ${`${host.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} ESCAPE '\\'`);
+  const rows = await query.orderBy("is_local", "desc").orderBy("username").limit(8).execute();
+  return rows.map((r) => {
+    const handle = `@${r.username}@${r.domain === localDomain ? localDomain : r.domain}`;
+    return { label: r.name ? `${r.name} (${handle})` : handle, insert: handle };
+  });
+}
