@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type Config } from "./config/config.ts";
-import { createAppContext } from "./app/context.ts";
+import { createAppContext, type AppContext } from "./app/context.ts";
 import { listen, type RunningServer } from "./app/server.ts";
 import { startWorker } from "./app/worker.ts";
 import { createHttpApp } from "./http/app.ts";
@@ -28,7 +28,14 @@ async function main(): Promise<void> {
     log.warn("HEROLD_ALLOW_PRIVATE_ADDRESS is on: Herold will fetch from and deliver to private and loopback addresses. Use only for development and tests.");
   }
 
-  const ctx = await createAppContext(config, { migrate: true });
+  let ctx: AppContext;
+  try {
+    ctx = await createAppContext(config, { migrate: true });
+  } catch (error) {
+    // Unreachable server, wrong credentials, unwritable file: the operator's to fix, so one line.
+    process.stderr.write(`herold: cannot open the database: ${(error as Error).message.split("\n")[0]}\n`);
+    process.exit(1);
+  }
   const shutdown = new AbortController();
   let server: RunningServer | undefined;
   let worker: Promise<void> | undefined;

@@ -12,6 +12,15 @@ export interface RunningServer {
 /** Listens with Node's http server; errors such as EADDRINUSE reject instead of crashing. */
 export function listen(app: Hono, host: string, port: number): Promise<RunningServer> {
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, getRequestListener(app.fetch));
+  let closing = false;
+  // Once closing, a keep-alive connection is closed as soon as its last response is sent; otherwise
+  // close() would wait for the client's keep-alive (up to 65 s) after the in-flight work is done.
+  server.on("request", (_req, res) => {
+    if (closing) res.shouldKeepAlive = false;
+    res.once("finish", () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -23,6 +32,7 @@ export function listen(app: Hono, host: string, port: number): Promise<RunningSe
         server,
         close: () =>
           new Promise<void>((done) => {
+            closing = true;
             server.close(() => done());
             // Idle keep-alive connections would hold close() open; busy ones finish first.
             server.closeIdleConnections();

@@ -18,7 +18,8 @@ const clock = new ManualClock("2026-03-01T10:00:00.000Z");
 async function jpegWithExif(width: number, height: number): Promise<Buffer> {
   return await sharp({ create: { width, height, channels: 3, background: { r: 200, g: 100, b: 50 } } })
     .jpeg()
-    .withExif({ IFD0: { Artist: "Secret Photographer", Copyright: "GPS 52.5200 N 13.4050 E", Orientation: "6" } })
+    .withExif({ IFD0: { Artist: "Secret Photographer", Copyright: "GPS 52.5200 N 13.4050 E" } })
+    .withMetadata({ orientation: 6 })
     .toBuffer();
 }
 
@@ -79,7 +80,10 @@ describeEachEngine("media uploads", (getDb) => {
   };
 
   test("a JPEG is rotated upright, resized, stripped of EXIF and stored under a generated name", async () => {
-    const path = write("../holiday; rm -rf ~.jpg".replace(/[/]/g, "_"), await jpegWithExif(800, 600));
+    const input = await jpegWithExif(800, 600);
+    const original = await sharp(input).metadata();
+    assert.deepEqual([original.orientation, input.includes(Buffer.from("Secret Photographer"))], [6, true], "the test input carries EXIF");
+    const path = write("..holiday; rm -rf ~.jpg", input);
     const result = await service.storeImageFile(actorId, path, "  A lighthouse\nat dusk  ");
     assert.ok(result.ok, !result.ok ? result.message : "");
     const media = result.value;

@@ -69,6 +69,6 @@ test("the XML reader accepts well-formed documents and refuses malformed ones", 
     `<rss>`,
     ``,
   ]) {
-    assert.throws(() => parseXml(bad), undefined, JSON.stringify(bad));
+    assert.throws(() => parseXml(bad), Error, JSON.stringify(bad));
   }
 });

@@ -60,7 +60,8 @@ export interface FixtureMedia {
   readonly postId: string;
   readonly position: number;
   readonly kind?: string;
-  readonly filePath?: string | null;
+  /** Stored on this server, under the media service's layout (`media/<id>.<ext>`). */
+  readonly local?: boolean;
   readonly remoteUrl?: string | null;
   readonly description?: string | null;
   readonly mimeType?: string;
@@ -78,7 +79,7 @@ export async function insertMedia(db: Kysely<DB>, input: FixtureMedia): Promise<
       kind: input.kind ?? "image",
       mime_type: input.mimeType ?? "image/png",
       remote_url: input.remoteUrl ?? null,
-      file_path: input.filePath ?? null,
+      file_path: input.local ? `media/${id}.${(input.mimeType ?? "image/png").split("/")[1]}` : null,
       width: 640,
       height: 480,
       description: input.description ?? null,

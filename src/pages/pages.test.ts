@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Account } from "../account/account.entity.ts";
 import { ENGINES } from "../testing/databases.ts";
@@ -6,6 +8,8 @@ import { startTestInstance, type TestInstance } from "../testing/instance.ts";
 import { child, children, foreignCssReferences, foreignReferences, parseXml, startTags } from "./markup-check.ts";
 import { insertFollow, insertMedia, insertPost, remoteActorData } from "./page-fixtures.ts";
 
+/** A 1×1 PNG. */
+const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=", "base64");
 const BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 const ACTIVITY = "application/activity+json";
 
@@ -83,10 +87,19 @@ for (const engine of ENGINES) {
       assert.equal(human.response.status, 301);
       assert.equal(human.response.headers.get("location"), `${instance.origin}/users/acme`);
 
-      // Until an object document exists for a URL, a server still never receives a web page there.
+      const postUrl = `${instance.origin}/users/acme/posts/${seeded.listed[0]}`;
       const post = await get(`/users/acme/posts/${seeded.listed[0]}`, ACTIVITY);
-      assert.doesNotMatch(post.response.headers.get("content-type") ?? "", /text\/html/);
-      assert.doesNotMatch(post.body, /<!doctype html>/i);
+      assert.equal(post.response.status, 200);
+      assert.match(post.response.headers.get("content-type") ?? "", /^application\/activity\+json/);
+      const note = JSON.parse(post.body) as { id: string; type: string };
+      assert.deepEqual([note.id, note.type], [postUrl, "Note"]);
+      // Where no object document exists, a server still never receives a web page.
+      for (const path of [`/users/acme/posts/${seeded.ids.followers}`, "/users/acme/posts/0000000000000000000000000z"]) {
+        const hidden = await get(path, ACTIVITY);
+        assert.doesNotMatch(hidden.response.headers.get("content-type") ?? "", /text\/html/, path);
+        assert.doesNotMatch(hidden.body, /<!doctype html>/i, path);
+        assert.ok(!hidden.body.includes("Secret"), path);
+      }
       const unknown = await get("/users/nobody", ACTIVITY);
       assert.equal(unknown.response.status, 404);
       assert.doesNotMatch(unknown.response.headers.get("content-type") ?? "", /text\/html/);
@@ -139,7 +152,13 @@ for (const engine of ENGINES) {
       assert.match(response.headers.get("vary") ?? "", /accept/i);
       assert.match(body, /<details><summary>Content warning: Bike maintenance &lt;script&gt;alert\(1\)&lt;\/script&gt;<\/summary>/);
       assert.ok(body.includes("<p>Chain oil, everywhere.</p>"));
-      assert.match(body, /<img src="[^"]+\/media\/[0-9a-z]{26}\/bicycle\.png" alt="A red bicycle" loading="lazy"/);
+      const image = /<img src="([^"]+\/media\/([0-9a-z]{26})\/\2\.png)" alt="A red bicycle" loading="lazy"/.exec(body);
+      assert.ok(image, "the local image with its alt text");
+      // The URL is one the media route serves.
+      const file = await fetch(image[1]!);
+      assert.equal(file.status, 200);
+      assert.equal(file.headers.get("content-type"), "image/png");
+      assert.deepEqual(Buffer.from(await file.arrayBuffer()), PNG);
       assert.ok(!body.includes("remote.example/files/"), "media stored elsewhere is not shown");
       assert.match(body, /<time class="dt-published" datetime="2026-01-01T10:00:00\.000Z">1 Jan 2026, 10:00 UTC<\/time>/);
       assert.match(body, /edited <time class="dt-updated" datetime="2026-01-02T09:30:00\.000Z">/);
@@ -326,10 +345,12 @@ async function seed(instance: TestInstance): Promise<Seeded> {
     publishedAt: new Date(Date.UTC(2026, 0, 1, 10, 0)).toISOString(),
     editedAt: new Date(Date.UTC(2026, 0, 2, 9, 30)).toISOString(),
   });
-  await insertMedia(db, { actorId, postId: ids.warned, position: 0, filePath: `media/${ids.warned}/bicycle.png`, description: "A red bicycle" });
+  const bicycle = await insertMedia(db, { actorId, postId: ids.warned, position: 0, local: true, description: "A red bicycle" });
+  await mkdir(join(ctx.config.dataDir, "media"), { recursive: true });
+  await writeFile(join(ctx.config.dataDir, "media", `${bicycle}.png`), PNG);
   await insertMedia(db, { actorId, postId: ids.warned, position: 1, remoteUrl: "https://remote.example/files/x.png", description: "Stored elsewhere" });
   ids.sensitive = await insertPost(db, { actorId, uri: postUri("acme"), sensitive: true, contentHtml: "<p>Spoiler-free text</p>" });
-  await insertMedia(db, { actorId, postId: ids.sensitive, position: 0, filePath: "media/s/photo.jpg", mimeType: "image/jpeg", description: "" });
+  await insertMedia(db, { actorId, postId: ids.sensitive, position: 0, local: true, mimeType: "image/jpeg", description: "" });
   ids.quote = await insertPost(db, { actorId, uri: postUri("acme"), quoteUri: ctx.urls.post("acme", oldest), contentHtml: "<p>As we said before</p>" });
   listed.push(oldest, ids.warned, ids.sensitive, ids.quote);
   for (let i = 1; i <= 45; i++) {

@@ -280,6 +280,24 @@ describeEachEngine("job queue", (get) => {
     assert.equal((await queue.depth())[name], undefined);
   });
 
+  test("enqueueMany honours each item's runAt", async (t) => {
+    const use = resources(t);
+    const clock = new ManualClock("2026-01-01T00:00:00.000Z");
+    const queue = use.queue(get().database, { clock });
+    const name = uniqueQueue("fanout_delayed");
+    assert.equal(await queue.enqueueMany(name, [{ payload: "now" }, { payload: "later", runAt: new Date("2026-01-01T01:00:00.000Z") }]), 2);
+    assert.deepEqual((await queue.depth())[name], { ready: 1, delayed: 1, running: 0, dead: 0 });
+    assert.deepEqual(
+      (await claimAll(queue, name, "w")).map((j) => j.payload),
+      ["now"],
+    );
+    clock.set("2026-01-01T01:00:00.000Z");
+    assert.deepEqual(
+      (await claimAll(queue, name, "w")).map((j) => j.payload),
+      ["later"],
+    );
+  });
+
   test("two queues on separate connections never hand out the same job (1,000 jobs)", async (t) => {
     const use = resources(t);
     const db = get();

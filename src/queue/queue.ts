@@ -92,7 +92,8 @@ export interface JobQueue {
   enqueue(queue: string, payload: unknown, options?: EnqueueOptions): Promise<{ id: string; duplicate: boolean }>;
   /**
    * Adds many jobs (fan-out) in batches; returns how many were added (duplicates are skipped).
-   * All or nothing: runs in one transaction, or in `executor` when that is a transaction.
+   * All or nothing: runs in one transaction, or in `executor` when that is a transaction. On
+   * SQLite that transaction holds the write lock throughout (about 1 s per 50,000 jobs here).
    */
   enqueueMany(queue: string, items: readonly EnqueueItem[], options?: { executor?: Kysely<DB> }): Promise<number>;
   /** Leases up to `limit` due jobs, oldest `runAt` first, and counts an attempt on each. */
@@ -127,7 +128,10 @@ export interface JobQueue {
    * aborting. It never rejects; a spurious wake-up costs one empty claim.
    */
   waitForWork(queue: string, signal: AbortSignal, maxWaitMs: number): Promise<void>;
-  /** Stops listening and wakes all waiters. Call before closing the database. */
+  /**
+   * Stops listening and wakes all waiters. Shutdown order: abort `runWorkers` and await it, then
+   * `close()`, then close the database (postgres.js hangs on queries still running when it closes).
+   */
   close(): Promise<void>;
 }
 
@@ -174,6 +178,12 @@ const INSERT_CHUNK = 2000;
 // Ids per UPDATE/DELETE, for the same reason.
 const ID_CHUNK = 5000;
 
+// See scheduleAnalyze().
+const ANALYZE_AFTER_ROWS = 1000;
+const ANALYZE_INTERVAL_MS = 60_000;
+// The caller's transaction is usually committed by then; if not, autovacuum catches up later.
+const ANALYZE_DELAY_IN_TRANSACTION_MS = 1000;
+
 const DEFAULT_POLL_MS = { sqlite: 250, postgres: 5000 } as const;
 
 interface ClaimedRow {
@@ -196,6 +206,8 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
   const pending = new Set<string>();
   let closed = false;
   const background = new Set<Promise<void>>();
+  let analyzeTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastAnalyze = -Infinity;
   let listening: Promise<(() => Promise<void>) | undefined> | undefined;
 
   const wake = (queue: string): void => {
@@ -319,8 +331,10 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
         return added;
       };
       const executor = opts.executor ?? db;
-      const added = executor.isTransaction ? await run(executor) : await executor.transaction().execute(run);
+      const inCallerTransaction = executor.isTransaction;
+      const added = inCallerTransaction ? await run(executor) : await executor.transaction().execute(run);
       if (added > 0) afterEnqueue(queue, executor);
+      if (added >= ANALYZE_AFTER_ROWS) scheduleAnalyze(inCallerTransaction ? ANALYZE_DELAY_IN_TRANSACTION_MS : 0);
       return added;
     },
 
@@ -331,20 +345,20 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
       const now = clock.now();
       const nowText = iso(now);
       const until = iso(new Date(now.getTime() + leaseMs));
-      // PostgreSQL: the CTE is evaluated once (MATERIALIZED); an IN-subquery with LIMIT and
-      // SKIP LOCKED may be re-run by the planner and lock more rows than it returns.
+      // PostgreSQL: ARRAY(subquery) is an init plan, evaluated once, and the update then finds its
+      // rows by primary key. (An IN-subquery with LIMIT … SKIP LOCKED may be re-run by the planner
+      // and lock more rows than it returns; a join with a CTE was planned as a sequential scan.)
       const { rows } = isPg
         ? await sql<ClaimedRow>`
-            WITH picked AS MATERIALIZED (
+            UPDATE jobs SET locked_until = ${until}, locked_by = ${workerId}, attempts = attempts + 1
+            WHERE id = ANY(ARRAY(
               SELECT id FROM jobs
               WHERE queue = ${queue} AND run_at <= ${nowText} AND (locked_until IS NULL OR locked_until <= ${nowText})
               ORDER BY run_at
               LIMIT ${limit}
               FOR UPDATE SKIP LOCKED
-            )
-            UPDATE jobs SET locked_until = ${until}, locked_by = ${workerId}, attempts = jobs.attempts + 1
-            FROM picked WHERE jobs.id = picked.id
-            RETURNING jobs.id, jobs.queue, jobs.payload, jobs.run_at, jobs.attempts`.execute(db)
+            ))
+            RETURNING id, queue, payload, run_at, attempts`.execute(db)
         : await sql<ClaimedRow>`
             UPDATE jobs SET locked_until = ${until}, locked_by = ${workerId}, attempts = attempts + 1
             WHERE id IN (
@@ -528,12 +542,34 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
     async close() {
       if (closed) return;
       closed = true;
+      clearTimeout(analyzeTimer);
+      analyzeTimer = undefined;
       wakeAll();
       await Promise.all(background);
       const stop = await listening?.catch(() => undefined);
       await stop?.();
     },
   };
+
+  // PostgreSQL plans the claim from table statistics. A queue table is often empty when autovacuum
+  // samples it; with those statistics a large fan-out gets a bitmap scan plus a sort of every due
+  // job on each claim (quadratic in the fan-out) instead of reading the index in order. Refreshing
+  // the statistics after a large insert avoids that; it is cheap (a sample) and blocks no writes.
+  function scheduleAnalyze(delayMs: number): void {
+    if (!isPg || closed || analyzeTimer !== undefined || performance.now() - lastAnalyze < ANALYZE_INTERVAL_MS) return;
+    analyzeTimer = setTimeout(() => {
+      analyzeTimer = undefined;
+      if (closed) return;
+      lastAnalyze = performance.now();
+      const task = sql`ANALYZE jobs`.execute(db).then(
+        () => undefined,
+        () => undefined, // only a planning hint: autovacuum analyzes the table later anyway
+      );
+      background.add(task);
+      void task.finally(() => background.delete(task));
+    }, delayMs);
+    analyzeTimer.unref();
+  }
 
   function afterEnqueue(queue: string, executor: Kysely<DB>): void {
     // SQLite: waking before the caller's transaction commits is fine, because this process has one

@@ -82,7 +82,7 @@ describeEachEngine("queue workers", (get) => {
   });
 
   test("retries past maxAttempts and failures end as dead letters", { timeout: 60_000 }, async (t) => {
-    const { queue, clock, log, start } = setup(t, get().database);
+    const { queue, clock, start } = setup(t, get().database);
     const retrying = uniqueQueue("retrying");
     const failing = uniqueQueue("failing");
     await queue.enqueue(retrying, "r");
@@ -112,7 +112,7 @@ describeEachEngine("queue workers", (get) => {
   });
 
   test("postpone hands the job back without counting an attempt", { timeout: 60_000 }, async (t) => {
-    const { queue, clock, log, start } = setup(t, get().database);
+    const { queue, clock, start } = setup(t, get().database);
     const name = uniqueQueue("postpone");
     await queue.enqueue(name, "x");
     const attempts: number[] = [];
@@ -137,7 +137,7 @@ describeEachEngine("queue workers", (get) => {
   });
 
   test("the lease of a long-running job is renewed, so no one else claims it", { timeout: 60_000 }, async (t) => {
-    const { queue, clock, log, start } = setup(t, get().database);
+    const { queue, clock, start } = setup(t, get().database);
     const name = uniqueQueue("renew");
     const { id } = await queue.enqueue(name, "slow");
     const started = Promise.withResolvers<void>();
@@ -164,7 +164,7 @@ describeEachEngine("queue workers", (get) => {
   });
 
   test("stopping hands unfinished jobs back; finished ones are completed", { timeout: 60_000 }, async (t) => {
-    const { queue, clock, log, start } = setup(t, get().database);
+    const { queue, start } = setup(t, get().database);
     const name = uniqueQueue("stop");
     await queue.enqueueMany(name, [{ payload: "finish" }, { payload: "abandon" }, { payload: "abandon" }]);
     let running = 0;
@@ -194,7 +194,7 @@ describeEachEngine("queue workers", (get) => {
   });
 
   test("a job whose earlier runs never reported back is buried after maxAttempts without running", { timeout: 60_000 }, async (t) => {
-    const { queue, clock, log, start } = setup(t, get().database);
+    const { queue, clock, start } = setup(t, get().database);
     const name = uniqueQueue("crashloop");
     await queue.enqueue(name, "poison");
     for (let i = 0; i < 2; i++) {
@@ -216,6 +216,8 @@ describeEachEngine("queue workers", (get) => {
     await eventually(async () => (await queue.depth())[name]?.dead === 1);
     await stop();
     assert.equal(calls, 0);
+    const dead = await get().database.db.selectFrom("jobs").select("last_error").where("queue", "=", `dead:${name}`).executeTakeFirstOrThrow();
+    assert.match(dead.last_error ?? "", /without an outcome/);
   });
 });
 

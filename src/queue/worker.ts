@@ -84,12 +84,15 @@ async function runQueue(queue: JobQueue, handler: QueueHandler, options: RunWork
   const tasks = new Set<Promise<void>>();
   let slotFreed: (() => void) | undefined;
 
-  // Group completions: the first finished job is deleted at once, the ones finishing meanwhile together after it.
+  // Group completions: jobs finishing in the same event-loop turn, or while a delete is in flight,
+  // are deleted together. Waiting for the turn matters on SQLite: its statements finish within
+  // microtasks, so without it every job would be deleted alone.
   let toComplete: Job[] = [];
   let completing: Promise<void> | undefined;
   const complete = (job: Job): void => {
     toComplete.push(job);
     completing ??= (async () => {
+      await new Promise((resolve) => setImmediate(resolve));
       while (toComplete.length > 0) {
         const jobs = toComplete;
         toComplete = [];
@@ -149,7 +152,8 @@ async function runQueue(queue: JobQueue, handler: QueueHandler, options: RunWork
         await queue.release([job], workerId, outcome.at);
         return;
       default:
-        outcome satisfies never;
+        // Only reachable from untyped handlers; the job runs again once its lease expires.
+        throw new Error(`unknown job outcome ${JSON.stringify(outcome satisfies never)}`);
     }
   };
 
@@ -203,6 +207,8 @@ async function runQueue(queue: JobQueue, handler: QueueHandler, options: RunWork
       if (free < refill) {
         await until(signal, (wake) => (slotFreed = wake));
         slotFreed = undefined;
+        // Let the other jobs finishing in this turn free their slots too: fewer, fuller claims.
+        await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
       const want = Math.min(free, batch);

@@ -5,8 +5,8 @@ import type { Actor } from "../actor/actor.entity.ts";
 export const FOLLOW_STATES = ["pending", "accepted"] as const;
 export type FollowState = (typeof FOLLOW_STATES)[number];
 
-/** Why a follow ended; kept in the follow history for the "followers lost" figures. */
-export type FollowEndReason = "unfollow" | "reject" | "block" | "move";
+/** Why a follow ended; kept in the follow history for the "followers lost" figures ("gone": the actor or its inbox no longer exists). */
+export type FollowEndReason = "unfollow" | "reject" | "block" | "move" | "gone";
 
 /**
  * A follow in either direction: a local account following a remote (or local) actor, or a remote

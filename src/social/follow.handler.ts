@@ -1,3 +1,4 @@
+import type { Account } from "../account/account.entity.ts";
 import type { InboundActivity, InboxOutcome } from "../federation/inbox/inbox.types.ts";
 import { idOf, isObject, typesOf } from "../content/validate.ts";
 import type { Follow } from "./follow.entity.ts";
@@ -94,7 +95,7 @@ async function pendingWithoutUri(deps: SocialHandlerDeps, inner: unknown, follow
 }
 
 /** The local account that minted an activity id (`/users/name/activities/id`). */
-async function accountOfActivityUri(deps: SocialHandlerDeps, uri: string) {
+async function accountOfActivityUri(deps: SocialHandlerDeps, uri: string): Promise<Account | null> {
   const prefix = `${deps.urls.origin}/users/`;
   if (!uri.startsWith(prefix)) return null;
   const match = /^([^/]+)\/activities\/([0-9a-z]{26})$/.exec(uri.slice(prefix.length));

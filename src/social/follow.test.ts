@@ -123,6 +123,15 @@ describeEachEngine("follows", (getDb) => {
     assert.equal(!again.ok && again.error, "not-following");
   });
 
+  test("a handle typed in another case still finds the stored actor (through WebFinger)", async () => {
+    await h.addAccount("case");
+    const zed = await h.addRemote("Zed", "remote.example");
+    assert.ok((await h.social.follows.follow("case", zed.uri)).ok);
+    const unfollowed = await h.social.follows.unfollow("case", "@zed@REMOTE.example");
+    assert.ok(unfollowed.ok, !unfollowed.ok ? unfollowed.message : "");
+    assert.equal(unfollowed.value.target.id, zed.id);
+  });
+
   test("bad input gets a typed error and changes nothing", async () => {
     await h.addAccount("bea");
     h.resolver.fail("gone@remote.example", "gone");

@@ -20,14 +20,18 @@ export interface RecordInteraction {
   readonly at: string;
 }
 
-/** Which notification an interaction gives its post's author; votes give none (Mastodon notifies poll ends, not votes). */
+/**
+ * Which notification an interaction gives its post's author. Votes give none (Mastodon notifies poll
+ * ends, not votes); a mention is recorded on the mentioning post, whose author is not the one to tell —
+ * the caller notifies the mentioned account itself.
+ */
 const NOTIFICATION_OF: Record<InteractionKind, NotificationKind | null> = {
   like: "like",
   boost: "boost",
   reply: "reply",
   quote: "quote",
   react: "react",
-  mention: "mention",
+  mention: null,
   vote: null,
 };
 

@@ -141,7 +141,7 @@ describeEachEngine("likes and reactions", (getDb) => {
     assert.equal(notes.value.length, 0);
   });
 
-  test("the ledger service: idempotent record, undo only by the same actor, no notification for own or vote interactions", async () => {
+  test("the ledger service: idempotent record, undo only by the same actor, no notification for own, vote or mention entries", async () => {
     const fizz = await h.addAccount("fizz");
     const post = await h.addPost(fizz);
     const voter = await h.addRemote("voter", "remote.example");
@@ -152,6 +152,7 @@ describeEachEngine("likes and reactions", (getDb) => {
     assert.deepEqual(again, { interactionId: first.interactionId, created: false });
     await h.social.interactions.record({ kind: "vote", postId: post.id, actorId: voter.id, activityUri: "https://remote.example/create/2", objectUri: "https://remote.example/votes/2", at });
     await h.social.interactions.record({ kind: "like", postId: post.id, actorId: fizz.actorId, activityUri: "https://herold.test/users/fizz/activities/self", at });
+    await h.social.interactions.record({ kind: "mention", postId: post.id, actorId: voter.id, activityUri: "https://remote.example/create/3#mention", at });
     const notes = await h.social.notifications.list("fizz");
     assert.ok(notes.ok);
     assert.deepEqual(notes.value.map((n) => [n.kind, n.objectUri]), [["reply", "https://remote.example/notes/1"]]);

@@ -79,17 +79,24 @@ export class TargetLookup {
     return unresolvable(text, byUri.error, byUri.message);
   }
 
-  /** Finds the target among stored actors only (unfollow, unblock, approve: no network needed). */
+  /**
+   * Finds the target among stored actors (unfollow, unblock, approve: no fetch needed); only a handle
+   * that matches no stored actor exactly is looked up by WebFinger (remote servers choose the case).
+   */
   async findKnown(text: string): Promise<Result<Actor, TargetError>> {
     const target = parseTarget(text);
     if (target === null) return invalid(text);
     const local = await this.#local(target);
     if (local !== undefined) return local === null ? err("unresolvable", `no local account ${JSON.stringify(text.trim())}`) : ok(local);
-    const actor =
-      target.kind === "handle"
-        ? await this.#actors.findByHandle(target.username, target.host)
-        : await this.#actors.findByUri(target.uri);
-    return actor === null ? err("unresolvable", `${text.trim()} is not an account this server knows`) : ok(actor);
+    if (target.kind === "uri") {
+      const actor = await this.#actors.findByUri(target.uri);
+      return actor === null ? err("unresolvable", `${text.trim()} is not an account this server knows`) : ok(actor);
+    }
+    const actor = await this.#actors.findByHandle(target.username, target.host);
+    if (actor !== null) return ok(actor);
+    // Stored handles keep the remote server's spelling (`Bob`); WebFinger knows which account `bob` is.
+    const resolved = await this.#resolver.resolveHandle(`${target.username}@${target.host}`);
+    return resolved.ok ? resolved : err("unresolvable", `${text.trim()} is not an account this server knows`);
   }
 
   /** The local actor the target names; null for a local name without an account; undefined when not local. */

@@ -100,10 +100,8 @@ ${values.media.map(
 <input id="alt_${m.id}" name="alt_${m.id}" maxlength="1500" value="${m.description}"></div>
 <div><label><input type="checkbox" name="remove_media" value="${m.id}"> Remove</label></div></div>`,
 )}
-${Array.from({ length: slots }, (_, i) => html`<div class="row"><div><label for="image_${i}">Image${slots > 1 ? ` ${values.media.length + i + 1}` : ""}</label>
-<input id="image_${i}" name="image_${i}" type="file" accept="image/jpeg,image/png,image/webp,image/gif"></div>
-<div><label for="image_alt_${i}">Describe it for people who cannot see it</label>
-<input id="image_alt_${i}" name="image_alt_${i}" maxlength="1500"></div></div>`)}
+${slots > 0 && imageSlot(values.media.length, 0)}
+${slots > 1 && html`<details><summary>More images</summary>${Array.from({ length: slots - 1 }, (_, i) => imageSlot(values.media.length, i + 1))}</details>`}
 <p class="hint">Images are resized; location and camera data are removed before anything is stored.</p>
 </fieldset>
 <div class="actions">
@@ -124,6 +122,13 @@ ${cx.canPublish && html`<fieldset><legend>Schedule</legend>
 <div data-preview aria-live="polite">${cx.previewHtml ?? html`<p class="hint">Press Preview to see the post.</p>`}</div></section>
 </div>`,
   });
+}
+
+function imageSlot(existing: number, i: number): Html {
+  return html`<div class="row"><div><label for="image_${i}">Image ${existing + i + 1}</label>
+<input id="image_${i}" name="image_${i}" type="file" accept="image/jpeg,image/png,image/webp,image/gif"></div>
+<div><label for="image_alt_${i}">Describe image ${existing + i + 1} for people who cannot see it</label>
+<input id="image_alt_${i}" name="image_alt_${i}" maxlength="1500"></div></div>`;
 }
 
 /** The preview card: the same HTML the post will carry, in the post layout. */

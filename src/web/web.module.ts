@@ -11,6 +11,7 @@ import { UserService } from "../user/user.service.ts";
 import { loadWebAssets, type WebAssets } from "./assets.ts";
 import { MediaProxy } from "./media-proxy.ts";
 import { WebCookies } from "./session.middleware.ts";
+import { ProfileService } from "./profile.service.ts";
 import { webRoutes } from "./web.routes.ts";
 import { DraftRepository } from "../post/schedule/draft.repository.ts";
 import { scheduledPostHandler } from "../post/schedule/schedule.handler.ts";
@@ -31,6 +32,8 @@ export interface WebModule extends ModuleContributions {
   readonly mediaProxy: MediaProxy;
   /** Drafts, scheduled posts and publishing them (src/post/schedule). */
   readonly schedule: ScheduleService;
+  /** Profile settings, avatar/header images and rel=me verification. */
+  readonly profiles: ProfileService;
   readonly deps: WebModuleDeps;
 }
 
@@ -61,6 +64,16 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
   });
   return {
     schedule,
+    profiles: new ProfileService({
+      db: base.database.db,
+      accounts: base.repos.accounts,
+      media: deps.posts.media,
+      events: deps.federation.bridge,
+      urls: base.urls,
+      clock: base.clock,
+      agent,
+      allowHttp: base.config.allowPrivateAddress,
+    }),
     users: new UserService({
       users: userRepository,
       accounts: base.repos.accounts,

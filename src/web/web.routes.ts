@@ -7,6 +7,11 @@ import type { WebEnv } from "./web.env.ts";
 import type { Shell } from "./web.layout.ts";
 import type { Asset } from "./assets.ts";
 import { unreachable } from "../lib/result.ts";
+import { AppViews } from "./app.views.ts";
+import { calendarRoutes } from "./calendar.routes.ts";
+import { composeRoutes } from "./compose.routes.ts";
+import { conversationRoutes } from "./conversation.routes.ts";
+import { profileImageRoutes, profileRoutes } from "./profile.routes.ts";
 
 /** Everything under /app, plus the media proxy. Signed-in routes sit behind `requireMember`. */
 export function webRoutes(ctx: AppContext): Hono {
@@ -49,6 +54,9 @@ export function webRoutes(ctx: AppContext): Hono {
     });
   });
 
+  const views = new AppViews({ db: ctx.database.db, posts: ctx.repos.posts, actors: ctx.repos.actors, urls: ctx.urls, proxy: web.mediaProxy });
+  app.route("/", profileImageRoutes(ctx, web.profiles));
+
   app.use("/app/*", sameOriginPosts(ctx.config.origin.origin));
   app.use("/app", sameOriginPosts(ctx.config.origin.origin));
   app.route("/", authRoutes({ shell, users: web.users, sessions: web.sessions, accounts: ctx.repos.accounts, csrf: web.csrf, cookies: web.cookies }));
@@ -68,6 +76,10 @@ export function webRoutes(ctx: AppContext): Hono {
   app.use("/app", needsSetup, member);
   app.use("/app/*", needsSetup, member);
   app.route("/", sessionRoutes({ shell, sessions: web.sessions, users: web.userRepository, cookies: web.cookies, now }));
+  app.route("/", conversationRoutes(ctx, shell, views));
+  app.route("/", composeRoutes(ctx, shell, views));
+  app.route("/", calendarRoutes(ctx, shell));
+  app.route("/", profileRoutes(ctx, shell, views, web.profiles));
   return app as unknown as Hono;
 }
 

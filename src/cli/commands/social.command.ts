@@ -200,9 +200,9 @@ function describe(n: NotificationEntry, username: string): string {
     case "mention":
       return `${who} mentioned you in ${n.objectUri ?? post}`;
     case "react":
-      return `${who} reacted ${n.content ?? ""} to ${post}`.replace("  ", " ");
+      return n.content ? `${who} reacted ${n.content} to ${post}` : `${who} reacted to ${post}`;
     case "move":
-      return `${who} moved to another account; you now follow the new one`;
+      return `${who} moved to a new account`;
     default:
       return unreachable(n.kind);
   }

@@ -12,7 +12,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("follower_id", "text", (c) => c.notNull().references("actors.id").onDelete("cascade"))
     .addColumn("followee_id", "text", (c) => c.notNull().references("actors.id").onDelete("cascade"))
     .addColumn("kind", "text", (c) => c.notNull()) // requested | accepted | ended
-    .addColumn("reason", "text") // ended: unfollow | reject | block | move
+    .addColumn("reason", "text") // ended: unfollow | reject | block | move | gone
     .addColumn("was_accepted", "integer", (c) => c.notNull().defaultTo(0)) // ended: 1 when a follower was lost
     .addColumn("created_at", "text", (c) => c.notNull())
     .execute();

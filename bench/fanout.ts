@@ -1,0 +1,213 @@
+/**
+ * `npm run bench -- fanout --servers 1000`: how long one post takes to reach every follower's server.
+ *
+ * Processes (each its own, so timings and memory are not mixed up):
+ * - servers: N simulated remote servers on loopback ports, each verifying the HTTP signature of what
+ *   it receives (public keys cached, as a peer caches them) and reporting when an activity reached all;
+ * - Herold: the real composition root on a fresh database (SQLite by default), an organisation account
+ *   with followers on every server (every `--shared-every`th server has three followers behind one
+ *   shared inbox), the worker role running; the post goes through the post service, the outbound
+ *   bridge, the durable queue and the delivery worker;
+ * - limit probe: node:crypto RSA-2048 signatures of the same bytes, POSTed with keep-alive, no queue,
+ *   no database;
+ * - stock Fedify: `sendActivity` with Fedify's in-process queue.
+ * Time runs from the moment a process is told to publish until the servers report that every one has
+ * the activity. A warm-up probe runs first so the servers' process is not cold for the first subject.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { parseArgs } from "node:util";
+import { loadConfig } from "../src/config/config.ts";
+import { deliveryInboxOf, followersOf, layout, nextMessage, type Message } from "./fanout/protocol.ts";
+
+const here = (name: string) => new URL(`./fanout/${name}`, import.meta.url).pathname;
+
+function start(name: string, execArgv: string[] = []): ChildProcess {
+  return fork(here(name), [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv });
+}
+
+async function request<T extends Message>(child: ChildProcess, message: Message, reply: string, timeoutMs?: number): Promise<T> {
+  const answer = nextMessage<T>(child, reply, timeoutMs);
+  child.send(message);
+  return await answer;
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(3);
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      servers: { type: "string", default: "1000" },
+      "shared-every": { type: "string", default: "5" },
+      db: { type: "string", default: "sqlite" },
+      concurrency: { type: "string" },
+      "skip-fedify": { type: "boolean", default: false },
+      "fedify-timeout": { type: "string", default: "300" },
+      /** Writes a V8 CPU profile of the Herold process into this directory. */
+      "cpu-prof": { type: "string" },
+      rounds: { type: "string", default: "3" },
+    },
+    strict: true,
+  });
+  const count = Number(values.servers);
+  const sharedEvery = Number(values["shared-every"]);
+  const engine = values.db === "postgres" ? "postgres" : "sqlite";
+  const rounds = Number(values.rounds);
+  // The probe keeps as many requests in flight as Herold's worker does by default.
+  const concurrency = Number(values.concurrency ?? loadConfig({}).delivery.concurrency);
+  if (!Number.isInteger(count) || count < 1) throw new Error("--servers must be a positive integer");
+
+  const children: ChildProcess[] = [];
+  const spawn = (name: string, execArgv?: string[]) => {
+    const child = start(name, execArgv);
+    children.push(child);
+    return child;
+  };
+  try {
+    const servers = spawn("servers.ts");
+    const { ports } = await request<{ type: string; ports: number[] }>(servers, { type: "start", count }, "ready");
+    const warmUpPort = ports.pop()!;
+    const warmUpInbox = `http://127.0.0.1:${warmUpPort}/users/w/inbox`;
+    const specs = layout(ports, sharedEvery);
+    const followers = specs.flatMap(followersOf);
+    const inboxes = specs.map(deliveryInboxOf);
+    const register = (key: { keyId: unknown; pem: unknown }) => request(servers, { type: "key", keyId: key.keyId, pem: key.pem }, "key-ok");
+    /** Sends `go` to `child` and resolves with the milliseconds until every server has one activity. */
+    const timed = async (child: ChildProcess, go: Message, timeoutMs?: number): Promise<{ ms: number; activityId: string }> => {
+      const complete = nextMessage<{ type: string; activityId: string }>(servers, "complete", timeoutMs);
+      const started = performance.now();
+      child.send(go);
+      const done = await complete;
+      return { ms: performance.now() - started, activityId: done.activityId };
+    };
+
+    process.stdout.write(`fan-out to ${count} servers: ${followers.length} followers, ${specs.filter((s) => s.shared).length} shared inboxes; Herold on ${engine}\n`);
+
+    /** Warm-up: the subject delivers to the extra server until its code paths are hot; the measured servers see nothing. */
+    const warmUp = async (child: ChildProcess, message: Message, times: number): Promise<void> => {
+      for (let i = 0; i < times; i++) {
+        const received = nextMessage(servers, "warm");
+        child.send(message);
+        await Promise.all([received, nextMessage(child, "warmed")]);
+      }
+    };
+
+    const herold = spawn("herold.ts", values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : []);
+    const ready = await request<{ type: string; keys: Array<{ keyId: string; pem: string }>; followers: number; rssMiB: number; startupRssMiB: number }>(
+      herold,
+      { type: "setup", servers: specs, warmUpPort, engine, env: {} },
+      "ready",
+    );
+    for (const key of ready.keys) await register(key);
+    await warmUp(herold, { type: "warm-up" }, 3);
+
+    const probe = spawn("probe.ts");
+    await register(await request<{ type: string; keyId: string; pem: string }>(probe, { type: "init" }, "key"));
+    const warmBody = JSON.stringify({ id: "https://probe.bench/warm-up", type: "Create", object: { type: "Note", content: "warm-up" } });
+    await request(probe, { type: "run", inboxes: Array.from({ length: 300 }, () => warmUpInbox), body: warmBody, concurrency: 8 }, "done");
+
+    // Rounds: Herold and the probe alternate (who goes first alternates too, so load drift on a shared
+    // machine hits both alike). Before each measured send the servers drop every connection, so every
+    // measured fan-out opens its 1,000 connections afresh, as a first post would.
+    const dropConnections = async () => {
+      await request(servers, { type: "drop" }, "dropped");
+      await new Promise((r) => setTimeout(r, 300));
+    };
+    const heroldRound = async () => {
+      await dropConnections();
+      const publishedMessage = nextMessage<{ type: string; activityId: string; json: string; publishMs: number }>(herold, "published");
+      const run = await timed(herold, { type: "go" });
+      const published = await publishedMessage;
+      if (run.activityId !== published.activityId) throw new Error(`unexpected activity ${run.activityId}`);
+      return { ms: run.ms, published };
+    };
+    let probeBody: string | undefined;
+    const probeRound = async (round: number) => {
+      await dropConnections();
+      const body = probeBody!.replace(/-probe-\d+"/, `-probe-${round}"`);
+      const run = await timed(probe, { type: "run", inboxes, body, concurrency });
+      const done = await nextMessage<{ type: string; failures: number }>(probe, "done");
+      return { ms: run.ms, failures: done.failures };
+    };
+
+    const heroldMs: number[] = [];
+    const probeMs: number[] = [];
+    let probeFailures = 0;
+    let lastPublished: { activityId: string; json: string; publishMs: number } | undefined;
+    for (let round = 1; round <= rounds; round++) {
+      const measureHerold = async () => {
+        const result = await heroldRound();
+        heroldMs.push(result.ms);
+        lastPublished = result.published;
+        // The probe sends the same bytes as Herold's activity, with an id of its own per round.
+        probeBody ??= result.published.json.replace(JSON.stringify(result.published.activityId), JSON.stringify(`${result.published.activityId}-probe-0`));
+      };
+      const measureProbe = async () => {
+        const result = await probeRound(round);
+        probeMs.push(result.ms);
+        probeFailures += result.failures;
+      };
+      if (round % 2 === 1) {
+        await measureHerold();
+        await measureProbe();
+      } else {
+        await measureProbe();
+        await measureHerold();
+      }
+      process.stdout.write(`  round ${round}: Herold ${seconds(heroldMs.at(-1)!)} s, probe ${seconds(probeMs.at(-1)!)} s, ratio ${(heroldMs.at(-1)! / probeMs.at(-1)!).toFixed(2)}\n`);
+    }
+    const heroldStats = await request<{ type: string; peakRssMiB: number; totals: { results: Record<string, number>; retries: number } }>(herold, { type: "stats" }, "stats");
+
+    let fedifyMs: number | undefined;
+    if (!values["skip-fedify"]) {
+      const fedify = spawn("fedify.ts");
+      await register(await request<{ type: string; keyId: string; pem: string }>(fedify, { type: "init" }, "key"));
+      const text = (JSON.parse(lastPublished!.json) as { object?: { content?: string } }).object?.content?.replace(/<[^>]+>/g, "") ?? "hello";
+      const warmFollower = { username: "w", actorUri: `http://127.0.0.1:${warmUpPort}/users/w`, inbox: warmUpInbox, sharedInbox: null };
+      await warmUp(fedify, { type: "warm-up", followers: [warmFollower], text }, 3);
+      await dropConnections();
+      fedifyMs = (await timed(fedify, { type: "run", followers, text }, Number(values["fedify-timeout"]) * 1000)).ms;
+    }
+    const serverStats = await request<{ type: string; accepted: number; refused: number; duplicates: number; reasons: Record<string, number> }>(servers, { type: "stats" }, "stats");
+
+    const heroldMedian = median(heroldMs);
+    const limit = median(probeMs);
+    const rate = (ms: number) => `${Math.round((count * 1000) / ms)} deliveries/s`;
+    const lines = [
+      `medians of ${rounds} rounds:`,
+      `  limit probe (sign + keep-alive POST, ${concurrency} in flight): ${seconds(limit)} s  (${rate(limit)}; ${probeFailures} failures)`,
+      `  Herold (post service → bridge → queue → worker):      ${seconds(heroldMedian)} s  (${rate(heroldMedian)}; publish call ${lastPublished!.publishMs.toFixed(1)} ms)`,
+      fedifyMs === undefined ? "  stock Fedify: skipped" : `  stock Fedify sendActivity (in-process queue, 1 round): ${seconds(fedifyMs)} s  (${rate(fedifyMs)})`,
+      `  Herold / probe: ${(heroldMedian / limit).toFixed(2)}×  (goal ≤ 1.5×)`,
+      fedifyMs === undefined ? "" : `  stock Fedify / Herold: ${(fedifyMs / heroldMedian).toFixed(1)}×  (goal ≥ 10×)`,
+      `  Herold peak RSS: ${heroldStats.peakRssMiB.toFixed(1)} MiB  (goal < 200 MB; ${ready.startupRssMiB.toFixed(1)} MiB after start-up, ${ready.rssMiB.toFixed(1)} MiB after setup)`,
+      `  Herold deliveries ok ${heroldStats.totals.results.ok ?? 0}, retries ${heroldStats.totals.retries}; servers: ${serverStats.accepted} accepted, ${serverStats.refused} refused, ${serverStats.duplicates} duplicates${
+        serverStats.refused > 0 ? ` (${JSON.stringify(serverStats.reasons)})` : ""
+      }`,
+    ].filter((l) => l !== "");
+    process.stdout.write(lines.join("\n") + "\n");
+  } finally {
+    for (const child of children) {
+      if (child.connected) child.send({ type: "stop" });
+    }
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+            child.once("exit", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,222 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { Kysely } from "kysely";
+import type { DB } from "../../db/schema.ts";
+import { AccountRepository } from "../../account/account.repository.ts";
+import { AccountService } from "../../account/account.service.ts";
+import type { Account } from "../../account/account.entity.ts";
+import { Urls } from "../../app/urls.ts";
+import { newId } from "../../lib/id.ts";
+import { err, ok, type Result } from "../../lib/result.ts";
+import { ManualClock } from "../../lib/time.ts";
+import { MediaService } from "../../media/media.service.ts";
+import { createJobQueue } from "../../queue/queue.ts";
+import { runWorkers } from "../../queue/worker.ts";
+import { describeEachEngine } from "../../testing/databases.ts";
+import type { Post } from "../post.entity.ts";
+import type { PublishError, PublishInput } from "../post.service.ts";
+import { scheduleDedupeKey } from "./draft.entity.ts";
+import { DraftRepository } from "./draft.repository.ts";
+import { scheduledPostHandler } from "./schedule.handler.ts";
+import { ScheduleService, type DraftPublisher } from "./schedule.service.ts";
+
+/**
+ * A stand-in for PostService.publish that writes a real post row (what the crash recovery looks
+ * for) and counts calls; it can be made slow, failing or throwing.
+ */
+class RecordingPublisher implements DraftPublisher {
+  readonly calls: PublishInput[] = [];
+  mode: "ok" | "error" | "throw" = "ok";
+  gate: Promise<void> | null = null;
+  readonly deps: { db: Kysely<DB>; account: () => Account; clock: ManualClock };
+  constructor(deps: { db: Kysely<DB>; account: () => Account; clock: ManualClock }) {
+    this.deps = deps;
+  }
+  async publish(input: PublishInput): Promise<Result<Post, PublishError>> {
+    this.calls.push(input);
+    if (this.gate !== null) await this.gate;
+    if (this.mode === "throw") throw new Error("database went away");
+    if (this.mode === "error") return err("reply-target", "cannot reply to https://gone.example/1: it was deleted");
+    const account = this.deps.account();
+    const id = newId(this.deps.clock.now().getTime());
+    const now = this.deps.clock.now().toISOString();
+    const row = await this.deps.db
+      .insertInto("posts")
+      .values({ id, uri: `${account.uri}/posts/${id}`, actor_id: account.actorId, is_local: 1, type: "Note", state: "published", visibility: "public", source_text: input.text, content_html: `<p>${input.text}</p>`, published_at: now, created_at: now, updated_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return ok({ id: row.id, uri: row.uri } as Post);
+  }
+}
+
+describeEachEngine("scheduled posts", (get) => {
+  const setup = async (name: string) => {
+    const { database } = get();
+    const clock = new ManualClock("2026-05-04T09:00:20.000Z");
+    const urls = new Urls(new URL("https://herold.test"));
+    const accounts = new AccountRepository(database.db);
+    const created = await new AccountService({ accounts, urls, domain: "herold.test", clock }).create({ username: name });
+    assert.ok(created.ok);
+    const account = created.value;
+    const dataDir = mkdtempSync(join(tmpdir(), "herold-schedule-"));
+    const queue = createJobQueue(database, { clock, pollMs: 20 });
+    const publisher = new RecordingPublisher({ db: database.db, account: () => account, clock });
+    const drafts = new DraftRepository(database.db);
+    const service = new ScheduleService({
+      db: database.db, drafts, accounts, publisher, media: new MediaService({ db: database.db, dataDir, clock }), queue, clock, dataDir, maxChars: 500,
+    });
+    const draft = async (text: string) => {
+      const saved = await service.save(account, null, null, { text, contentWarning: "", visibility: "public", language: "en", replyTo: "", quote: "" });
+      assert.ok(saved.ok);
+      return saved.value;
+    };
+    return { database, clock, account, queue, publisher, drafts, service, draft, cleanup: async () => { await queue.close(); rmSync(dataDir, { recursive: true, force: true }); } };
+  };
+
+  test("scheduling writes the draft and its durable job together; the job publishes exactly once", async () => {
+    const t = await setup("ana");
+    const d = await t.draft("Spring launch");
+    const at = new Date("2026-05-04T09:01:00.000Z");
+    const scheduled = await t.service.schedule(t.account, d.id, at, "Europe/Berlin");
+    assert.ok(scheduled.ok);
+    assert.equal(scheduled.value.state, "scheduled");
+    const job = await t.database.db.selectFrom("jobs").selectAll().where("dedupe_key", "=", scheduleDedupeKey({ draftId: d.id, scheduledAt: at.toISOString() })).executeTakeFirst();
+    assert.equal(job?.run_at, at.toISOString());
+    assert.deepEqual(JSON.parse(job!.payload), { draftId: d.id, scheduledAt: at.toISOString() });
+
+    const payload = { draftId: d.id, scheduledAt: at.toISOString() };
+    assert.equal(await t.service.runScheduled(payload), "published");
+    assert.equal(await t.service.runScheduled(payload), "skipped"); // a repeated delivery of the job
+    assert.equal(t.publisher.calls.length, 1);
+    assert.equal(t.publisher.calls[0]!.text, "Spring launch");
+    const after = await t.service.get(t.account, d.id);
+    assert.equal(after?.state, "published");
+    assert.ok(after?.postId);
+    await t.cleanup();
+  });
+
+  test("rescheduling leaves the old job with nothing to do; cancelling too", async () => {
+    const t = await setup("ben");
+    const d = await t.draft("Moved post");
+    const first = new Date("2026-05-04T10:00:00.000Z");
+    const second = new Date("2026-05-04T11:30:00.000Z");
+    assert.ok((await t.service.schedule(t.account, d.id, first, "UTC")).ok);
+    assert.ok((await t.service.schedule(t.account, d.id, second, "UTC")).ok);
+    assert.equal(await t.service.runScheduled({ draftId: d.id, scheduledAt: first.toISOString() }), "skipped");
+    assert.equal(t.publisher.calls.length, 0);
+    assert.ok((await t.service.cancel(t.account, d.id)).ok);
+    assert.equal(await t.service.runScheduled({ draftId: d.id, scheduledAt: second.toISOString() }), "skipped");
+    assert.equal((await t.service.get(t.account, d.id))?.state, "draft");
+    // Scheduling back to a time whose job is still queued reuses that job (same dedupe key).
+    assert.ok((await t.service.schedule(t.account, d.id, second, "UTC")).ok);
+    const keyed = await t.database.db.selectFrom("jobs").select("id").where("dedupe_key", "=", scheduleDedupeKey({ draftId: d.id, scheduledAt: second.toISOString() })).execute();
+    assert.equal(keyed.length, 1);
+    assert.equal(await t.service.runScheduled({ draftId: d.id, scheduledAt: second.toISOString() }), "published");
+    assert.equal(t.publisher.calls.length, 1);
+    await t.cleanup();
+  });
+
+  test("two workers and a person racing for one scheduled post publish it once", async () => {
+    const t = await setup("cleo");
+    const d = await t.draft("Only once");
+    const at = new Date("2026-05-04T09:05:00.000Z");
+    assert.ok((await t.service.schedule(t.account, d.id, at, "UTC")).ok);
+    let open!: () => void;
+    t.publisher.gate = new Promise((resolve) => (open = resolve));
+    const job = { draftId: d.id, scheduledAt: at.toISOString() };
+    const racing = Promise.all([t.service.runScheduled(job), t.service.runScheduled(job), t.service.publishNow(t.account, d.id, null)]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    open();
+    const [w1, w2, person] = await racing;
+    assert.equal(t.publisher.calls.length, 1);
+    const winners = [w1 === "published", w2 === "published", person.ok].filter(Boolean).length;
+    assert.equal(winners, 1, JSON.stringify([w1, w2, person.ok ? "ok" : person.error]));
+    await t.cleanup();
+  });
+
+  test("a claim left by a dead process: recent ones wait, stale ones recover without publishing twice", async () => {
+    const t = await setup("dora");
+    const d = await t.draft("Crash test");
+    const at = new Date("2026-05-04T09:10:00.000Z");
+    assert.ok((await t.service.schedule(t.account, d.id, at, "UTC")).ok);
+    const job = { draftId: d.id, scheduledAt: at.toISOString() };
+    t.clock.set("2026-05-04T09:10:00.500Z");
+    // The process published, then died before recording it.
+    assert.equal(await t.drafts.claim(d.id, ["scheduled"], job.scheduledAt, t.clock.now().toISOString()), true);
+    await t.publisher.publish({ username: t.account.username, text: "Crash test" });
+    assert.equal(await t.service.runScheduled(job), "busy");
+    t.clock.advance(11 * 60_000);
+    assert.equal(await t.service.runScheduled(job), "recovered");
+    assert.equal(t.publisher.calls.length, 1);
+    assert.equal((await t.service.get(t.account, d.id))?.state, "published");
+
+    // Died before publishing: the stale claim is published now.
+    const e = await t.draft("Second crash");
+    const at2 = new Date("2026-05-04T09:30:00.000Z");
+    assert.ok((await t.service.schedule(t.account, e.id, at2, "UTC")).ok);
+    assert.equal(await t.drafts.claim(e.id, ["scheduled"], at2.toISOString(), t.clock.now().toISOString()), true);
+    t.clock.advance(11 * 60_000);
+    assert.equal(await t.service.runScheduled({ draftId: e.id, scheduledAt: at2.toISOString() }), "published");
+    assert.equal(t.publisher.calls.length, 2);
+    await t.cleanup();
+  });
+
+  test("rules: whole minutes in the future; a refused post is kept as failed with the reason; a throw hands the claim back", async () => {
+    const t = await setup("emil");
+    const d = await t.draft("Rules");
+    const past = await t.service.schedule(t.account, d.id, new Date("2026-05-04T09:00:00.000Z"), "UTC");
+    assert.equal(past.ok ? "ok" : past.error, "in-the-past");
+    const seconds = await t.service.schedule(t.account, d.id, new Date("2026-05-04T09:02:30.000Z"), "UTC");
+    assert.equal(seconds.ok ? "ok" : seconds.error, "not-whole-minute");
+    const empty = await t.draft("   ");
+    const nothing = await t.service.schedule(t.account, empty.id, new Date("2026-05-04T09:02:00.000Z"), "UTC");
+    assert.equal(nothing.ok ? "ok" : nothing.error, "empty");
+
+    const at = new Date("2026-05-04T09:03:00.000Z");
+    assert.ok((await t.service.schedule(t.account, d.id, at, "UTC")).ok);
+    t.publisher.mode = "throw";
+    await assert.rejects(t.service.runScheduled({ draftId: d.id, scheduledAt: at.toISOString() }), /database went away/);
+    assert.equal((await t.service.get(t.account, d.id))?.state, "scheduled");
+    t.publisher.mode = "error";
+    assert.equal(await t.service.runScheduled({ draftId: d.id, scheduledAt: at.toISOString() }), "failed");
+    const failed = await t.service.get(t.account, d.id);
+    assert.equal(failed?.state, "failed");
+    assert.match(failed?.error ?? "", /cannot reply/);
+    // Drafts of another account are invisible (every lookup is scoped to the account).
+    const other = await t.service.get({ id: newId() }, d.id);
+    assert.equal(other, null);
+    await t.cleanup();
+  });
+
+  test("after a restart, the worker publishes at the post's minute and not before", async () => {
+    const t = await setup("fritz");
+    const d = await t.draft("Survives restarts");
+    const at = new Date("2026-05-04T09:02:00.000Z");
+    assert.ok((await t.service.schedule(t.account, d.id, at, "UTC")).ok);
+    await t.queue.close(); // the process that scheduled it is gone
+
+    const queue = createJobQueue(t.database, { clock: t.clock, pollMs: 20 });
+    const service = new ScheduleService({
+      db: t.database.db, drafts: t.drafts, accounts: new AccountRepository(t.database.db), publisher: t.publisher,
+      media: { storeImage: async () => err("unreadable", "unused"), discard: async () => {} }, queue, clock: t.clock, dataDir: tmpdir(), maxChars: 500,
+    });
+    const stop = new AbortController();
+    const worker = runWorkers(queue, [scheduledPostHandler(service, t.clock) as never], { workerId: "w1", signal: stop.signal, clock: t.clock, maxWaitMs: 20 });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(t.publisher.calls.length, 0, "not before its minute");
+      t.clock.set("2026-05-04T09:02:00.000Z");
+      const deadline = Date.now() + 10_000;
+      while ((await service.get(t.account, d.id))?.state !== "published" && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      assert.equal((await service.get(t.account, d.id))?.state, "published");
+      assert.equal(t.publisher.calls.length, 1);
+    } finally {
+      stop.abort();
+      await worker;
+      await queue.close();
+    }
+  });
+});
