@@ -98,7 +98,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       }
     };
 
-    const herold = spawn("herold.ts", values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : []);
+    const herold = spawn("herold.ts", ["--expose-gc"]);
     const ready = await request<{ type: string; keys: Array<{ keyId: string; pem: string }>; followers: number; rssMiB: number; startupRssMiB: number }>(
       herold,
       { type: "setup", servers: specs, warmUpPort, engine, env: {} },
@@ -160,7 +160,10 @@ export async function main(argv: readonly string[]): Promise<void> {
         await measureProbe();
         await measureHerold();
       }
-      process.stdout.write(`  round ${round}: Herold ${seconds(heroldMs.at(-1)!)} s, probe ${seconds(probeMs.at(-1)!)} s, ratio ${(heroldMs.at(-1)! / probeMs.at(-1)!).toFixed(2)}\n`);
+      const memory = (await request<{ type: string; peakRssMiB: number; memory: Record<string, number> }>(herold, { type: "stats" }, "stats"));
+      process.stdout.write(
+        `  round ${round}: Herold ${seconds(heroldMs.at(-1)!)} s, probe ${seconds(probeMs.at(-1)!)} s, ratio ${(heroldMs.at(-1)! / probeMs.at(-1)!).toFixed(2)}; Herold peak RSS ${memory.peakRssMiB.toFixed(0)} MiB ${JSON.stringify(memory.memory)}\n`,
+      );
     }
     const heroldStats = await request<{ type: string; peakRssMiB: number; totals: { results: Record<string, number>; retries: number } }>(herold, { type: "stats" }, "stats");
 

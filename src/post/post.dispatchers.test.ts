@@ -139,7 +139,7 @@ describeEachEngine("posts: objects and collections over HTTP", (getDb) => {
   });
 
   test("liked lists the public posts the account likes; featured lists its pinned public posts", async () => {
-    await h.ctx.repos.posts.addFeatured((await h.ctx.accounts.findByUsername("alice"))!.actorId, posts["public"]!.uri, h.clock.now().toISOString());
+    await h.ctx.repos.posts.addFeatured((await h.ctx.repos.accounts.findByUsername("alice"))!.actorId, posts["public"]!.uri, h.clock.now().toISOString());
     const liked = await h.posts.service.like("alice", posts["unlisted"]!.uri);
     assert.ok(liked.ok);
     const likedCollection = (await (await get(h.ctx.urls.liked("alice"))).json()) as Record<string, any>;

@@ -14,6 +14,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { sql } from "kysely";
 import type { Account } from "../account/account.entity.ts";
 import type { DB } from "../db/schema.ts";
@@ -21,6 +22,7 @@ import type { DispatchResult } from "../federation/inbox/inbox.processor.ts";
 import { INBOX_QUEUE } from "../federation/inbox/inbox.receiver.ts";
 import { rebuildActivity } from "../federation/inbox/inbox.worker.ts";
 import { generateTestKey, post, signedHeaders, startFakePeer, type FakePeer, type PostResult, type SignOptions, type TestKey } from "../federation/inbox/testing.ts";
+import { startTestServer, type TestServer } from "../net/test-server.ts";
 import type { Engine } from "../testing/databases.ts";
 import { startTestInstance, type TestInstance, type TestInstanceOptions } from "../testing/instance.ts";
 import { captureLogs, type LogCapture } from "./logs.ts";
@@ -32,7 +34,7 @@ export interface RemoteActor {
   readonly id: string;
   readonly keyId: string;
   readonly key: TestKey;
-  readonly peer: FakePeer;
+  readonly peer: { readonly origin: string };
   readonly name: string;
 }
 
@@ -63,6 +65,8 @@ export interface RefusalExpectation {
    * are drained first, and the activity's own id may enter `inbox_seen` (it is the sender's).
    */
   readonly processing?: boolean;
+  /** The explaining line may be at debug level (outcomes such as "ignored" are logged there). */
+  readonly debugLog?: boolean;
   /** Tables allowed to change (e.g. a genuine actor cached while checking a key). Use sparingly. */
   readonly mayChange?: ReadonlyArray<keyof DB>;
   /** Names the attempt in failure messages. */
@@ -97,6 +101,8 @@ export interface HostileEnv {
   refused<T extends { status: number }>(attempt: () => Promise<T>, expect: RefusalExpectation): Promise<T>;
   /** Part 3 and 4: still serving, and a genuine signed Create is accepted, processed and stored. */
   genuineStillProcessed(): Promise<void>;
+  /** The actor whose Create proves genuine traffic still works (default alice). */
+  setGenuine(actor: RemoteActor): void;
   close(): Promise<void>;
 }
 
@@ -117,6 +123,7 @@ export async function startHostileEnv(engine: Engine, options: Omit<TestInstance
   const mallory = actor(peerB, "mallory");
   const db = herold.ctx.database.db;
   let counter = 0;
+  let genuine: RemoteActor = alice;
 
   const env: HostileEnv = {
     herold,
@@ -176,9 +183,10 @@ export async function startHostileEnv(engine: Engine, options: Omit<TestInstance
     async fingerprint(options = {}) {
       const counts: Record<string, number> = {};
       const digests: Record<string, string> = {};
-      for (const table of WATCHED) {
-        if (options.ignore?.includes(table)) continue;
-        const rows = (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)}`.execute(db)).rows;
+      const tables = WATCHED.filter((table) => !options.ignore?.includes(table));
+      const results = await Promise.all(tables.map((table) => sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)}`.execute(db)));
+      for (const [index, table] of tables.entries()) {
+        const rows = results[index]!.rows;
         counts[table] = rows.length;
         const normalised = rows
           .map((row) => JSON.stringify(Object.keys(row).sort().filter((k) => !VOLATILE.has(k)).map((k) => [k, normaliseValue(row[k])])))
@@ -198,7 +206,7 @@ export async function startHostileEnv(engine: Engine, options: Omit<TestInstance
         assert.ok(allowed.includes(response.status), `${expect.what !== undefined ? `${expect.what}: ` : ""}status ${response.status}, expected ${allowed.join(" or ")}${"body" in response ? `: ${String((response as { body: unknown }).body).slice(0, 300)}` : ""}`);
       }
       if (expect.processing) await env.drain();
-      logs.expect(mark, expect.log, "the refusal's log line");
+      logs.expect(mark, expect.log, "the refusal's log line", expect.debugLog === true ? "debug" : "info");
       const after = await env.fingerprint({ ignore });
       assert.deepEqual(after.counts, before.counts, "no rows were added or removed");
       assert.deepEqual(after.digests, before.digests, "no stored row was changed");
@@ -210,8 +218,8 @@ export async function startHostileEnv(engine: Engine, options: Omit<TestInstance
       const health = await fetch(`${herold.origin}/healthz`);
       assert.equal(health.status, 200, "the instance still answers /healthz");
       await health.body?.cancel();
-      const activity = env.create(alice, { content: `<p>genuine ${counter}</p>` });
-      const response = await env.deliver(alice, activity);
+      const activity = env.create(genuine, { content: `<p>genuine ${counter}</p>` });
+      const response = await env.deliver(genuine, activity);
       assert.equal(response.status, 202, `genuine activity accepted: ${response.body}`);
       const outcomes = await env.drain();
       assert.ok(
@@ -220,6 +228,9 @@ export async function startHostileEnv(engine: Engine, options: Omit<TestInstance
       );
       const stored = await herold.ctx.repos.posts.findByUri(activity.object.id);
       assert.ok(stored !== null && stored.contentHtml?.includes("genuine"), "the genuine post is stored");
+    },
+    setGenuine(actor) {
+      genuine = actor;
     },
     async close() {
       await Promise.all([herold.close(), peerA.close(), peerB.close()]);
@@ -240,6 +251,64 @@ export function addRemoteActor(peer: FakePeer, name: string, extra: Record<strin
   const key = generateTestKey();
   const { id, keyId } = peer.addActor(name, key, extra);
   return { id, keyId, key, peer, name };
+}
+
+/** A response a scripted peer gives for one path. */
+export type ScriptedResponse =
+  | { readonly status?: number; readonly headers?: Readonly<Record<string, string>>; readonly body?: string | Uint8Array }
+  | ((request: IncomingMessage, response: ServerResponse) => void);
+
+export interface ScriptedPeer {
+  readonly server: TestServer;
+  readonly origin: string;
+  readonly routes: Map<string, ScriptedResponse>;
+  /** Serves `document` as `application/activity+json` (or `contentType`) at `path`. */
+  json(path: string, document: unknown, contentType?: string): void;
+  /** An actor document at `/users/<name>` listing `key` (optionally with another id or extra fields); not served until `json`/`serve`. */
+  actorDocument(name: string, key: TestKey, extra?: Record<string, unknown>): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback peer that answers exactly what a test scripts: any status, content type, body or
+ * redirect per path (FakePeer only serves well-formed ActivityPub). Binds to 127.0.0.1.
+ */
+export async function startScriptedPeer(): Promise<ScriptedPeer> {
+  const routes = new Map<string, ScriptedResponse>();
+  const server = await startTestServer((request, response) => {
+    const route = routes.get(new URL(request.url ?? "/", "http://x").pathname);
+    if (route === undefined) {
+      response.writeHead(404).end();
+      return;
+    }
+    if (typeof route === "function") {
+      route(request, response);
+      return;
+    }
+    response.writeHead(route.status ?? 200, { ...route.headers }).end(route.body ?? "");
+  });
+  const origin = server.url("").replace(/\/$/, "");
+  return {
+    server,
+    origin,
+    routes,
+    json(path, document, contentType = "application/activity+json") {
+      routes.set(path, { headers: { "content-type": contentType }, body: JSON.stringify(document) });
+    },
+    actorDocument(name, key, extra = {}) {
+      const id = `${origin}/users/${name}`;
+      return {
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        id,
+        type: "Person",
+        preferredUsername: name,
+        inbox: `${id}/inbox`,
+        publicKey: { id: `${id}#main-key`, owner: id, publicKeyPem: key.publicKeyPem },
+        ...extra,
+      };
+    },
+    close: () => server.close(),
+  };
 }
 
 /** Counts inbox jobs waiting to be processed. */

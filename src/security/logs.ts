@@ -37,10 +37,11 @@ export class LogCapture {
     return this.#lines.filter((line) => line.seq > mark);
   }
 
-  /** The first line since `mark` at info or above whose text matches `pattern`; fails the test if there is none. */
-  expect(mark: number, pattern: RegExp, what = "a log line"): CapturedLine {
+  /** The first line since `mark` at `minLevel` or above whose text matches `pattern`; fails the test if there is none. */
+  expect(mark: number, pattern: RegExp, what = "a log line", minLevel: "debug" | "info" = "info"): CapturedLine {
     const lines = this.since(mark);
-    const found = lines.find((line) => line.level !== "debug" && line.level !== "trace" && pattern.test(line.text));
+    const low = minLevel === "debug" ? ["trace"] : ["trace", "debug"];
+    const found = lines.find((line) => !low.includes(line.level) && pattern.test(line.text));
     if (found === undefined) {
       const tail = lines.slice(-12).map((l) => `  [${l.level}] ${l.category}: ${l.text.slice(0, 300)}`).join("\n");
       throw new Error(`expected ${what} matching ${pattern} since mark ${mark}; logged:\n${tail || "  (nothing)"}`);

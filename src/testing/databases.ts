@@ -44,8 +44,23 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
   }
   const config = parseDatabaseUrl(url, process.cwd());
   const database = openDatabase(config);
-  await ensureSchema(database, config);
-  await migrateToLatest(database.db);
+  try {
+    await ensureSchema(database, config);
+    // Kysely's introspection reads the catalogue of every schema; another test file dropping its
+    // schema at that moment can fail it ("schema … does not exist"). That race is the tests', not ours.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await migrateToLatest(database.db);
+        break;
+      } catch (error) {
+        if (attempt >= 3 || !/does not exist/.test(String((error as Error).message))) throw error;
+      }
+    }
+  } catch (error) {
+    await database.close();
+    await cleanup();
+    throw error;
+  }
   return {
     engine,
     config,

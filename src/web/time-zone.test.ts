@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { formatDate, formatTime, fromWallTime, isTimeZone, parseWallTime, toWallTime } from "./time-zone.ts";
+
+test("wall times in a zone become the right UTC instants, across the year", () => {
+  assert.equal(fromWallTime({ year: 2026, month: 1, day: 15, hour: 9, minute: 30 }, "Europe/Berlin").toISOString(), "2026-01-15T08:30:00.000Z");
+  assert.equal(fromWallTime({ year: 2026, month: 7, day: 15, hour: 9, minute: 30 }, "Europe/Berlin").toISOString(), "2026-07-15T07:30:00.000Z");
+  assert.equal(fromWallTime({ year: 2026, month: 7, day: 15, hour: 9, minute: 30 }, "America/New_York").toISOString(), "2026-07-15T13:30:00.000Z");
+  assert.equal(fromWallTime({ year: 2026, month: 12, day: 31, hour: 23, minute: 59 }, "UTC").toISOString(), "2026-12-31T23:59:00.000Z");
+  assert.equal(fromWallTime({ year: 2026, month: 3, day: 1, hour: 0, minute: 15 }, "Asia/Kathmandu").toISOString(), "2026-02-28T18:30:00.000Z");
+});
+
+test("daylight saving: a time in the spring gap moves forward, a repeated autumn time takes the first", () => {
+  // 29 March 2026, Berlin: 02:00 → 03:00. 02:30 does not exist; calendars show 03:30.
+  assert.equal(fromWallTime({ year: 2026, month: 3, day: 29, hour: 2, minute: 30 }, "Europe/Berlin").toISOString(), "2026-03-29T01:30:00.000Z");
+  // 25 October 2026, Berlin: 03:00 → 02:00. 02:30 happens twice; the first is 00:30 UTC.
+  assert.equal(fromWallTime({ year: 2026, month: 10, day: 25, hour: 2, minute: 30 }, "Europe/Berlin").toISOString(), "2026-10-25T00:30:00.000Z");
+});
+
+test("round trips and parsing of what date and time inputs send", () => {
+  for (const zone of ["Europe/Berlin", "America/Los_Angeles", "Australia/Lord_Howe", "UTC"]) {
+    for (const iso of ["2026-01-01T00:00:00.000Z", "2026-06-30T12:45:00.000Z", "2026-10-26T01:15:00.000Z"]) {
+      const wall = toWallTime(new Date(iso), zone);
+      assert.equal(fromWallTime(wall, zone).toISOString(), iso, `${zone} ${iso}`);
+    }
+  }
+  const wall = parseWallTime("2026-02-28", "07:05");
+  assert.deepEqual(wall, { year: 2026, month: 2, day: 28, hour: 7, minute: 5 });
+  assert.equal(formatDate(wall!), "2026-02-28");
+  assert.equal(formatTime(wall!), "07:05");
+  for (const [date, time] of [["2026-02-29", "10:00"], ["2026-13-01", "10:00"], ["2026-01-01", "24:00"], ["26-01-01", "10:00"], ["2026-01-01", "7:5"]]) {
+    assert.equal(parseWallTime(date!, time!), null, `${date} ${time}`);
+  }
+});
+
+test("only real IANA zone names are accepted", () => {
+  assert.equal(isTimeZone("Europe/Berlin"), true);
+  assert.equal(isTimeZone("UTC"), true);
+  assert.equal(isTimeZone("Mars/Olympus_Mons"), false);
+  assert.equal(isTimeZone("Europe/Berlin\"><script>"), false);
+  assert.equal(isTimeZone(""), false);
+});

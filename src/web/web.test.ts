@@ -1,0 +1,222 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { after, before, describe, test } from "node:test";
+import { startTestInstance, type TestInstance } from "../testing/instance.ts";
+import { WebClient } from "./testing/web-client.ts";
+
+/**
+ * The web app over HTTP (no browser): sessions, CSRF on every state-changing route, the sign-in
+ * throttle and its keys, redirects, object scoping between accounts (IDOR) and roles.
+ */
+const PASSWORD = "owner's long password";
+
+async function signIn(instance: TestInstance, login: string, password: string): Promise<WebClient> {
+  const client = new WebClient(instance.origin);
+  await client.get("/app/login");
+  const response = await client.post("/app/login", { login, password, next: "/app" });
+  assert.equal(response.status, 303, `sign-in of ${login}: ${response.status}`);
+  return client;
+}
+
+describe("web app over HTTP", { timeout: 180_000 }, () => {
+  let a: TestInstance;
+  let owner: WebClient;
+
+  before(async () => {
+    a = await startTestInstance();
+    owner = new WebClient(a.origin);
+    await owner.get("/app/setup");
+    const setup = await owner.post("/app/setup", { email: "owner@acme.example", password: PASSWORD, account_username: "acme", account_name: "ACME" });
+    assert.equal(setup.status, 303);
+    assert.ok((await a.ctx.services.accounts.create({ username: "brand", name: "Brand" })).ok);
+  });
+
+  after(async () => {
+    await a?.close();
+  });
+
+  test("setup is closed once an owner exists, also for a forged direct POST", async () => {
+    const stranger = new WebClient(a.origin);
+    assert.equal((await stranger.get("/app/setup")).location, "/app/login");
+    await stranger.get("/app/login");
+    const attempt = await stranger.post("/app/setup", { email: "evil@example.org", password: "evil long password", account_username: "evil" });
+    assert.equal(attempt.status, 303);
+    assert.equal(attempt.location, "/app/login");
+    assert.equal(await a.ctx.web.userRepository.count(), 1);
+    assert.equal(await a.ctx.services.accounts.get("evil"), null);
+  });
+
+  test("the session cookie is HttpOnly and SameSite=Lax; the token is not what the database stores", async () => {
+    const client = new WebClient(a.origin);
+    await client.get("/app/login");
+    const response = await client.request("/app/login", {
+      method: "POST",
+      body: new URLSearchParams({ csrf: client.csrf(), login: "OWNER@acme.example", password: PASSWORD }),
+      headers: { origin: a.origin },
+    });
+    const cookie = response.headers.getSetCookie().find((c) => c.startsWith("herold_session="));
+    assert.ok(cookie);
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Lax/);
+    assert.doesNotMatch(cookie, /Secure/); // plain http origin in tests; https origins get Secure and __Host-
+    const token = client.cookie("herold_session")!;
+    const stored = await a.ctx.database.db.selectFrom("sessions").select("id").execute();
+    assert.ok(stored.length > 0 && stored.every((s) => s.id !== token));
+  });
+
+  test("every state-changing route refuses a missing, forged or foreign CSRF token, and cross-origin posts", async () => {
+    const other = await signIn(a, "owner@acme.example", PASSWORD);
+    await other.get("/app/settings");
+    const foreignToken = other.csrf();
+    await owner.get("/app/settings");
+    const routes = [
+      "/app/logout", "/app/logout-everywhere", "/app/switch", "/app/settings", "/app/interact", "/app/followers/approve",
+      "/app/followers/reject", "/app/follow", "/app/unfollow", "/app/compose", `/app/drafts/${"0".repeat(26)}/publish`,
+      `/app/drafts/${"0".repeat(26)}/cancel`, `/app/drafts/${"0".repeat(26)}/delete`, `/app/drafts/${"0".repeat(26)}/reschedule`,
+      "/app/profile", "/app/profile/verify", "/app/api/preview",
+    ];
+    for (const route of routes) {
+      for (const csrf of [null, "forged", foreignToken]) {
+        const response = await owner.post(route, { text: "x", target: "@x@example.org", time_zone: "UTC" }, { csrf });
+        assert.equal(response.status, 403, `${route} with csrf=${csrf === foreignToken ? "foreign" : csrf}`);
+      }
+    }
+    await owner.get("/app/settings");
+    const crossSite = await owner.request("/app/settings", {
+      method: "POST",
+      body: new URLSearchParams({ csrf: owner.csrf(), time_zone: "Asia/Tokyo" }),
+      headers: { origin: "http://attacker.invalid" },
+    });
+    assert.equal(crossSite.status, 403);
+    const user = await a.ctx.web.userRepository.findCredentials("owner@acme.example");
+    assert.equal(user?.user.timeZone, null);
+    // The pre-session forms need the cookie the form came with.
+    const fresh = new WebClient(a.origin);
+    const noCookie = await fresh.post("/app/login", { login: "owner@acme.example", password: PASSWORD }, { csrf: "x".repeat(43) });
+    assert.equal(noCookie.status, 403);
+  });
+
+  test("redirects after sign-in stay on this site, after decoding", async () => {
+    for (const [next, expected] of [
+      ["/app/drafts", "/app/drafts"],
+      ["//attacker.invalid/", "/app"],
+      ["/%2F%2Fattacker.invalid", "/app"],
+      ["/app/..%2F..%2Fattacker", "/app"],
+      ["/\\attacker.invalid", "/app"],
+      ["https://attacker.invalid/app", "/app"],
+      ["/app%2F%2Fattacker.invalid", "/app"],
+    ] as const) {
+      const client = new WebClient(a.origin);
+      await client.get(`/app/login?next=${encodeURIComponent(next)}`);
+      const response = await client.post("/app/login", { login: "owner@acme.example", password: PASSWORD, next });
+      assert.equal(response.location, expected, next);
+    }
+  });
+
+  test("the sign-in throttle counts failures per name (all spellings) and refuses even the right password", async () => {
+    assert.ok((await a.ctx.web.users.create({ email: "target@acme.example", username: "target", password: "target's long password", accountUsername: "acme", role: "author" })).ok);
+    const spellings = ["target@acme.example", "TARGET@acme.example", " target@acme.example ", "Target@Acme.Example", "target@acme.example"];
+    for (const login of spellings) {
+      const client = new WebClient(a.origin);
+      await client.get("/app/login");
+      assert.equal((await client.post("/app/login", { login, password: "wrong password!" })).status, 401, login);
+    }
+    const client = new WebClient(a.origin);
+    await client.get("/app/login");
+    const blocked = await client.post("/app/login", { login: "target@acme.example", password: "target's long password" });
+    assert.equal(blocked.status, 429);
+    assert.match(blocked.html, /Too many failed sign-ins/);
+    // Another name is not affected by this name's counter.
+    await client.get("/app/login");
+    assert.equal((await client.post("/app/login", { login: "owner@acme.example", password: PASSWORD })).status, 303);
+  });
+
+  test("objects are scoped to the account acted for: another account's drafts cannot be read, changed or published", async () => {
+    assert.ok((await a.ctx.web.users.create({ email: "brandy@brand.example", password: "brandy's long password", accountUsername: "brand", role: "owner" })).ok);
+    const brand = await signIn(a, "brandy@brand.example", "brandy's long password");
+    await owner.get("/app/compose");
+    const saved = await owner.post("/app/compose", { text: "ACME secret plan", action: "draft" }, { files: {} });
+    assert.equal(saved.status, 303);
+    const acme = (await a.ctx.services.accounts.get("acme"))!;
+    const [draft] = await a.ctx.web.schedule.list(acme, ["draft"]);
+    assert.ok(draft);
+
+    const view = await brand.get(`/app/compose?draft=${draft.id}`);
+    assert.equal(view.status, 404);
+    assert.doesNotMatch(view.html, /secret plan/);
+    await brand.get("/app/drafts");
+    for (const action of ["publish", "delete", "cancel"]) {
+      const response = await brand.post(`/app/drafts/${draft.id}/${action}`, {});
+      assert.equal(response.status, 404, action);
+    }
+    await brand.get("/app/compose");
+    const overwrite = await brand.post("/app/compose", { draft_id: draft.id, text: "hijacked", action: "draft" }, { files: {} });
+    assert.equal(overwrite.status, 422);
+    await brand.get("/app/settings");
+    assert.equal((await brand.post("/app/switch", { account: "acme" })).status, 403);
+    assert.equal((await a.ctx.web.schedule.get(acme, draft.id))?.text, "ACME secret plan");
+  });
+
+  test("roles: an author writes drafts but cannot publish, follow or edit the profile", async () => {
+    const author = await signIn(a, "target", "target's long password").catch(async () => {
+      a.ctx.web.throttle.recordSuccess("target");
+      return await signIn(a, "target", "target's long password");
+    });
+    await author.get("/app/compose");
+    assert.doesNotMatch(author.lastHtml, /Publish now/);
+    const publish = await author.post("/app/compose", { text: "by an author", action: "publish" }, { files: {} });
+    assert.equal(publish.status, 403);
+    await author.get("/app/following");
+    assert.equal((await author.post("/app/follow", { target: "@someone@example.org" })).status, 403);
+    await author.get("/app/profile");
+    assert.equal((await author.post("/app/profile", { name: "Taken over" }, { files: {} })).status, 403);
+    assert.equal((await a.ctx.services.accounts.get("acme"))?.name, "ACME");
+    const acme = (await a.ctx.services.accounts.get("acme"))!;
+    assert.ok((await a.ctx.web.schedule.list(acme, ["draft"])).some((d) => d.text === "by an author"));
+  });
+
+  test("sign out everywhere ends every session of the person", async () => {
+    const second = await signIn(a, "owner@acme.example", PASSWORD);
+    await owner.get("/app/settings");
+    const out = await owner.post("/app/logout-everywhere", {});
+    assert.equal(out.location, "/app/login");
+    for (const client of [owner, second]) assert.equal((await client.get("/app")).location?.startsWith("/app/login"), true);
+    owner = await signIn(a, "owner@acme.example", PASSWORD);
+  });
+
+  test("suggestions come from known accounts and tags, only for signed-in people", async () => {
+    await owner.get("/app/compose");
+    assert.equal((await owner.post("/app/compose", { text: "Hello #Rocketry and #rockets", action: "publish" }, { files: {} })).status, 303);
+    const anonymous = new WebClient(a.origin);
+    assert.equal((await anonymous.get("/app/api/suggest?q=%23ro")).status, 303);
+    const tags = await (await owner.request("/app/api/suggest?q=%23roc")).json() as { items: { insert: string }[] };
+    assert.deepEqual(tags.items.map((i) => i.insert).sort(), ["#rocketry", "#rockets"]);
+    const people = await (await owner.request("/app/api/suggest?q=%40bra")).json() as { items: { insert: string }[] };
+    assert.deepEqual(people.items.map((i) => i.insert), [`@brand@${a.domain}`]);
+    const wildcard = await (await owner.request("/app/api/suggest?q=%40%25")).json() as { items: unknown[] };
+    assert.deepEqual(wildcard.items, []);
+  });
+
+  test("herold user create: generated password printed once, or read from standard input", async () => {
+    const generated = await a.cli("user", "create", "gen@acme.example", "--account", "acme", "--role", "publisher");
+    assert.equal(generated.code, 0, generated.err);
+    const password = /password \(shown only now\): (\S+)/.exec(generated.out)?.[1];
+    assert.ok(password);
+    await signIn(a, "gen@acme.example", password);
+
+    const child = spawn(process.execPath, ["src/cli/herold.ts", "user", "create", "stdin@acme.example", "--account", "acme", "--password-stdin"], {
+      env: { ...process.env, ...a.env },
+      cwd: new URL("../../", import.meta.url).pathname,
+    });
+    child.stdin.end("piped in long password\n");
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    assert.equal(code, 0, out);
+    assert.doesNotMatch(out, /piped in long password/);
+    await signIn(a, "stdin@acme.example", "piped in long password");
+    const bad = await a.cli("user", "create", "x@acme.example", "--account", "nobody");
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /no local account/);
+  });
+});
