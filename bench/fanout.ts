@@ -51,6 +51,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       "fedify-timeout": { type: "string", default: "300" },
       /** Writes a V8 CPU profile of the Herold process into this directory. */
       "cpu-prof": { type: "string" },
+      /** Extra Node options for the Herold process, e.g. "--max-semi-space-size=4". */
+      "herold-node-options": { type: "string" },
       rounds: { type: "string", default: "3" },
     },
     strict: true,
@@ -59,7 +61,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const sharedEvery = Number(values["shared-every"]);
   const engine = values.db === "postgres" ? "postgres" : "sqlite";
   const rounds = Number(values.rounds);
-  // The probe keeps as many requests in flight as Herold's worker does by default.
+  // The probe keeps as many requests in flight as Herold's worker (`--concurrency` sets both).
   const concurrency = Number(values.concurrency ?? loadConfig({}).delivery.concurrency);
   if (!Number.isInteger(count) || count < 1) throw new Error("--servers must be a positive integer");
 
@@ -98,10 +100,14 @@ export async function main(argv: readonly string[]): Promise<void> {
       }
     };
 
-    const herold = spawn("herold.ts", ["--expose-gc"]);
+    const heroldArgv = [
+      ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : []),
+      ...(values["herold-node-options"]?.split(/\s+/).filter((o) => o !== "") ?? []),
+    ];
+    const herold = spawn("herold.ts", heroldArgv);
     const ready = await request<{ type: string; keys: Array<{ keyId: string; pem: string }>; followers: number; rssMiB: number; startupRssMiB: number }>(
       herold,
-      { type: "setup", servers: specs, warmUpPort, engine, env: {} },
+      { type: "setup", servers: specs, warmUpPort, engine, env: values.concurrency !== undefined ? { HEROLD_DELIVERY_CONCURRENCY: values.concurrency } : {} },
       "ready",
     );
     for (const key of ready.keys) await register(key);
@@ -128,11 +134,13 @@ export async function main(argv: readonly string[]): Promise<void> {
       return { ms: run.ms, published };
     };
     let probeBody: string | undefined;
+    let probePeakRss = 0;
     const probeRound = async (round: number) => {
       await dropConnections();
       const body = probeBody!.replace(/-probe-\d+"/, `-probe-${round}"`);
       const run = await timed(probe, { type: "run", inboxes, body, concurrency });
-      const done = await nextMessage<{ type: string; failures: number }>(probe, "done");
+      const done = await nextMessage<{ type: string; failures: number; peakRssMiB: number }>(probe, "done");
+      probePeakRss = Math.max(probePeakRss, done.peakRssMiB);
       return { ms: run.ms, failures: done.failures };
     };
 
@@ -189,7 +197,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       fedifyMs === undefined ? "  stock Fedify: skipped" : `  stock Fedify sendActivity (in-process queue, 1 round): ${seconds(fedifyMs)} s  (${rate(fedifyMs)})`,
       `  Herold / probe: ${(heroldMedian / limit).toFixed(2)}×  (goal ≤ 1.5×)`,
       fedifyMs === undefined ? "" : `  stock Fedify / Herold: ${(fedifyMs / heroldMedian).toFixed(1)}×  (goal ≥ 10×)`,
-      `  Herold peak RSS: ${heroldStats.peakRssMiB.toFixed(1)} MiB  (goal < 200 MB; ${ready.startupRssMiB.toFixed(1)} MiB after start-up, ${ready.rssMiB.toFixed(1)} MiB after setup)`,
+      `  Herold peak RSS: ${heroldStats.peakRssMiB.toFixed(1)} MiB  (goal < 200 MB; ${ready.startupRssMiB.toFixed(1)} MiB after start-up, ${ready.rssMiB.toFixed(1)} MiB after setup; the probe process peaked at ${probePeakRss.toFixed(1)} MiB)`,
       `  Herold deliveries ok ${heroldStats.totals.results.ok ?? 0}, retries ${heroldStats.totals.retries}; servers: ${serverStats.accepted} accepted, ${serverStats.refused} refused, ${serverStats.duplicates} duplicates${
         serverStats.refused > 0 ? ` (${JSON.stringify(serverStats.reasons)})` : ""
       }`,

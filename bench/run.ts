@@ -4,6 +4,7 @@
  */
 const BENCHMARKS: Record<string, () => Promise<{ main(argv: readonly string[]): Promise<void> }>> = {
   fanout: () => import("./fanout.ts"),
+  inbound: () => import("./inbound.ts"),
 };
 
 const [name, ...argv] = process.argv.slice(2);

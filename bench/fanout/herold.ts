@@ -124,10 +124,7 @@ process.on("message", (message: Message) => {
         case "stats": {
           const totals = ctx!.delivery.metrics.totals();
           const depth = (await ctx!.queue.depth()).deliver ?? null;
-          const before = Math.round(process.memoryUsage().heapUsed / 1048576);
-          (globalThis as any).gc?.();
-          if (process.env.SNAP) (await import("node:v8")).writeHeapSnapshot("/tmp/herold.heapsnapshot");
-          const memory = { before, ...Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1048576)])) };
+          const memory = Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1048576)]));
           process.send!({ type: "stats", peakRssMiB: peakRssMiB(), rssMiB: process.memoryUsage.rss() / 1048576, memory, totals, depth });
           break;
         }

@@ -44,7 +44,7 @@ async function run(inboxes: readonly string[], bodyText: string, concurrency: nu
   await Promise.all(Array.from({ length: concurrency }, lane));
   const ms = performance.now() - started;
   await agent.close();
-  return { type: "done", failures, ms };
+  return { type: "done", failures, ms, peakRssMiB: process.resourceUsage().maxRSS / 1024, heapUsedMiB: process.memoryUsage().heapUsed / 1048576 };
 }
 
 process.on("message", (message: Message) => {

@@ -84,6 +84,7 @@ for (const engine of ENGINES) {
       assert.equal(text.code, 0);
       assert.match(text.out, /^ACME GmbH \(@acme@social\.example\.org\)\n  type:     Organization\n  profile:  https:\/\/social\.example\.org\/@acme\n/);
       const json = await cli(["account", "show", "acme", "--json"]);
+      assert.equal(json.code, 0, json.err);
       const view = JSON.parse(json.out) as Record<string, unknown>;
       assert.equal(view.name, "ACME GmbH");
       assert.equal(view.summary, "<p>We make things.</p><p>Since 1920.</p>");

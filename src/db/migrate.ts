@@ -28,6 +28,20 @@ export interface MigrationOutcome {
  * (an advisory lock on PostgreSQL, a lock table on SQLite) around the run.
  */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(db);
+    } catch (error) {
+      // Kysely's introspection reads the tables of every schema (pg_get_serial_sequence by name);
+      // a schema dropped meanwhile by another process (parallel test suites) fails that read with
+      // invalid_schema_name before anything was applied. Reading again is safe.
+      if (attempt < 5 && (error as { cause?: { code?: unknown } }).cause?.code === "3F000") continue;
+      throw error;
+    }
+  }
+}
+
+async function migrateOnce(db: Kysely<any>): Promise<MigrationOutcome> {
   // Kysely looks for its bookkeeping tables in every schema unless told which one: with other
   // schemas in the database (tests, several instances) it would find theirs and skip creating ours.
   const schema = db.getExecutor().adapter instanceof PostgresAdapter

@@ -122,10 +122,12 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): QueueHandler<Del
     switch (verdict.kind) {
       case "delivered":
         breaker.success(host);
-        await hosts.recordSuccess(host);
-        // Double-knocking found the spec this host accepts: use it first from now on.
-        if (knocks === 2) await hosts.rememberSpec(host, spec);
         metrics.final("ok", host);
+        // The activity arrived: bookkeeping that fails (database down) must not turn it into a retry,
+        // which would deliver it twice.
+        await bestEffort("record the success", host, () => hosts.recordSuccess(host));
+        // Double-knocking found the spec this host accepts: use it first from now on.
+        if (knocks === 2) await bestEffort("remember the signature spec", host, () => hosts.rememberSpec(host, spec));
         return { kind: "done" };
       case "gone": {
         breaker.success(host);
@@ -140,9 +142,11 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): QueueHandler<Del
       case "retry": {
         if (verdict.hostFailure) {
           breaker.failure(host, now.getTime());
-          if (await hosts.recordFailure(host, verdict.reason)) {
-            log.warn("{host} is now marked unavailable: deliveries failed on {days} distinct days", { host, days: config.unavailableAfterDays });
-          }
+          await bestEffort("record the failure", host, async () => {
+            if (await hosts.recordFailure(host, verdict.reason)) {
+              log.warn("{host} is now marked unavailable: deliveries failed on {days} distinct days", { host, days: config.unavailableAfterDays });
+            }
+          });
         } else {
           // The host answered (401/403/408/429): alive, but no verdict on its health.
           breaker.abandon(host);
@@ -184,6 +188,14 @@ async function removeDeadFollowers(repo: DeliveryRepository, inbox: string, stat
   const ended = await repo.removeDeadFollowers(owners.personal, status === 410, now.toISOString());
   log.info("inbox {inbox} answered {status}: ended {ended} follows", { inbox, status, ended });
   return `HTTP ${status}: inbox gone; ${ended} follows ended`;
+}
+
+async function bestEffort(what: string, host: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    log.warn("could not {what} for {host}: {error}", { what, host, error });
+  }
 }
 
 function parsePayload(value: unknown): DeliverPayload | null {

@@ -148,6 +148,52 @@ describeEachEngine("delivery engine", (get) => {
     }
   });
 
+  test("at most perHostConcurrency deliveries are in flight to one host", async () => {
+    try {
+      const h = await harness({ env: { HEROLD_DELIVERY_PER_HOST: "3" } });
+      const r = await receiver({ delayMs: 30 });
+      for (let i = 0; i < 12; i++) await h.addFollower({ inbox: r.url(`/users/u${i}/inbox`) });
+      const { uri } = await h.publish();
+      const handled = await runDue(h.base.queue, h.delivery.jobs[0]!);
+      assert.equal(handled.filter((x) => x.outcome.kind === "done").length, 12);
+      assert.equal(r.count(uri), 12);
+      assert.equal(r.maxConcurrent(), 3);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test("a peer that does not answer in time is a timeout, retried as a host failure", async () => {
+    try {
+      const clock = new ManualClock();
+      const h = await harness({ clock, env: { HEROLD_DELIVERY_RESPONSE_TIMEOUT_MS: "200" } });
+      const r = await receiver({ delayMs: 3_000 });
+      await h.addFollower({ inbox: r.url("/inbox") });
+      await h.publish();
+      const [handled] = await runDue(h.base.queue, h.delivery.jobs[0]!);
+      assert.equal(handled?.outcome.kind, "retry");
+      assert.match(handled?.outcome.kind === "retry" ? handled.outcome.error : "", /^timeout: /);
+      const host = await get().database.db.selectFrom("hosts").selectAll().where("domain", "=", r.host).executeTakeFirstOrThrow();
+      assert.match(host.last_error ?? "", /^timeout: /);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test("a large response body is discarded without failing the delivery", async () => {
+    try {
+      const h = await harness();
+      const r = await receiver({ responseBody: Buffer.alloc(5 * 1024 * 1024, 120) });
+      await h.addFollower({ inbox: r.url("/inbox") });
+      const { uri } = await h.publish();
+      const [handled] = await runDue(h.base.queue, h.delivery.jobs[0]!);
+      assert.equal(handled?.outcome.kind, "done");
+      assert.equal(r.count(uri), 1);
+    } finally {
+      await cleanup();
+    }
+  });
+
   test("401 to both specs is retried later, not dropped", async () => {
     try {
       const clock = new ManualClock();

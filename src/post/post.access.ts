@@ -29,20 +29,25 @@ export class PostAccess {
     return !this.#authorizedFetch;
   }
 
-  async canReadPost(post: Post, signer: string | null): Promise<boolean> {
-    return await this.#canRead(post.visibility, post.actorId, signer, () => this.#posts.mentions(post.id, signer ?? ""));
+  /**
+   * `signer` is asked for only when the answer depends on it: verifying a signature may mean fetching
+   * the signer's key, which public posts do not need.
+   */
+  async canReadPost(post: Post, signer: Signer): Promise<boolean> {
+    return await this.#canRead(post.visibility, post.actorId, signer, (uri) => this.#posts.mentions(post.id, uri));
   }
 
   /** A stored outbox activity: its visibility, and its own addressing for those it names. */
-  async canReadActivity(row: { actor_id: string; visibility: string; json: string }, signer: string | null): Promise<boolean> {
+  async canReadActivity(row: { actor_id: string; visibility: string; json: string }, signer: Signer): Promise<boolean> {
     const visibility = (["public", "unlisted", "followers"].includes(row.visibility) ? row.visibility : "direct") as Visibility;
-    return await this.#canRead(visibility, row.actor_id, signer, async () => signer !== null && addressesOf(row.json).includes(signer));
+    return await this.#canRead(visibility, row.actor_id, signer, async (uri) => addressesOf(row.json).includes(uri));
   }
 
-  async #canRead(visibility: Visibility, authorActorId: string, signer: string | null, addressed: () => Promise<boolean>): Promise<boolean> {
+  async #canRead(visibility: Visibility, authorActorId: string, signerOf: Signer, addressed: (uri: string) => Promise<boolean>): Promise<boolean> {
     if (visibility === "public" || visibility === "unlisted") return true;
+    const signer = typeof signerOf === "function" ? await signerOf() : signerOf;
     if (signer === null) return false;
-    if (await addressed()) return true;
+    if (await addressed(signer)) return true;
     if (visibility !== "followers") return false;
     const row = await this.#db
       .selectFrom("follows")
@@ -55,6 +60,9 @@ export class PostAccess {
     return row !== undefined;
   }
 }
+
+/** The verified key owner of the request (null: unsigned or invalid), or a function that finds it out. */
+export type Signer = string | null | (() => Promise<string | null>);
 
 /** Every actor id in `to`, `cc`, `bto`, `bcc` and `audience` of a stored document. */
 function addressesOf(json: string): string[] {

@@ -84,7 +84,7 @@ export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
         const [account, post] = await Promise.all([accountOf(identifier), posts.findById(id)]);
         if (account === null || post === null || post.actorId !== account.actorId || !post.isLocal || post.boostOfId !== null) return null;
         if (post.state !== "published") return null;
-        if (!(await access.canReadPost(post, await signerOf(ctx)))) return null;
+        if (!(await access.canReadPost(post, () => signerOf(ctx)))) return null;
         return await noteOf(post, account);
       })
       .authorize(authorize);
@@ -96,7 +96,7 @@ export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
         if (account === null) return null;
         const row = await db.selectFrom("outbox_activities").selectAll().where("uri", "=", urls.activity(identifier, id)).executeTakeFirst();
         if (row === undefined || row.actor_id !== account.actorId) return null;
-        if (!(await access.canReadActivity(row, await signerOf(ctx)))) return null;
+        if (!(await access.canReadActivity(row, () => signerOf(ctx)))) return null;
         return await activityOf(row, account);
       })
       .authorize(authorize);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type { Account } from "../account/account.entity.ts";
 import type { Actor } from "../actor/actor.entity.ts";
-import { AS_PUBLIC } from "../content/validate.ts";
+import { AS_PUBLIC, asArray, idOf } from "../content/validate.ts";
 import { describeEachEngine } from "../testing/databases.ts";
 import { createPostHarness, type PostHarness } from "./post.testkit.ts";
 
@@ -270,6 +270,43 @@ describeEachEngine("posts inbox", (getDb) => {
     assert.equal((await h.receive(bob, { ...add, id: `${bob.uri}#add/3`, object: "https://evil.example/notes/1" })).kind, "rejected");
     assert.deepEqual(await h.receive(bob, { ...add, id: `${bob.uri}#remove/1`, type: "Remove" }), { kind: "processed" });
     assert.deepEqual(await h.ctx.repos.posts.featuredOf(bob.id, 10), []);
+  });
+
+  test("every Create among the fixtures is stored or refused with a reason, never a crash", async () => {
+    const root = new URL("../../../shared/fixtures/activitypub/", import.meta.url);
+    const outcomes: string[] = [];
+    for (const dir of readdirSync(root)) {
+      for (const file of readdirSync(new URL(`${dir}/`, root))) {
+        const json = JSON.parse(readFileSync(new URL(`${dir}/${file}`, root), "utf8")) as Record<string, unknown>;
+        if (json["type"] !== "Create") continue;
+        const actorUri = idOf(json["actor"]) ?? idOf(asArray(json["actor"], 1)[0]);
+        if (actorUri === null) continue;
+        const url = new URL(actorUri);
+        const sender = (await h.ctx.repos.actors.findByUri(actorUri)) ?? (await h.addRemote(`fx${outcomes.length}`, url.host, { uri: actorUri }));
+        await h.follow(zoe.actorId, sender.id).catch(() => undefined);
+        const outcome = await h.receive(sender, json);
+        assert.ok(["processed", "ignored", "rejected"].includes(outcome.kind), `${dir}/${file}`);
+        if (outcome.kind !== "processed") assert.ok("reason" in outcome && outcome.reason.length > 0, `${dir}/${file}: a reason is given`);
+        outcomes.push(`${dir}/${file}:${outcome.kind}`);
+      }
+    }
+    // Every post-carrying Create of the fixtures is a well-formed post by its sender.
+    assert.ok(outcomes.length >= 20, `${outcomes.length} Creates`);
+    assert.deepEqual(outcomes.filter((o) => !o.endsWith(":processed")), []);
+    for (const expected of [
+      "mastodon/create-note.json",
+      "mastodon/create-note-with-attachment.json",
+      "mastodon/create-question-poll.json",
+      "misskey/create-note.json",
+      "pleroma/create-note.json",
+      "friendica/create-note.json",
+      "lemmy/create-page.json",
+      "ghost/create-article.json",
+      "peertube/create-video-framatube.json",
+      "mitra/create-note-with-proof.json",
+    ]) {
+      assert.ok(outcomes.includes(`${expected}:processed`), `${expected}: ${outcomes.find((o) => o.startsWith(expected))}`);
+    }
   });
 
   test("timeline: newest first, paged, with boosts", async () => {

@@ -63,7 +63,17 @@ export function createPostModule(base: AppBase, deps: { federation: FederationMo
       get: (interactionId) => social.interactions.get(interactionId),
     },
     notifier: { notify: (input) => social.notifications.notify(input) },
-    blocks: { isBlocked: (a, b) => social.blocks.isBlocked(a, b) },
+    // An actor on a domain the operator blocked counts as blocked by every local account, so its
+    // posts do not arrive through a boost even when they were stored before the block
+    // (hostile-inputs case 18, CVE-2026-23961; src/security/social.test.ts).
+    blocks: {
+      isBlocked: async (a, b) => {
+        if (await social.blocks.isBlocked(a, b)) return true;
+        const actors = await base.repos.actors.findManyByIds([a, b]);
+        const remote = [...actors.values()].filter((actor) => !actor.isLocal).map((actor) => actor.uri);
+        return remote.length > 0 && (await fed.domainBlocks.firstBlocked(remote)) !== null;
+      },
+    },
   });
   registerPostInbox(fed, services.inbox);
   social.follows.onAccepted((event) => services.backfill.request(event.followeeActorId));

@@ -25,13 +25,17 @@ export function deletedPostRoutes(deps: { db: Kysely<DB>; urls: Urls; accounts: 
   const { db, urls, accounts, posts, access } = deps;
   return (ctx) => {
     const app = new Hono();
-    const signerOf = async (request: Request): Promise<string | null> => {
-      try {
-        const owner = await ctx.federation.createContext(request, undefined).getSignedKeyOwner();
-        return owner?.id?.href ?? null;
-      } catch {
-        return null;
-      }
+    /** The verified signer of the request, looked up at most once and only when needed. */
+    const signerOf = (request: Request): (() => Promise<string | null>) => {
+      let signer: Promise<string | null> | undefined;
+      return () =>
+        (signer ??= ctx.federation
+          .createContext(request, undefined)
+          .getSignedKeyOwner()
+          .then(
+            (owner) => owner?.id?.href ?? null,
+            () => null,
+          ));
     };
     const gone = async (c: Context, tombstone: Tombstone): Promise<Response> => {
       const json = await tombstone.toJsonLd({ format: "compact", contextLoader: offlineContextLoader });
@@ -46,8 +50,8 @@ export function deletedPostRoutes(deps: { db: Kysely<DB>; urls: Urls; accounts: 
       const [account, post] = await Promise.all([accounts.findByUsername(username), posts.findById(id)]);
       if (account === null || account.username !== username || post === null || post.actorId !== account.actorId) return await next();
       if (!post.isLocal || post.boostOfId !== null || post.state !== "deleted") return await next();
-      const signer = await signerOf(c.req.raw);
-      if (signer === null && !access.allowsUnsigned()) return c.json({ error: "Request signature required" }, 401);
+      const signer = signerOf(c.req.raw);
+      if (!access.allowsUnsigned() && (await signer()) === null) return c.json({ error: "Request signature required" }, 401);
       if (!(await access.canReadPost(post, signer))) return await next();
       return await gone(c, buildTombstone(post));
     });
@@ -63,8 +67,8 @@ export function deletedPostRoutes(deps: { db: Kysely<DB>; urls: Urls; accounts: 
       if (row === undefined || row.actor_id !== account.actorId || row.type !== "Create" || row.object_uri === null) return await next();
       const post = await posts.findByUri(row.object_uri);
       if (post === null || post.state !== "deleted") return await next();
-      const signer = await signerOf(c.req.raw);
-      if (signer === null && !access.allowsUnsigned()) return c.json({ error: "Request signature required" }, 401);
+      const signer = signerOf(c.req.raw);
+      if (!access.allowsUnsigned() && (await signer()) === null) return c.json({ error: "Request signature required" }, 401);
       if (!(await access.canReadActivity(row, signer))) return await next();
       return await gone(c, new Tombstone({ id: new URL(row.uri), deleted: post.deletedAt ? toInstant(post.deletedAt) : null }));
     });

@@ -16,7 +16,6 @@ const norm = (value: unknown) => list(value).map((a) => (a === "as:Public" || a 
 describeEachEngine("PostService", (getDb) => {
   let h: PostHarness;
   let alice: Account;
-  let erin: Account;
   let bob: Actor; // mentioned, not a follower
   let carol: Actor; // accepted follower of alice
   let dave: Actor; // pending follower of alice
@@ -25,7 +24,7 @@ describeEachEngine("PostService", (getDb) => {
   before(async () => {
     h = await createPostHarness(getDb());
     alice = await h.addAccount("alice");
-    erin = await h.addAccount("erin");
+    await h.addAccount("erin");
     bob = await h.addRemote("bob", "remote.example");
     carol = await h.addRemote("carol", "followers.example");
     dave = await h.addRemote("dave", "pending.example", { sharedInbox: false });
@@ -118,6 +117,7 @@ describeEachEngine("PostService", (getDb) => {
     const cases: [Parameters<typeof h.posts.service.publish>[0], string][] = [
       [{ username: "nobody", text: "hi" }, "unknown-account"],
       [{ username: "alice", text: "hi", visibility: "private" }, "invalid-visibility"],
+      [{ username: "alice", text: "hi, nobody", visibility: "direct" }, "mention"],
       [{ username: "alice", text: "hi", language: "english!" }, "invalid-language"],
       [{ username: "alice", text: "   " }, "empty"],
       [{ username: "alice", text: "x".repeat(501) }, "too-long"],

@@ -153,6 +153,9 @@ export class PostService {
     }
 
     const rendered = await this.#render(input.text, account, extra, quoted?.ok ? quoted.value : null);
+    if (visibility === "direct" && rendered.mentions.length === 0) {
+      return err("mention", "a direct post needs at least one recipient: mention someone (in the text or with --mention)");
+    }
 
     const stored: LocalMedia[] = [];
     for (const item of media) {

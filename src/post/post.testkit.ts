@@ -98,7 +98,7 @@ export interface PostHarness {
   readonly posts: PostServices;
   addAccount(username: string): Promise<Account>;
   /** A remote actor as the resolver would have stored it (inbox `https://host/users/name/inbox`, shared inbox `https://host/inbox`). */
-  addRemote(username: string, host: string, options?: { sharedInbox?: boolean }): Promise<Actor>;
+  addRemote(username: string, host: string, options?: { sharedInbox?: boolean; uri?: string }): Promise<Actor>;
   /** An accepted (or pending) follow, written directly. */
   follow(followerActorId: string, followeeActorId: string, state?: "accepted" | "pending"): Promise<void>;
   block(actorId: string, targetId: string): Promise<void>;
@@ -147,7 +147,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
       return result.value;
     },
     async addRemote(username, host, options = {}) {
-      const uri = `https://${host}/users/${username}`;
+      const uri = options.uri ?? `https://${host}/users/${username}`;
       const actor = await ctx.repos.actors.upsertRemote(
         {
           uri,

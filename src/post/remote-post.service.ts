@@ -193,6 +193,9 @@ export class RemotePostService {
       if (post.actorId !== author.id) return err("wrong-author", `${parsed.id} is already stored as another actor's post`);
       return ok({ post, created: false });
     }
+    // Replies and quotes that arrived before this post now point at it (threads, counts).
+    await this.#db.updateTable("posts").set({ in_reply_to_id: post.id }).where("in_reply_to_uri", "=", post.uri).where("in_reply_to_id", "is", null).execute();
+    await this.#db.updateTable("posts").set({ quote_id: post.id }).where("quote_uri", "=", post.uri).where("quote_id", "is", null).execute();
     await this.recordInteractions(post, author, localMentions);
     log.debug("stored {type} {uri} by {author}", { type: post.type, uri: post.uri, author: author.uri });
     return ok({ post, created: true });

@@ -115,6 +115,7 @@ export function authRoutes(deps: AuthDeps): Hono<WebEnv> {
           return unreachable(result.error);
       }
     }
+    await sessions.purgeExpired();
     // A fresh token on every sign-in: a token planted before sign-in (session fixation) never becomes valid.
     const { token, expiresAt } = await sessions.create(result.value.id, null);
     cookies.setSession(c, token, expiresAt);

@@ -65,7 +65,7 @@ describe("media proxy and rel=me verification", () => {
 
   test("an image is fetched once, checked by its bytes, cached on disk and served from this origin", async () => {
     const path = proxy.path(server.url("/avatar.png"));
-    assert.ok(path?.startsWith("/media/proxy/"));
+    assert.ok(path !== null && path.startsWith("/media/proxy/"));
     const { mac, encoded } = parts(path);
     const first = await proxy.get(mac, encoded);
     assert.ok(first.ok);

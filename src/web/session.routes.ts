@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { SessionStore } from "../user/session.store.ts";
 import type { UserRepository } from "../user/user.repository.ts";
 import { readForm, safeReturnPath } from "./form.ts";
@@ -33,10 +33,11 @@ export function sessionRoutes(deps: { shell: Shell; sessions: SessionStore; user
     // Only accounts of this person's memberships: a forged name changes nothing.
     if (target === undefined) return c.text("You do not act for this account.", 403);
     await sessions.setAccount(member.session.id, target.accountId);
-    return c.redirect(safeReturnPath(form.text("next", 2000), "/app") + "?done=switched", 303);
+    const next = safeReturnPath(form.text("next", 2000), "/app");
+    return c.redirect(`${next}${next.includes("?") ? "&" : "?"}done=switched`, 303);
   });
 
-  app.get("/app/settings", (c) => {
+  const settingsPage = (c: Context<WebEnv>, error?: string) => {
     const member = c.get("member");
     const user = member.session.user;
     return sendPage(
@@ -46,6 +47,7 @@ export function sessionRoutes(deps: { shell: Shell; sessions: SessionStore; user
         nav: "settings",
         member,
         notice: c.req.query("done"),
+        error,
         body: html`<h1>Settings</h1>
 <form method="post" action="/app/settings" class="stack narrow">${csrfField(member)}
 <label for="time_zone">Time zone for scheduling and the calendar</label>
@@ -60,14 +62,16 @@ export function sessionRoutes(deps: { shell: Shell; sessions: SessionStore; user
 <p>Signed in on a device you no longer use? End every session, this one included.</p>
 <button type="submit" class="secondary">Sign out everywhere</button></form>`,
       }),
+      error !== undefined ? 400 : 200,
     );
-  });
+  };
+  app.get("/app/settings", (c) => settingsPage(c));
 
   app.post("/app/settings", async (c) => {
     const member = c.get("member");
     const form = await readForm(c);
     const zone = form.text("time_zone", 100).trim();
-    if (zone !== "" && !isTimeZone(zone)) return c.redirect("/app/settings?error=tz", 303);
+    if (zone !== "" && !isTimeZone(zone)) return settingsPage(c, `${JSON.stringify(zone)} is not a time zone name Herold knows (e.g. Europe/Berlin).`);
     await users.setTimeZone(member.session.user.id, zone === "" ? null : zone, deps.now());
     return c.redirect("/app/settings?done=settings", 303);
   });

@@ -223,6 +223,25 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
     assert.equal(reply.inReplyToUri, bobPost);
   });
 
+  test("notifications and mentions show what other servers did, each with reply, like and boost", async () => {
+    const acmePosts = await a.ctx.repos.posts.listByActor((await a.ctx.services.accounts.get("acme"))!.actorId, { visibilities: ["public"], limit: 10 });
+    const launch = acmePosts.items.find((p) => (p.sourceText ?? "").startsWith("Launch day!"))!;
+    assert.ok((await b.ctx.posts.service.like("bob", launch.uri)).ok);
+    const mention = await b.ctx.posts.service.publish({ username: "bob", text: `@acme@${a.domain} when is the next launch?` });
+    assert.ok(mention.ok, mention.ok ? "" : mention.message);
+    await eventually(async () => {
+      await go("/app/notifications");
+      const text = await page.locator("main").innerText();
+      return /Bob on B liked your post/.test(text) && /Bob on B mentioned you/.test(text);
+    }, 60_000, "the like and the mention in the notifications");
+    await go("/app/mentions");
+    const card = page.locator("article.post", { hasText: "when is the next launch?" });
+    await card.getByRole("button", { name: "Like" }).waitFor();
+    assert.equal(await card.getByRole("link", { name: "Reply" }).count(), 1);
+    assert.equal(await card.getByRole("button", { name: "Boost" }).count(), 1);
+    await shot("09-mentions");
+  });
+
   test("schedule a post one minute ahead in the person's zone; the worker publishes it at that minute, once", async () => {
     // The next whole minute at least 30 s away, as a wall time in the browser's zone.
     const target = new Date(Math.ceil((clock.now().getTime() + 30_000) / 60_000) * 60_000 + 60_000);

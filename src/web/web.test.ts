@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
+import sharp from "sharp";
+import { startTestServer } from "../net/test-server.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
 import { WebClient } from "./testing/web-client.ts";
 
@@ -145,10 +147,11 @@ describe("web app over HTTP", { timeout: 180_000 }, () => {
     assert.equal(view.status, 404);
     assert.doesNotMatch(view.html, /secret plan/);
     await brand.get("/app/drafts");
-    for (const action of ["publish", "delete", "cancel"]) {
-      const response = await brand.post(`/app/drafts/${draft.id}/${action}`, {});
+    for (const action of ["publish", "delete", "cancel", "reschedule"]) {
+      const response = await brand.post(`/app/drafts/${draft.id}/${action}`, { schedule_date: "2099-01-01", schedule_time: "10:00" });
       assert.equal(response.status, 404, action);
     }
+    assert.equal((await brand.get(`/app/drafts/${draft.id}/media/${draft.id}`)).status, 404);
     await brand.get("/app/compose");
     const overwrite = await brand.post("/app/compose", { draft_id: draft.id, text: "hijacked", action: "draft" }, { files: {} });
     assert.equal(overwrite.status, 422);
@@ -158,10 +161,9 @@ describe("web app over HTTP", { timeout: 180_000 }, () => {
   });
 
   test("roles: an author writes drafts but cannot publish, follow or edit the profile", async () => {
-    const author = await signIn(a, "target", "target's long password").catch(async () => {
-      a.ctx.web.throttle.recordSuccess("target");
-      return await signIn(a, "target", "target's long password");
-    });
+    // The previous test locked this name out on purpose; a success elsewhere would have cleared it.
+    a.ctx.web.throttle.recordSuccess("target@acme.example");
+    const author = await signIn(a, "target", "target's long password");
     await author.get("/app/compose");
     assert.doesNotMatch(author.lastHtml, /Publish now/);
     const publish = await author.post("/app/compose", { text: "by an author", action: "publish" }, { files: {} });
@@ -195,6 +197,96 @@ describe("web app over HTTP", { timeout: 180_000 }, () => {
     assert.deepEqual(people.items.map((i) => i.insert), [`@brand@${a.domain}`]);
     const wildcard = await (await owner.request("/app/api/suggest?q=%40%25")).json() as { items: unknown[] };
     assert.deepEqual(wildcard.items, []);
+  });
+
+  test("profile settings: fields with rel=me verification, an avatar served from this origin", async () => {
+    const acme = (await a.ctx.services.accounts.get("acme"))!;
+    const site = await startTestServer((request, response) => {
+      const back = request.url === "/links-back" ? `<a rel="me" href="${a.ctx.urls.profile("acme")}">ACME on the Fediverse</a>` : "<p>nothing</p>";
+      response.writeHead(200, { "content-type": "text/html" }).end(`<!doctype html><html><body>${back}</body></html>`);
+    });
+    try {
+      const avatar = await sharp({ create: { width: 20, height: 20, channels: 3, background: "#0a0" } }).jpeg().withMetadata({ exif: { IFD0: { Artist: "gps-and-name" } } }).toBuffer();
+      await owner.get("/app/profile");
+      const saved = await owner.post(
+        "/app/profile",
+        { name: "ACME Rockets", bio: "We build #rockets.", field_name_0: "Website", field_value_0: site.url("/links-back"), field_name_1: "Shop", field_value_1: site.url("/elsewhere"), discoverable: "1" },
+        { files: { avatar: { name: "me.jpg", type: "image/jpeg", bytes: avatar } } },
+      );
+      assert.equal(saved.status, 303);
+      const page = await owner.get("/app/profile");
+      assert.match(page.html, /✓ Verified: http:\/\/127\.0\.0\.1:\d+\/links-back links back/);
+      assert.match(page.html, /Not verified: no rel=&quot;me&quot; link back/);
+      const updated = (await a.ctx.services.accounts.get("acme"))!;
+      assert.equal(updated.name, "ACME Rockets");
+      assert.match(updated.fields[0]!.value, /rel="me nofollow noopener noreferrer"/);
+      assert.ok(updated.iconUrl?.startsWith(`${a.origin}/media/profile/`));
+      const image = await fetch(updated.iconUrl!);
+      assert.equal(image.status, 200);
+      assert.equal(image.headers.get("content-type"), "image/jpeg");
+      assert.doesNotMatch(Buffer.from(await image.arrayBuffer()).toString("latin1"), /gps-and-name/);
+      // The profile change was reported for federation (an Update of the actor is stored in the outbox).
+      const update = await a.ctx.database.db.selectFrom("outbox_activities").select("type").where("actor_id", "=", acme.actorId).where("type", "=", "Update").executeTakeFirst();
+      assert.equal(update?.type, "Update");
+      // An arbitrary upload id that is no avatar is not served.
+      assert.equal((await fetch(`${a.origin}/media/profile/${"0".repeat(26)}/${"0".repeat(26)}.jpg`)).status, 404);
+    } finally {
+      await site.close();
+    }
+  });
+
+  test("a draft keeps its image and alt text; publishing it from the drafts list attaches them to the post", async () => {
+    const acme = (await a.ctx.services.accounts.get("acme"))!;
+    const png = await sharp({ create: { width: 30, height: 20, channels: 3, background: "#f80" } }).png().toBuffer();
+    await owner.get("/app/compose");
+    const saved = await owner.post("/app/compose", { text: "Draft with a picture", image_alt_0: "An orange square", action: "draft" }, { files: { image_0: { name: "x.png", type: "image/png", bytes: png } } });
+    assert.equal(saved.status, 303);
+    const draft = (await a.ctx.web.schedule.list(acme, ["draft"])).find((d) => d.text === "Draft with a picture")!;
+    assert.equal(draft.media.length, 1);
+    const editor = await owner.get(`/app/compose?draft=${draft.id}`);
+    const thumb = new RegExp(`<img src="(/app/drafts/${draft.id}/media/${draft.media[0]!.id})"`).exec(editor.html)?.[1];
+    assert.ok(thumb, "the composer shows the draft's image");
+    assert.match(editor.html, /value="An orange square"/);
+    const image = await owner.request(thumb);
+    assert.equal(image.status, 200);
+    assert.equal(image.headers.get("content-type"), "image/png");
+    // Unattached draft images are not public.
+    const fileName = (await a.ctx.database.db.selectFrom("media").select("file_path").where("id", "=", draft.media[0]!.id).executeTakeFirstOrThrow()).file_path!.slice("media/".length);
+    assert.equal((await fetch(`${a.origin}/media/${draft.media[0]!.id}/${fileName}`)).status, 404);
+
+    await owner.get("/app/drafts");
+    const published = await owner.post(`/app/drafts/${draft.id}/publish`, {});
+    assert.equal(published.status, 303);
+    const uri = decodeURIComponent(/post=([^&]+)/.exec(published.location!)![1]!);
+    const post = (await a.ctx.repos.posts.findByUri(uri))!;
+    const media = (await a.ctx.repos.posts.mediaOf([post.id])).get(post.id) ?? [];
+    assert.deepEqual(media.map((m) => m.description), ["An orange square"]);
+    // The draft's own processed copy is discarded once the post has its attachment.
+    const leftovers = await a.ctx.database.db.selectFrom("media").select("id").where("id", "=", draft.media[0]!.id).execute();
+    assert.deepEqual(leftovers, []);
+    assert.equal((await a.ctx.web.schedule.get(acme, draft.id))?.state, "published");
+  });
+
+  test("quote a post, and switch between the accounts a person acts for", async () => {
+    const acme = (await a.ctx.services.accounts.get("acme"))!;
+    const quoted = (await a.ctx.repos.posts.listByActor(acme.actorId, { visibilities: ["public"], limit: 1 })).items[0]!;
+    const page = await owner.get(`/app/compose?quote=${encodeURIComponent(quoted.uri)}`);
+    assert.match(page.html, /Quoting @acme@/);
+    const published = await owner.post("/app/compose", { text: "Worth reading again", quote: quoted.uri, action: "publish" }, { files: {} });
+    assert.equal(published.status, 303);
+    const post = (await a.ctx.repos.posts.findByUri(decodeURIComponent(/post=([^&]+)/.exec(published.location!)![1]!)))!;
+    assert.equal(post.quoteUri, quoted.uri);
+
+    const user = (await a.ctx.web.userRepository.findCredentials("owner@acme.example"))!.user;
+    const brand = (await a.ctx.services.accounts.get("brand"))!;
+    await a.ctx.web.userRepository.upsertMembership(user.id, brand.id, "publisher", new Date().toISOString());
+    await owner.get("/app");
+    assert.match(owner.lastHtml, /<option value="brand">@brand<\/option>/);
+    const switched = await owner.post("/app/switch", { account: "brand", next: "/app/drafts" });
+    assert.equal(switched.location, "/app/drafts?done=switched");
+    assert.match((await owner.get("/app/compose")).html, /New post for @brand/);
+    await owner.post("/app/switch", { account: "acme" });
+    assert.match((await owner.get("/app/compose")).html, /New post for @acme/);
   });
 
   test("herold user create: generated password printed once, or read from standard input", async () => {

@@ -26,6 +26,8 @@ export interface ReceiverOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Delay before answering, in real milliseconds. */
   readonly delayMs?: number;
+  /** Response body for accepted requests (default empty). */
+  readonly responseBody?: Buffer;
 }
 
 export interface Receiver {
@@ -40,6 +42,8 @@ export interface Receiver {
   readonly refusals: string[];
   /** Every request that arrived, accepted or not. */
   requests(): number;
+  /** Most requests that were being handled at the same time. */
+  maxConcurrent(): number;
   connections(): number;
   count(activityId: string): number;
   /** Changes the behaviour for later requests. */
@@ -59,7 +63,12 @@ export async function startReceiver(initial: ReceiverOptions = {}): Promise<Rece
   const counts = new Map<string, number>();
   const sockets = new Set<Socket>();
 
+  let inFlight = 0;
+  let maxConcurrent = 0;
   const server = createServer((request, response) => {
+    inFlight++;
+    maxConcurrent = Math.max(maxConcurrent, inFlight);
+    response.once("close", () => inFlight--);
     void (async () => {
       const body = await readBody(request);
       requests++;
@@ -92,7 +101,8 @@ export async function startReceiver(initial: ReceiverOptions = {}): Promise<Rece
         deliveries.push({ path: request.url ?? "/", activityId, spec: verdict?.ok ? verdict.spec : null, keyId: verdict?.ok ? verdict.keyId : null });
         if (activityId !== null) counts.set(activityId, (counts.get(activityId) ?? 0) + 1);
       }
-      response.writeHead(status, { "content-type": "text/plain", ...current.headers }).end(status >= 200 && status < 300 ? "" : `status ${status}`);
+      const ok = status >= 200 && status < 300;
+      response.writeHead(status, { "content-type": "text/plain", ...current.headers }).end(ok ? (current.responseBody ?? "") : `status ${status}`);
     })().catch(() => response.destroy());
   });
   server.keepAliveTimeout = 30_000;
@@ -119,6 +129,7 @@ export async function startReceiver(initial: ReceiverOptions = {}): Promise<Rece
     deliveries,
     refusals,
     requests: () => requests,
+    maxConcurrent: () => maxConcurrent,
     connections: () => connections,
     count: (activityId) => counts.get(activityId) ?? 0,
     set(next) {

@@ -1,0 +1,79 @@
+/**
+ * Herold as an operator runs it, for the inbound benchmark: `process.execPath src/main.ts --role …`
+ * in its own process on 127.0.0.1, and the CLI for the one local account.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+
+const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../src/cli/herold.ts", import.meta.url));
+
+export interface HeroldProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly role: string;
+  /** The last part of what the process wrote (for error reports). */
+  output(): string;
+  /** SIGTERM, then the exit code (or signal); SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<number | string>;
+}
+
+/** Only what Node needs plus Herold's own variables: nothing leaks in from the caller's environment. */
+function environment(env: Readonly<Record<string, string>>): Record<string, string> {
+  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? tmpdir(), LANG: "C.UTF-8", ...env };
+}
+
+export async function startHerold(options: { role: "all" | "web" | "worker"; port: number; env: Readonly<Record<string, string>>; execArgv?: readonly string[] }): Promise<HeroldProcess> {
+  const args = [...(options.execArgv ?? []), MAIN, "--role", options.role, "--host", "127.0.0.1", "--port", String(options.port)];
+  const child = spawn(process.execPath, args, { env: environment(options.env), stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const keep = (chunk: string) => {
+    output = (output + chunk).slice(-20_000);
+  };
+  child.stdout!.setEncoding("utf8").on("data", keep);
+  child.stderr!.setEncoding("utf8").on("data", keep);
+  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
+  const banner = options.role === "worker" ? /worker is running/ : /is running/;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Herold (${options.role}) did not start within 60 s:\n${output}`)), 60_000);
+    const onData = () => {
+      if (banner.test(output)) {
+        clearTimeout(timer);
+        child.stdout!.off("data", onData);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`Herold (${options.role}) exited with ${code} during start-up:\n${output}`));
+    });
+  });
+  return {
+    child,
+    pid: child.pid!,
+    role: options.role,
+    output: () => output,
+    async stop(graceMs = 30_000) {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** `herold account create <username> --type organization` against the database in `env`. */
+export async function createAccount(username: string, env: Readonly<Record<string, string>>): Promise<void> {
+  const child = spawn(process.execPath, [CLI, "account", "create", username, "--type", "organization", "--name", "ACME"], {
+    env: environment(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  if (code !== 0) throw new Error(`account create failed (${code}):\n${output}`);
+}
