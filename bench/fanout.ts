@@ -12,7 +12,13 @@
  *   no database;
  * - stock Fedify: `sendActivity` with Fedify's in-process queue.
  * Time runs from the moment a process is told to publish until the servers report that every one has
- * the activity. A warm-up probe runs first so the servers' process is not cold for the first subject.
+ * the activity. Every subject first warms its code paths up by delivering to one extra server that is
+ * not measured; then Herold and the probe alternate for `--rounds` rounds (medians are reported) and
+ * stock Fedify, much slower, runs once. Before every measured fan-out the servers drop all
+ * connections, so each one connects afresh, as a first post would.
+ *
+ * Options: --servers N, --shared-every K, --db sqlite|postgres, --rounds N, --concurrency N (in flight,
+ * for Herold and the probe), --skip-fedify, --fedify-timeout S, --cpu-prof DIR, --herold-node-options "…".
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { parseArgs } from "node:util";

@@ -30,6 +30,8 @@ export interface HostView {
 }
 
 const CLEAN: HostView = { signatureSpec: null, failing: false, unavailable: false };
+/** Bounds the per-host "success already written" memory of a long-running worker. */
+const MAX_REMEMBERED_SUCCESSES = 20_000;
 
 export class HostRegistry {
   readonly #repo: DeliveryRepository;
@@ -100,6 +102,7 @@ export class HostRegistry {
     }
     const last = this.#successWritten.get(domain);
     if (last !== undefined && now.getTime() - last < this.#successWriteMs) return;
+    if (this.#successWritten.size >= MAX_REMEMBERED_SUCCESSES) this.#forgetOldSuccesses(now.getTime());
     this.#successWritten.set(domain, now.getTime());
     this.#pendingSuccesses.set(domain, now.toISOString());
     this.#flushTimer ??= setTimeout(() => void this.flush(), 5_000).unref();
@@ -146,6 +149,12 @@ export class HostRegistry {
 
   async close(): Promise<void> {
     await this.flush();
+  }
+
+  /** Entries older than the write interval only suppress nothing; drop them (and, if need be, all). */
+  #forgetOldSuccesses(now: number): void {
+    for (const [domain, at] of this.#successWritten) if (now - at >= this.#successWriteMs) this.#successWritten.delete(domain);
+    if (this.#successWritten.size >= MAX_REMEMBERED_SUCCESSES) this.#successWritten.clear();
   }
 
   #remember(domain: string, record: HostRecord | null): void {

@@ -227,7 +227,8 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
     const acmePosts = await a.ctx.repos.posts.listByActor((await a.ctx.services.accounts.get("acme"))!.actorId, { visibilities: ["public"], limit: 10 });
     const launch = acmePosts.items.find((p) => (p.sourceText ?? "").startsWith("Launch day!"))!;
     assert.ok((await b.ctx.posts.service.like("bob", launch.uri)).ok);
-    const mention = await b.ctx.posts.service.publish({ username: "bob", text: `@acme@${a.domain} when is the next launch?` });
+    // By actor URL: handles resolve through WebFinger over https only, and the test servers speak http.
+    const mention = await b.ctx.posts.service.publish({ username: "bob", text: "when is the next launch?", mentions: [acmeUri] });
     assert.ok(mention.ok, mention.ok ? "" : mention.message);
     await eventually(async () => {
       await go("/app/notifications");
