@@ -21,6 +21,7 @@
  * for Herold and the probe), --skip-fedify, --fedify-timeout S, --cpu-prof DIR, --herold-node-options "…".
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config/config.ts";
 import { deliveryInboxOf, followersOf, layout, nextMessage, type Message } from "./fanout/protocol.ts";
@@ -86,13 +87,19 @@ export async function main(argv: readonly string[]): Promise<void> {
     const followers = specs.flatMap(followersOf);
     const inboxes = specs.map(deliveryInboxOf);
     const register = (key: { keyId: unknown; pem: unknown }) => request(servers, { type: "key", keyId: key.keyId, pem: key.pem }, "key-ok");
-    /** Sends `go` to `child` and resolves with the milliseconds until every server has one activity. */
-    const timed = async (child: ChildProcess, go: Message, timeoutMs?: number): Promise<{ ms: number; activityId: string }> => {
+    const cpuOf = async (child: ChildProcess) => (await request<{ type: string; ms: number }>(child, { type: "cpu" }, "cpu")).ms;
+    /**
+     * Sends `go` to `child` and resolves with the milliseconds until every server has one activity,
+     * and the CPU time the sending process used meanwhile (robust when the machine is shared).
+     */
+    const timed = async (child: ChildProcess, go: Message, timeoutMs?: number): Promise<{ ms: number; cpuMs: number; activityId: string }> => {
+      const cpuBefore = await cpuOf(child);
       const complete = nextMessage<{ type: string; activityId: string }>(servers, "complete", timeoutMs);
       const started = performance.now();
       child.send(go);
       const done = await complete;
-      return { ms: performance.now() - started, activityId: done.activityId };
+      const ms = performance.now() - started;
+      return { ms, cpuMs: (await cpuOf(child)) - cpuBefore, activityId: done.activityId };
     };
 
     process.stdout.write(`fan-out to ${count} servers: ${followers.length} followers, ${specs.filter((s) => s.shared).length} shared inboxes; Herold on ${engine}\n`);
@@ -137,7 +144,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       const run = await timed(herold, { type: "go" });
       const published = await publishedMessage;
       if (run.activityId !== published.activityId) throw new Error(`unexpected activity ${run.activityId}`);
-      return { ms: run.ms, published };
+      return { ms: run.ms, cpuMs: run.cpuMs, published };
     };
     let probeBody: string | undefined;
     let probePeakRss = 0;
@@ -147,17 +154,20 @@ export async function main(argv: readonly string[]): Promise<void> {
       const run = await timed(probe, { type: "run", inboxes, body, concurrency });
       const done = await nextMessage<{ type: string; failures: number; peakRssMiB: number }>(probe, "done");
       probePeakRss = Math.max(probePeakRss, done.peakRssMiB);
-      return { ms: run.ms, failures: done.failures };
+      return { ms: run.ms, cpuMs: run.cpuMs, failures: done.failures };
     };
 
     const heroldMs: number[] = [];
     const probeMs: number[] = [];
+    const heroldCpu: number[] = [];
+    const probeCpu: number[] = [];
     let probeFailures = 0;
     let lastPublished: { activityId: string; json: string; publishMs: number } | undefined;
     for (let round = 1; round <= rounds; round++) {
       const measureHerold = async () => {
         const result = await heroldRound();
         heroldMs.push(result.ms);
+        heroldCpu.push(result.cpuMs);
         lastPublished = result.published;
         // The probe sends the same bytes as Herold's activity, with an id of its own per round.
         probeBody ??= result.published.json.replace(JSON.stringify(result.published.activityId), JSON.stringify(`${result.published.activityId}-probe-0`));
@@ -165,6 +175,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       const measureProbe = async () => {
         const result = await probeRound(round);
         probeMs.push(result.ms);
+        probeCpu.push(result.cpuMs);
         probeFailures += result.failures;
       };
       if (round % 2 === 1) {
@@ -176,12 +187,13 @@ export async function main(argv: readonly string[]): Promise<void> {
       }
       const memory = (await request<{ type: string; peakRssMiB: number; memory: Record<string, number> }>(herold, { type: "stats" }, "stats"));
       process.stdout.write(
-        `  round ${round}: Herold ${seconds(heroldMs.at(-1)!)} s, probe ${seconds(probeMs.at(-1)!)} s, ratio ${(heroldMs.at(-1)! / probeMs.at(-1)!).toFixed(2)}; Herold peak RSS ${memory.peakRssMiB.toFixed(0)} MiB ${JSON.stringify(memory.memory)}\n`,
+        `  round ${round}: Herold ${seconds(heroldMs.at(-1)!)} s (CPU ${seconds(heroldCpu.at(-1)!)} s), probe ${seconds(probeMs.at(-1)!)} s (CPU ${seconds(probeCpu.at(-1)!)} s), ratio ${(heroldMs.at(-1)! / probeMs.at(-1)!).toFixed(2)}; Herold peak RSS ${memory.peakRssMiB.toFixed(0)} MiB\n`,
       );
     }
     const heroldStats = await request<{ type: string; peakRssMiB: number; totals: { results: Record<string, number>; retries: number } }>(herold, { type: "stats" }, "stats");
 
     let fedifyMs: number | undefined;
+    let fedifyCpuMs: number | undefined;
     if (!values["skip-fedify"]) {
       const fedify = spawn("fedify.ts");
       await register(await request<{ type: string; keyId: string; pem: string }>(fedify, { type: "init" }, "key"));
@@ -189,20 +201,27 @@ export async function main(argv: readonly string[]): Promise<void> {
       const warmFollower = { username: "w", actorUri: `http://127.0.0.1:${warmUpPort}/users/w`, inbox: warmUpInbox, sharedInbox: null };
       await warmUp(fedify, { type: "warm-up", followers: [warmFollower], text }, 3);
       await dropConnections();
-      fedifyMs = (await timed(fedify, { type: "run", followers, text }, Number(values["fedify-timeout"]) * 1000)).ms;
+      const run = await timed(fedify, { type: "run", followers, text }, Number(values["fedify-timeout"]) * 1000);
+      fedifyMs = run.ms;
+      fedifyCpuMs = run.cpuMs;
     }
     const serverStats = await request<{ type: string; accepted: number; refused: number; duplicates: number; reasons: Record<string, number> }>(servers, { type: "stats" }, "stats");
 
     const heroldMedian = median(heroldMs);
     const limit = median(probeMs);
+    const heroldCpuMedian = median(heroldCpu);
+    const probeCpuMedian = median(probeCpu);
     const rate = (ms: number) => `${Math.round((count * 1000) / ms)} deliveries/s`;
     const lines = [
       `medians of ${rounds} rounds:`,
-      `  limit probe (sign + keep-alive POST, ${concurrency} in flight): ${seconds(limit)} s  (${rate(limit)}; ${probeFailures} failures)`,
-      `  Herold (post service → bridge → queue → worker):      ${seconds(heroldMedian)} s  (${rate(heroldMedian)}; publish call ${lastPublished!.publishMs.toFixed(1)} ms)`,
-      fedifyMs === undefined ? "  stock Fedify: skipped" : `  stock Fedify sendActivity (in-process queue, 1 round): ${seconds(fedifyMs)} s  (${rate(fedifyMs)})`,
-      `  Herold / probe: ${(heroldMedian / limit).toFixed(2)}×  (goal ≤ 1.5×)`,
-      fedifyMs === undefined ? "" : `  stock Fedify / Herold: ${(fedifyMs / heroldMedian).toFixed(1)}×  (goal ≥ 10×)`,
+      `  limit probe (sign + keep-alive POST, ${concurrency} in flight): ${seconds(limit)} s, CPU ${seconds(probeCpuMedian)} s  (${rate(limit)}; ${probeFailures} failures)`,
+      `  Herold (post service → bridge → queue → worker):      ${seconds(heroldMedian)} s, CPU ${seconds(heroldCpuMedian)} s  (${rate(heroldMedian)}; publish call ${lastPublished!.publishMs.toFixed(1)} ms)`,
+      fedifyMs === undefined
+        ? "  stock Fedify: skipped"
+        : `  stock Fedify sendActivity (in-process queue, 1 round): ${seconds(fedifyMs)} s, CPU ${seconds(fedifyCpuMs!)} s  (${rate(fedifyMs)})`,
+      `  Herold / probe: ${(heroldMedian / limit).toFixed(2)}× wall time, ${(heroldCpuMedian / probeCpuMedian).toFixed(2)}× CPU  (goal ≤ 1.5×)`,
+      fedifyMs === undefined ? "" : `  stock Fedify / Herold: ${(fedifyMs / heroldMedian).toFixed(1)}× wall time, ${(fedifyCpuMs! / heroldCpuMedian).toFixed(1)}× CPU  (goal ≥ 10×)`,
+      `  machine load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(" ")} on ${availableParallelism()} cores`,
       `  Herold peak RSS: ${heroldStats.peakRssMiB.toFixed(1)} MiB  (goal < 200 MB; ${ready.startupRssMiB.toFixed(1)} MiB after start-up, ${ready.rssMiB.toFixed(1)} MiB after setup; the probe process peaked at ${probePeakRss.toFixed(1)} MiB)`,
       `  Herold deliveries ok ${heroldStats.totals.results.ok ?? 0}, retries ${heroldStats.totals.retries}; servers: ${serverStats.accepted} accepted, ${serverStats.refused} refused, ${serverStats.duplicates} duplicates${
         serverStats.refused > 0 ? ` (${JSON.stringify(serverStats.reasons)})` : ""

@@ -31,7 +31,7 @@ import { sql } from "kysely";
 import { createTestDatabase, type TestDatabase } from "../src/testing/databases.ts";
 import { freePort } from "../src/testing/instance.ts";
 import { createAccount, startHerold, type HeroldProcess } from "./inbound/herold.ts";
-import { ask, memoryOf, nextMessage, type Message } from "./inbound/ipc.ts";
+import { ask, cpuSecondsOf, memoryOf, nextMessage, type Message } from "./inbound/ipc.ts";
 import { actorDocument, type LocalAccount, type RemoteActor } from "./inbound/mastodon.ts";
 
 const USERNAME = "acme";
@@ -53,6 +53,8 @@ interface HeroldRun {
   readonly acceptedPerS: number;
   /** Undefined when nothing processes (web role). */
   readonly processedMs: number | undefined;
+  /** CPU seconds the measured process used meanwhile. */
+  readonly cpuSeconds: number;
 }
 
 const perS = (count: number, ms: number) => (count * 1000) / ms;
@@ -180,8 +182,12 @@ export async function main(argv: readonly string[]): Promise<void> {
       }
     };
 
-    /** Sends a prepared set to a Herold process; with `processing`, also times until the inbox queue is empty. */
-    const measure = async (name: string, processing: boolean): Promise<HeroldRun> => {
+    /**
+     * Sends a prepared set to `subject`; with `processing`, also times until the inbox queue is empty.
+     * CPU seconds are counted for `subject` from the first request to the end of the measurement.
+     */
+    const measure = async (name: string, subject: number, processing: boolean): Promise<HeroldRun> => {
+      const cpuBefore = cpuSecondsOf(subject);
       const started = performance.now();
       let done: Ran | undefined;
       const sending = send(name).then((ran) => (done = ran));
@@ -197,9 +203,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       }
       const ran = await sending;
       const accepted = ran.statuses["202"] ?? 0;
-      return { ran, accepted, acceptedPerS: perS(accepted, ran.ms), processedMs };
+      return { ran, accepted, acceptedPerS: perS(accepted, ran.ms), processedMs, cpuSeconds: cpuSecondsOf(subject) - cpuBefore };
     };
-    const probeRun = async (): Promise<Ran> => send(await prepare(probeInbox, count));
 
     process.stdout.write(
       `inbound: ${fmt(count)} signed Create(Note) activities per run from ${actorCount} actors on ${serverCount} servers, ` +
@@ -212,66 +217,75 @@ export async function main(argv: readonly string[]): Promise<void> {
     const startupRss = memoryOf(herold.pid)!.rssMiB;
 
     // Warm-up: every actor's key is fetched and cached, code paths get hot, on both subjects.
-    const warm = await measure(await prepare(inbox, warmupCount), true);
+    const warm = await measure(await prepare(inbox, warmupCount), herold.pid, true);
     if (warm.accepted !== warmupCount) throw new Error(`warm-up: ${JSON.stringify(warm.ran.statuses)} ${warm.ran.firstError ?? ""}\n${herold.output()}`);
     await send(await prepare(probeInbox, warmupCount));
 
-    const probeBefore = await probeRun();
-    const all = await measure(await prepare(inbox, count), true);
+    const probeRuns: HeroldRun[] = [];
+    probeRuns.push(await measure(await prepare(probeInbox, count), probe.pid!, false));
+    const all = await measure(await prepare(inbox, count), herold.pid, true);
     const allMemory = memoryOf(herold.pid)!;
-    const probeAfter = await probeRun();
+    probeRuns.push(await measure(await prepare(probeInbox, count), probe.pid!, false));
     const postsAfterAll = await remotePosts();
     const jobsAfterAll = await inboxJobs();
     const metrics = await fetch(`${origin}/metrics`).then((r) => r.text());
     const allExit = await herold.stop();
 
     // Role web, then role worker, on the same database.
-    let web: { run: HeroldRun; memory: number; drainMs: number; workerMemory: number; workerStartMs: number } | undefined;
+    let web: { run: HeroldRun; memory: number; drainMs: number; drainCpu: number; workerMemory: number; workerStartMs: number } | undefined;
     if (values.web) {
       const webProcess = await startHerold({ role: "web", port, env, execArgv });
       herolds.push(webProcess);
-      await measure(await prepare(inbox, warmupCount), false);
-      const warmWorker = await startHerold({ role: "worker", port: port + 1, env, execArgv });
+      await measure(await prepare(inbox, warmupCount), webProcess.pid, false);
+      const warmWorker = await startHerold({ role: "worker", port, env, execArgv });
       await drained();
       await warmWorker.stop();
-      const run = await measure(await prepare(inbox, count), false);
+      const run = await measure(await prepare(inbox, count), webProcess.pid, false);
       const memory = memoryOf(webProcess.pid)!.hwmMiB;
-      const drainStart = performance.now();
-      const worker = await startHerold({ role: "worker", port: port + 1, env, execArgv });
+      const workerStart = performance.now();
+      const worker = await startHerold({ role: "worker", port, env, execArgv });
       herolds.push(worker);
-      const workerStartMs = performance.now() - drainStart;
+      const workerStartMs = performance.now() - workerStart;
+      const drainStart = performance.now();
+      const cpuBefore = cpuSecondsOf(worker.pid);
       await drained();
-      const drainMs = performance.now() - drainStart - workerStartMs;
+      const drainMs = performance.now() - drainStart;
+      const drainCpu = cpuSecondsOf(worker.pid) - cpuBefore;
       const workerMemory = memoryOf(worker.pid)!.hwmMiB;
       await Promise.all([webProcess.stop(), worker.stop()]);
-      web = { run, memory, drainMs, workerMemory, workerStartMs };
+      web = { run, memory, drainMs, drainCpu, workerMemory, workerStartMs };
     }
     const postsTotal = await remotePosts();
     const jobsTotal = await inboxJobs();
 
-    const probeRate = (perS(probeBefore.statuses["202"] ?? 0, probeBefore.ms) + perS(probeAfter.statuses["202"] ?? 0, probeAfter.ms)) / 2;
+    const probeRate = probeRuns.reduce((sum, r) => sum + r.acceptedPerS, 0) / probeRuns.length;
+    const probeCpu = probeRuns.reduce((sum, r) => sum + r.cpuSeconds, 0) / probeRuns.reduce((sum, r) => sum + r.accepted, 0);
     const processedRate = perS(count, all.processedMs!);
     const expectedPosts = warmupCount + count + (web ? warmupCount + count : 0);
+    const µs = (seconds: number, n: number) => `${fmt((seconds / n) * 1e6)} µs`;
     const lines = [
-      `  probe (verify + digest + JSON.parse, no storage): ${fmt(perS(probeBefore.statuses["202"] ?? 0, probeBefore.ms))} /s before, ${fmt(perS(probeAfter.statuses["202"] ?? 0, probeAfter.ms))} /s after Herold; mean ${fmt(probeRate)} /s`,
+      `  probe (verify + digest + JSON.parse, no storage): ${probeRuns.map((r) => fmt(r.acceptedPerS)).join(" /s before, ")} /s after Herold; ` +
+        `mean ${fmt(probeRate)} /s; CPU ${µs(probeCpu, 1)} per activity`,
       `  Herold --role all (accepts and processes in one process):`,
       `    accepted (202, durably queued):  ${fmt(all.acceptedPerS)} /s  = ${(all.acceptedPerS / probeRate).toFixed(2)} × probe   (goal ≥ ${fmt(GOAL_ACCEPTED_PER_S)} /s)  latency p50 ${all.ran.p50.toFixed(1)} ms, p99 ${all.ran.p99.toFixed(1)} ms`,
-      `    fully processed (queue drained): ${fmt(processedRate)} /s  = ${(processedRate / probeRate).toFixed(2)} × probe   (${(all.processedMs! / 1000).toFixed(2)} s for ${fmt(count)})`,
+      `    fully processed (queue drained): ${fmt(processedRate)} /s  = ${(processedRate / probeRate).toFixed(2)} × probe   (${(all.processedMs! / 1000).toFixed(2)} s for ${fmt(count)}; CPU ${µs(all.cpuSeconds, count)} per activity)`,
       `    peak RSS (VmHWM): ${mib(allMemory.hwmMiB)}   (goal < ${GOAL_RSS_MB} MB; ${mib(startupRss)} after start-up, ${mib(allMemory.rssMiB)} at the end)`,
       `    statuses ${JSON.stringify(all.ran.statuses)}${all.ran.errors > 0 ? `, ${all.ran.errors} errors (${all.ran.firstError})` : ""}${all.ran.firstError && all.ran.errors === 0 ? ` first refusal: ${all.ran.firstError}` : ""}; exit ${allExit}`,
     ];
     if (web) {
       lines.push(
         `  Herold --role web, then --role worker (same database):`,
-        `    accepted (202, durably queued):  ${fmt(web.run.acceptedPerS)} /s  = ${(web.run.acceptedPerS / probeRate).toFixed(2)} × probe   latency p50 ${web.run.ran.p50.toFixed(1)} ms, p99 ${web.run.ran.p99.toFixed(1)} ms; statuses ${JSON.stringify(web.run.ran.statuses)}`,
-        `    drained by a worker alone:       ${fmt(perS(count, web.drainMs))} /s   (${(web.drainMs / 1000).toFixed(2)} s after its start-up of ${(web.workerStartMs / 1000).toFixed(1)} s)`,
+        `    accepted (202, durably queued):  ${fmt(web.run.acceptedPerS)} /s  = ${(web.run.acceptedPerS / probeRate).toFixed(2)} × probe   latency p50 ${web.run.ran.p50.toFixed(1)} ms, p99 ${web.run.ran.p99.toFixed(1)} ms; ` +
+          `CPU ${µs(web.run.cpuSeconds, web.run.accepted)} per activity; statuses ${JSON.stringify(web.run.ran.statuses)}`,
+        `    drained by a worker alone:       ${fmt(perS(count, web.drainMs))} /s   (${(web.drainMs / 1000).toFixed(2)} s after its start-up of ${(web.workerStartMs / 1000).toFixed(1)} s; CPU ${µs(web.drainCpu, count)} per activity)`,
         `    peak RSS: web ${mib(web.memory)}, worker ${mib(web.workerMemory)}`,
       );
     }
+    const inboxMetrics = metrics.split("\n").filter((l) => l.startsWith('herold_queue_jobs{queue="inbox"'));
     lines.push(
       `  checks: ${fmt(postsAfterAll)} remote posts after the role-all run, ${fmt(postsTotal)} at the end (expected ${fmt(expectedPosts)}); ` +
         `inbox jobs left ${jobsTotal.pending}, dead ${jobsTotal.dead} (after role all: ${jobsAfterAll.pending}/${jobsAfterAll.dead}); actor documents fetched ${actorFetches}`,
-      `  /metrics after the role-all run: ${metrics.split("\n").filter((l) => l.startsWith('herold_queue_jobs{queue="inbox"')).join(", ") || "(no inbox lines)"}`,
+      `  /metrics after the role-all run: ${inboxMetrics.length > 0 ? inboxMetrics.join(", ") : "no inbox jobs listed (queue empty)"}`,
     );
     process.stdout.write(lines.join("\n") + "\n");
     if (postsTotal !== expectedPosts || jobsTotal.dead > 0) process.exitCode = 1;

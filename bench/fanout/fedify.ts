@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { createFederation, InProcessMessageQueue, MemoryKvStore } from "@fedify/fedify";
 import { Application, Create, Note, PUBLIC_COLLECTION } from "@fedify/vocab";
-import type { FollowerSpec, Message } from "./protocol.ts";
+import { cpuMessage, type FollowerSpec, type Message } from "./protocol.ts";
 
 const ORIGIN = "https://fedify.bench";
 const IDENTIFIER = "bench";
@@ -62,7 +62,9 @@ async function run(followers: readonly FollowerSpec[], text: string): Promise<Me
 
 process.on("message", (message: Message) => {
   void (async () => {
-    if (message.type === "init") {
+    if (message.type === "cpu") {
+      process.send!(cpuMessage());
+    } else if (message.type === "init") {
       process.send!({ type: "key", keyId: `${ORIGIN}/users/${IDENTIFIER}#main-key`, pem: pair.publicKey.export({ type: "spki", format: "pem" }).toString() });
     } else if (message.type === "warm-up") {
       process.send!({ ...(await run(message.followers as FollowerSpec[], message.text as string)), type: "warmed" });

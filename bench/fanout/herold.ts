@@ -13,7 +13,7 @@ import { loadConfig } from "../../src/config/config.ts";
 import { newId } from "../../src/lib/id.ts";
 import { setupLogging } from "../../src/lib/logger.ts";
 import { createTestDatabase, type Engine, type TestDatabase } from "../../src/testing/databases.ts";
-import { followersOf, peakRssMiB, type Message, type ServerSpec } from "./protocol.ts";
+import { cpuMessage, followersOf, peakRssMiB, type Message, type ServerSpec } from "./protocol.ts";
 
 const USERNAME = "acme";
 const WARM_UP_USERNAME = "warmup";
@@ -112,6 +112,9 @@ process.on("message", (message: Message) => {
   void (async () => {
     try {
       switch (message.type) {
+        case "cpu":
+          process.send!(cpuMessage());
+          break;
         case "setup":
           process.send!(await setup(message.servers as ServerSpec[], message.warmUpPort as number, message.engine as Engine, message.env as Record<string, string>));
           break;

@@ -5,7 +5,7 @@
  */
 import { generateKeyPairSync, hash, sign } from "node:crypto";
 import { Agent } from "undici";
-import type { Message } from "./protocol.ts";
+import { cpuMessage, type Message } from "./protocol.ts";
 
 const KEY_ID = "https://probe.bench/users/probe#main-key";
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -49,7 +49,9 @@ async function run(inboxes: readonly string[], bodyText: string, concurrency: nu
 
 process.on("message", (message: Message) => {
   void (async () => {
-    if (message.type === "init") {
+    if (message.type === "cpu") {
+      process.send!(cpuMessage());
+    } else if (message.type === "init") {
       process.send!({ type: "key", keyId: KEY_ID, pem: publicKey.export({ type: "spki", format: "pem" }).toString() });
     } else if (message.type === "run") {
       process.send!(await run(message.inboxes as string[], message.body as string, message.concurrency as number));

@@ -67,3 +67,9 @@ export function nextMessage<T extends Message>(child: ChildProcess | NodeJS.Proc
 export function peakRssMiB(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
+
+/** Answers the orchestrator's "cpu" question: CPU time this process has used so far, in ms. */
+export function cpuMessage(): Message {
+  const usage = process.cpuUsage();
+  return { type: "cpu", ms: (usage.user + usage.system) / 1000 };
+}

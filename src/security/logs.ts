@@ -67,14 +67,17 @@ function render(value: unknown): string {
 
 let capture: LogCapture | undefined;
 
-/** Routes Herold's logs (all levels) into one process-wide capture; idempotent. */
-export async function captureLogs(): Promise<LogCapture> {
+/**
+ * Routes Herold's logs into one process-wide capture; idempotent (the first call's level wins).
+ * The fuzzer asks for "warning" only: formatting hundreds of thousands of debug lines costs time.
+ */
+export async function captureLogs(lowestLevel: "debug" | "warning" = "debug"): Promise<LogCapture> {
   if (capture !== undefined) return capture;
   const sink = new LogCapture();
   await configure({
     sinks: { memory: (record: LogRecord) => sink.add(record) },
     loggers: [
-      { category: ["herold"], lowestLevel: "debug", sinks: ["memory"] },
+      { category: ["herold"], lowestLevel, sinks: ["memory"] },
       { category: ["fedify"], lowestLevel: "warning", sinks: ["memory"] },
       { category: ["logtape", "meta"], lowestLevel: "error", sinks: ["memory"] },
     ],

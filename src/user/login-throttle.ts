@@ -5,9 +5,11 @@ import type { Clock } from "../lib/time.ts";
  * Sign-in rate limit, in memory only (client addresses must never reach the database).
  *
  * Two independent throttles, both counting FAILED attempts in a sliding window:
- * - per sign-in name: key `name:` + the name as the lookup sees it (NFKC, trimmed, lower case), so
+ * - per sign-in name: key `name:` + the name normalised (NFKC, trimmed, lower case), so
  *   `Owner@Example.org ` and `owner@example.org` share one counter (rate-limit key confusion,
- *   Mastodon CVE-2025-54879); the name need not exist, so probing unknown names costs the same;
+ *   Mastodon CVE-2025-54879). UserService passes a known person's e-mail address whichever of their
+ *   names was typed, so e-mail and sign-in name share one counter too; unknown names are counted as
+ *   typed, so probing them costs the same;
  * - per client: key `client:` + HMAC(instance secret, client address): the TCP peer address as Node
  *   sees it. Behind a reverse proxy that is the proxy, so this throttle then limits the whole proxy
  *   and the per-name throttle does the real work. The address is kept only as a keyed hash.

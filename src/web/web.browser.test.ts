@@ -233,7 +233,7 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
     await eventually(async () => {
       await go("/app/notifications");
       const text = await page.locator("main").innerText();
-      return /Bob on B liked your post/.test(text) && /Bob on B mentioned you/.test(text);
+      return /Bob on B @bob@\S+ liked your post/.test(text) && /Bob on B @bob@\S+ mentioned you/.test(text);
     }, 60_000, "the like and the mention in the notifications");
     await go("/app/mentions");
     const card = page.locator("article.post", { hasText: "when is the next launch?" });
@@ -278,6 +278,24 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
     await eventually(() => b.ctx.repos.posts.findByUri(post.uri).then((p) => p ?? undefined), 60_000, "the scheduled post at B");
     const copies = await a.ctx.database.db.selectFrom("posts").select("id").where("source_text", "=", "Countdown: this post was scheduled.").execute();
     assert.equal(copies.length, 1);
+  });
+
+  test("every screen fits a phone: no sideways scrolling at 360 px, and the keyboard reaches the main navigation", async () => {
+    await page.setViewportSize({ width: 360, height: 780 });
+    for (const path of ["/app", "/app/notifications", "/app/compose", "/app/calendar", "/app/calendar?view=week", "/app/drafts", "/app/followers", "/app/following", "/app/profile", "/app/settings"]) {
+      await go(path);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the screen`);
+    }
+    await go("/app/compose");
+    await shot("10-phone-compose");
+    await page.setViewportSize({ width: 1200, height: 900 });
+    await go("/app");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to content");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Home");
   });
 
   test("no page contacted any other origin", async () => {

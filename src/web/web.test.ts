@@ -289,6 +289,48 @@ describe("web app over HTTP", { timeout: 180_000 }, () => {
     assert.match((await owner.get("/app/compose")).html, /New post for @acme/);
   });
 
+  test("schedule from the composer, see it in the calendar, reschedule it, edit it and cancel it", async () => {
+    const acme = (await a.ctx.services.accounts.get("acme"))!;
+    await owner.get("/app/settings");
+    assert.equal((await owner.post("/app/settings", { time_zone: "Mars/Base" })).status, 400);
+    assert.equal((await owner.post("/app/settings", { time_zone: "America/New_York" })).status, 303);
+    await owner.get("/app/compose");
+    const scheduled = await owner.post("/app/compose", { text: "Product launch in New York", schedule_date: "2099-03-10", schedule_time: "09:00", action: "schedule" }, { files: {} });
+    assert.equal(scheduled.location, "/app/calendar?done=scheduled");
+    const draft = (await a.ctx.web.schedule.list(acme, ["scheduled"])).find((d) => d.text === "Product launch in New York")!;
+    assert.equal(draft.scheduledAt, "2099-03-10T13:00:00.000Z"); // 09:00 EDT
+    const month = await owner.get("/app/calendar?date=2099-03-01");
+    assert.match(month.html, /09:00 Scheduled: Product launch in New York/);
+    const week = await owner.get("/app/calendar?view=week&date=2099-03-11");
+    assert.match(week.html, /09:00 Scheduled: Product launch in New York/);
+
+    await owner.get("/app/drafts");
+    const moved = await owner.post(`/app/drafts/${draft.id}/reschedule`, { schedule_date: "2099-03-12", schedule_time: "18:30" });
+    assert.equal(moved.location, "/app/calendar?done=rescheduled");
+    assert.equal((await a.ctx.web.schedule.get(acme, draft.id))?.scheduledAt, "2099-03-12T22:30:00.000Z");
+    const jobs = await a.ctx.database.db.selectFrom("jobs").select("run_at").where("dedupe_key", "like", `schedule:${draft.id}:%`).orderBy("run_at").execute();
+    assert.deepEqual(jobs.map((j) => j.run_at), ["2099-03-10T13:00:00.000Z", "2099-03-12T22:30:00.000Z"]);
+    assert.equal(await a.ctx.web.schedule.runScheduled({ draftId: draft.id, scheduledAt: "2099-03-10T13:00:00.000Z" }), "skipped");
+
+    const editor = await owner.get(`/app/compose?draft=${draft.id}`);
+    assert.match(editor.html, /name="schedule_date" type="date" value="2099-03-12"/);
+    assert.match(editor.html, /name="schedule_time" type="time" value="18:30"/);
+    const edited = await owner.post("/app/compose", { draft_id: draft.id, text: "Product launch in New York, now with cake", action: "draft" }, { files: {} });
+    assert.equal(edited.status, 303);
+    const after = (await a.ctx.web.schedule.get(acme, draft.id))!;
+    assert.equal(after.state, "scheduled");
+    assert.equal(after.text, "Product launch in New York, now with cake");
+
+    await owner.get("/app/drafts");
+    assert.equal((await owner.post(`/app/drafts/${draft.id}/cancel`, {})).location, "/app/drafts?done=cancelled");
+    assert.equal((await a.ctx.web.schedule.get(acme, draft.id))?.state, "draft");
+    const past = await owner.post(`/app/drafts/${draft.id}/reschedule`, { schedule_date: "2001-01-01", schedule_time: "10:00" });
+    assert.equal(past.status, 422);
+    assert.match(past.html, /Choose a time in the future/);
+    await owner.get("/app/settings");
+    await owner.post("/app/settings", { time_zone: "" });
+  });
+
   test("herold user create: generated password printed once, or read from standard input", async () => {
     const generated = await a.cli("user", "create", "gen@acme.example", "--account", "acme", "--role", "publisher");
     assert.equal(generated.code, 0, generated.err);

@@ -1,4 +1,4 @@
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, type KeyObject } from "node:crypto";
 import { CryptographicKey } from "@fedify/vocab";
 import type { Actor } from "../../actor/actor.entity.ts";
 import { looksLikeActor, parseRemoteActor, type ParsedKey } from "../../actor/actor.parser.ts";
@@ -25,6 +25,8 @@ export interface KeyEntry {
   readonly pem: string;
   /** What Fedify's verifier takes (with the WebCrypto key already imported). */
   readonly key: CryptographicKey;
+  /** The same key for node:crypto (the verifier's fast path for cached keys). */
+  readonly publicKey: KeyObject;
 }
 
 export type KeyLookupError = "invalid" | "blocked" | "gone" | "not-listed" | "unavailable" | "refresh-limited";
@@ -109,6 +111,11 @@ export class RemoteKeyStore {
       const entry = this.#memory.get(keyId);
       return entry !== undefined ? ok(entry) : err("not-listed", `${owner} no longer lists the key ${keyId}`);
     });
+  }
+
+  /** The key `keyId` if it is in memory: no database, no network (the verifier's fast path). */
+  cached(keyId: string): KeyEntry | undefined {
+    return this.#memory.get(keyId);
   }
 
   /** Drops every cached key (tests; an operator command could use it after a mass key rotation). */
@@ -223,8 +230,9 @@ export class RemoteKeyStore {
 
   #entryFromActor(actor: Actor, keyId: string, pem: string): KeyEntry | null {
     let publicKey: CryptoKey;
+    let object: KeyObject;
     try {
-      const object = createPublicKey(pem);
+      object = createPublicKey(pem);
       const algorithm = object.asymmetricKeyType === "ed25519" ? "Ed25519" : { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
       publicKey = object.toCryptoKey(algorithm, true, ["verify"]) as CryptoKey;
     } catch (error) {
@@ -236,6 +244,7 @@ export class RemoteKeyStore {
       ownerUri: actor.uri,
       ownerId: actor.id,
       pem,
+      publicKey: object,
       key: new CryptographicKey({ id: new URL(keyId), owner: new URL(actor.uri), publicKey }),
     };
     if (this.#memory.size >= this.#maxEntries) {

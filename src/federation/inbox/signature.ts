@@ -1,9 +1,10 @@
-import { hash } from "node:crypto";
+import { hash, verify } from "node:crypto";
 import type { KeyCache } from "@fedify/fedify";
 import { verifyRequestDetailed } from "@fedify/fedify/sig";
 import { FetchError } from "@fedify/fedify/runtime";
 import type { DocumentLoader } from "@fedify/vocab";
 import { Temporal } from "@js-temporal/polyfill";
+import { parseIri } from "../../content/validate.ts";
 import { err, ok, type Result } from "../../lib/result.ts";
 import type { Clock } from "../../lib/time.ts";
 import { offlineContextLoader } from "../context-loader.ts";
@@ -58,6 +59,9 @@ const RFC9421_REQUIRED_COMPONENTS = ["@method", "@target-uri", "content-digest"]
  *   word), handed to Fedify through its key cache, so the hot path has no fetch and no JSON-LD.
  *   When a cached key fails, Fedify asks once more through the document loader: that is the key
  *   store's rate-limited refresh.
+ * - draft-cavage signatures by a key already in memory are first checked with node:crypto
+ *   (`verifyCachedDraft`, the same checks without WebCrypto's thread-pool round trips); only what
+ *   does not verify that way goes through Fedify.
  * - the `Date`/`created` window is `windowSeconds` both ways.
  */
 export class InboxSignatureVerifier {
@@ -91,6 +95,8 @@ export class InboxSignatureVerifier {
       if (digest === null) return err("digest", "POST without a Digest header");
       const check = checkDigest(digest, digestBase64);
       if (!check.ok) return check;
+      const cached = verifyCachedDraft(request, parsed.value, digest, { keys: this.#keys, now: this.#clock.now().getTime(), windowSeconds: this.#windowSeconds });
+      if (cached !== null) return ok({ spec, key: cached });
     }
 
     // What the key store reports during this verification, for the refusal reason and the signer.
@@ -153,6 +159,41 @@ export class InboxSignatureVerifier {
     }
     return ok({ spec, key: used });
   }
+}
+
+/**
+ * The inbox's hot path for the common case (Mastodon and most peers): a draft-cavage RSA signature by
+ * a key already in memory, checked exactly as Fedify's draft verifier checks it (Date within the
+ * window, the signing string built the same way, RSASSA-PKCS1-v1_5 with SHA-256), but with
+ * node:crypto and the cached KeyObject instead of WebCrypto: Fedify's `subtle.digest` and
+ * `subtle.verify` each take a trip through the thread pool, which made verification most of an
+ * accepted activity's cost (bench/inbound.ts). It only ever says yes: anything it does not handle
+ * (`created`/`expires`, another digest besides SHA-256, a key not in memory, a signature that does not
+ * verify with the cached key, so perhaps a rotated one) returns null and takes the full path.
+ */
+function verifyCachedDraft(request: SignedRequest, params: ReadonlyMap<string, string>, digest: string, deps: { keys: RemoteKeyStore; now: number; windowSeconds: number }): KeyEntry | null {
+  if (params.has("created") || params.has("expires")) return null;
+  // Fedify checks every digest algorithm it knows; with SHA-256 alone, the caller's check is the same.
+  if (!/^\s*sha-256=[^,]*$/i.test(digest)) return null;
+  const keyId = parseIri(params.get("keyId"));
+  if (keyId === null) return null;
+  const entry = deps.keys.cached(keyId.href);
+  if (entry === undefined || entry.publicKey.asymmetricKeyType !== "rsa") return null;
+  const date = Date.parse(request.headers.get("date") ?? "");
+  if (Number.isNaN(date) || Math.abs(deps.now - date) > deps.windowSeconds * 1000) return null;
+  const lines: string[] = [];
+  for (const name of params.get("headers")!.split(/\s+/g)) {
+    let value: string | null;
+    if (name === "(request-target)") value = `${request.method.toLowerCase()} ${new URL(request.url).pathname}`;
+    else if (name === "host") value = request.headers.get("host") ?? new URL(request.url).host;
+    else if (name.startsWith("(")) return null;
+    else value = request.headers.get(name);
+    if (value === null) return null;
+    lines.push(`${name}: ${value}`);
+  }
+  const signature = params.get("signature")!;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signature)) return null;
+  return verify("sha256", Buffer.from(lines.join("\n")), entry.publicKey, Buffer.from(signature, "base64")) ? entry : null;
 }
 
 /** A draft-cavage Signature header: `name="value"` or `name=123`, comma separated, each name once. */
