@@ -70,7 +70,8 @@ describe("the herold process", () => {
       const out = herold.stdout();
       assert.match(out, new RegExp(`Listening on http://127\\.0\\.0\\.1:${port}, public origin http://localhost:${port}`));
       assert.match(out, new RegExp(`Database: ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/data/herold\\.db`));
-      assert.match(out, /Next: create your organisation's account:\n\s+npm run -s herold -- account create acme --type organization --name "ACME GmbH"/);
+      assert.match(out, /Next: open http:\/\/localhost:\d+\/app to set up the owner/);
+      assert.match(out, /npm run -s herold -- account create acme --type organization --name "ACME GmbH"/);
       assert.match(out, new RegExp(`then open http://localhost:${port}/@acme`));
       assert.ok(existsSync(join(dir, "data", "herold.db")), "the database is under ./data");
       assert.equal(statSync(join(dir, "data", "secret")).mode & 0o777, 0o600, "the instance secret is private");

@@ -59,13 +59,16 @@ async function main(): Promise<void> {
   const db = config.database.kind === "sqlite" ? config.database.path : "PostgreSQL";
   if (server) {
     const accounts = await ctx.repos.accounts.count();
+    const app = `${config.origin.origin}/app`;
     process.stdout.write(
       `\nHerold ${ctx.version} (role: ${config.role}) is running.\n` +
         `  Listening on ${server.url}, public origin ${config.origin.origin}\n` +
         `  Database: ${db}\n` +
         (accounts === 0
-          ? `  Next: create your organisation's account:\n    npm run -s herold -- account create acme --type organization --name "ACME GmbH"\n  then open ${config.origin.origin}/@acme\n\n`
-          : `  ${accounts} account(s). Profiles: ${config.origin.origin}/@<username>\n\n`),
+          ? `  Next: open ${app} to set up the owner and your organisation's account,\n` +
+            `  or create the account from the command line:\n` +
+            `    npm run -s herold -- account create acme --type organization --name "ACME GmbH"\n  then open ${config.origin.origin}/@acme\n\n`
+          : `  ${accounts} account(s). Team app: ${app}  Profiles: ${config.origin.origin}/@<username>\n\n`),
     );
   } else {
     process.stdout.write(`Herold ${ctx.version} worker is running (database: ${db}).\n`);

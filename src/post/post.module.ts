@@ -62,7 +62,7 @@ export function createPostModule(base: AppBase, deps: { federation: FederationMo
       undo: (activityUri, actorId, at) => social.interactions.undo(activityUri, actorId, at),
       get: (interactionId) => social.interactions.get(interactionId),
     },
-    notifier: { notify: (input) => social.notifications.notify(input) },
+    notifier: { notify: (input) => social.notifications.notify(input), existsForInteraction: (id) => social.notifications.existsForInteraction(id) },
     // An actor on a domain the operator blocked counts as blocked by every local account, so its
     // posts do not arrive through a boost even when they were stored before the block
     // (hostile-inputs case 18, CVE-2026-23961; src/security/social.test.ts).

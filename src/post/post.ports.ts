@@ -19,6 +19,8 @@ export interface InteractionLedger {
 /** Notifications to local accounts (social.notifications). */
 export interface Notifier {
   notify(input: NotifyInput): Promise<unknown>;
+  /** Whether the notification about this ledger entry was written (a retried job must not skip it). */
+  existsForInteraction(interactionId: string): Promise<boolean>;
 }
 
 /** Blocks in either direction between two actors (social.blocks). */

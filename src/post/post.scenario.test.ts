@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
 import { ENGINES } from "../testing/databases.ts";
-import { eventually, startTestInstance, type TestInstance } from "../testing/instance.ts";
+import { eventually, type TestInstance, startTestInstances } from "../testing/instance.ts";
 import type { Post } from "./post.entity.ts";
 
 /**
@@ -85,7 +85,7 @@ for (const engine of ENGINES) {
 
     before(async () => {
       files = mkdtempSync(join(tmpdir(), "herold-scenario-"));
-      [a, b, c] = await Promise.all([startTestInstance({ engine }), startTestInstance({ engine }), startTestInstance({ engine })]);
+      [a, b, c] = (await startTestInstances([{ engine }, { engine }, { engine }])) as [TestInstance, TestInstance, TestInstance];
       await run(a, "account", "create", "alice");
       await run(b, "account", "create", "bob");
       await run(c, "account", "create", "carol");
@@ -144,14 +144,15 @@ for (const engine of ENGINES) {
       const stored = await arrives(a, reply, "bob's reply");
       const parent = await find(a, published["public"]!);
       assert.equal(stored.inReplyToId, parent!.id);
-      assert.equal((await ledger(a, published["public"]!)).reply?.active, 1);
+      // The post row and its ledger entry are separate writes of the worker: wait for the second too.
+      await eventually(async () => (await ledger(a, published["public"]!)).reply?.active === 1, 10_000, "the reply in the ledger");
       await eventually(async () => (await notifications(a, "alice")).includes(`reply:${actor(b, "bob")}`), 10_000, "alice's reply notification");
     });
 
     test("like and unlike: counted and taken back in the ledger", async () => {
       await run(b, "like", "bob", published["public"]!);
       await eventually(async () => (await ledger(a, published["public"]!)).like?.active === 1, 10_000, "the like");
-      assert.ok((await notifications(a, "alice")).includes(`like:${actor(b, "bob")}`));
+      await eventually(async () => (await notifications(a, "alice")).includes(`like:${actor(b, "bob")}`), 10_000, "alice's like notification");
       await run(b, "unlike", "bob", published["public"]!);
       await eventually(async () => (await ledger(a, published["public"]!)).like?.active === 0, 10_000, "the unlike");
       assert.equal((await ledger(a, published["public"]!)).like?.total, 1, "the undo is recorded, not erased");
@@ -188,7 +189,7 @@ for (const engine of ENGINES) {
       assert.equal(stored.quoteUri, published["public"]);
       assert.match(stored.contentHtml ?? "", /RE: <a href/);
       await eventually(async () => (await ledger(a, published["public"]!)).quote?.active === 1, 10_000, "the quote in the ledger");
-      assert.ok((await notifications(a, "alice")).includes(`quote:${actor(b, "bob")}`));
+      await eventually(async () => (await notifications(a, "alice")).includes(`quote:${actor(b, "bob")}`), 10_000, "alice's quote notification");
     });
 
     test("image with alt text: the receiving side links the attachment, served with a safe type", async () => {

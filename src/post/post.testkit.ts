@@ -127,7 +127,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
       undo: (uri, actorId, at) => ctx.social.interactions.undo(uri, actorId, at),
       get: (id) => ctx.social.interactions.get(id),
     },
-    notifier: { notify: (input) => ctx.social.notifications.notify(input) },
+    notifier: { notify: (input) => ctx.social.notifications.notify(input), existsForInteraction: (id) => ctx.social.notifications.existsForInteraction(id) },
     blocks: { isBlocked: (a, b) => ctx.social.blocks.isBlocked(a, b) },
   });
   const db2 = ctx.database.db;

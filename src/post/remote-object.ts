@@ -158,13 +158,16 @@ export function parseRemoteObject(json: unknown, limits: ParseLimits): Result<Pa
 /** HTML stays HTML (sanitised); Markdown and plain text (PeerTube, some bridges) become escaped paragraphs. */
 function toHtml(text: string, mediaType: unknown, maxLength: number): string {
   if (mediaType === "text/markdown" || mediaType === "text/plain") {
-    return text
+    const paragraphs = text
       .replace(/\r\n?/g, "\n")
       .split(/\n{2,}/)
       .map((p) => p.trim())
       .filter((p) => p !== "")
       .map((p) => `<p>${escapeHtml(p).replace(/\n/g, "<br>")}</p>`)
       .join("");
+    // Through the sanitiser as well, so every stored remote HTML has its one canonical form (the
+    // fuzzer's invariant: re-sanitising changes nothing). Escaping can grow the text sixfold.
+    return sanitizeRemoteHtml(paragraphs, { maxLength: maxLength * 6 });
   }
   return sanitizeRemoteHtml(text, { maxLength });
 }

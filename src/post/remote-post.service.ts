@@ -140,6 +140,8 @@ export class RemotePostService {
     const existing = await this.#posts.findByUri(parsed.id);
     if (existing !== null) {
       if (existing.actorId !== author.id) return err("wrong-author", `${parsed.id} is already stored as another actor's post`);
+      // Seen before — perhaps by a job that crashed after the insert: finish the idempotent rest.
+      await this.#afterStore(existing, author, await this.#localAccountsAddressed(parsed));
       return ok({ post: existing, created: false });
     }
     const now = this.#clock.now().toISOString();
@@ -191,14 +193,23 @@ export class RemotePostService {
     if (post === null) throw new Error(`post ${parsed.id} vanished while being stored`);
     if (!inserted) {
       if (post.actorId !== author.id) return err("wrong-author", `${parsed.id} is already stored as another actor's post`);
+      await this.#afterStore(post, author, localMentions);
       return ok({ post, created: false });
     }
+    await this.#afterStore(post, author, localMentions);
+    log.debug("stored {type} {uri} by {author}", { type: post.type, uri: post.uri, author: author.uri });
+    return ok({ post, created: true });
+  }
+
+  /**
+   * What follows the insert of a post. Separate writes, all idempotent, so a job retried after a
+   * crash between the insert and these completes them instead of skipping them.
+   */
+  async #afterStore(post: Post, author: Actor, localMentions: readonly Account[]): Promise<void> {
     // Replies and quotes that arrived before this post now point at it (threads, counts).
     await this.#db.updateTable("posts").set({ in_reply_to_id: post.id }).where("in_reply_to_uri", "=", post.uri).where("in_reply_to_id", "is", null).execute();
     await this.#db.updateTable("posts").set({ quote_id: post.id }).where("quote_uri", "=", post.uri).where("quote_id", "is", null).execute();
     await this.recordInteractions(post, author, localMentions);
-    log.debug("stored {type} {uri} by {author}", { type: post.type, uri: post.uri, author: author.uri });
-    return ok({ post, created: true });
   }
 
   /**
@@ -277,7 +288,7 @@ export class RemotePostService {
     for (const account of localMentions) {
       if (account.actorId === author.id) continue;
       if (await this.#blocks.isBlocked(account.actorId, author.id)) continue;
-      const { interactionId, created } = await this.#ledger.record({
+      const { interactionId } = await this.#ledger.record({
         kind: "mention",
         postId: post.id,
         actorId: author.id,
@@ -286,7 +297,7 @@ export class RemotePostService {
         at,
       });
       // A reply already told the parent's author; one notification per post, as Mastodon does.
-      if (created && !notified.has(account.actorId)) {
+      if (!notified.has(account.actorId) && !(await this.#notifier.existsForInteraction(interactionId))) {
         await this.#notifier.notify({ recipientActorId: account.actorId, kind: "mention", fromActorId: author.id, postId: post.id, interactionId });
         notified.add(account.actorId);
       }

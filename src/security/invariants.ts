@@ -31,13 +31,18 @@ const ALLOWED_ELEMENTS = new Set(["p", "br", "span", "a", "del", "s", "pre", "bl
 const ALLOWED_ATTRIBUTES = new Set(["href", "rel", "target", "class", "translate", "lang", "start", "reversed", "value"]);
 const TEXT_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069\u200b\ufeff]/;
 
-export async function checkInvariants(db: Kysely<DB>, limits: Limits, localOrigin: string): Promise<Violation[]> {
+/**
+ * Checks the whole database, or with `since` (an ISO time) only rows written since then — the
+ * fuzzer checks after every batch and must not reread everything each time.
+ */
+export async function checkInvariants(db: Kysely<DB>, limits: Limits, localOrigin: string, options: { since?: string } = {}): Promise<Violation[]> {
+  const since = options.since ?? "";
   const violations: Violation[] = [];
   const add = (rule: string, row: string, detail: string): void => {
     if (violations.length < 200) violations.push({ rule, row, detail: detail.slice(0, 300) });
   };
 
-  const actors = await db.selectFrom("actors").selectAll().execute();
+  const actors = await db.selectFrom("actors").selectAll().where("updated_at", ">=", since).execute();
   const byId = new Map(actors.map((a) => [a.id, a]));
   for (const actor of actors) {
     const where = `actors ${actor.uri}`;
@@ -64,7 +69,11 @@ export async function checkInvariants(db: Kysely<DB>, limits: Limits, localOrigi
     if (emojis.length > limits.maxTags) add("emoji within maxTags", where, `${emojis.length}`);
   }
 
-  const posts = await db.selectFrom("posts").selectAll().execute();
+  const posts = await db.selectFrom("posts").selectAll().where("updated_at", ">=", since).execute();
+  const missing = [...new Set(posts.map((p) => p.actor_id).filter((id) => !byId.has(id)))];
+  for (let i = 0; i < missing.length; i += 500) {
+    for (const actor of await db.selectFrom("actors").selectAll().where("id", "in", missing.slice(i, i + 500)).execute()) byId.set(actor.id, actor);
+  }
   for (const post of posts) {
     const where = `posts ${post.uri}`;
     const actor = byId.get(post.actor_id);
@@ -103,8 +112,10 @@ export async function checkInvariants(db: Kysely<DB>, limits: Limits, localOrigi
     if (post.raw_json !== null && post.raw_json.length > 256 * 1024) add("raw JSON is bounded", where, `${post.raw_json.length}`);
   }
 
+  const recent = posts.map((p) => p.id);
   const counts = async (table: "post_tags" | "post_mentions" | "media"): Promise<Map<string, number>> => {
-    const rows = await db.selectFrom(table).select("post_id").execute();
+    const rows: Array<{ post_id: string | null }> = [];
+    for (let i = 0; i < recent.length; i += 500) rows.push(...(await db.selectFrom(table).select("post_id").where("post_id", "in", recent.slice(i, i + 500)).execute()));
     const map = new Map<string, number>();
     for (const row of rows) if (row.post_id !== null) map.set(row.post_id, (map.get(row.post_id) ?? 0) + 1);
     return map;
@@ -113,23 +124,28 @@ export async function checkInvariants(db: Kysely<DB>, limits: Limits, localOrigi
   for (const [postId, n] of await counts("post_mentions")) if (n > limits.maxTags) add("mentions within maxTags", `post ${postId}`, `${n}`);
   for (const [postId, n] of await counts("media")) if (n > limits.maxAttachments) add("attachments within maxAttachments", `post ${postId}`, `${n}`);
 
-  const media = await db.selectFrom("media").selectAll().where("file_path", "is", null).execute();
+  const media = await db.selectFrom("media").selectAll().where("file_path", "is", null).where("created_at", ">=", since).execute();
   for (const row of media) {
     if (row.remote_url !== null && parseIri(row.remote_url) === null) add("remote media URLs are http(s)", `media ${row.id}`, row.remote_url);
     if (row.description !== null) checkText("alt text", `media ${row.id}`, row.description, 1500, add);
   }
 
-  const interactions = await db.selectFrom("interactions").select(["id", "actor_id", "post_id"]).execute();
-  const postIds = new Set(posts.map((p) => p.id));
-  for (const row of interactions) {
-    if (!byId.has(row.actor_id)) add("interaction's actor exists", `interactions ${row.id}`, row.actor_id);
-    if (!postIds.has(row.post_id)) add("interaction's post exists", `interactions ${row.id}`, row.post_id);
+  const orphans = await db
+    .selectFrom("interactions")
+    .leftJoin("actors", "actors.id", "interactions.actor_id")
+    .leftJoin("posts", "posts.id", "interactions.post_id")
+    .select(["interactions.id", "actors.id as actor", "posts.id as post"])
+    .where("interactions.created_at", ">=", since)
+    .execute();
+  for (const row of orphans) {
+    if (row.actor === null) add("interaction's actor exists", `interactions ${row.id}`, "");
+    if (row.post === null) add("interaction's post exists", `interactions ${row.id}`, "");
   }
 
-  for (const row of await db.selectFrom("inbox_seen").select("uri").execute()) {
+  for (const row of await db.selectFrom("inbox_seen").select("uri").where("received_at", ">=", since).execute()) {
     if (parseIri(row.uri) === null) add("idempotency keys are activity ids", "inbox_seen", row.uri);
   }
-  for (const row of await db.selectFrom("jobs").select(["id", "queue", "payload"]).execute()) {
+  for (const row of await db.selectFrom("jobs").select(["id", "queue", "payload"]).where("created_at", ">=", since).execute()) {
     if (/PRIVATE KEY|"d"\s*:\s*"/.test(row.payload)) add("queue payloads carry no secrets", `jobs ${row.id}`, row.queue);
   }
   return violations;

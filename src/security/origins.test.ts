@@ -132,7 +132,7 @@ for (const engine of ENGINES) {
       });
     });
 
-    describe("case 8: attributedTo spoofing (NodeNB advisory)", () => {
+    describe("case 8: attributedTo spoofing (NodeBB advisory)", () => {
       test("mallory cannot publish as alice, as carol, or through odd attributedTo values", async () => {
         const spoofs: unknown[] = [
           env.alice.id,

@@ -73,10 +73,13 @@ export class InteractionService {
       content: input.content ?? null,
       at: input.at,
     });
-    if (created) {
-      const kind = NOTIFICATION_OF[input.kind];
+    // The ledger row and its notification are two writes. A job retried after a crash between them
+    // finds the row (created = false) and must still write the notification, so the check is on
+    // the notification itself, not on `created`.
+    const kind = NOTIFICATION_OF[input.kind];
+    if (kind !== null && interaction.undoneAt === null && !(await this.#notifications.existsForInteraction(interaction.id))) {
       const repeated = ONCE_PER_POST.has(input.kind) && (await this.#interactions.hasOtherActive(input.actorId, input.postId, input.kind, interaction.id));
-      if (kind !== null && !repeated) {
+      if (!repeated) {
         await this.#notifications.notify({
           recipientActorId: post.actorId,
           kind,

@@ -92,6 +92,12 @@ export class NotificationRepository {
     return (await query.executeTakeFirst()) !== undefined;
   }
 
+  /** Whether a notification about this ledger entry was already written. */
+  async existsForInteraction(interactionId: string): Promise<boolean> {
+    const row = await this.#db.selectFrom("notifications").select("id").where("interaction_id", "=", interactionId).executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** A withdrawn or decided follow request is no longer something to act on. */
   async deleteFollowRequest(recipientActorId: string, fromActorId: string): Promise<void> {
     await this.#db

@@ -71,6 +71,11 @@ export class NotificationService {
     return this.#notifications.exists(recipientActorId, kind, fromActorId, postId);
   }
 
+  /** Whether the notification about this ledger entry exists (see InteractionService.record). */
+  existsForInteraction(interactionId: string): Promise<boolean> {
+    return this.#notifications.existsForInteraction(interactionId);
+  }
+
   /** Drops a follow request notification once the request is withdrawn. */
   clearFollowRequest(recipientActorId: string, fromActorId: string): Promise<void> {
     return this.#notifications.deleteFollowRequest(recipientActorId, fromActorId);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ENGINES } from "../testing/databases.ts";
-import { eventually, startTestInstance, type TestInstance } from "../testing/instance.ts";
+import { eventually, type TestInstance, startTestInstances } from "../testing/instance.ts";
 
 /**
  * Follows, approvals, unfollows, blocks and likes between three real Herold instances on loopback
@@ -67,7 +67,7 @@ for (const engine of ENGINES) {
     };
 
     before(async () => {
-      [a, b, c] = await Promise.all([startTestInstance({ engine }), startTestInstance({ engine }), startTestInstance({ engine })]);
+      [a, b, c] = (await startTestInstances([{ engine }, { engine }, { engine }])) as [TestInstance, TestInstance, TestInstance];
     });
     after(async () => {
       await Promise.all([a, b, c].map((instance) => instance?.close()));

@@ -40,7 +40,6 @@ export interface TestInstanceOptions {
 
 export async function startTestInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
   const engine = options.engine ?? "sqlite";
-  const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "herold-instance-"));
   let database: TestDatabase | undefined;
   let server: RunningServer | undefined;
@@ -49,21 +48,33 @@ export async function startTestInstance(options: TestInstanceOptions = {}): Prom
   let worker: Promise<void> | undefined;
   try {
     database = await createTestDatabase(engine);
-    const env: Record<string, string> = {
-      HEROLD_ORIGIN: `http://127.0.0.1:${port}`,
-      HEROLD_HOST: "127.0.0.1",
-      HEROLD_PORT: String(port),
-      HEROLD_DATABASE_URL: database.url,
-      HEROLD_DATA_DIR: dataDir,
-      HEROLD_ALLOW_PRIVATE_ADDRESS: "true",
-      HEROLD_LOG_LEVEL: "error",
-      ...options.env,
-    };
-    const config = loadConfig(env);
-    ctx = await createAppContext(config, { migrate: true, ...(options.clock ? { clock: options.clock } : {}) });
-    server = await listen(createHttpApp(ctx, routeGroupsOf(ctx)), "127.0.0.1", port);
-    if (options.worker !== false) worker = startWorker(ctx, stop.signal);
-    const started = ctx;
+    let env: Record<string, string> = {};
+    let port = 0;
+    // The origin names the port, so the port is chosen before the context exists; another process
+    // can take it in between. Then the instance is built again on another port.
+    for (let attempt = 1; server === undefined; attempt++) {
+      port = await freePort();
+      env = {
+        HEROLD_ORIGIN: `http://127.0.0.1:${port}`,
+        HEROLD_HOST: "127.0.0.1",
+        HEROLD_PORT: String(port),
+        HEROLD_DATABASE_URL: database.url,
+        HEROLD_DATA_DIR: dataDir,
+        HEROLD_ALLOW_PRIVATE_ADDRESS: "true",
+        HEROLD_LOG_LEVEL: "error",
+        ...options.env,
+      };
+      ctx = await createAppContext(loadConfig(env), { migrate: true, ...(options.clock ? { clock: options.clock } : {}) });
+      try {
+        server = await listen(createHttpApp(ctx, routeGroupsOf(ctx)), "127.0.0.1", port);
+      } catch (error) {
+        await ctx.close();
+        ctx = undefined;
+        if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 5) throw error;
+      }
+    }
+    const started = ctx!;
+    if (options.worker !== false) worker = startWorker(started, stop.signal);
     const db = database;
     const runningServer = server;
     return {
@@ -124,4 +135,16 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ""}`);
+}
+
+/**
+ * Starts several instances at once. If one fails, the ones that started are closed again before
+ * the error is thrown: a half-started set would keep the test process alive.
+ */
+export async function startTestInstances(options: readonly TestInstanceOptions[]): Promise<TestInstance[]> {
+  const results = await Promise.allSettled(options.map((o) => startTestInstance(o)));
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed === undefined) return results.map((r) => (r as PromiseFulfilledResult<TestInstance>).value);
+  await Promise.all(results.map((r) => (r.status === "fulfilled" ? r.value.close() : undefined)));
+  throw failed.reason;
 }

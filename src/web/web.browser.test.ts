@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { eventually, startTestInstance, type TestInstance } from "../testing/instance.ts";
+import { eventually, type TestInstance, startTestInstances } from "../testing/instance.ts";
 import { fromWallTime, formatDate, formatTime, toWallTime } from "./time-zone.ts";
 import { launchChromium, NO_CHROMIUM, recordingContext, ShiftedClock } from "./testing/browser.ts";
 
@@ -42,7 +42,7 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
   };
 
   before(async () => {
-    [a, b] = await Promise.all([startTestInstance({ clock }), startTestInstance()]);
+    [a, b] = (await startTestInstances([{ clock }, {}])) as [TestInstance, TestInstance];
     const bob = await b.ctx.services.accounts.create({ username: "bob", name: "Bob on B" });
     assert.ok(bob.ok);
     bobUri = bob.value.uri;

@@ -10,6 +10,7 @@
  *   own actor), so mutated documents that no signature would let through still reach the handlers.
  */
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import type { Kysely } from "kysely";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +23,7 @@ import type { AppBase } from "../../app/base.ts";
 import { listen, type RunningServer } from "../../app/server.ts";
 import { Urls } from "../../app/urls.ts";
 import { loadConfig, type Config } from "../../config/config.ts";
+import type { DB } from "../../db/schema.ts";
 import { createDeliveryModule } from "../../delivery/delivery.module.ts";
 import { createFederationModule, type FederationModule } from "../../federation/federation.module.ts";
 import { FetchBudget } from "../../federation/fetch/fetch-budget.ts";
@@ -63,6 +65,7 @@ export interface CaseResult {
 
 export interface FuzzTarget {
   readonly config: Config;
+  readonly db: Kysely<DB>;
   readonly fed: FederationModule;
   readonly documents: MemoryDocuments;
   readonly carol: Account;
@@ -77,7 +80,8 @@ export interface FuzzTarget {
   direct(body: Uint8Array, toCarol: boolean): Promise<CaseResult>;
   /** Whether `id` is in `inbox_seen` (a refused activity must never be). */
   seen(id: string): Promise<boolean>;
-  invariants(): Promise<Violation[]>;
+  /** The database invariants, on rows written since `since` (ISO time; "" for everything). */
+  invariants(since?: string): Promise<Violation[]>;
   close(): Promise<void>;
 }
 
@@ -184,6 +188,7 @@ export async function startFuzzTarget(engine: Engine = "sqlite"): Promise<FuzzTa
 
   return {
     config,
+    db: base.database.db,
     fed,
     documents,
     carol,
@@ -194,8 +199,10 @@ export async function startFuzzTarget(engine: Engine = "sqlite"): Promise<FuzzTa
     origin,
     async http(url, headers, body) {
       let status: number;
+      // Header values travel as bytes: characters beyond Latin-1 (a respelled key id) go as their UTF-8 bytes, as a raw client would send them.
+      const wire = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, /^[\u0000-\u00ff]*$/.test(value) ? value : Buffer.from(value, "utf8").toString("latin1")]));
       try {
-        const response = await fetch(url, { method: "POST", headers, body: body as Uint8Array<ArrayBuffer> });
+        const response = await fetch(url, { method: "POST", headers: wire, body: body as Uint8Array<ArrayBuffer> });
         status = response.status;
         await response.body?.cancel();
       } catch (error) {
@@ -227,7 +234,7 @@ export async function startFuzzTarget(engine: Engine = "sqlite"): Promise<FuzzTa
       const row = await base.database.db.selectFrom("inbox_seen").select("uri").where("uri", "=", id).executeTakeFirst();
       return row !== undefined;
     },
-    invariants: () => checkInvariants(base.database.db, config.limits, origin),
+    invariants: (since = "") => checkInvariants(base.database.db, config.limits, origin, { since }),
     async close() {
       await server.close();
       await delivery.close();
