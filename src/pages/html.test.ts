@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { html, raw } from "./html.ts";
-import { wantsJson } from "./negotiation.ts";
+import { wantsJson } from "../http/negotiation.ts";
 
 test("interpolated text is escaped for content and quoted attributes", () => {
   const name = `<script>alert("x")</script> & 'friends'`;

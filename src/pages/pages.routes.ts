@@ -5,7 +5,7 @@ import { unreachable } from "../lib/result.ts";
 import { atomFeed, rssFeed } from "./feed.ts";
 import type { Html } from "./html.ts";
 import { errorPage, type Site } from "./layout.ts";
-import { wantsJson } from "./negotiation.ts";
+import { wantsJson } from "../http/negotiation.ts";
 import { postPage } from "./post.template.ts";
 import { profilePage } from "./profile.template.ts";
 

@@ -7,7 +7,7 @@ import { newId } from "../lib/id.ts";
 import { isPublicVisibility, visibilityOf } from "./addressing.ts";
 import type { Post } from "./post.entity.ts";
 import type { BlockPolicy, InteractionLedger, ObjectFetcher } from "./post.ports.ts";
-import type { PostRepository } from "./post.repository.ts";
+import { boostWrite, type PostRepository } from "./post.repository.ts";
 import type { RemotePostService } from "./remote-post.service.ts";
 import type { ParsedObject } from "./remote-object.ts";
 
@@ -114,35 +114,16 @@ export class PostInbox {
     const cc = idsOf(activity.json["cc"], 200);
     const inserted = await this.#deps.posts.insert(
       newId(),
-      {
+      boostWrite({
         uri: activity.id,
         actorId: booster.id,
         isLocal: false,
-        type: "Announce",
-        state: "published",
-        visibility: visibilityOf(to, cc, booster.followersUrl),
-        sourceText: null,
-        contentHtml: null,
-        summary: null,
-        name: null,
-        sensitive: false,
-        language: null,
-        url: null,
-        inReplyToUri: null,
-        inReplyToId: null,
-        quoteUri: null,
-        quoteId: null,
         boostOfId: post.id,
-        conversationUri: null,
+        visibility: visibilityOf(to, cc, booster.followersUrl),
         to,
         cc,
-        emojis: [],
-        poll: null,
-        card: null,
-        rawJson: null,
         publishedAt: at,
-        editedAt: null,
-      },
+      }),
       { mentions: [], tags: [] },
       activity.receivedAt,
     );

@@ -40,6 +40,44 @@ export interface PostWrite {
   readonly editedAt: string | null;
 }
 
+/**
+ * The row of a boost: an `Announce` by `actorId` of `boostOfId`, shown in timelines. It carries no
+ * content of its own; everything else is the boosted post's.
+ */
+export function boostWrite(boost: {
+  readonly uri: string;
+  readonly actorId: string;
+  readonly isLocal: boolean;
+  readonly boostOfId: string;
+  readonly visibility: Visibility;
+  readonly to: readonly string[];
+  readonly cc: readonly string[];
+  readonly publishedAt: string;
+}): PostWrite {
+  return {
+    ...boost,
+    type: "Announce",
+    state: "published",
+    sourceText: null,
+    contentHtml: null,
+    summary: null,
+    name: null,
+    sensitive: false,
+    language: null,
+    url: null,
+    inReplyToUri: null,
+    inReplyToId: null,
+    quoteUri: null,
+    quoteId: null,
+    conversationUri: null,
+    emojis: [],
+    poll: null,
+    card: null,
+    rawJson: null,
+    editedAt: null,
+  };
+}
+
 /** A mention as stored: the actor's id (URI) and the handle it was written as. */
 export interface MentionRef {
   readonly actorUri: string;

@@ -11,6 +11,7 @@ import { isId } from "../lib/id.ts";
 import { buildTombstone } from "./note.builder.ts";
 import type { PostAccess } from "./post.access.ts";
 import type { PostRepository } from "./post.repository.ts";
+import { wantsJson } from "../http/negotiation.ts";
 
 const ACTIVITY_JSON = "application/activity+json";
 
@@ -43,7 +44,7 @@ export function deletedPostRoutes(deps: { db: Kysely<DB>; urls: Urls; accounts: 
     };
 
     app.on(["GET", "HEAD"], "/users/:username/posts/:id", async (c, next) => {
-      if (!wantsActivityJson(c.req.header("accept"))) return await next();
+      if (!wantsJson(c.req.header("accept"))) return await next();
       const id = c.req.param("id");
       const username = c.req.param("username");
       if (!isId(id)) return await next();
@@ -57,7 +58,7 @@ export function deletedPostRoutes(deps: { db: Kysely<DB>; urls: Urls; accounts: 
     });
 
     app.on(["GET", "HEAD"], "/users/:username/activities/:id", async (c, next) => {
-      if (!wantsActivityJson(c.req.header("accept"))) return await next();
+      if (!wantsJson(c.req.header("accept"))) return await next();
       const id = c.req.param("id");
       const username = c.req.param("username");
       if (!isId(id)) return await next();
@@ -76,18 +77,3 @@ export function deletedPostRoutes(deps: { db: Kysely<DB>; urls: Urls; accounts: 
   };
 }
 
-/** Fedify's rule: JSON (ActivityPub or JSON-LD) unless HTML is what the client prefers most. */
-export function wantsActivityJson(accept: string | undefined): boolean {
-  if (accept === undefined) return false;
-  const types = accept
-    .split(",")
-    .map((part, index) => {
-      const [type = "", ...params] = part.split(";").map((s) => s.trim().toLowerCase());
-      const q = params.map((p) => /^q=([01](?:\.\d{0,3})?)$/.exec(p)?.[1]).find((v) => v !== undefined);
-      return { type, q: q === undefined ? 1 : Number(q), index };
-    })
-    .filter((t) => t.type !== "" && t.q > 0)
-    .sort((a, b) => b.q - a.q || a.index - b.index);
-  if (types.length === 0 || types[0]!.type === "text/html" || types[0]!.type === "application/xhtml+xml") return false;
-  return types.some((t) => t.type === ACTIVITY_JSON || t.type === "application/ld+json" || t.type === "application/json");
-}

@@ -17,7 +17,7 @@ import type { LocalMedia } from "../media/media.entity.ts";
 import { addressFor, isPublicVisibility } from "./addressing.ts";
 import { VISIBILITIES, type Post, type Visibility } from "./post.entity.ts";
 import type { InteractionLedger } from "./post.ports.ts";
-import type { MentionRef, PostRepository, PostWrite } from "./post.repository.ts";
+import { boostWrite, type MentionRef, type PostRepository, type PostWrite } from "./post.repository.ts";
 import type { RemotePostService, ResolvePostError } from "./remote-post.service.ts";
 
 /** Mastodon shows four attachments per post; peers drop the rest, so Herold does not send more. */
@@ -319,35 +319,16 @@ export class PostService {
       // The boost as a timeline entry of the booster (local followers see it like a remote boost).
       await this.#posts.insert(
         newId(this.#clock.now().getTime()),
-        {
+        boostWrite({
           uri: announceUri ?? activityUri,
           actorId: account.actorId,
           isLocal: true,
-          type: "Announce",
-          state: "published",
-          visibility: post.visibility,
-          sourceText: null,
-          contentHtml: null,
-          summary: null,
-          name: null,
-          sensitive: false,
-          language: null,
-          url: null,
-          inReplyToUri: null,
-          inReplyToId: null,
-          quoteUri: null,
-          quoteId: null,
           boostOfId: post.id,
-          conversationUri: null,
+          visibility: post.visibility,
           to: [],
           cc: [],
-          emojis: [],
-          poll: null,
-          card: null,
-          rawJson: null,
           publishedAt: now,
-          editedAt: null,
-        },
+        }),
         { mentions: [], tags: [] },
         now,
       );

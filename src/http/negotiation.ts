@@ -1,7 +1,7 @@
 /**
- * Content negotiation for the URLs that serve both ActivityPub JSON and HTML. Fedify answers JSON
- * when it has the document; a request that still reaches the pages asking for JSON must not get
- * HTML in its place (a peer would try to parse a web page as an actor). The rule mirrors Fedify's:
+ * Content negotiation for the URLs that serve both ActivityPub JSON and HTML (pages, tombstones of
+ * deleted posts). Fedify answers JSON when it has the document; a request that still reaches Herold's
+ * own routes asking for JSON must not get HTML in its place (a peer would try to parse a web page as an actor). The rule mirrors Fedify's:
  * JSON wins unless HTML is the most preferred type.
  */
 const JSON_TYPES = new Set(["application/activity+json", "application/ld+json", "application/json"]);
