@@ -73,6 +73,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (!Number.isInteger(count) || count < 1) throw new Error("--servers must be a positive integer");
 
   const children: ChildProcess[] = [];
+  const stopped = new Set<ChildProcess>();
+  const stopChild = (child: ChildProcess): void => {
+    if (stopped.has(child) || !child.connected) return;
+    stopped.add(child);
+    child.send({ type: "stop" });
+  };
   const spawn = (name: string, execArgv?: string[]) => {
     const child = start(name, execArgv);
     children.push(child);
@@ -151,8 +157,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     const probeRound = async (round: number) => {
       await dropConnections();
       const body = probeBody!.replace(/-probe-\d+"/, `-probe-${round}"`);
+      const finished = nextMessage<{ type: string; failures: number; peakRssMiB: number }>(probe, "done");
       const run = await timed(probe, { type: "run", inboxes, body, concurrency });
-      const done = await nextMessage<{ type: string; failures: number; peakRssMiB: number }>(probe, "done");
+      const done = await finished;
       probePeakRss = Math.max(probePeakRss, done.peakRssMiB);
       return { ms: run.ms, cpuMs: run.cpuMs, failures: done.failures };
     };
@@ -192,18 +199,21 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     const heroldStats = await request<{ type: string; peakRssMiB: number; totals: { results: Record<string, number>; retries: number } }>(herold, { type: "stats" }, "stats");
 
-    let fedifyMs: number | undefined;
-    let fedifyCpuMs: number | undefined;
+    // Stock Fedify twice: with Fedify's own key generation (RSA-4096, what Fedify apps run with) and
+    // with an RSA-2048 key like Herold's (same signing cost, so the engines themselves are compared).
+    const fedifyRuns: Array<{ keys: string; ms: number; cpuMs: number }> = [];
     if (!values["skip-fedify"]) {
-      const fedify = spawn("fedify.ts");
-      await register(await request<{ type: string; keyId: string; pem: string }>(fedify, { type: "init" }, "key"));
       const text = (JSON.parse(lastPublished!.json) as { object?: { content?: string } }).object?.content?.replace(/<[^>]+>/g, "") ?? "hello";
       const warmFollower = { username: "w", actorUri: `http://127.0.0.1:${warmUpPort}/users/w`, inbox: warmUpInbox, sharedInbox: null };
-      await warmUp(fedify, { type: "warm-up", followers: [warmFollower], text }, 3);
-      await dropConnections();
-      const run = await timed(fedify, { type: "run", followers, text }, Number(values["fedify-timeout"]) * 1000);
-      fedifyMs = run.ms;
-      fedifyCpuMs = run.cpuMs;
+      for (const keys of ["fedify", "2048"]) {
+        const fedify = spawn("fedify.ts");
+        await register(await request<{ type: string; keyId: string; pem: string }>(fedify, { type: "init", keys }, "key"));
+        await warmUp(fedify, { type: "warm-up", followers: [warmFollower], text }, 3);
+        await dropConnections();
+        const run = await timed(fedify, { type: "run", followers, text }, Number(values["fedify-timeout"]) * 1000);
+        fedifyRuns.push({ keys, ms: run.ms, cpuMs: run.cpuMs });
+        stopChild(fedify);
+      }
     }
     const serverStats = await request<{ type: string; accepted: number; refused: number; duplicates: number; reasons: Record<string, number> }>(servers, { type: "stats" }, "stats");
 
@@ -216,11 +226,17 @@ export async function main(argv: readonly string[]): Promise<void> {
       `medians of ${rounds} rounds:`,
       `  limit probe (sign + keep-alive POST, ${concurrency} in flight): ${seconds(limit)} s, CPU ${seconds(probeCpuMedian)} s  (${rate(limit)}; ${probeFailures} failures)`,
       `  Herold (post service → bridge → queue → worker):      ${seconds(heroldMedian)} s, CPU ${seconds(heroldCpuMedian)} s  (${rate(heroldMedian)}; publish call ${lastPublished!.publishMs.toFixed(1)} ms)`,
-      fedifyMs === undefined
-        ? "  stock Fedify: skipped"
-        : `  stock Fedify sendActivity (in-process queue, 1 round): ${seconds(fedifyMs)} s, CPU ${seconds(fedifyCpuMs!)} s  (${rate(fedifyMs)})`,
+      ...(fedifyRuns.length === 0
+        ? ["  stock Fedify: skipped"]
+        : fedifyRuns.map(
+            (f) =>
+              `  stock Fedify sendActivity, ${f.keys === "fedify" ? "Fedify's RSA-4096 keys" : `RSA-${f.keys} keys`} (1 round): ${seconds(f.ms)} s, CPU ${seconds(f.cpuMs)} s  (${rate(f.ms)})`,
+          )),
       `  Herold / probe: ${(heroldMedian / limit).toFixed(2)}× wall time, ${(heroldCpuMedian / probeCpuMedian).toFixed(2)}× CPU  (goal ≤ 1.5×)`,
-      fedifyMs === undefined ? "" : `  stock Fedify / Herold: ${(fedifyMs / heroldMedian).toFixed(1)}× wall time, ${(fedifyCpuMs! / heroldCpuMedian).toFixed(1)}× CPU  (goal ≥ 10×)`,
+      ...fedifyRuns.map(
+        (f) =>
+          `  stock Fedify (${f.keys === "fedify" ? "RSA-4096" : `RSA-${f.keys}`}) / Herold: ${(f.ms / heroldMedian).toFixed(1)}× wall time, ${(f.cpuMs / heroldCpuMedian).toFixed(1)}× CPU  (goal ≥ 10×)`,
+      ),
       `  machine load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(" ")} on ${availableParallelism()} cores`,
       `  Herold peak RSS: ${heroldStats.peakRssMiB.toFixed(1)} MiB  (goal < 200 MB; ${ready.startupRssMiB.toFixed(1)} MiB after start-up, ${ready.rssMiB.toFixed(1)} MiB after setup; the probe process peaked at ${probePeakRss.toFixed(1)} MiB)`,
       `  Herold deliveries ok ${heroldStats.totals.results.ok ?? 0}, retries ${heroldStats.totals.retries}; servers: ${serverStats.accepted} accepted, ${serverStats.refused} refused, ${serverStats.duplicates} duplicates${
@@ -229,9 +245,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     ].filter((l) => l !== "");
     process.stdout.write(lines.join("\n") + "\n");
   } finally {
-    for (const child of children) {
-      if (child.connected) child.send({ type: "stop" });
-    }
+    for (const child of children) stopChild(child);
     await Promise.all(
       children.map(
         (child) =>

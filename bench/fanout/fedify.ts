@@ -1,21 +1,38 @@
 /**
- * Stock Fedify as the other baseline: a minimal federation with Fedify's in-process message queue
- * and an RSA-2048 key pair (the same key size as Herold's), sending the same kind of Create(Note)
- * with `sendActivity` to the same followers (shared inboxes preferred). Nothing is tuned.
+ * Stock Fedify as the other baseline: a minimal federation with Fedify's in-process message queue,
+ * sending the same kind of Create(Note) with `sendActivity` to the same followers (shared inboxes
+ * preferred). Nothing is tuned. The key pair is Fedify's own (RSA-4096) or, for a comparison of the
+ * engines at equal signing cost, an RSA-2048 pair like Herold's.
  */
-import { generateKeyPairSync } from "node:crypto";
-import { createFederation, InProcessMessageQueue, MemoryKvStore } from "@fedify/fedify";
+import { generateKeyPairSync, KeyObject } from "node:crypto";
+import { createFederation, generateCryptoKeyPair, InProcessMessageQueue, MemoryKvStore } from "@fedify/fedify";
 import { Application, Create, Note, PUBLIC_COLLECTION } from "@fedify/vocab";
 import { cpuMessage, type FollowerSpec, type Message } from "./protocol.ts";
 
 const ORIGIN = "https://fedify.bench";
 const IDENTIFIER = "bench";
 const rsa = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
-const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const keyPair: CryptoKeyPair = {
-  privateKey: pair.privateKey.toCryptoKey(rsa, true, ["sign"]) as CryptoKey,
-  publicKey: pair.publicKey.toCryptoKey(rsa, true, ["verify"]) as CryptoKey,
-};
+
+/**
+ * "fedify": Fedify's own `generateCryptoKeyPair` (RSA-4096, what Fedify applications such as Hollo
+ * and Ghost get); a number: an RSA key of that size (2048 = the same work per signature as Herold).
+ */
+async function makeKeyPair(keys: string): Promise<{ pair: CryptoKeyPair; publicPem: string }> {
+  if (keys === "fedify") {
+    const pair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+    return { pair, publicPem: KeyObject.from(pair.publicKey).export({ type: "spki", format: "pem" }).toString() };
+  }
+  const generated = generateKeyPairSync("rsa", { modulusLength: Number(keys) });
+  return {
+    pair: {
+      privateKey: generated.privateKey.toCryptoKey(rsa, true, ["sign"]) as CryptoKey,
+      publicKey: generated.publicKey.toCryptoKey(rsa, true, ["verify"]) as CryptoKey,
+    },
+    publicPem: generated.publicKey.export({ type: "spki", format: "pem" }).toString(),
+  };
+}
+
+let keyPair: CryptoKeyPair | undefined;
 
 const federation = createFederation<void>({
   kv: new MemoryKvStore(),
@@ -34,7 +51,7 @@ federation
       publicKey: keys[0]?.cryptographicKey ?? null,
     });
   })
-  .setKeyPairsDispatcher(async (_ctx, identifier) => (identifier === IDENTIFIER ? [keyPair] : []));
+  .setKeyPairsDispatcher(async (_ctx, identifier) => (identifier === IDENTIFIER && keyPair !== undefined ? [keyPair] : []));
 federation.setInboxListeners("/users/{identifier}/inbox", "/inbox");
 
 const queueStop = new AbortController();
@@ -65,14 +82,16 @@ process.on("message", (message: Message) => {
     if (message.type === "cpu") {
       process.send!(cpuMessage());
     } else if (message.type === "init") {
-      process.send!({ type: "key", keyId: `${ORIGIN}/users/${IDENTIFIER}#main-key`, pem: pair.publicKey.export({ type: "spki", format: "pem" }).toString() });
+      const made = await makeKeyPair(message.keys as string);
+      keyPair = made.pair;
+      process.send!({ type: "key", keyId: `${ORIGIN}/users/${IDENTIFIER}#main-key`, pem: made.publicPem });
     } else if (message.type === "warm-up") {
       process.send!({ ...(await run(message.followers as FollowerSpec[], message.text as string)), type: "warmed" });
     } else if (message.type === "run") {
       process.send!(await run(message.followers as FollowerSpec[], message.text as string));
     } else if (message.type === "stop") {
       queueStop.abort();
-      process.disconnect();
+      if (process.connected) process.disconnect();
     }
   })();
 });

@@ -132,12 +132,13 @@ process.on("message", (message: Message) => {
           break;
         }
         case "stop":
+          if (stop.signal.aborted) break;
           stop.abort();
           await worker;
           await ctx?.close();
           await test?.close();
           if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-          process.disconnect();
+          if (process.connected) process.disconnect();
           break;
       }
     } catch (error) {

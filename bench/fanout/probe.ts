@@ -56,7 +56,7 @@ process.on("message", (message: Message) => {
     } else if (message.type === "run") {
       process.send!(await run(message.inboxes as string[], message.body as string, message.concurrency as number));
     } else if (message.type === "stop") {
-      process.disconnect();
+      if (process.connected) process.disconnect();
     }
   })();
 });

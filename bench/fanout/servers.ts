@@ -120,7 +120,7 @@ process.on("message", (message: Message) => {
       case "stop":
         for (const server of servers) server.closeAllConnections();
         await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-        process.disconnect();
+        if (process.connected) process.disconnect();
         break;
     }
   })();

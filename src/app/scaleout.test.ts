@@ -279,7 +279,7 @@ describe("scale-out on PostgreSQL: two web and two worker processes on one schem
     t.diagnostic(`processed per worker: ${workers.map((w) => dispatchedBy(w, ids)).join(", ")}`);
   });
 
-  test("a flood beyond capacity gets 503 with Retry-After, and every accepted activity is processed once the workers run again", async () => {
+  test("a flood beyond capacity gets 503 with Retry-After, and every accepted activity is processed once the workers run again", async (t) => {
     for (const worker of workers) assert.equal(await stop(worker), 0, "the worker stops cleanly");
     // Waves until both web processes refuse: their view of the queue depth may be up to a second old.
     const flood: Delivery[] = [];
@@ -290,6 +290,7 @@ describe("scale-out on PostgreSQL: two web and two worker processes on one schem
     }
     const accepted = flood.filter((d) => d.status === 202);
     const refused = flood.filter((d) => d.status === 503);
+    t.diagnostic(`flood of ${flood.length}: ${accepted.length} accepted, ${refused.length} refused`);
     assert.equal(accepted.length + refused.length, flood.length, `only 202 and 503: ${[...new Set(flood.map((d) => d.status))].join(", ")}`);
     assert.deepEqual(new Set(refused.map((d) => d.via)), new Set([0, 1]), "both web processes refused part of the flood");
     assert.ok(accepted.length >= CAPACITY, `at least the capacity was accepted (${accepted.length})`);
@@ -315,7 +316,7 @@ describe("scale-out on PostgreSQL: two web and two worker processes on one schem
     await assertProcessedOnce([...accepted, ...retried], "flood and retries");
   });
 
-  test("SIGTERM to a worker in the middle of a backlog loses nothing: it hands back its claimed jobs and all are processed after a restart", async () => {
+  test("SIGTERM to a worker in the middle of a backlog loses nothing: it hands back its claimed jobs and all are processed after a restart", async (t) => {
     for (const worker of workers) assert.equal(await stop(worker), 0, "the worker stops cleanly");
     // Backlog and the deliveries during the shutdown stay within the capacity: all must be accepted.
     const backlog = await deliverMany("backlog", CAPACITY - 50);
@@ -331,6 +332,7 @@ describe("scale-out on PostgreSQL: two web and two worker processes on one schem
     assert.deepEqual(more.filter((d) => d.status !== 202).map((d) => d.status), [], "deliveries during the shutdown are accepted");
 
     const done = dispatchedBy(worker, ids);
+    t.diagnostic(`the stopped worker had processed ${done} of ${backlog.length}`);
     assert.ok(done >= 1 && done < backlog.length, `stopped in the middle of the backlog (${done} of ${backlog.length} processed)`);
     const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM jobs WHERE queue = 'inbox' AND locked_by LIKE ${`${worker.pid}-%`}`.execute(db());
     assert.equal(Number(rows[0]!.n), 0, "no job is left leased to the stopped worker: what it had claimed was handed back");

@@ -6,6 +6,7 @@ import * as m0003 from "./migrations/0003_social.ts";
 import * as m0004 from "./migrations/0004_posts.ts";
 import * as m0005 from "./migrations/0005_delivery.ts";
 import * as m0006 from "./migrations/0006_web.ts";
+import * as m0007 from "./migrations/0007_notification_index.ts";
 
 /** Migrations are imported statically so the set is the same in every process and in the type check. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0004_posts": m0004,
   "0005_delivery": m0005,
   "0006_web": m0006,
+  "0007_notification_index": m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

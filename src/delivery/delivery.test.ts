@@ -163,6 +163,22 @@ describeEachEngine("delivery engine", (get) => {
     }
   });
 
+  test("deliveries beyond what may wait for one host are postponed, not queued behind it", async () => {
+    try {
+      const h = await harness({ env: { HEROLD_DELIVERY_PER_HOST: "1" } });
+      const r = await receiver({ delayMs: 20 });
+      for (let i = 0; i < 10; i++) await h.addFollower({ inbox: r.url(`/users/u${i}/inbox`) });
+      await h.publish();
+      const handled = await runDue(h.base.queue, h.delivery.jobs[0]!);
+      // One in flight and four waiting (4 × perHost); the other five go back to the queue.
+      assert.deepEqual(handled.map((x) => x.outcome.kind).sort(), ["done", "done", "done", "done", "done", "postpone", "postpone", "postpone", "postpone", "postpone"]);
+      assert.equal(h.delivery.metrics.totals().postponed["host-busy"], 5);
+      assert.equal(r.maxConcurrent(), 1);
+    } finally {
+      await cleanup();
+    }
+  });
+
   test("a peer that does not answer in time is a timeout, retried as a host failure", async () => {
     try {
       const clock = new ManualClock();

@@ -129,6 +129,31 @@ for (const engine of ENGINES) {
         assert.ok(await env.herold.ctx.repos.posts.findByUri(genuine.object.id));
       });
 
+      test("a group's Announce cannot reserve the id of an activity its actor has not sent yet", async () => {
+        // alice's real note, served by her server, wrapped by mallory (a "group") in a Create whose
+        // id alice will use later: the note checks out at its origin, the activity id does not.
+        const n = env.next();
+        const note = { "@context": "https://www.w3.org/ns/activitystreams", id: `${env.alice.id}/notes/relayed-${n}`, type: "Note", attributedTo: env.alice.id, to: [env.carol.uri], content: "<p>an older note</p>" };
+        env.peerA.documents.set(new URL(note.id).pathname, note);
+        const futureId = `${env.alice.id}/activities/future-${n}`;
+        const wrapped = {
+          "@context": "https://www.w3.org/ns/activitystreams",
+          id: `${env.mallory.id}/activities/relay-${n}`,
+          type: "Announce",
+          actor: env.mallory.id,
+          object: { id: futureId, type: "Create", actor: env.alice.id, object: note },
+        };
+        assert.equal((await env.deliver(env.mallory, wrapped)).status, 202);
+        await env.drain();
+        // Later alice really sends an activity with that id: it must be processed, not taken for a repeat.
+        const genuine = env.create(env.alice, { content: "<p>the real future</p>" }, { id: futureId });
+        const response = await env.deliver(env.alice, genuine);
+        assert.equal(response.status, 202);
+        const outcomes = await env.drain();
+        assert.equal(outcomes.length, 1, "queued, not dropped as already received");
+        assert.match((await env.herold.ctx.repos.posts.findByUri(genuine.object.id))?.contentHtml ?? "", /the real future/);
+      });
+
       test("an object on another origin than its actor is not stored, and its owner can still deliver it", async () => {
         const objectId = `${env.mallory.id}/notes/planted-${env.next()}`;
         const planted = env.create(env.alice, { id: objectId, attributedTo: env.alice.id });

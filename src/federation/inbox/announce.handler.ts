@@ -67,8 +67,13 @@ async function unwrap(activity: InboundActivity, deps: AnnounceDeps): Promise<In
   const budget = activity.budget;
   const fetchOptions = { requireIdEquals: "requested-url" as const, ...(budget ? { budget } : {}) };
   let verified: Record<string, unknown>;
+  // Whether the inner activity's id itself is confirmed (not only its object): only then may it be
+  // recorded as received, or a relay could reserve ids its actor has not used yet (hostile-inputs
+  // case 4; src/security/signatures.test.ts).
+  let idConfirmed = false;
   if (innerActor.origin === new URL(activity.actor.uri).origin) {
     verified = inner; // the Group's server speaks for its own origin
+    idConfirmed = true;
   } else if (innerType === "Create" || innerType === "Update") {
     if (objectId === null) return { kind: "rejected", reason: `announced ${innerType} has no object id` };
     const fetched = await deps.fetcher.fetch(objectId, fetchOptions);
@@ -99,6 +104,7 @@ async function unwrap(activity: InboundActivity, deps: AnnounceDeps): Promise<In
       return { kind: "rejected", reason: `the announced ${innerType} ${innerId.href} differs at its origin` };
     }
     verified = document;
+    idConfirmed = true;
   }
 
   const seen = await deps.db.selectFrom("inbox_seen").select("uri").where("uri", "=", inner["id"] as string).executeTakeFirst();
@@ -120,6 +126,7 @@ async function unwrap(activity: InboundActivity, deps: AnnounceDeps): Promise<In
     via: activity.actor,
   };
   const { outcome } = await deps.processor().dispatch(unwrapped, { nested: true });
+  if (!idConfirmed) return outcome;
   await deps.db
     .insertInto("inbox_seen")
     .values({ uri: unwrapped.id, received_at: activity.receivedAt })

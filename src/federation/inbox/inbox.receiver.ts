@@ -206,14 +206,20 @@ export class InboxReceiver {
       try {
         const fresh = await this.#deps.db.transaction().execute(async (trx) => {
           const rows = [...new Map(batch.map((b) => [b.payload.activityId, { uri: b.payload.activityId, received_at: b.payload.receivedAt }])).values()];
-          const seen = await trx
-            .insertInto("inbox_seen")
-            .values(rows)
-            .onConflict((oc) => oc.column("uri").doNothing())
-            .returning("uri")
-            .execute();
+          const fresh = new Set<string>();
+          let offset = 0;
+          for (const size of SEEN_INSERT_ROWS) {
+            for (; rows.length - offset >= size; offset += size) {
+              const seen = await trx
+                .insertInto("inbox_seen")
+                .values(rows.slice(offset, offset + size))
+                .onConflict((oc) => oc.column("uri").doNothing())
+                .returning("uri")
+                .execute();
+              for (const row of seen) fresh.add(row.uri);
+            }
+          }
           // New ids only, each once: of the same id twice in one batch, the first request queues it.
-          const fresh = new Set(seen.map((row) => row.uri));
           const queued = batch.filter((b) => fresh.delete(b.payload.activityId));
           await this.#deps.queue.enqueueMany(INBOX_QUEUE, queued.map((b) => ({ payload: b.payload })), { executor: trx });
           return new Set(queued);
@@ -246,6 +252,11 @@ export class InboxReceiver {
 
 /** Most activities stored by one group commit. */
 const COMMIT_BATCH = 500;
+/**
+ * Rows per `inbox_seen` insert, largest first: a handful of statement shapes instead of one per batch
+ * size, so the prepared-statement caches are not flooded with variants.
+ */
+const SEEN_INSERT_ROWS = [64, 16, 4, 1] as const;
 
 interface PendingAccept {
   readonly payload: InboxJobPayload;
