@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { KeyObject } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { DELIVER_QUEUE } from "../delivery/delivery.handler.ts";
 import { ENGINES } from "../testing/databases.ts";
@@ -82,15 +83,15 @@ for (const engine of ENGINES) {
         const first = await env.herold.ctx.posts.service.publish({ username: "dora", text: "for followers only", visibility: "followers" });
         assert.ok(first.ok, JSON.stringify(first));
         assert.equal(await deliveredTo(sharedInbox), before, "nothing delivered to a pending follower");
-        assert.equal(await signedGet(env, first.value.uri, env.alice), 404, "a pending follower cannot fetch it either");
+        assert.equal(await signedGet(first.value.uri, env.alice), 404, "a pending follower cannot fetch it either");
 
         assert.ok((await env.herold.ctx.social.follows.approve("dora", env.alice.id)).ok);
         const second = await env.herold.ctx.posts.service.publish({ username: "dora", text: "for followers, approved", visibility: "followers" });
         assert.ok(second.ok);
         assert.equal(await deliveredTo(sharedInbox), before + 2, "the Accept and the new post are delivered once approved");
-        assert.equal(await signedGet(env, second.value.uri, env.alice), 200, "an accepted follower may fetch it");
-        assert.equal(await signedGet(env, second.value.uri, env.bob), 404, "another actor on the same server may not");
-        assert.equal(await signedGet(env, second.value.uri, null), 404, "nor may an unsigned request");
+        assert.equal(await signedGet(second.value.uri, env.alice), 200, "an accepted follower may fetch it");
+        assert.equal(await signedGet(second.value.uri, env.bob), 404, "another actor on the same server may not");
+        assert.equal(await signedGet(second.value.uri, null), 404, "nor may an unsigned request");
       });
     });
 
@@ -170,7 +171,7 @@ for (const engine of ENGINES) {
  * GET of a local post as ActivityPub, signed (draft-cavage, `(request-target) host date accept`) by
  * `as`, or unsigned when null; returns the status.
  */
-async function signedGet(env: HostileEnv, url: string, as: { keyId: string; key: { privateKey: import("node:crypto").KeyObject } } | null): Promise<number> {
+async function signedGet(url: string, as: { keyId: string; key: { privateKey: KeyObject } } | null): Promise<number> {
   const target = new URL(url);
   const headers: Record<string, string> = { accept: "application/activity+json", date: new Date().toUTCString() };
   if (as !== null) {
@@ -183,6 +184,5 @@ async function signedGet(env: HostileEnv, url: string, as: { keyId: string; key:
   }
   const response = await fetch(url, { headers });
   await response.body?.cancel();
-  assert.ok(env.herold.origin.length > 0);
   return response.status;
 }
