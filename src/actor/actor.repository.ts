@@ -3,6 +3,7 @@ import type { DB } from "../db/schema.ts";
 import { fromBool } from "../db/rows.ts";
 import { newId } from "../lib/id.ts";
 import { actorFromRow, type Actor, type RemoteActorData } from "./actor.entity.ts";
+import { endFollowsWhere } from "../social/follow-history.ts";
 
 /** Storage of actors (local and remote). Local actors are created by the account repository. */
 export class ActorRepository {
@@ -113,11 +114,7 @@ export class ActorRepository {
     return await this.#db.transaction().execute(async (trx) => {
       const marked = await trx.updateTable("actors").set({ gone_at: now, updated_at: now }).where("id", "=", id).where("is_local", "=", 0).executeTakeFirst();
       if (Number(marked.numUpdatedRows) === 0) return 0; // unknown or local: never touched from remote input
-      const removed = await trx
-        .deleteFrom("follows")
-        .where((eb) => eb.or([eb("follower_id", "=", id), eb("followee_id", "=", id)]))
-        .executeTakeFirst();
-      return Number(removed.numDeletedRows);
+      return await endFollowsWhere(trx, (eb) => eb.or([eb("follower_id", "=", id), eb("followee_id", "=", id)]), "gone", now);
     });
   }
 

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import { toCount } from "../db/rows.ts";
-import { newId } from "../lib/id.ts";
+import { endFollowsWhere } from "../social/follow-history.ts";
 
 /** A stored outgoing activity, as the delivery handler needs it. */
 export interface StoredActivity {
@@ -154,32 +154,16 @@ export class DeliveryRepository {
   async removeDeadFollowers(actorIds: readonly string[], markGone: boolean, now: string): Promise<number> {
     if (actorIds.length === 0) return 0;
     return await this.#db.transaction().execute(async (trx) => {
-      const follows = await trx
-        .deleteFrom("follows")
-        .where("follower_id", "in", [...actorIds])
-        .where("followee_id", "in", (eb) => eb.selectFrom("actors").select("id").where("is_local", "=", 1))
-        .returning(["follower_id", "followee_id", "state"])
-        .execute();
-      if (follows.length > 0) {
-        await trx
-          .insertInto("follow_events")
-          .values(
-            follows.map((f) => ({
-              id: newId(),
-              follower_id: f.follower_id,
-              followee_id: f.followee_id,
-              kind: "ended",
-              reason: "gone",
-              was_accepted: f.state === "accepted" ? 1 : 0,
-              created_at: now,
-            })),
-          )
-          .execute();
-      }
+      const ended = await endFollowsWhere(
+        trx,
+        (eb) => eb.and([eb("follower_id", "in", [...actorIds]), eb("followee_id", "in", eb.selectFrom("actors").select("id").where("is_local", "=", 1))]),
+        "gone",
+        now,
+      );
       if (markGone) {
         await trx.updateTable("actors").set({ gone_at: now, updated_at: now }).where("id", "in", [...actorIds]).where("is_local", "=", 0).execute();
       }
-      return follows.length;
+      return ended;
     });
   }
 

@@ -1,0 +1,36 @@
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from "kysely";
+import type { DB } from "../db/schema.ts";
+import { newId } from "../lib/id.ts";
+import type { FollowEndReason } from "./follow.entity.ts";
+
+/**
+ * Ends every follow matching `where` and records each in `follow_events`, in the caller's
+ * transaction. Follows are deleted when they end, so this history is the only place "followers lost
+ * per day" can be counted from: every path that removes follows in bulk (an actor gone, a dead
+ * inbox) goes through here.
+ */
+export async function endFollowsWhere(
+  trx: Kysely<DB>,
+  where: (eb: ExpressionBuilder<DB, "follows">) => Expression<SqlBool>,
+  reason: FollowEndReason,
+  now: string,
+): Promise<number> {
+  const ended = await trx.deleteFrom("follows").where(where).returning(["follower_id", "followee_id", "state"]).execute();
+  if (ended.length > 0) {
+    await trx
+      .insertInto("follow_events")
+      .values(
+        ended.map((f) => ({
+          id: newId(),
+          follower_id: f.follower_id,
+          followee_id: f.followee_id,
+          kind: "ended",
+          reason,
+          was_accepted: f.state === "accepted" ? 1 : 0,
+          created_at: now,
+        })),
+      )
+      .execute();
+  }
+  return ended.length;
+}
