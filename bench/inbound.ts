@@ -55,6 +55,8 @@ interface HeroldRun {
   readonly processedMs: number | undefined;
   /** CPU seconds the measured process used meanwhile. */
   readonly cpuSeconds: number;
+  /** The load generator's CPU use while sending, in cores (near 1: it, not the subject, may be the limit). */
+  readonly loadgenBusy: number;
 }
 
 const perS = (count: number, ms: number) => (count * 1000) / ms;
@@ -188,6 +190,7 @@ export async function main(argv: readonly string[]): Promise<void> {
      */
     const measure = async (name: string, subject: number, processing: boolean): Promise<HeroldRun> => {
       const cpuBefore = cpuSecondsOf(subject);
+      const loadgenBefore = cpuSecondsOf(loadgen.pid!);
       const started = performance.now();
       let done: Ran | undefined;
       const sending = send(name).then((ran) => (done = ran));
@@ -203,7 +206,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       }
       const ran = await sending;
       const accepted = ran.statuses["202"] ?? 0;
-      return { ran, accepted, acceptedPerS: perS(accepted, ran.ms), processedMs, cpuSeconds: cpuSecondsOf(subject) - cpuBefore };
+      const loadgenBusy = (cpuSecondsOf(loadgen.pid!) - loadgenBefore) / (ran.ms / 1000);
+      return { ran, accepted, acceptedPerS: perS(accepted, ran.ms), processedMs, cpuSeconds: cpuSecondsOf(subject) - cpuBefore, loadgenBusy };
     };
 
     process.stdout.write(
@@ -265,7 +269,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     const µs = (seconds: number, n: number) => `${fmt((seconds / n) * 1e6)} µs`;
     const lines = [
       `  probe (verify + digest + JSON.parse, no storage): ${probeRuns.map((r) => fmt(r.acceptedPerS)).join(" /s before, ")} /s after Herold; ` +
-        `mean ${fmt(probeRate)} /s; CPU ${µs(probeCpu, 1)} per activity`,
+        `mean ${fmt(probeRate)} /s; CPU ${µs(probeCpu, 1)} per activity; load generator busy ${probeRuns.map((r) => `${Math.round(r.loadgenBusy * 100)} %`).join(", ")}`,
       `  Herold --role all (accepts and processes in one process):`,
       `    accepted (202, durably queued):  ${fmt(all.acceptedPerS)} /s  = ${(all.acceptedPerS / probeRate).toFixed(2)} × probe   (goal ≥ ${fmt(GOAL_ACCEPTED_PER_S)} /s)  latency p50 ${all.ran.p50.toFixed(1)} ms, p99 ${all.ran.p99.toFixed(1)} ms`,
       `    fully processed (queue drained): ${fmt(processedRate)} /s  = ${(processedRate / probeRate).toFixed(2)} × probe   (${(all.processedMs! / 1000).toFixed(2)} s for ${fmt(count)}; CPU ${µs(all.cpuSeconds, count)} per activity)`,

@@ -1,7 +1,7 @@
 import { open, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
-import sharp from "sharp";
+import type Sharp from "sharp";
 import { sanitizeRemoteText } from "../content/sanitize.ts";
 import { graphemeCount } from "../content/text.ts";
 import type { DB } from "../db/schema.ts";
@@ -9,6 +9,11 @@ import { newId } from "../lib/id.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import type { Clock } from "../lib/time.ts";
 import { IMAGE_FORMATS, type ImageFormat, type LocalMedia } from "./media.entity.ts";
+
+// sharp (libvips) adds about 20 MB to a process's resident memory as soon as it is loaded; most
+// processes never see an image (workers, web processes between uploads), so it is loaded on first use.
+let sharpLoaded: Promise<typeof Sharp> | undefined;
+const loadSharp = (): Promise<typeof Sharp> => (sharpLoaded ??= import("sharp").then((module) => module.default));
 
 export type MediaError = "unreadable" | "too-large" | "unsupported-format" | "too-many-pixels" | "corrupt" | "invalid-description";
 
@@ -172,6 +177,7 @@ export class MediaService {
   async #process(input: Buffer, format: ImageFormat): Promise<Result<{ data: Buffer; info: { width: number; height: number } }, MediaError>> {
     const animated = format === "gif" || format === "webp";
     const options = { limitInputPixels: this.#limits.maxPixels, failOn: "error" as const, animated };
+    const sharp = await loadSharp();
     try {
       const metadata = await sharp(input, options).metadata();
       // The decoder must agree with the magic bytes: a polyglot that sniffs as one format and decodes as another is refused.

@@ -116,6 +116,18 @@ for (const engine of ENGINES) {
       await env.genuineStillProcessed();
     });
 
+    test("Markdown and plain-text content is stored in the sanitiser's one canonical form", async () => {
+      for (const mediaType of ["text/markdown", "text/plain"]) {
+        const activity = env.create(env.alice, { mediaType, content: `It's "quoted" & <b>bold</b>?\nnext line\n\n<script>alert(1)</script> second paragraph` });
+        assert.equal((await env.deliver(env.alice, activity)).status, 202);
+        assert.equal((await env.drain())[0]?.outcome.kind, "processed");
+        const stored = await env.herold.ctx.repos.posts.findByUri(activity.object.id);
+        assert.ok(stored?.contentHtml);
+        assert.match(stored.contentHtml, /&lt;script&gt;/, "the markup is text");
+        assert.deepEqual(await checkInvariants(env.herold.ctx.database.db, env.herold.ctx.config.limits, env.herold.origin), [], mediaType);
+      }
+    });
+
     test("unknown activity types are accepted and ignored, with a log line, storing nothing but the id", async () => {
       for (const type of ["Frobnicate", "Listen", "Arrive", "Question"]) {
         const activity = { "@context": "https://www.w3.org/ns/activitystreams", id: `${env.alice.id}/activities/unknown-${env.next()}`, type, actor: env.alice.id, object: env.carol.uri };
