@@ -1,0 +1,91 @@
+/**
+ * The inbound benchmark's printout: rates, their ratio to the probe measured in the same run, CPU time
+ * per activity (the figure a busy, shared machine distorts least), latencies and memory.
+ */
+import type { Memory } from "./ipc.ts";
+
+export const GOAL_ACCEPTED_PER_S = 1000;
+export const GOAL_RSS_MB = 200;
+
+/** What the load generator reports for one set of requests. */
+export interface Sent {
+  readonly ms: number;
+  readonly statuses: Record<string, number>;
+  readonly errors: number;
+  readonly firstError?: string;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** One measured set: sending it, and (with processing) until the inbox queue was empty again. */
+export interface Measured {
+  readonly sent: Sent;
+  readonly accepted: number;
+  readonly acceptedPerS: number;
+  /** From the first request until the queue was empty; undefined when nothing processes (web role). */
+  readonly processedMs: number | undefined;
+  /** CPU seconds the measured process used meanwhile. */
+  readonly cpuSeconds: number;
+  /** The load generator's CPU use while sending, in cores (near 1: it, not the subject, may be the limit). */
+  readonly loadgenBusy: number;
+}
+
+export interface Report {
+  readonly count: number;
+  readonly probe: readonly Measured[];
+  readonly all: { readonly run: Measured; readonly startupRss: number; readonly memory: Memory; readonly exit: number | string };
+  readonly web?: {
+    readonly run: Measured;
+    readonly memory: Memory;
+    readonly drainMs: number;
+    readonly drainCpuSeconds: number;
+    readonly workerStartMs: number;
+    readonly workerMemory: Memory;
+  };
+  readonly checks: { readonly posts: number; readonly expectedPosts: number; readonly waiting: number; readonly dead: number; readonly actorFetches: number; readonly metrics: readonly string[] };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en");
+const mib = (n: number) => `${n.toFixed(1)} MiB`;
+const perS = (count: number, ms: number) => (count * 1000) / ms;
+const µs = (seconds: number, n: number) => `${fmt((seconds / n) * 1e6)} µs`;
+const latency = (sent: Sent) => `latency p50 ${sent.p50.toFixed(1)} ms, p99 ${sent.p99.toFixed(1)} ms`;
+
+function statuses(sent: Sent): string {
+  const errors = sent.errors > 0 ? `, ${sent.errors} connection errors` : "";
+  const first = sent.firstError !== undefined ? ` (first: ${sent.firstError})` : "";
+  return `statuses ${JSON.stringify(sent.statuses)}${errors}${first}`;
+}
+
+export function formatReport(r: Report): string {
+  const probeRate = r.probe.reduce((sum, m) => sum + m.acceptedPerS, 0) / r.probe.length;
+  const probeCpu = r.probe.reduce((sum, m) => sum + m.cpuSeconds, 0) / r.probe.reduce((sum, m) => sum + m.accepted, 0);
+  const ratio = (rate: number) => `${(rate / probeRate).toFixed(2)} × probe`;
+  const all = r.all.run;
+  const processed = perS(r.count, all.processedMs!);
+  const lines = [
+    `  probe (verify + digest + JSON.parse, no storage): ${r.probe.map((m) => `${fmt(m.acceptedPerS)} /s`).join(" before, ")} after Herold; ` +
+      `mean ${fmt(probeRate)} /s; CPU ${µs(probeCpu, 1)} per activity; load generator busy ${r.probe.map((m) => `${Math.round(m.loadgenBusy * 100)} %`).join(", ")}`,
+    `  Herold --role all (one process accepts and processes):`,
+    `    accepted (202, durably queued):  ${fmt(all.acceptedPerS)} /s = ${ratio(all.acceptedPerS)}  (goal ≥ ${fmt(GOAL_ACCEPTED_PER_S)} /s); ${latency(all.sent)}`,
+    `    fully processed (queue drained): ${fmt(processed)} /s = ${ratio(processed)}  (${(all.processedMs! / 1000).toFixed(2)} s for ${fmt(r.count)}; CPU ${µs(all.cpuSeconds, r.count)} per activity, accepting and processing)`,
+    `    peak RSS (VmHWM): ${mib(r.all.memory.hwmMiB)}  (goal < ${GOAL_RSS_MB} MB; ${mib(r.all.startupRss)} after start-up, ${mib(r.all.memory.rssMiB)} at the end)`,
+    `    ${statuses(all.sent)}; exit ${r.all.exit}`,
+  ];
+  if (r.web !== undefined) {
+    const web = r.web;
+    lines.push(
+      `  Herold --role web, then --role worker (same database):`,
+      `    accepted (202, durably queued):  ${fmt(web.run.acceptedPerS)} /s = ${ratio(web.run.acceptedPerS)}  (goal ≥ ${fmt(GOAL_ACCEPTED_PER_S)} /s); ${latency(web.run.sent)}; CPU ${µs(web.run.cpuSeconds, web.run.accepted)} per activity`,
+      `    drained by the worker alone:     ${fmt(perS(r.count, web.drainMs))} /s  (${(web.drainMs / 1000).toFixed(2)} s after its start-up of ${(web.workerStartMs / 1000).toFixed(1)} s; CPU ${µs(web.drainCpuSeconds, r.count)} per activity)`,
+      `    peak RSS (VmHWM): web ${mib(web.memory.hwmMiB)}, worker ${mib(web.workerMemory.hwmMiB)}  (goal < ${GOAL_RSS_MB} MB)`,
+      `    ${statuses(web.run.sent)}`,
+    );
+  }
+  const c = r.checks;
+  lines.push(
+    `  checks: ${fmt(c.posts)} remote posts stored (expected ${fmt(c.expectedPosts)}); inbox jobs left ${c.waiting}, dead ${c.dead}; actor documents fetched ${c.actorFetches}`,
+    `  /metrics at the end of the role-all run: ${c.metrics.length > 0 ? c.metrics.join(", ") : "no inbox jobs (queue empty)"}`,
+  );
+  return lines.join("\n") + "\n";
+}
