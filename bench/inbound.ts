@@ -6,7 +6,7 @@
  * Processes, each its own so that rates, CPU time and memory are not mixed up (all on 127.0.0.1):
  * - this one: the simulated remote servers (bench/inbound/remote.ts) and the clock; it watches the
  *   jobs table through its own database connection, which costs the Herold process nothing;
- * - Herold: `src/main.ts --role all` as an operator starts it, on a fresh database (a temporary
+ * - Herold: `src/main.ts --role all` with the Node options of `npm start`, on a fresh database (a temporary
  *   SQLite file, or with `--db postgres` a fresh schema in the `test` database at 127.0.0.1:5432)
  *   with one organisation account;
  * - the load generator (bench/inbound/loadgen.ts): distinct Create(Note) activities signed as
@@ -29,7 +29,7 @@ import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import { createTestDatabase, type TestDatabase } from "../src/testing/databases.ts";
 import { freePort } from "../src/testing/instance.ts";
-import { createAccount, startHerold, type HeroldProcess } from "./inbound/herold.ts";
+import { createAccount, npmStartOptions, startHerold, type HeroldProcess } from "./inbound/herold.ts";
 import { ask, cpuSecondsOf, memoryOf, nextMessage, type Memory, type Message } from "./inbound/ipc.ts";
 import type { LocalAccount } from "./inbound/mastodon.ts";
 import { startRemoteServers, type RemoteServers } from "./inbound/remote.ts";
@@ -51,7 +51,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       web: { type: "boolean", default: false },
       /** Writes V8 CPU profiles of the Herold processes into this directory. */
       "cpu-prof": { type: "string" },
-      /** More Node options for the Herold processes, space separated (e.g. "--max-semi-space-size=2"). */
+      /** Node options for the Herold processes, space separated; default: those of `npm start`. */
       "node-options": { type: "string" },
     },
     strict: true,
@@ -65,7 +65,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const engine = values.db;
   const execArgv = [
     ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : []),
-    ...(values["node-options"]?.split(/\s+/).filter((o) => o !== "") ?? []),
+    ...(values["node-options"]?.split(/\s+/).filter((o) => o !== "") ?? npmStartOptions()),
   ];
 
   const children: ChildProcess[] = [];
@@ -139,10 +139,13 @@ export async function main(argv: readonly string[]): Promise<void> {
       let processedMs: number | undefined;
       if (processing) {
         // The queue is empty before the first request too: only an empty queue after the last answer counts.
+        const until = performance.now() + 600_000;
         for (;;) {
           await sleep(50);
           const after = sentAll;
           if (after && (await inboxJobs()).waiting === 0) break;
+          if (memoryOf(pid) === undefined) throw new Error("the Herold process ended during the measurement");
+          if (performance.now() > until) throw new Error("the inbox queue did not drain within 10 minutes");
         }
         processedMs = performance.now() - started;
       }
@@ -163,7 +166,7 @@ export async function main(argv: readonly string[]): Promise<void> {
 
     process.stdout.write(
       `inbound: ${count.toLocaleString("en")} signed Create(Note) activities per run from ${actorCount} actors on ${serverCount} servers, ` +
-        `${concurrency} in flight, keep-alive; Herold on ${engine} (keys made in ${(keyMs / 1000).toFixed(1)} s)\n`,
+        `${concurrency} in flight, keep-alive; Herold on ${engine}, node ${execArgv.join(" ")} src/main.ts (keys made in ${(keyMs / 1000).toFixed(1)} s)\n`,
     );
 
     // Role all: one process accepts and processes, as a small instance runs.

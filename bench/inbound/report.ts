@@ -13,6 +13,8 @@ export interface Sent {
   readonly statuses: Record<string, number>;
   readonly errors: number;
   readonly firstError?: string;
+  /** Of the first 503, if any (the inbox queue was over capacity). */
+  readonly retryAfter?: string;
   readonly p50: number;
   readonly p99: number;
 }
@@ -54,7 +56,8 @@ const latency = (sent: Sent) => `latency p50 ${sent.p50.toFixed(1)} ms, p99 ${se
 function statuses(sent: Sent): string {
   const errors = sent.errors > 0 ? `, ${sent.errors} connection errors` : "";
   const first = sent.firstError !== undefined ? ` (first: ${sent.firstError})` : "";
-  return `statuses ${JSON.stringify(sent.statuses)}${errors}${first}`;
+  const retry = sent.retryAfter !== undefined ? `; 503 with Retry-After: ${sent.retryAfter}` : "";
+  return `statuses ${JSON.stringify(sent.statuses)}${errors}${first}${retry}`;
 }
 
 export function formatReport(r: Report): string {
