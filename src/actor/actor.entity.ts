@@ -75,31 +75,10 @@ export function actorFromRow(row: Selectable<ActorRow>): Actor {
   };
 }
 
-/** The fields a remote actor document provides, already validated and sanitised. */
-export interface RemoteActorData {
-  readonly uri: string;
-  readonly type: string;
-  readonly username: string;
-  readonly domain: string;
-  readonly name: string | null;
-  readonly summaryHtml: string | null;
-  readonly url: string | null;
-  readonly inboxUrl: string | null;
-  readonly sharedInboxUrl: string | null;
-  readonly outboxUrl: string | null;
-  readonly followersUrl: string | null;
-  readonly followingUrl: string | null;
-  readonly featuredUrl: string | null;
-  readonly publicKeyId: string | null;
-  readonly publicKeyPem: string | null;
-  readonly iconUrl: string | null;
-  readonly imageUrl: string | null;
-  readonly fields: readonly ProfileField[];
-  readonly alsoKnownAs: readonly string[];
-  readonly movedToUri: string | null;
-  readonly manuallyApprovesFollowers: boolean;
-  readonly discoverable: boolean;
-  readonly emojis: readonly { name: string; url: string }[];
-  readonly publishedAt: string | null;
+/**
+ * The fields a remote actor document provides, already validated and sanitised: an Actor without
+ * what Herold itself assigns (id, bookkeeping times), plus the document as fetched.
+ */
+export type RemoteActorData = Omit<Actor, "id" | "isLocal" | "handle" | "fetchedAt" | "goneAt" | "createdAt" | "updatedAt"> & {
   readonly rawJson: string;
-}
+};

@@ -1,6 +1,8 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import { newId } from "../lib/id.ts";
+import type { RemoteActorData } from "../actor/actor.entity.ts";
+import { remoteActorData as sharedRemoteActorData } from "../testing/fixtures.ts";
 import type { PostState, Visibility } from "../post/post.entity.ts";
 
 /**
@@ -97,34 +99,7 @@ export async function insertFollow(db: Kysely<DB>, followerId: string, followeeI
     .execute();
 }
 
-/** A remote actor as the inbound side would store it (no network involved). */
-export function remoteActorData(host: string, username: string) {
-  const uri = `https://${host}/users/${username}`;
-  return {
-    uri,
-    type: "Person",
-    username,
-    domain: host,
-    name: username,
-    summaryHtml: null,
-    url: `https://${host}/@${username}`,
-    inboxUrl: `${uri}/inbox`,
-    sharedInboxUrl: `https://${host}/inbox`,
-    outboxUrl: `${uri}/outbox`,
-    followersUrl: `${uri}/followers`,
-    followingUrl: `${uri}/following`,
-    featuredUrl: null,
-    publicKeyId: `${uri}#main-key`,
-    publicKeyPem: null,
-    iconUrl: `https://${host}/avatars/${username}.png`,
-    imageUrl: null,
-    fields: [],
-    alsoKnownAs: [],
-    movedToUri: null,
-    manuallyApprovesFollowers: false,
-    discoverable: true,
-    emojis: [],
-    publishedAt: null,
-    rawJson: "{}",
-  };
+/** Remote actors with an avatar URL (the pages must never show it: no hot-linking). */
+export function remoteActorData(host: string, username: string): RemoteActorData {
+  return sharedRemoteActorData(host, username, { iconUrl: `https://${host}/avatars/${username}.png` });
 }

@@ -1,7 +1,7 @@
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import type { DB, MediaRow, PostRow } from "../db/schema.ts";
 import { fromBool } from "../db/rows.ts";
-import { postFromRow, type Card, type Poll, type Post, type PostState, type Visibility } from "./post.entity.ts";
+import { postFromRow, type Card, type Poll, type Post, type Visibility } from "./post.entity.ts";
 
 /** A page of items and the cursor (exclusive upper bound, an id) of the next older page. */
 export interface Page<T> {
@@ -9,36 +9,13 @@ export interface Page<T> {
   readonly next: string | null;
 }
 
-/** Everything stored about a post except its id and bookkeeping timestamps. */
-export interface PostWrite {
-  readonly uri: string;
-  readonly actorId: string;
-  readonly isLocal: boolean;
-  readonly type: string;
-  readonly state: PostState;
-  readonly visibility: Visibility;
-  readonly sourceText: string | null;
-  readonly contentHtml: string | null;
-  readonly summary: string | null;
-  readonly name: string | null;
-  readonly sensitive: boolean;
-  readonly language: string | null;
-  readonly url: string | null;
-  readonly inReplyToUri: string | null;
-  readonly inReplyToId: string | null;
-  readonly quoteUri: string | null;
-  readonly quoteId: string | null;
-  readonly boostOfId: string | null;
-  readonly conversationUri: string | null;
-  readonly to: readonly string[];
-  readonly cc: readonly string[];
-  readonly emojis: readonly { name: string; url: string }[];
-  readonly poll: Poll | null;
-  readonly card: Card | null;
+/**
+ * Everything stored about a post except its id and bookkeeping timestamps (scheduling and deletion
+ * have their own transitions), plus the raw document of a remote post.
+ */
+export type PostWrite = Omit<Post, "id" | "scheduledAt" | "deletedAt" | "createdAt" | "updatedAt"> & {
   readonly rawJson: string | null;
-  readonly publishedAt: string | null;
-  readonly editedAt: string | null;
-}
+};
 
 /**
  * The row of a boost: an `Announce` by `actorId` of `boostOfId`, shown in timelines. It carries no

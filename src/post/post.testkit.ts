@@ -21,6 +21,7 @@ import { ManualClock } from "../lib/time.ts";
 import type { TestDatabase } from "../testing/databases.ts";
 import { createPostServices, type PostServices } from "./post.module.ts";
 import type { FetchedObject, ObjectFetcher } from "./post.ports.ts";
+import { remoteActorData } from "../testing/fixtures.ts";
 
 export const TEST_ORIGIN = "https://herold.test";
 
@@ -149,14 +150,8 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
     async addRemote(username, host, options = {}) {
       const uri = options.uri ?? `https://${host}/users/${username}`;
       const actor = await ctx.repos.actors.upsertRemote(
-        {
+        remoteActorData(host, username, {
           uri,
-          type: "Person",
-          username,
-          domain: host,
-          name: username,
-          summaryHtml: null,
-          url: `https://${host}/@${username}`,
           inboxUrl: `${uri}/inbox`,
           sharedInboxUrl: options.sharedInbox === false ? null : `https://${host}/inbox`,
           outboxUrl: `${uri}/outbox`,
@@ -164,18 +159,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
           followingUrl: `${uri}/following`,
           featuredUrl: `${uri}/collections/featured`,
           publicKeyId: `${uri}#main-key`,
-          publicKeyPem: null,
-          iconUrl: null,
-          imageUrl: null,
-          fields: [],
-          alsoKnownAs: [],
-          movedToUri: null,
-          manuallyApprovesFollowers: false,
-          discoverable: true,
-          emojis: [],
-          publishedAt: null,
-          rawJson: "{}",
-        },
+        }),
         now(),
       );
       resolver.add(actor);

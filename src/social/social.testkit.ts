@@ -27,6 +27,7 @@ import { PostRepository } from "../post/post.repository.ts";
 import { createJobQueue } from "../queue/queue.ts";
 import type { TestDatabase } from "../testing/databases.ts";
 import { createSocialModule, type SocialFederationDeps, type SocialModule } from "./social.module.ts";
+import { remoteActorData } from "../testing/fixtures.ts";
 
 export const TEST_ORIGIN = "https://herold.test";
 
@@ -149,35 +150,8 @@ export async function createSocialHarness(db: TestDatabase): Promise<SocialHarne
       return created.value;
     },
     async addRemote(username, host, extra = {}) {
-      const uri = `https://${host}/users/${username}`;
       const actor = await actors.upsertRemote(
-        {
-          uri,
-          type: "Person",
-          username,
-          domain: host,
-          name: username,
-          summaryHtml: null,
-          url: `https://${host}/@${username}`,
-          inboxUrl: `${uri}/inbox`,
-          sharedInboxUrl: `https://${host}/inbox`,
-          outboxUrl: `${uri}/outbox`,
-          followersUrl: `${uri}/followers`,
-          followingUrl: `${uri}/following`,
-          featuredUrl: null,
-          publicKeyId: `${uri}#main-key`,
-          publicKeyPem: null,
-          iconUrl: null,
-          imageUrl: null,
-          fields: [],
-          alsoKnownAs: extra.alsoKnownAs ?? [],
-          movedToUri: extra.movedToUri ?? null,
-          manuallyApprovesFollowers: false,
-          discoverable: true,
-          emojis: [],
-          publishedAt: null,
-          rawJson: "{}",
-        },
+        remoteActorData(host, username, { alsoKnownAs: extra.alsoKnownAs ?? [], movedToUri: extra.movedToUri ?? null }),
         clock.now().toISOString(),
       );
       if (extra.register !== false) resolver.add(actor);

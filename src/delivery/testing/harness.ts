@@ -25,6 +25,7 @@ import { createJobQueue } from "../../queue/queue.ts";
 import type { Database } from "../../db/database.ts";
 import type { TestDatabase } from "../../testing/databases.ts";
 import { createDeliveryModule, type DeliveryModule, type DeliveryModuleOptions } from "../delivery.module.ts";
+import { remoteActorData } from "../../testing/fixtures.ts";
 
 export const TEST_ORIGIN = "https://herold.test";
 
@@ -119,33 +120,16 @@ export async function createDeliveryHarness(test: TestDatabase, options: Harness
       const url = new URL(inbox);
       const name = username ?? `u${newId().slice(-10)}`;
       const actor = await base.repos.actors.upsertRemote(
-        {
+        remoteActorData(url.host, name, {
           uri: `${url.origin}/users/${name}`,
-          type: "Person",
-          username: name,
-          domain: url.host,
-          name,
-          summaryHtml: null,
           url: null,
           inboxUrl: inbox,
           sharedInboxUrl: sharedInbox,
           outboxUrl: null,
           followersUrl: null,
           followingUrl: null,
-          featuredUrl: null,
           publicKeyId: null,
-          publicKeyPem: null,
-          iconUrl: null,
-          imageUrl: null,
-          fields: [],
-          alsoKnownAs: [],
-          movedToUri: null,
-          manuallyApprovesFollowers: false,
-          discoverable: true,
-          emojis: [],
-          publishedAt: null,
-          rawJson: "{}",
-        },
+        }),
         now,
       );
       await base.database.db
