@@ -311,6 +311,25 @@ export class PostRepository {
   }
 
   /** Whether `actorUri` is among the post's mentions (who may read a direct post). */
+  /**
+   * Who may see a post (and so reply to, like or boost it): its author; anyone for public and
+   * unlisted posts; mentioned actors; and accepted followers for followers-only posts. A like of a
+   * post the actor cannot see is a probe or a forgery, not an interaction (hostile-inputs case 19).
+   */
+  async canSee(post: Post, viewer: { readonly id: string; readonly uri: string }): Promise<boolean> {
+    if (post.actorId === viewer.id || post.visibility === "public" || post.visibility === "unlisted") return true;
+    if (await this.mentions(post.id, viewer.uri)) return true;
+    if (post.visibility !== "followers") return false;
+    const follow = await this.#db
+      .selectFrom("follows")
+      .select("id")
+      .where("follower_id", "=", viewer.id)
+      .where("followee_id", "=", post.actorId)
+      .where("state", "=", "accepted")
+      .executeTakeFirst();
+    return follow !== undefined;
+  }
+
   async mentions(postId: string, actorUri: string): Promise<boolean> {
     const row = await this.#db.selectFrom("post_mentions").select("post_id").where("post_id", "=", postId).where("actor_uri", "=", actorUri).executeTakeFirst();
     return row !== undefined;

@@ -440,20 +440,11 @@ export class PostService {
     return ok({ account, post });
   }
 
-  /** Who may see a post (and so reply to, like or boost it): public, followed, or addressed. */
-  async #canSee(account: Account, post: Post): Promise<boolean> {
-    if (post.actorId === account.actorId || isPublicVisibility(post.visibility)) return true;
-    if (await this.#posts.mentions(post.id, account.uri)) return true;
-    if (post.visibility !== "followers") return false;
-    const follow = await this.#db
-      .selectFrom("follows")
-      .select("id")
-      .where("follower_id", "=", account.actorId)
-      .where("followee_id", "=", post.actorId)
-      .where("state", "=", "accepted")
-      .executeTakeFirst();
-    return follow !== undefined;
+  /** Who may see a post (and so reply to, like or boost it): see PostRepository.canSee. */
+  #canSee(account: Account, post: Post): Promise<boolean> {
+    return this.#posts.canSee(post, { id: account.actorId, uri: account.uri });
   }
+
 }
 
 /** One line of plain text (a content warning): no control, bidi or invisible characters. */

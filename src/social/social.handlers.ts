@@ -1,5 +1,6 @@
 import type { Account } from "../account/account.entity.ts";
 import type { AccountRepository } from "../account/account.repository.ts";
+import type { Actor } from "../actor/actor.entity.ts";
 import type { ActorResolver } from "../actor/actor.resolver.ts";
 import type { ActorRepository } from "../actor/actor.repository.ts";
 import type { Urls } from "../app/urls.ts";
@@ -15,7 +16,6 @@ import type { FollowRepository } from "./follow.repository.ts";
 import type { FollowService } from "./follow.service.ts";
 import type { InteractionService } from "./interaction.service.ts";
 import type { NotificationService } from "./notification.service.ts";
-import type { PostAudience } from "./post-audience.ts";
 import type { ReportRepository } from "./report.repository.ts";
 
 /** What the social inbox handlers use. */
@@ -31,7 +31,8 @@ export interface SocialHandlerDeps {
   readonly blocks: BlockRepository;
   readonly reports: ReportRepository;
   readonly actorMoves: ActorMoveRepository;
-  readonly audience: PostAudience;
+  /** Who may interact with a post (PostRepository.canSee). */
+  readonly audience: { canSee(post: Post, actor: Actor): Promise<boolean> };
   readonly followService: FollowService;
   readonly blockService: BlockService;
   readonly interactions: InteractionService;

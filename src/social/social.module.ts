@@ -15,7 +15,6 @@ import { likeHandlers } from "./like.handler.ts";
 import { moveHandlers } from "./move.handler.ts";
 import { NotificationRepository } from "./notification.repository.ts";
 import { NotificationService } from "./notification.service.ts";
-import { PostAudience } from "./post-audience.ts";
 import { ReportRepository } from "./report.repository.ts";
 import { registerSocialBuilders } from "./social.builders.ts";
 import type { SocialHandlerDeps } from "./social.handlers.ts";
@@ -65,7 +64,7 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
     blocks: blockRepository,
     reports: new ReportRepository(db),
     actorMoves: new ActorMoveRepository(db),
-    audience: new PostAudience(db),
+    audience: { canSee: (post, actor) => posts.canSee(post, actor) },
     followService: follows,
     blockService: blocks,
     interactions,
