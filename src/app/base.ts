@@ -1,16 +1,17 @@
 import type { Config } from "../config/config.ts";
+import { AccountRepository } from "../account/account.repository.ts";
+import { AccountService } from "../account/account.service.ts";
+import { SigningKeyStore } from "../account/signing-keys.ts";
+import { ActorRepository } from "../actor/actor.repository.ts";
+import { PostRepository } from "../post/post.repository.ts";
+import { createJobQueue } from "../queue/queue.ts";
+import { Urls } from "./urls.ts";
 import type { Database } from "../db/database.ts";
 import type { Clock } from "../lib/time.ts";
-import type { AccountRepository } from "../account/account.repository.ts";
-import type { AccountService } from "../account/account.service.ts";
-import type { SigningKeyStore } from "../account/signing-keys.ts";
-import type { ActorRepository } from "../actor/actor.repository.ts";
-import type { PostRepository } from "../post/post.repository.ts";
 import type { JobQueue } from "../queue/queue.ts";
 import type { QueueHandler } from "../queue/worker.ts";
 import type { RouteGroup } from "../http/app.ts";
 import type { FederationRegistration } from "../federation/federation.ts";
-import type { Urls } from "./urls.ts";
 
 /** The infrastructure every feature module receives from the composition root. */
 export interface AppBase {
@@ -41,4 +42,32 @@ export interface ModuleContributions {
   readonly federation?: readonly FederationRegistration[];
   /** Queue handlers run by the worker role. */
   readonly jobs?: readonly QueueHandler[];
+}
+
+/**
+ * Builds the infrastructure every module receives, on an open database. The composition root
+ * (context.ts) uses it, and so do test kits that wire modules on fakes: one assembly, not five.
+ */
+export function createAppBase(input: {
+  readonly config: Config;
+  readonly database: Database;
+  readonly clock: Clock;
+  readonly secret: Buffer;
+  readonly version: string;
+}): AppBase {
+  const { config, database, clock } = input;
+  const urls = new Urls(config.origin);
+  const accounts = new AccountRepository(database.db);
+  return {
+    config,
+    version: input.version,
+    clock,
+    database,
+    queue: createJobQueue(database, { clock }),
+    urls,
+    secret: input.secret,
+    keys: new SigningKeyStore(accounts, (username) => urls.rsaKeyId(username)),
+    repos: { accounts, actors: new ActorRepository(database.db), posts: new PostRepository(database.db) },
+    services: { accounts: new AccountService({ accounts, urls, domain: config.domain, clock }) },
+  };
 }

@@ -4,12 +4,12 @@ import type { Config } from "../config/config.ts";
 import { ensureSchema, openDatabase } from "../db/database.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { systemClock, type Clock } from "../lib/time.ts";
-import { AccountRepository } from "../account/account.repository.ts";
-import { AccountService } from "../account/account.service.ts";
-import { SigningKeyStore } from "../account/signing-keys.ts";
-import { ActorRepository } from "../actor/actor.repository.ts";
-import { PostRepository } from "../post/post.repository.ts";
-import { createJobQueue } from "../queue/queue.ts";
+
+
+
+
+
+
 import { createHeroldFederation } from "../federation/federation.ts";
 import { createDeliveryModule, type DeliveryModule } from "../delivery/delivery.module.ts";
 import { createFederationModule, type FederationModule } from "../federation/federation.module.ts";
@@ -17,9 +17,9 @@ import { createSocialModule, type SocialModule } from "../social/social.module.t
 import { createPostModule, type PostModule } from "../post/post.module.ts";
 import { createPagesModule, type PagesModule } from "../pages/pages.module.ts";
 import { createWebModule, type WebModule } from "../web/web.module.ts";
-import type { AppBase, ModuleContributions } from "./base.ts";
+import { type AppBase, type ModuleContributions, createAppBase } from "./base.ts";
 import { loadOrCreateSecret } from "./secret.ts";
-import { Urls } from "./urls.ts";
+
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -58,20 +58,8 @@ export async function createAppContext(config: Config, options: ContextOptions =
     await database.close();
     throw error;
   }
-  const urls = new Urls(config.origin);
-  const accounts = new AccountRepository(database.db);
-  const base: AppBase = {
-    config,
-    version: VERSION,
-    clock,
-    database,
-    queue: createJobQueue(database, { clock }),
-    urls,
-    secret: loadOrCreateSecret(config.dataDir),
-    keys: new SigningKeyStore(accounts, (username) => urls.rsaKeyId(username)),
-    repos: { accounts, actors: new ActorRepository(database.db), posts: new PostRepository(database.db) },
-    services: { accounts: new AccountService({ accounts, urls, domain: config.domain, clock }) },
-  };
+  const base = createAppBase({ config, database, clock, secret: loadOrCreateSecret(config.dataDir), version: VERSION });
+
 
   const delivery = createDeliveryModule(base);
   const fed = createFederationModule(base, { delivery });
@@ -82,7 +70,7 @@ export async function createAppContext(config: Config, options: ContextOptions =
   const modules: ModuleContributions[] = [delivery, fed, social, posts, web, pages];
 
   const federation = createHeroldFederation(
-    { config, database, clock, urls, accounts, posts: base.repos.posts, keys: base.keys, version: VERSION, loaders: fed.loaders },
+    { config, database, clock, urls: base.urls, accounts: base.repos.accounts, posts: base.repos.posts, keys: base.keys, version: VERSION, loaders: fed.loaders },
     modules.flatMap((m) => m.federation ?? []),
   );
 

@@ -7,13 +7,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Account } from "../account/account.entity.ts";
-import { AccountRepository } from "../account/account.repository.ts";
-import { AccountService } from "../account/account.service.ts";
-import { SigningKeyStore } from "../account/signing-keys.ts";
+
+
+
 import type { Actor } from "../actor/actor.entity.ts";
-import { ActorRepository } from "../actor/actor.repository.ts";
 import type { ActorResolver, ResolveActorError } from "../actor/actor.resolver.ts";
-import type { AppBase } from "../app/base.ts";
+import { type AppBase, createAppBase } from "../app/base.ts";
 import { Urls } from "../app/urls.ts";
 import { loadConfig } from "../config/config.ts";
 import type { DeliveryPort, DeliveryRequest } from "../delivery/delivery.port.ts";
@@ -23,8 +22,8 @@ import { newId } from "../lib/id.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import { ManualClock } from "../lib/time.ts";
 import type { Post, Visibility } from "../post/post.entity.ts";
-import { PostRepository } from "../post/post.repository.ts";
-import { createJobQueue } from "../queue/queue.ts";
+
+
 import type { TestDatabase } from "../testing/databases.ts";
 import { createSocialModule, type SocialFederationDeps, type SocialModule } from "./social.module.ts";
 import { remoteActorData } from "../testing/fixtures.ts";
@@ -104,22 +103,11 @@ export async function createSocialHarness(db: TestDatabase): Promise<SocialHarne
   const dataDir = mkdtempSync(join(tmpdir(), "herold-social-"));
   const config = loadConfig({ HEROLD_ORIGIN: TEST_ORIGIN, HEROLD_DATABASE_URL: db.url, HEROLD_DATA_DIR: dataDir });
   const clock = new ManualClock("2026-03-01T10:00:00.000Z");
-  const urls = new Urls(config.origin);
   const database = db.database;
-  const accounts = new AccountRepository(database.db);
-  const actors = new ActorRepository(database.db);
-  const base: AppBase = {
-    config,
-    version: "test",
-    clock,
-    database,
-    queue: createJobQueue(database, { clock }),
-    urls,
-    secret: Buffer.alloc(32, 7),
-    keys: new SigningKeyStore(accounts, (username) => urls.rsaKeyId(username)),
-    repos: { accounts, actors, posts: new PostRepository(database.db) },
-    services: { accounts: new AccountService({ accounts, urls, domain: config.domain, clock }) },
-  };
+  const base = createAppBase({ config, database, clock, secret: Buffer.alloc(32, 7), version: "test" });
+  const { urls } = base;
+  const { accounts, actors } = base.repos;
+
   const delivery = new RecordingDelivery();
   const bridge = new OutboundBridge({ db: database.db, urls, clock, delivery });
   const resolver = new FakeResolver();

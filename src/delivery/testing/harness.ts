@@ -9,19 +9,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Create, Note, PUBLIC_COLLECTION } from "@fedify/vocab";
-import { AccountRepository } from "../../account/account.repository.ts";
-import { AccountService } from "../../account/account.service.ts";
+
+
 import type { Account } from "../../account/account.entity.ts";
-import { SigningKeyStore } from "../../account/signing-keys.ts";
-import { ActorRepository } from "../../actor/actor.repository.ts";
-import type { AppBase } from "../../app/base.ts";
-import { Urls } from "../../app/urls.ts";
+
+
+import { type AppBase, createAppBase } from "../../app/base.ts";
 import { loadConfig, type Config } from "../../config/config.ts";
 import { OutboundBridge } from "../../federation/outbound/bridge.ts";
 import { newId } from "../../lib/id.ts";
 import { systemClock, type Clock } from "../../lib/time.ts";
-import { PostRepository } from "../../post/post.repository.ts";
-import { createJobQueue } from "../../queue/queue.ts";
+
+
 import type { Database } from "../../db/database.ts";
 import type { TestDatabase } from "../../testing/databases.ts";
 import { createDeliveryModule, type DeliveryModule, type DeliveryModuleOptions } from "../delivery.module.ts";
@@ -68,20 +67,7 @@ export function harnessConfig(databaseUrl: string, dataDir: string, env: Readonl
 
 /** The infrastructure part of the composition root (src/app/context.ts), on `database`. */
 export function createTestBase(database: Database, config: Config, clock: Clock): AppBase {
-  const urls = new Urls(config.origin);
-  const accounts = new AccountRepository(database.db);
-  return {
-    config,
-    version: "test",
-    clock,
-    database,
-    queue: createJobQueue(database, { clock }),
-    urls,
-    secret: randomBytes(32),
-    keys: new SigningKeyStore(accounts, (username) => urls.rsaKeyId(username)),
-    repos: { accounts, actors: new ActorRepository(database.db), posts: new PostRepository(database.db) },
-    services: { accounts: new AccountService({ accounts, urls, domain: config.domain, clock }) },
-  };
+  return createAppBase({ config, database, clock, secret: randomBytes(32), version: "test" });
 }
 
 export async function createDeliveryHarness(test: TestDatabase, options: HarnessOptions = {}): Promise<DeliveryHarness> {

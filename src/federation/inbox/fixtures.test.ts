@@ -4,12 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { AccountRepository } from "../../account/account.repository.ts";
-import { AccountService } from "../../account/account.service.ts";
-import { SigningKeyStore } from "../../account/signing-keys.ts";
+
+
 import { ACTOR_TYPES, parseRemoteActor } from "../../actor/actor.parser.ts";
-import { ActorRepository } from "../../actor/actor.repository.ts";
-import type { AppBase } from "../../app/base.ts";
-import { Urls } from "../../app/urls.ts";
+import { type AppBase, createAppBase } from "../../app/base.ts";
 import { loadConfig } from "../../config/config.ts";
 import { asArray, idOf, isObject, typesOf } from "../../content/validate.ts";
 import { createDeliveryModule } from "../../delivery/delivery.module.ts";
@@ -17,8 +15,8 @@ import { err, ok } from "../../lib/result.ts";
 import { systemClock } from "../../lib/time.ts";
 import { normalizeUrl } from "../../net/url-policy.ts";
 import { createPostModule } from "../../post/post.module.ts";
-import { PostRepository } from "../../post/post.repository.ts";
-import { createJobQueue } from "../../queue/queue.ts";
+
+
 import { createSocialModule } from "../../social/social.module.ts";
 import { describeEachEngine } from "../../testing/databases.ts";
 import { createFederationModule, type FederationModule } from "../federation.module.ts";
@@ -170,20 +168,8 @@ describeEachEngine("inbox fixtures", (get) => {
     const db = get();
     dataDir = mkdtempSync(join(tmpdir(), "herold-fixtures-"));
     const config = loadConfig({ HEROLD_ORIGIN: "https://herold.test", HEROLD_DATABASE_URL: db.url, HEROLD_DATA_DIR: dataDir, HEROLD_ALLOW_PRIVATE_ADDRESS: "true" });
-    const urls = new Urls(config.origin);
-    const accounts = new AccountRepository(db.database.db);
-    base = {
-      config,
-      version: "test",
-      clock: systemClock,
-      database: db.database,
-      queue: createJobQueue(db.database),
-      urls,
-      secret: Buffer.alloc(32, 1),
-      keys: new SigningKeyStore(accounts, (username) => urls.rsaKeyId(username)),
-      repos: { accounts, actors: new ActorRepository(db.database.db), posts: new PostRepository(db.database.db) },
-      services: { accounts: new AccountService({ accounts, urls, domain: config.domain, clock: systemClock }) },
-    };
+    base = createAppBase({ config, database: db.database, clock: systemClock, secret: Buffer.alloc(32, 1), version: "test" });
+
     const delivery = createDeliveryModule(base);
     fed = createFederationModule(base, { delivery }, { documents: new FixtureDocuments(fixtures) });
     const social = createSocialModule(base, { federation: fed });

@@ -15,13 +15,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Account } from "../../account/account.entity.ts";
-import { AccountRepository } from "../../account/account.repository.ts";
-import { AccountService } from "../../account/account.service.ts";
-import { SigningKeyStore } from "../../account/signing-keys.ts";
-import { ActorRepository } from "../../actor/actor.repository.ts";
-import type { AppBase } from "../../app/base.ts";
+
+
+
+
+import { createAppBase } from "../../app/base.ts";
 import { listen, type RunningServer } from "../../app/server.ts";
-import { Urls } from "../../app/urls.ts";
 import { loadConfig, type Config } from "../../config/config.ts";
 import type { DB } from "../../db/schema.ts";
 import { createDeliveryModule } from "../../delivery/delivery.module.ts";
@@ -33,8 +32,8 @@ import { inboxRoutes } from "../../federation/inbox/inbox.routes.ts";
 import { rebuildActivity } from "../../federation/inbox/inbox.worker.ts";
 import { systemClock } from "../../lib/time.ts";
 import { createPostModule } from "../../post/post.module.ts";
-import { PostRepository } from "../../post/post.repository.ts";
-import { createJobQueue } from "../../queue/queue.ts";
+
+
 import { createSocialModule } from "../../social/social.module.ts";
 import { createTestDatabase, type Engine, type TestDatabase } from "../../testing/databases.ts";
 import { freePort } from "../../testing/instance.ts";
@@ -103,20 +102,9 @@ export async function startFuzzTarget(engine: Engine = "sqlite"): Promise<FuzzTa
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const config = loadConfig({ HEROLD_ORIGIN: origin, HEROLD_DATABASE_URL: database.url, HEROLD_DATA_DIR: dataDir, HEROLD_ALLOW_PRIVATE_ADDRESS: "true" });
-  const urls = new Urls(config.origin);
-  const accounts = new AccountRepository(database.database.db);
-  const base: AppBase = {
-    config,
-    version: "fuzz",
-    clock: systemClock,
-    database: database.database,
-    queue: createJobQueue(database.database),
-    urls,
-    secret: Buffer.alloc(32, 3),
-    keys: new SigningKeyStore(accounts, (username) => urls.rsaKeyId(username)),
-    repos: { accounts, actors: new ActorRepository(database.database.db), posts: new PostRepository(database.database.db) },
-    services: { accounts: new AccountService({ accounts, urls, domain: config.domain, clock: systemClock }) },
-  };
+  const base = createAppBase({ config, database: database.database, clock: systemClock, secret: Buffer.alloc(32, 3), version: "fuzz" });
+  const { urls } = base;
+
   const documents = new MemoryDocuments();
   const fixtures = loadFixtures();
   for (const fixture of fixtures) documents.add(fixture.json);
