@@ -99,14 +99,15 @@ export async function main(argv: readonly string[]): Promise<void> {
      * Sends `go` to `child` and resolves with the milliseconds until every server has one activity,
      * and the CPU time the sending process used meanwhile (robust when the machine is shared).
      */
-    const timed = async (child: ChildProcess, go: Message, timeoutMs?: number): Promise<{ ms: number; cpuMs: number; activityId: string }> => {
+    const timed = async (child: ChildProcess, go: Message, timeoutMs?: number): Promise<{ ms: number; cpuMs: number; serversCpuMs: number; activityId: string }> => {
       const cpuBefore = await cpuOf(child);
+      const serversCpuBefore = await cpuOf(servers);
       const complete = nextMessage<{ type: string; activityId: string }>(servers, "complete", timeoutMs);
       const started = performance.now();
       child.send(go);
       const done = await complete;
       const ms = performance.now() - started;
-      return { ms, cpuMs: (await cpuOf(child)) - cpuBefore, activityId: done.activityId };
+      return { ms, cpuMs: (await cpuOf(child)) - cpuBefore, serversCpuMs: (await cpuOf(servers)) - serversCpuBefore, activityId: done.activityId };
     };
 
     process.stdout.write(`fan-out to ${count} servers: ${followers.length} followers, ${specs.filter((s) => s.shared).length} shared inboxes; Herold on ${engine}\n`);
@@ -151,7 +152,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       const run = await timed(herold, { type: "go" });
       const published = await publishedMessage;
       if (run.activityId !== published.activityId) throw new Error(`unexpected activity ${run.activityId}`);
-      return { ms: run.ms, cpuMs: run.cpuMs, published };
+      return { ms: run.ms, cpuMs: run.cpuMs, serversCpuMs: run.serversCpuMs, published };
     };
     let probeBody: string | undefined;
     let probePeakRss = 0;
@@ -162,13 +163,15 @@ export async function main(argv: readonly string[]): Promise<void> {
       const run = await timed(probe, { type: "run", inboxes, body, concurrency });
       const done = await finished;
       probePeakRss = Math.max(probePeakRss, done.peakRssMiB);
-      return { ms: run.ms, cpuMs: run.cpuMs, failures: done.failures };
+      return { ms: run.ms, cpuMs: run.cpuMs, serversCpuMs: run.serversCpuMs, failures: done.failures };
     };
 
     const heroldMs: number[] = [];
     const probeMs: number[] = [];
     const heroldCpu: number[] = [];
     const probeCpu: number[] = [];
+    /** CPU the simulated servers used while receiving each subject's fan-out. */
+    const serversCpu = { herold: [] as number[], probe: [] as number[] };
     let probeFailures = 0;
     let lastPublished: { activityId: string; json: string; publishMs: number } | undefined;
     for (let round = 1; round <= rounds; round++) {
@@ -176,6 +179,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         const result = await heroldRound();
         heroldMs.push(result.ms);
         heroldCpu.push(result.cpuMs);
+        serversCpu.herold.push(result.serversCpuMs);
         lastPublished = result.published;
         // The probe sends the same bytes as Herold's activity, with an id of its own per round.
         probeBody ??= result.published.json.replace(JSON.stringify(result.published.activityId), JSON.stringify(`${result.published.activityId}-probe-0`));
@@ -184,6 +188,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         const result = await probeRound(round);
         probeMs.push(result.ms);
         probeCpu.push(result.cpuMs);
+        serversCpu.probe.push(result.serversCpuMs);
         probeFailures += result.failures;
       };
       if (round % 2 === 1) {
@@ -195,7 +200,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       }
       const memory = (await request<{ type: string; peakRssMiB: number; memory: Record<string, number> }>(herold, { type: "stats" }, "stats"));
       process.stdout.write(
-        `  round ${round}: Herold ${seconds(heroldMs.at(-1)!)} s (CPU ${seconds(heroldCpu.at(-1)!)} s), probe ${seconds(probeMs.at(-1)!)} s (CPU ${seconds(probeCpu.at(-1)!)} s), ratio ${(heroldMs.at(-1)! / probeMs.at(-1)!).toFixed(2)}; Herold peak RSS ${memory.peakRssMiB.toFixed(0)} MiB\n`,
+        `  round ${round}: Herold ${seconds(heroldMs.at(-1)!)} s (CPU ${seconds(heroldCpu.at(-1)!)} s), probe ${seconds(probeMs.at(-1)!)} s (CPU ${seconds(probeCpu.at(-1)!)} s); servers' CPU ${seconds(serversCpu.herold.at(-1)!)} / ${seconds(serversCpu.probe.at(-1)!)} s; ratio ${(heroldMs.at(-1)! / probeMs.at(-1)!).toFixed(2)}; Herold peak RSS ${memory.peakRssMiB.toFixed(0)} MiB (now: heap ${memory.memory.heapUsed}/${memory.memory.heapTotal}, external ${memory.memory.external} MiB)\n`,
       );
     }
     const heroldStats = await request<{ type: string; peakRssMiB: number; totals: { results: Record<string, number>; retries: number } }>(herold, { type: "stats" }, "stats");

@@ -10,7 +10,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { verifySignedRequest } from "../../src/delivery/testing/verify.ts";
-import type { Message } from "./protocol.ts";
+import { cpuMessage, type Message } from "./protocol.ts";
 
 const keys = new Map<string, KeyObject>();
 const servers: Server[] = [];
@@ -113,6 +113,9 @@ process.on("message", (message: Message) => {
         // Closes every connection: the next fan-out has to connect again (a cold start for any sender).
         for (const server of servers) server.closeAllConnections();
         process.send!({ type: "dropped" });
+        break;
+      case "cpu":
+        process.send!(cpuMessage());
         break;
       case "stats":
         process.send!({ type: "stats", accepted, refused, duplicates, reasons: Object.fromEntries(reasons) });

@@ -1,8 +1,8 @@
-import type { Dispatcher } from "undici";
 import type { AppBase, ModuleContributions } from "../app/base.ts";
 import type { RouteGroup } from "../http/app.ts";
 import { logger } from "../lib/logger.ts";
-import { createGuardedAgent } from "../net/guarded-agent.ts";
+import type { AddressPolicy } from "../net/address-policy.ts";
+import { Http1Client } from "../net/http1-client.ts";
 import { normalizeUrl } from "../net/url-policy.ts";
 import type { EnqueueItem, QueueDepth } from "../queue/queue.ts";
 import type { QueueHandler } from "../queue/worker.ts";
@@ -59,8 +59,6 @@ export interface DeliveryStatus {
 export interface DeliveryModuleOptions {
   /** Jitter source (tests pin it). */
   readonly random?: () => number;
-  /** Replaces the guarded agent (tests only; production always uses the SSRF guard). */
-  readonly dispatcher?: Dispatcher;
 }
 
 export function createDeliveryModule(base: AppBase, options: DeliveryModuleOptions = {}): DeliveryModule {
@@ -69,14 +67,12 @@ export function createDeliveryModule(base: AppBase, options: DeliveryModuleOptio
   const random = options.random ?? Math.random;
   const repo = new DeliveryRepository(base.database.db);
 
-  const agent = createGuardedAgent({
-    allowPrivateAddress: config.allowPrivateAddress,
+  const addressPolicy: AddressPolicy = { allowPrivateAddress: config.allowPrivateAddress, allowedEndpoints: [] };
+  const client = new Http1Client({
+    addressPolicy,
     connectTimeoutMs: delivery.connectTimeoutMs,
     connectionsPerOrigin: delivery.perHostConcurrency,
-    headersTimeoutMs: delivery.responseTimeoutMs,
-    bodyTimeoutMs: delivery.responseTimeoutMs,
   });
-  const dispatcher = options.dispatcher ?? agent;
 
   const metrics = new DeliveryMetrics(clock);
   const breaker = new CircuitBreaker({
@@ -86,7 +82,7 @@ export function createDeliveryModule(base: AppBase, options: DeliveryModuleOptio
   });
   const hosts = new HostRegistry(repo, clock, { unavailableAfterDays: delivery.unavailableAfterDays });
   const sender = new InboxSender({
-    dispatcher,
+    client,
     limiter: new HostLimiter(delivery.perHostConcurrency, delivery.perHostConcurrency * 4),
     responseTimeoutMs: delivery.responseTimeoutMs,
     totalTimeoutMs: delivery.totalTimeoutMs,
@@ -117,7 +113,7 @@ export function createDeliveryModule(base: AppBase, options: DeliveryModuleOptio
     breaker,
     hosts,
     metrics,
-    urlPolicy: { allowHttp: config.allowPrivateAddress, addressPolicy: agent.addressPolicy },
+    urlPolicy: { allowHttp: config.allowPrivateAddress, addressPolicy },
     // Leases are renewed while a delivery runs; a short one lets another worker take over a killed
     // worker's deliveries soon.
     leaseMs: Math.max(2_000, Math.min(60_000, delivery.totalTimeoutMs)),
@@ -176,7 +172,7 @@ export function createDeliveryModule(base: AppBase, options: DeliveryModuleOptio
     flush: () => hosts.flush(),
     async close() {
       await hosts.close();
-      await agent.close();
+      await client.close();
     },
   };
 }

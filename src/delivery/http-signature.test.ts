@@ -5,7 +5,7 @@ import { verifyRequest } from "@fedify/fedify/sig";
 import type { DocumentLoader } from "@fedify/vocab";
 import { offlineContextLoader } from "../federation/context-loader.ts";
 import { toInstant } from "../federation/temporal.ts";
-import { prepareBody, signRequest, SIGNATURE_SPECS, type SignatureSpec } from "./http-signature.ts";
+import { prepareBody, signRequest, signRequestSync, SIGNATURE_SPECS, type SignatureSpec } from "./http-signature.ts";
 import { verifySignedRequest } from "./testing/verify.ts";
 
 // Fedify's verifier is the oracle here: it is what Hollo, Ghost and other Fedify servers run, and it
@@ -30,10 +30,10 @@ const NOW = new Date("2026-03-01T12:00:00.000Z");
 const INBOX = new URL("https://peer.example/users/bob/inbox");
 const BODY = Buffer.from(JSON.stringify({ id: "https://herold.example/users/acme/activities/1", type: "Create", actor: ACTOR }));
 
-function signedRequest(spec: SignatureSpec, options: { body?: Buffer; sentBody?: Buffer; key?: typeof privateKey; url?: URL } = {}): Request {
+async function signedRequest(spec: SignatureSpec, options: { body?: Buffer; sentBody?: Buffer; key?: typeof privateKey; url?: URL } = {}): Promise<Request> {
   const url = options.url ?? INBOX;
   const body = prepareBody(options.body ?? BODY);
-  const headers = signRequest(spec, { method: "POST", url, body, key: { keyId: KEY_ID, privateKey: options.key ?? privateKey }, now: NOW });
+  const headers = await signRequest(spec, { method: "POST", url, body, key: { keyId: KEY_ID, privateKey: options.key ?? privateKey }, now: NOW });
   return new Request(url, {
     method: "POST",
     headers: { ...headers, "content-type": "application/activity+json" },
@@ -47,14 +47,14 @@ const verify = (request: Request, now: Date = NOW) =>
 for (const spec of SIGNATURE_SPECS) {
   describe(`${spec} signatures`, () => {
     test("Fedify's verifyRequest accepts them and finds our key", async () => {
-      const key = await verify(signedRequest(spec));
+      const key = await verify(await signedRequest(spec));
       assert.ok(key, "verified");
       assert.equal(key.id?.href, KEY_ID);
       assert.equal(key.ownerId?.href, ACTOR);
     });
 
-    test("the headers name the spec's parts", () => {
-      const request = signedRequest(spec);
+    test("the headers name the spec's parts", async () => {
+      const request = await signedRequest(spec);
       assert.equal(request.headers.get("host"), "peer.example");
       if (spec === "rfc9421") {
         assert.match(request.headers.get("signature-input")!, /^sig1=\("@method" "@target-uri" "content-digest"\);created=\d+;keyid="[^"]+";alg="rsa-v1_5-sha256"$/);
@@ -67,19 +67,19 @@ for (const spec of SIGNATURE_SPECS) {
     });
 
     test("Fedify refuses them when the body was changed in transit", async () => {
-      assert.equal(await verify(signedRequest(spec, { sentBody: Buffer.from('{"type":"Delete"}') })), null);
+      assert.equal(await verify(await signedRequest(spec, { sentBody: Buffer.from('{"type":"Delete"}') })), null);
     });
 
     test("Fedify refuses them when signed by another key", async () => {
-      assert.equal(await verify(signedRequest(spec, { key: other.privateKey })), null);
+      assert.equal(await verify(await signedRequest(spec, { key: other.privateKey })), null);
     });
 
     test("Fedify refuses them two hours later (replay window)", async () => {
-      assert.equal(await verify(signedRequest(spec), new Date(NOW.getTime() + 2 * 3600_000)), null);
+      assert.equal(await verify(await signedRequest(spec), new Date(NOW.getTime() + 2 * 3600_000)), null);
     });
 
     test("Fedify refuses them when replayed to another inbox", async () => {
-      const request = signedRequest(spec);
+      const request = await signedRequest(spec);
       const moved = new Request("https://peer.example/users/eve/inbox", {
         method: "POST",
         headers: request.headers,
@@ -88,15 +88,21 @@ for (const spec of SIGNATURE_SPECS) {
       assert.equal(await verify(moved), null);
     });
 
+    test("signing on the thread pool and on the calling thread give the same headers", async () => {
+      // RSASSA-PKCS1-v1_5 is deterministic: the same bytes and key give the same signature.
+      const input = { method: "POST", url: INBOX, body: prepareBody(BODY), key: { keyId: KEY_ID, privateKey }, now: NOW };
+      assert.deepEqual(await signRequest(spec, input), signRequestSync(spec, input));
+    });
+
     // The test verifier (bench peers, loopback receivers) must agree with Fedify on both outcomes.
     test("the test verifier agrees with Fedify", async () => {
       const keys = new Map([[KEY_ID, publicKey]]);
-      const good = signedRequest(spec);
+      const good = await signedRequest(spec);
       const ok = await verifySignedRequest(toParts(good, BODY), keys, NOW);
       assert.deepEqual(ok, { ok: true, keyId: KEY_ID, spec });
-      const bad = await verifySignedRequest(toParts(signedRequest(spec, { sentBody: Buffer.from("{}") }), Buffer.from("{}")), keys, NOW);
+      const bad = await verifySignedRequest(toParts(await signedRequest(spec, { sentBody: Buffer.from("{}") }), Buffer.from("{}")), keys, NOW);
       assert.equal(bad.ok, false);
-      const wrongKey = await verifySignedRequest(toParts(signedRequest(spec, { key: other.privateKey }), BODY), keys, NOW);
+      const wrongKey = await verifySignedRequest(toParts(await signedRequest(spec, { key: other.privateKey }), BODY), keys, NOW);
       assert.equal(wrongKey.ok, false);
     });
   });
@@ -104,7 +110,7 @@ for (const spec of SIGNATURE_SPECS) {
 
 test("draft-cavage signs the query string as part of the request target", async () => {
   const url = new URL("https://peer.example/inbox?shard=2");
-  const request = signedRequest("draft-cavage-http-signatures-12", { url });
+  const request = await signedRequest("draft-cavage-http-signatures-12", { url });
   const keys = new Map([[KEY_ID, publicKey]]);
   assert.equal((await verifySignedRequest(toParts(request, BODY), keys, NOW)).ok, true);
   const parts = toParts(request, BODY);

@@ -1,21 +1,21 @@
-import type { Dispatcher } from "undici";
-import { FORBIDDEN_ADDRESS_CODE } from "../net/guarded-agent.ts";
+import { CONNECT_TIMEOUT_CODE, HEADERS_TIMEOUT_CODE, TOTAL_TIMEOUT_CODE, type Http1Client } from "../net/http1-client.ts";
+import { FORBIDDEN_ADDRESS_CODE } from "../net/resolve-allowed.ts";
 import { isSignatureRefusal, type SendFailure } from "./delivery.policy.ts";
 import type { HostLimiter } from "./host-limiter.ts";
 import { otherSpec, signRequest, type SignableBody, type SignatureSpec, type SigningKey } from "./http-signature.ts";
 
 /**
- * Sends one signed POST to one inbox: undici's `request` through the SSRF-guarded agent (kept-alive
- * connection pools per origin), under the per-host concurrency limit, with connect (agent), response
- * (headers) and total deadlines; the response body is read up to a cap and thrown away.
+ * Sends one signed POST to one inbox: Herold's HTTP/1.1 client (src/net/http1-client.ts: SSRF guard,
+ * kept-alive connection pools per origin), under the per-host concurrency limit, with connect,
+ * response (headers) and total deadlines; the response body is counted up to a cap and thrown away.
  *
  * Double-knocking: when the peer answers 400 or 401 to one signature spec, the same request is sent
  * again at once, signed with the other spec, inside the same host slot. The caller learns which spec
  * produced the final answer and remembers it per host.
  */
 export interface SenderOptions {
-  /** The guarded agent (src/net); every delivery goes through it. */
-  readonly dispatcher: Dispatcher;
+  /** The guarded HTTP/1.1 client (src/net); every delivery goes through it. */
+  readonly client: Http1Client;
   readonly limiter: HostLimiter;
   readonly responseTimeoutMs: number;
   readonly totalTimeoutMs: number;
@@ -64,51 +64,35 @@ export class InboxSender {
   async #knock(input: SendInput, spec: SignatureSpec, knocks: 1 | 2): Promise<SendResult> {
     const { url, body } = input;
     const headers: Record<string, string> = {
-      ...signRequest(spec, { method: "POST", url, body, key: input.key, now: input.now() }),
+      ...(await signRequest(spec, { method: "POST", url, body, key: input.key, now: input.now() })),
       "content-type": "application/activity+json",
       "user-agent": this.#options.userAgent,
     };
-    const deadline = AbortSignal.timeout(this.#options.totalTimeoutMs);
-    let response: Dispatcher.ResponseData;
     try {
-      response = await this.#options.dispatcher.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
+      const response = await this.#options.client.request({
+        url,
         method: "POST",
         headers,
         body: body.bytes,
-        signal: deadline,
-        headersTimeout: this.#options.responseTimeoutMs,
-        bodyTimeout: this.#options.responseTimeoutMs,
+        headersTimeoutMs: this.#options.responseTimeoutMs,
+        totalTimeoutMs: this.#options.totalTimeoutMs,
+        maxBodyBytes: this.#options.maxResponseBytes,
       });
+      // The peer has answered; a body that is too large, stalls or is cut off does not change that.
+      return { kind: "response", status: response.status, retryAfter: response.headers.get("retry-after"), spec, knocks };
     } catch (error) {
-      const { failure, message } = classify(error, deadline);
+      const { failure, message } = classify(error);
       return { kind: "failure", failure, message, spec, knocks };
     }
-    // The peer has answered; a body that is too large, stalls or is cut off does not change that.
-    try {
-      await response.body.dump({ limit: this.#options.maxResponseBytes, signal: deadline });
-    } catch {
-      // the connection is dropped by undici; nothing else to do
-    }
-    const retryAfter = response.headers["retry-after"];
-    return {
-      kind: "response",
-      status: response.statusCode,
-      retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-      spec,
-      knocks,
-    };
   }
 }
 
-function classify(error: unknown, deadline: AbortSignal): { failure: SendFailure; message: string } {
+const TIMEOUTS: ReadonlySet<unknown> = new Set([CONNECT_TIMEOUT_CODE, HEADERS_TIMEOUT_CODE, TOTAL_TIMEOUT_CODE]);
+
+function classify(error: unknown): { failure: SendFailure; message: string } {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
   if (code === FORBIDDEN_ADDRESS_CODE) return { failure: "forbidden-address", message };
-  if (deadline.aborted) return { failure: "timeout", message: "no complete response within the total deadline" };
-  if (code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-    return { failure: "timeout", message: `${code}: ${message}` };
-  }
+  if (TIMEOUTS.has(code)) return { failure: "timeout", message: `${String(code)}: ${message}` };
   return { failure: "network", message: typeof code === "string" ? `${code}: ${message}` : message };
 }

@@ -17,18 +17,12 @@
  * delivery rates in limits.md were measured with, and one more protocol stack is one more parser
  * facing hostile peers.
  */
-import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { Agent, buildConnector, errors } from "undici";
-import { isAddressAllowed, type AddressEndpoint, type AddressPolicy } from "./address-policy.ts";
+import type { AddressEndpoint, AddressPolicy } from "./address-policy.ts";
+import { defaultLookup, resolveAllowed, TRY_NEXT_ADDRESS, type LookupFn } from "./resolve-allowed.ts";
 
-export interface LookupAddress {
-  readonly address: string;
-  readonly family: number;
-}
-
-/** Resolves a host name to all its addresses. Injectable so tests never touch real DNS. */
-export type LookupFn = (hostname: string) => Promise<readonly LookupAddress[]>;
+export { FORBIDDEN_ADDRESS_CODE, ForbiddenAddressError, type LookupAddress, type LookupFn } from "./resolve-allowed.ts";
 
 export interface GuardedAgentOptions {
   /** Dev/test only: allow loopback and private addresses (config `allowPrivateAddress`). */
@@ -51,26 +45,6 @@ export interface GuardedAgentOptions {
   readonly allowedEndpoints?: readonly AddressEndpoint[];
   /** Extra trusted CA certificates (PEM) instead of Node's bundled roots; for tests and private test networks. */
   readonly ca?: string | readonly string[];
-}
-
-/** Code of the error a refused connection fails with (seen by undici callers as the request error). */
-export const FORBIDDEN_ADDRESS_CODE = "HEROLD_FORBIDDEN_ADDRESS";
-
-/** A connection refused by the address policy. `safeFetch` turns it into a `forbidden-address` result. */
-export class ForbiddenAddressError extends Error {
-  override name = "ForbiddenAddressError";
-  readonly code = FORBIDDEN_ADDRESS_CODE;
-  readonly hostname: string;
-  readonly address: string;
-  constructor(hostname: string, address: string) {
-    super(
-      hostname === address
-        ? `connection to ${address} refused: address not allowed`
-        : `connection to ${hostname} refused: it resolves to ${address}, which is not allowed`,
-    );
-    this.hostname = hostname;
-    this.address = address;
-  }
 }
 
 /** An undici Agent whose every connection passes the address policy. Create it with `createGuardedAgent`. */
@@ -106,10 +80,6 @@ export function createGuardedAgent(options: GuardedAgentOptions): GuardedAgent {
   return new GuardedAgent(options);
 }
 
-const defaultLookup: LookupFn = (hostname) => dnsLookup(hostname, { all: true });
-
-/** Connection errors after which the next checked address is worth trying (the first may be an unreachable IPv6). */
-const TRY_NEXT_ADDRESS = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "EAFNOSUPPORT"]);
 
 function guardedConnector(
   inner: buildConnector.connector,
@@ -120,7 +90,7 @@ function guardedConnector(
   return (options, callback) => {
     const hostname = options.hostname;
     const port = options.port ? Number(options.port) : options.protocol === "https:" ? 443 : 80;
-    resolveAllowed(hostname, port, policy, lookup, timeoutMs).then(
+    resolveAllowed(hostname, port, policy, lookup, timeoutMs, connectTimeout).then(
       (addresses) => attempt(addresses, 0),
       (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
     );
@@ -152,38 +122,7 @@ function guardedConnector(
   };
 }
 
-/** Resolves `hostname` once and returns its addresses if every one of them is allowed. */
-async function resolveAllowed(
-  hostname: string,
-  port: number,
-  policy: AddressPolicy,
-  lookup: LookupFn,
-  timeoutMs: number,
-): Promise<readonly string[]> {
-  if (isIP(hostname) !== 0) {
-    if (!isAddressAllowed(policy, hostname, port)) throw new ForbiddenAddressError(hostname, hostname);
-    return [hostname];
-  }
-  const answers = await withTimeout(lookup(hostname), timeoutMs, hostname, port);
-  if (answers.length === 0) {
-    throw Object.assign(new Error(`${hostname} has no addresses`), { code: "ENOTFOUND", hostname });
-  }
-  const addresses: string[] = [];
-  for (const answer of answers) {
-    if (!isAddressAllowed(policy, answer.address, port)) throw new ForbiddenAddressError(hostname, answer.address);
-    if (!addresses.includes(answer.address)) addresses.push(answer.address);
-  }
-  return addresses;
-}
-
-/** getaddrinfo can hang for a long time; the connect timeout covers resolution too. */
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number, hostname: string, port: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new errors.ConnectTimeoutError(`resolving ${hostname} (port ${port}) took longer than ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** undici's own error type, so callers classify a slow resolution like a slow connect. */
+function connectTimeout(message: string): Error {
+  return new errors.ConnectTimeoutError(message);
 }

@@ -12,6 +12,7 @@ import { DocumentFetcher } from "../federation/fetch/document-fetcher.ts";
 import { FetchBudget } from "../federation/fetch/fetch-budget.ts";
 import { canonicalAddress, isForbiddenAddress } from "../net/address-policy.ts";
 import { createGuardedAgent, type GuardedAgent, type LookupFn } from "../net/guarded-agent.ts";
+import { Http1Client } from "../net/http1-client.ts";
 import { startRawServer, startTestServer, type RawTestServer, type TestServer } from "../net/test-server.ts";
 import { OK_TEST_CERT, OK_TEST_KEY } from "../net/tls-fixture.ts";
 import { checkUrl } from "../net/url-policy.ts";
@@ -162,6 +163,7 @@ describe("case 12: names, redirects and every fetcher through the guard (stub DN
   let okServer: TestServer;
   let inside: RawTestServer;
   let agent: GuardedAgent;
+  let deliveryClient: Http1Client;
   let env: HostileEnv;
   let dataDir: string;
   const lookups: string[] = [];
@@ -220,6 +222,7 @@ describe("case 12: names, redirects and every fetcher through the guard (stub DN
       allowedEndpoints: [{ address: "127.0.0.1", port: okServer.port }],
       ca: OK_TEST_CERT,
     });
+    deliveryClient = new Http1Client({ addressPolicy: agent.addressPolicy, lookup, connectTimeoutMs: 2000, connectionsPerOrigin: 2, ca: OK_TEST_CERT });
     env = await startHostileEnv("sqlite", { env: { HEROLD_ALLOW_PRIVATE_ADDRESS: "false" } });
     dataDir = mkdtempSync(join(tmpdir(), "herold-ssrf-"));
   });
@@ -269,7 +272,7 @@ describe("case 12: names, redirects and every fetcher through the guard (stub DN
   });
 
   test("deliveries go through the same guard: an inbox whose name resolves inside is refused before connecting", async () => {
-    const sender = new InboxSender({ dispatcher: agent, limiter: new HostLimiter(2, 8), responseTimeoutMs: 2000, totalTimeoutMs: 3000, userAgent: "Herold (ssrf suite)", maxResponseBytes: 1024 });
+    const sender = new InboxSender({ client: deliveryClient, limiter: new HostLimiter(2, 8), responseTimeoutMs: 2000, totalTimeoutMs: 3000, userAgent: "Herold (ssrf suite)", maxResponseBytes: 1024 });
     const key = generateTestKey();
     for (const url of [`https://loopback.test:${inside.port}/inbox`, `https://mapped.test:${inside.port}/inbox`, `https://v6.test:${inside.port}/inbox`]) {
       const result = await sender.send({ url: new URL(url), body: prepareBody(Buffer.from("{}")), key: { keyId: "https://ok.test/actor#key", privateKey: key.privateKey }, spec: "draft-cavage-http-signatures-12", now: () => new Date() });
@@ -277,6 +280,9 @@ describe("case 12: names, redirects and every fetcher through the guard (stub DN
       if (result.kind === "failure") assert.equal(result.failure, "forbidden-address", url);
     }
     assert.equal(inside.connections(), 0);
+    // Control: the allowed peer is reached over TLS, its certificate verified for ok.test.
+    const allowed = await sender.send({ url: new URL(`https://ok.test:${okServer.port}/inbox`), body: prepareBody(Buffer.from("{}")), key: { keyId: "https://ok.test/actor#key", privateKey: key.privateKey }, spec: "draft-cavage-http-signatures-12", now: () => new Date() });
+    assert.equal(allowed.kind, "response", JSON.stringify(allowed));
   });
 
   test("the media proxy fetches through the guard too: redirects inside are refused, non-http(s) URLs get no proxy path", async () => {

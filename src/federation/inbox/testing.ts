@@ -5,7 +5,7 @@
  */
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { request } from "node:http";
-import { prepareBody, signCavage, signRfc9421 } from "../../delivery/http-signature.ts";
+import { prepareBody, signRequestSync } from "../../delivery/http-signature.ts";
 import { startTestServer, type TestServer } from "../../net/test-server.ts";
 
 export interface TestKey {
@@ -90,7 +90,7 @@ export function signedHeaders(url: string, body: string, keyId: string, privateK
     key: { keyId, privateKey },
     now: options.now ?? new Date(),
   };
-  const signed = options.spec === "rfc9421" ? signRfc9421(input) : signCavage(input);
+  const signed = signRequestSync(options.spec ?? "draft-cavage-http-signatures-12", input);
   const { host: _host, ...headers } = signed;
   return { ...headers, "content-type": "application/activity+json" };
 }
