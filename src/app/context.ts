@@ -50,7 +50,7 @@ export interface ContextOptions {
 
 export async function createAppContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
   const clock = options.clock ?? systemClock;
-  const database = openDatabase(config.database);
+  const database = await openDatabase(config.database);
   try {
     await ensureSchema(database, config.database);
     if (options.migrate !== false) await migrateToLatest(database.db);

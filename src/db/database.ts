@@ -1,6 +1,5 @@
 import { Kysely, SqliteDialect, sql } from "kysely";
-import { PostgresJSDialect } from "kysely-postgres-js";
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { DatabaseConfig } from "../config/config.ts";
 import type { DB } from "./schema.ts";
 import { openSqlite } from "./sqlite-adapter.ts";
@@ -14,7 +13,11 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function openDatabase(config: DatabaseConfig, options: { maxConnections?: number } = {}): Database {
+/**
+ * Opens the configured engine. The PostgreSQL driver is imported only when PostgreSQL is configured:
+ * an embedded (SQLite) installation never pays its memory.
+ */
+export async function openDatabase(config: DatabaseConfig, options: { maxConnections?: number } = {}): Promise<Database> {
   if (config.kind === "sqlite") {
     const sqlite = openSqlite(config.path);
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
@@ -27,7 +30,8 @@ export function openDatabase(config: DatabaseConfig, options: { maxConnections?:
       },
     };
   }
-  const client = postgres(config.url, {
+  const [{ PostgresJSDialect }, { default: connect }] = await Promise.all([import("kysely-postgres-js"), import("postgres")]);
+  const client = connect(config.url, {
     max: options.maxConnections ?? 10,
     onnotice: () => {},
     connection: config.schema !== undefined ? { search_path: config.schema } : {},

@@ -32,7 +32,7 @@ before(async () => {
 after(() => server.close());
 
 async function get(agent: ReturnType<typeof createGuardedAgent>, url: string) {
-  const response = await request(url, { dispatcher: agent });
+  const response = await request(url, { dispatcher: await agent.dispatcher() });
   return { status: response.statusCode, text: await response.body.text() };
 }
 
@@ -169,4 +169,12 @@ test("TLS: connects to the checked address but sends SNI and verifies the certif
     await agent.destroy();
     await tlsServer.close();
   }
+});
+
+test("undici is loaded and the agent built on the first fetch, once", async () => {
+  const agent = agentWith({ lookup: stubLookup({}) });
+  const first = agent.dispatcher();
+  assert.equal(agent.dispatcher(), first, "one agent per GuardedAgent");
+  await first;
+  await agent.destroy();
 });

@@ -1,5 +1,6 @@
 /**
- * The one undici dispatcher every outgoing fetch and delivery uses.
+ * The one undici dispatcher every outgoing fetch uses (deliveries have their own client with the same
+ * guard, http1-client.ts).
  *
  * Threats:
  * - SSRF through names (hostile-inputs.md case 12): a remote name can resolve to 127.0.0.1, 10.x or the
@@ -16,9 +17,12 @@
  * about 4x), with at most `connectionsPerOrigin` sockets to one peer. HTTP/1.1 only: it is what the
  * delivery rates in limits.md were measured with, and one more protocol stack is one more parser
  * facing hostile peers.
+ *
+ * undici is loaded on the first fetch, not at start-up: it adds about 20 MB to a process's resident
+ * memory, and a worker that only delivers never fetches.
  */
 import { isIP } from "node:net";
-import { Agent, buildConnector, errors } from "undici";
+import type { Agent, buildConnector, Dispatcher } from "undici";
 import type { AddressEndpoint, AddressPolicy } from "./address-policy.ts";
 import { defaultLookup, resolveAllowed, TRY_NEXT_ADDRESS, type LookupFn } from "./resolve-allowed.ts";
 
@@ -47,22 +51,49 @@ export interface GuardedAgentOptions {
   readonly ca?: string | readonly string[];
 }
 
-/** An undici Agent whose every connection passes the address policy. Create it with `createGuardedAgent`. */
-export class GuardedAgent extends Agent {
+type Undici = typeof import("undici");
+let undiciLoaded: Promise<Undici> | undefined;
+/** undici, imported once on first use. */
+export const loadUndici = (): Promise<Undici> => (undiciLoaded ??= import("undici"));
+
+/** The guarded undici Agent, created on first use. Create it with `createGuardedAgent`. */
+export class GuardedAgent {
   /** The policy the connector enforces; `safeFetch` applies the same one to literal-IP URLs up front. */
   readonly addressPolicy: AddressPolicy;
+  readonly #options: GuardedAgentOptions;
+  #agent: Promise<Agent> | undefined;
+
   constructor(options: GuardedAgentOptions) {
-    const addressPolicy: AddressPolicy = {
-      allowPrivateAddress: options.allowPrivateAddress,
-      allowedEndpoints: options.allowedEndpoints ?? [],
-    };
-    const inner = buildConnector({
+    this.#options = options;
+    this.addressPolicy = { allowPrivateAddress: options.allowPrivateAddress, allowedEndpoints: options.allowedEndpoints ?? [] };
+  }
+
+  /** The undici dispatcher (loads undici on the first call). */
+  dispatcher(): Promise<Dispatcher> {
+    return (this.#agent ??= loadUndici().then((undici) => this.#build(undici)));
+  }
+
+  /** Lets in-flight requests finish, then closes the pooled connections. */
+  async close(): Promise<void> {
+    if (this.#agent !== undefined) await (await this.#agent).close();
+  }
+
+  /** Closes every connection at once. */
+  async destroy(): Promise<void> {
+    if (this.#agent !== undefined) await (await this.#agent).destroy();
+  }
+
+  #build(undici: Undici): Agent {
+    const options = this.#options;
+    const inner = undici.buildConnector({
       timeout: options.connectTimeoutMs,
       allowH2: false,
       ...(options.ca !== undefined ? { ca: typeof options.ca === "string" ? options.ca : [...options.ca] } : {}),
     });
-    super({
-      connect: guardedConnector(inner, addressPolicy, options.lookup ?? defaultLookup, options.connectTimeoutMs),
+    // undici's own error type, so callers classify a slow resolution like a slow connect.
+    const connectTimeout = (message: string): Error => new undici.errors.ConnectTimeoutError(message);
+    return new undici.Agent({
+      connect: guardedConnector(inner, this.addressPolicy, options.lookup ?? defaultLookup, options.connectTimeoutMs, connectTimeout),
       connections: options.connectionsPerOrigin,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
       // A peer's Keep-Alive hint may shorten idle time but not stretch it: during a fan-out to thousands
@@ -72,7 +103,6 @@ export class GuardedAgent extends Agent {
       bodyTimeout: options.bodyTimeoutMs ?? 10_000,
       allowH2: false,
     });
-    this.addressPolicy = addressPolicy;
   }
 }
 
@@ -86,6 +116,7 @@ function guardedConnector(
   policy: AddressPolicy,
   lookup: LookupFn,
   timeoutMs: number,
+  connectTimeout: (message: string) => Error,
 ): buildConnector.connector {
   return (options, callback) => {
     const hostname = options.hostname;
@@ -120,9 +151,4 @@ function guardedConnector(
       );
     }
   };
-}
-
-/** undici's own error type, so callers classify a slow resolution like a slow connect. */
-function connectTimeout(message: string): Error {
-  return new errors.ConnectTimeoutError(message);
 }

@@ -21,9 +21,8 @@
 import type { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { brotliDecompress, gunzip, inflate, inflateRaw, type InputType, type ZlibOptions } from "node:zlib";
-import { request } from "undici";
 import { err, ok, type Result } from "../lib/result.ts";
-import { FORBIDDEN_ADDRESS_CODE, type GuardedAgent } from "./guarded-agent.ts";
+import { FORBIDDEN_ADDRESS_CODE, loadUndici, type GuardedAgent } from "./guarded-agent.ts";
 import { checkUrl, sameOrigin } from "./url-policy.ts";
 
 export type SafeFetchError =
@@ -129,6 +128,7 @@ export async function safeFetch(input: string | URL, options: SafeFetchOptions):
   let signFailure: { readonly error: unknown } | undefined;
 
   try {
+    const [{ request }, dispatcher] = await Promise.all([loadUndici(), options.agent.dispatcher()]);
     for (let redirects = 0; ; redirects++) {
       if (stopped !== undefined) return stopResult(stopped, timeoutMs);
       const hopHeaders: Record<string, string> = { ...headers, host: url.host };
@@ -149,7 +149,7 @@ export async function safeFetch(input: string | URL, options: SafeFetchOptions):
       }
 
       const response = await request(url.href, {
-        dispatcher: options.agent,
+        dispatcher,
         method: method as "GET",
         headers: hopHeaders,
         body: body ?? null,

@@ -304,7 +304,7 @@ describeEachEngine("job queue", (get) => {
     const use = resources(t);
     const db = get();
     const a = use.queue(db.database);
-    const b = use.queue(use.connection(db.url));
+    const b = use.queue(await use.connection(db.url));
     const name = uniqueQueue("race");
     const count = 1000;
     await a.enqueueMany(
@@ -392,7 +392,7 @@ describeEachEngine("job queue across connections", (get) => {
     // SQLite has no cross-process signal; its short poll is the documented bound.
     const pollMs = db.engine === "postgres" ? 3_600_000 : 100;
     const waiter = use.queue(db.database, { pollMs });
-    const sender = use.queue(use.connection(db.url));
+    const sender = use.queue(await use.connection(db.url));
     const name = uniqueQueue("wake_remote");
     const claimed = claimWhenWoken(waiter, name, t.signal);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -408,7 +408,7 @@ describeEachEngine("job queue across connections", (get) => {
     if (db.engine !== "postgres") return t.skip("PostgreSQL only");
     const use = resources(t);
     const waiter = use.queue(db.database, { pollMs: 3_600_000 });
-    const other = use.connection(db.url);
+    const other = await use.connection(db.url);
     const sender = use.queue(other);
     const name = uniqueQueue("wake_trx");
     const claimed = claimWhenWoken(waiter, name, t.signal);
@@ -420,7 +420,7 @@ describeEachEngine("job queue across connections", (get) => {
 });
 
 /** Queues and extra connections that are closed (queues first) when the test ends, also when it fails. */
-function resources(t: TestContext): { queue(database: Database, options?: JobQueueOptions): JobQueue; connection(url: string): Database } {
+function resources(t: TestContext): { queue(database: Database, options?: JobQueueOptions): JobQueue; connection(url: string): Promise<Database> } {
   const cleanups: (() => Promise<void>)[] = [];
   t.after(async () => {
     while (cleanups.length > 0) await cleanups.pop()!();
@@ -431,8 +431,8 @@ function resources(t: TestContext): { queue(database: Database, options?: JobQue
       cleanups.push(() => queue.close());
       return queue;
     },
-    connection(url) {
-      const database = openDatabase(parseDatabaseUrl(url, process.cwd()));
+    async connection(url) {
+      const database = await openDatabase(parseDatabaseUrl(url, process.cwd()));
       cleanups.push(() => database.close());
       return database;
     },

@@ -37,13 +37,13 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
     const schema = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
     url = `${TEST_PG_URL}?schema=${schema}`;
     cleanup = async () => {
-      const admin = openDatabase(parseDatabaseUrl(TEST_PG_URL, process.cwd()), { maxConnections: 1 });
+      const admin = await openDatabase(parseDatabaseUrl(TEST_PG_URL, process.cwd()), { maxConnections: 1 });
       await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(admin.db);
       await admin.close();
     };
   }
   const config = parseDatabaseUrl(url, process.cwd());
-  const database = openDatabase(config);
+  const database = await openDatabase(config);
   try {
     await ensureSchema(database, config);
     // Kysely's introspection reads the catalogue of every schema; another test file dropping its

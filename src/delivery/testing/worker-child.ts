@@ -15,7 +15,7 @@ import { createTestBase } from "./harness.ts";
 const config = loadConfig(process.env);
 // Warnings and errors (lost leases, failed deletes) reach the test's stderr.
 await setupLogging("warning", "text");
-const database = openDatabase(config.database);
+const database = await openDatabase(config.database);
 const base = createTestBase(database, config, systemClock);
 const delivery = createDeliveryModule(base);
 const stop = new AbortController();
