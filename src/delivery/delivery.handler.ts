@@ -168,6 +168,8 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): QueueHandler<Del
     concurrency: config.concurrency,
     leaseMs: deps.leaseMs,
     maxAttempts: config.maxAttempts,
+    // A delivery computes for microseconds and then waits for the thread pool and the peer.
+    startAtOnce: true,
     handle,
   };
 }

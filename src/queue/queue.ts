@@ -155,6 +155,11 @@ export interface QueueHandler<T = unknown> {
   readonly batch?: number;
   /** Attempts before a job is buried instead of retried (default 10). */
   readonly maxAttempts?: number;
+  /**
+   * Start a claimed batch at once (true) or one job per event-loop turn (default). For handlers that
+   * mostly wait for the network (deliveries); see runWorkers for why others take turns.
+   */
+  readonly startAtOnce?: boolean;
   /** `signal` aborts when the worker stops: finish quickly, or throw to hand the job back. */
   handle(job: Job<T>, signal: AbortSignal): Promise<JobOutcome>;
 }
