@@ -24,6 +24,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config/config.ts";
+import { npmStartOptions } from "./start-options.ts";
 import { deliveryInboxOf, followersOf, layout, nextMessage, type Message } from "./fanout/protocol.ts";
 
 const here = (name: string) => new URL(`./fanout/${name}`, import.meta.url).pathname;
@@ -58,9 +59,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       "fedify-timeout": { type: "string", default: "300" },
       /** Writes a V8 CPU profile of the Herold process into this directory. */
       "cpu-prof": { type: "string" },
-      /** Extra Node options for the Herold process, e.g. "--max-semi-space-size=4". */
-      // The same V8 option `npm start` uses (package.json), so the benchmark measures what runs.
-      "herold-node-options": { type: "string", default: "--max-semi-space-size=8" },
+      /** Node options for the Herold process, space separated; default: those of `npm start`. */
+      "herold-node-options": { type: "string" },
       rounds: { type: "string", default: "3" },
     },
     strict: true,
@@ -123,7 +123,7 @@ export async function main(argv: readonly string[]): Promise<void> {
 
     const heroldArgv = [
       ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : []),
-      ...(values["herold-node-options"]?.split(/\s+/).filter((o) => o !== "") ?? []),
+      ...(values["herold-node-options"]?.split(/\s+/).filter((o) => o !== "") ?? npmStartOptions()),
     ];
     const herold = spawn("herold.ts", heroldArgv);
     const ready = await request<{ type: string; keys: Array<{ keyId: string; pem: string }>; followers: number; rssMiB: number; startupRssMiB: number }>(
@@ -244,7 +244,7 @@ export async function main(argv: readonly string[]): Promise<void> {
           `  stock Fedify (${f.keys === "fedify" ? "RSA-4096" : `RSA-${f.keys}`}) / Herold: ${(f.ms / heroldMedian).toFixed(1)}× wall time, ${(f.cpuMs / heroldCpuMedian).toFixed(1)}× CPU  (goal ≥ 10×)`,
       ),
       `  machine load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(" ")} on ${availableParallelism()} cores`,
-      `  Herold peak RSS: ${heroldStats.peakRssMiB.toFixed(1)} MiB  (goal < 200 MB; ${ready.startupRssMiB.toFixed(1)} MiB after start-up, ${ready.rssMiB.toFixed(1)} MiB after setup; the probe process peaked at ${probePeakRss.toFixed(1)} MiB)`,
+      `  Herold peak RSS: ${heroldStats.peakRssMiB.toFixed(1)} MiB = ${((heroldStats.peakRssMiB * 1048576) / 1e6).toFixed(1)} MB  (goal < 200 MB; ${ready.startupRssMiB.toFixed(1)} MiB after start-up, ${ready.rssMiB.toFixed(1)} MiB after setup; the probe process peaked at ${probePeakRss.toFixed(1)} MiB)`,
       `  Herold deliveries ok ${heroldStats.totals.results.ok ?? 0}, retries ${heroldStats.totals.retries}; servers: ${serverStats.accepted} accepted, ${serverStats.refused} refused, ${serverStats.duplicates} duplicates${
         serverStats.refused > 0 ? ` (${JSON.stringify(serverStats.reasons)})` : ""
       }`,

@@ -3,7 +3,6 @@
  * in its own process on 127.0.0.1, and the CLI for the one local account.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 
@@ -23,14 +22,7 @@ export interface HeroldProcess {
 /**
  * The Node options of `npm start` (package.json: `node <options> src/main.ts`), so that the benchmark
  * measures Herold as it runs (e.g. its V8 young-generation cap, which decides the peak RSS).
- */
-export function npmStartOptions(): string[] {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { scripts?: { start?: string } };
-  const words = (pkg.scripts?.start ?? "").trim().split(/\s+/);
-  const main = words.indexOf("src/main.ts");
-  if (words[0] !== "node" || main < 0) throw new Error(`cannot read the Node options from the start script ${JSON.stringify(pkg.scripts?.start)}`);
-  return words.slice(1, main);
-}
+ */export { npmStartOptions } from "../start-options.ts";
 
 /** Only what Node needs plus Herold's own variables: nothing leaks in from the caller's environment. */
 function environment(env: Readonly<Record<string, string>>): Record<string, string> {

@@ -49,6 +49,8 @@ export interface Report {
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
 const mib = (n: number) => `${n.toFixed(1)} MiB`;
+/** MiB (what /proc reports, in KiB) as the goal's decimal megabytes. */
+const mb = (mibValue: number) => `${((mibValue * 1048576) / 1e6).toFixed(1)} MB`;
 const perS = (count: number, ms: number) => (count * 1000) / ms;
 const µs = (seconds: number, n: number) => `${fmt((seconds / n) * 1e6)} µs`;
 const latency = (sent: Sent) => `latency p50 ${sent.p50.toFixed(1)} ms, p99 ${sent.p99.toFixed(1)} ms`;
@@ -72,7 +74,7 @@ export function formatReport(r: Report): string {
     `  Herold --role all (one process accepts and processes):`,
     `    accepted (202, durably queued):  ${fmt(all.acceptedPerS)} /s = ${ratio(all.acceptedPerS)}  (goal ≥ ${fmt(GOAL_ACCEPTED_PER_S)} /s); ${latency(all.sent)}`,
     `    fully processed (queue drained): ${fmt(processed)} /s = ${ratio(processed)}  (${(all.processedMs! / 1000).toFixed(2)} s for ${fmt(r.count)}; CPU ${µs(all.cpuSeconds, r.count)} per activity, accepting and processing)`,
-    `    peak RSS (VmHWM): ${mib(r.all.memory.hwmMiB)}  (goal < ${GOAL_RSS_MB} MB; ${mib(r.all.startupRss)} after start-up, ${mib(r.all.memory.rssMiB)} at the end)`,
+    `    peak RSS (VmHWM): ${mib(r.all.memory.hwmMiB)} = ${mb(r.all.memory.hwmMiB)}  (goal < ${GOAL_RSS_MB} MB; ${mib(r.all.startupRss)} after start-up, ${mib(r.all.memory.rssMiB)} at the end)`,
     `    ${statuses(all.sent)}; exit ${r.all.exit}`,
   ];
   if (r.web !== undefined) {
@@ -81,7 +83,7 @@ export function formatReport(r: Report): string {
       `  Herold --role web, then --role worker (same database):`,
       `    accepted (202, durably queued):  ${fmt(web.run.acceptedPerS)} /s = ${ratio(web.run.acceptedPerS)}  (goal ≥ ${fmt(GOAL_ACCEPTED_PER_S)} /s); ${latency(web.run.sent)}; CPU ${µs(web.run.cpuSeconds, web.run.accepted)} per activity`,
       `    drained by the worker alone:     ${fmt(perS(r.count, web.drainMs))} /s  (${(web.drainMs / 1000).toFixed(2)} s after its start-up of ${(web.workerStartMs / 1000).toFixed(1)} s; CPU ${µs(web.drainCpuSeconds, r.count)} per activity)`,
-      `    peak RSS (VmHWM): web ${mib(web.memory.hwmMiB)}, worker ${mib(web.workerMemory.hwmMiB)}  (goal < ${GOAL_RSS_MB} MB)`,
+      `    peak RSS (VmHWM): web ${mib(web.memory.hwmMiB)} = ${mb(web.memory.hwmMiB)}, worker ${mib(web.workerMemory.hwmMiB)} = ${mb(web.workerMemory.hwmMiB)}  (goal < ${GOAL_RSS_MB} MB)`,
       `    ${statuses(web.run.sent)}`,
     );
   }
