@@ -1,30 +1,26 @@
 /**
- * The one undici dispatcher every outgoing fetch uses (deliveries have their own client with the same
- * guard, http1-client.ts).
+ * The guarded HTTP client every outgoing fetch uses (`safeFetch`), with the same guard as deliveries:
+ * one Http1Client (http1-client.ts) under the address policy.
  *
  * Threats:
  * - SSRF through names (hostile-inputs.md case 12): a remote name can resolve to 127.0.0.1, 10.x or the
- *   metadata service. The connector resolves the name itself and refuses the connection if ANY resolved
+ *   metadata service. The client resolves the name itself and refuses the connection if ANY resolved
  *   address is forbidden (a mixed answer is a probe, not a misconfiguration).
  * - DNS rebinding: checking a name and then letting the socket resolve it again lets a short-TTL record
  *   answer "public" to the check and "private" to the connect. Here the socket connects to the exact
  *   address that was checked; there is no second resolution. TLS still verifies the certificate for
  *   the name (SNI = name) and the Host header stays the name.
- * - Slow peers holding our sockets: connect, header and body-idle timeouts bound each stage; the
- *   caller's total deadline (safe-fetch.ts) bounds the whole exchange.
+ * - Slow peers holding our sockets: connect and header timeouts bound those stages; the caller's
+ *   total deadline (safe-fetch.ts) bounds the whole exchange, body included.
  *
- * Connections are kept alive and pooled per origin (limits.md: a new TLS handshake per delivery costs
- * about 4x), with at most `connectionsPerOrigin` sockets to one peer. HTTP/1.1 only: it is what the
- * delivery rates in limits.md were measured with, and one more protocol stack is one more parser
- * facing hostile peers.
- *
- * undici is loaded on the first fetch, not at start-up: it adds about 20 MB to a process's resident
- * memory, and a worker that only delivers never fetches.
+ * Connections are kept alive and pooled per origin (limits.md: a new TLS handshake per request costs
+ * about 4x), with at most `connectionsPerOrigin` sockets to one peer. HTTP/1.1 only: one protocol
+ * stack, written here, is one parser facing hostile peers (http1-parser.ts). undici served here
+ * until it turned out to add about 20 MB to every process that fetched anything.
  */
-import { isIP } from "node:net";
-import type { Agent, buildConnector, Dispatcher } from "undici";
 import type { AddressEndpoint, AddressPolicy } from "./address-policy.ts";
-import { defaultLookup, resolveAllowed, TRY_NEXT_ADDRESS, type LookupFn } from "./resolve-allowed.ts";
+import { Http1Client } from "./http1-client.ts";
+import type { LookupFn } from "./resolve-allowed.ts";
 
 export { FORBIDDEN_ADDRESS_CODE, ForbiddenAddressError, type LookupAddress, type LookupFn } from "./resolve-allowed.ts";
 
@@ -40,8 +36,6 @@ export interface GuardedAgentOptions {
   readonly keepAliveTimeoutMs?: number;
   /** Time from sending the request to the complete response headers (default 10 s). */
   readonly headersTimeoutMs?: number;
-  /** Longest gap between two body chunks (default 10 s). The total deadline is the caller's. */
-  readonly bodyTimeoutMs?: number;
   /**
    * Exact address:port pairs reachable although their address is forbidden. For tests that must reach
    * one loopback listener while everything else stays refused; never set from production configuration.
@@ -51,104 +45,37 @@ export interface GuardedAgentOptions {
   readonly ca?: string | readonly string[];
 }
 
-type Undici = typeof import("undici");
-let undiciLoaded: Promise<Undici> | undefined;
-/** undici, imported once on first use. */
-export const loadUndici = (): Promise<Undici> => (undiciLoaded ??= import("undici"));
-
-/** The guarded undici Agent, created on first use. Create it with `createGuardedAgent`. */
+/** The guarded client and its policy. Create it with `createGuardedAgent`. */
 export class GuardedAgent {
-  /** The policy the connector enforces; `safeFetch` applies the same one to literal-IP URLs up front. */
+  /** The policy every connection passes; `safeFetch` applies the same one to literal-IP URLs up front. */
   readonly addressPolicy: AddressPolicy;
-  readonly #options: GuardedAgentOptions;
-  #agent: Promise<Agent> | undefined;
+  readonly client: Http1Client;
+  readonly headersTimeoutMs: number;
 
   constructor(options: GuardedAgentOptions) {
-    this.#options = options;
     this.addressPolicy = { allowPrivateAddress: options.allowPrivateAddress, allowedEndpoints: options.allowedEndpoints ?? [] };
-  }
-
-  /** The undici dispatcher (loads undici on the first call). */
-  dispatcher(): Promise<Dispatcher> {
-    return (this.#agent ??= loadUndici().then((undici) => this.#build(undici)));
+    this.headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
+    this.client = new Http1Client({
+      addressPolicy: this.addressPolicy,
+      connectTimeoutMs: options.connectTimeoutMs,
+      connectionsPerOrigin: options.connectionsPerOrigin,
+      ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
+      ...(options.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: options.keepAliveTimeoutMs } : {}),
+      ...(options.ca !== undefined ? { ca: options.ca } : {}),
+    });
   }
 
   /** Lets in-flight requests finish, then closes the pooled connections. */
-  async close(): Promise<void> {
-    if (this.#agent !== undefined) await (await this.#agent).close();
+  close(): Promise<void> {
+    return this.client.close();
   }
 
   /** Closes every connection at once. */
-  async destroy(): Promise<void> {
-    if (this.#agent !== undefined) await (await this.#agent).destroy();
-  }
-
-  #build(undici: Undici): Agent {
-    const options = this.#options;
-    const inner = undici.buildConnector({
-      timeout: options.connectTimeoutMs,
-      allowH2: false,
-      ...(options.ca !== undefined ? { ca: typeof options.ca === "string" ? options.ca : [...options.ca] } : {}),
-    });
-    // undici's own error type, so callers classify a slow resolution like a slow connect.
-    const connectTimeout = (message: string): Error => new undici.errors.ConnectTimeoutError(message);
-    return new undici.Agent({
-      connect: guardedConnector(inner, this.addressPolicy, options.lookup ?? defaultLookup, options.connectTimeoutMs, connectTimeout),
-      connections: options.connectionsPerOrigin,
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
-      // A peer's Keep-Alive hint may shorten idle time but not stretch it: during a fan-out to thousands
-      // of servers, idle sockets held for minutes would exhaust file descriptors.
-      keepAliveMaxTimeout: options.keepAliveTimeoutMs ?? 10_000,
-      headersTimeout: options.headersTimeoutMs ?? 10_000,
-      bodyTimeout: options.bodyTimeoutMs ?? 10_000,
-      allowH2: false,
-    });
+  destroy(): Promise<void> {
+    return this.client.destroy();
   }
 }
 
 export function createGuardedAgent(options: GuardedAgentOptions): GuardedAgent {
   return new GuardedAgent(options);
-}
-
-
-function guardedConnector(
-  inner: buildConnector.connector,
-  policy: AddressPolicy,
-  lookup: LookupFn,
-  timeoutMs: number,
-  connectTimeout: (message: string) => Error,
-): buildConnector.connector {
-  return (options, callback) => {
-    const hostname = options.hostname;
-    const port = options.port ? Number(options.port) : options.protocol === "https:" ? 443 : 80;
-    resolveAllowed(hostname, port, policy, lookup, timeoutMs, connectTimeout).then(
-      (addresses) => attempt(addresses, 0),
-      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
-    );
-
-    function attempt(addresses: readonly string[], index: number): void {
-      const address = addresses[index]!;
-      inner(
-        {
-          ...options,
-          hostname: address,
-          // TLS verifies the certificate for the name we were asked for, not for the address.
-          // Plain http needs no name at the socket level: the Host header carries it.
-          servername: options.protocol === "https:" && isIP(hostname) === 0 ? hostname : undefined,
-        },
-        (error, socket) => {
-          if (error !== null) {
-            const code = (error as NodeJS.ErrnoException).code;
-            if (code !== undefined && TRY_NEXT_ADDRESS.has(code) && index + 1 < addresses.length) {
-              attempt(addresses, index + 1);
-              return;
-            }
-            callback(error, null);
-            return;
-          }
-          callback(null, socket!);
-        },
-      );
-    }
-  };
 }

@@ -5,12 +5,13 @@ import { BadResponseError, ResponseParser, type ResponseHead } from "./http1-par
 import { defaultLookup, resolveAllowed, TRY_NEXT_ADDRESS, type LookupFn } from "./resolve-allowed.ts";
 
 /**
- * Herold's HTTP/1.1 client for the delivery hot path: one signed POST per inbox, thousands per post.
+ * Herold's HTTP/1.1 client: every delivery (thousands of signed POSTs per post) and every fetch
+ * (safe-fetch.ts, through guarded-agent.ts) goes through it.
  *
- * Why not undici here (it still serves every fetch, safe-fetch.ts): a delivery needs one request
- * written in one syscall and a status line read back; undici's general machinery (dispatcher
- * chain, WASM parser, body streams, per-request abort plumbing) costed about as much CPU per
- * delivery as the RSA signature and most of the garbage of a fan-out (`npm run bench -- fanout`).
+ * Why not undici: a delivery needs one request written in one syscall and a status line read
+ * back; undici's general machinery (dispatcher chain, WASM parser, body streams, per-request abort
+ * plumbing) cost about as much CPU per delivery as the RSA signature, most of the garbage of a
+ * fan-out (`npm run bench -- fanout`), and about 20 MB of resident memory once loaded.
  *
  * - Every connection passes the address policy (resolve-allowed.ts): resolved once, every address
  *   checked, the socket connects to a checked address; TLS verifies the certificate for the name.
@@ -42,7 +43,8 @@ export interface Http1ClientOptions {
 
 export interface Http1Request {
   readonly url: URL;
-  readonly method: "POST" | "GET" | "HEAD";
+  /** Upper case (`POST`, `GET`, `HEAD` …). */
+  readonly method: string;
   /** Lower-case names. `host`, `content-length` and `connection` are set by the client. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer | null;
@@ -51,11 +53,17 @@ export interface Http1Request {
   /** The whole exchange, connecting included. */
   readonly totalTimeoutMs: number;
   readonly maxBodyBytes: number;
+  /** Keep the response body (`bytes`); by default it is only counted. */
+  readonly collectBody?: boolean;
+  /** Aborts the exchange (the connection is dropped); rejects with code ABORT_ERR. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Http1Response extends ResponseHead {
   /** How the body ended: read whole, dropped beyond the cap, cut off by the peer, or out of time. */
   readonly body: "complete" | "too-large" | "cut-off" | "timeout";
+  /** The body as received (not decoded), when `collectBody` was set and it is complete; else empty. */
+  readonly bytes: Buffer;
 }
 
 /** Error codes besides the system's (ECONNREFUSED …), FORBIDDEN_ADDRESS_CODE and BAD_RESPONSE_CODE. */
@@ -103,6 +111,8 @@ export class Http1Client {
   readonly #origins = new Map<string, Origin>();
   /** Idle connections of every origin, longest idle first. */
   readonly #idle = new Set<Connection>();
+  /** Every open connection, for `destroy`. */
+  readonly #connections = new Set<Connection>();
   #closed = false;
 
   constructor(options: Http1ClientOptions) {
@@ -133,6 +143,12 @@ export class Http1Client {
     for (const origin of this.#origins.values()) for (const wake of origin.waiters.splice(0)) wake();
   }
 
+  /** Like `close`, and drops busy connections too (their requests fail). */
+  async destroy(): Promise<void> {
+    await this.close();
+    for (const connection of [...this.#connections]) this.#destroy(connection);
+  }
+
   #serialise(request: Http1Request): Buffer {
     const { url } = request;
     let head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
@@ -141,7 +157,7 @@ export class Http1Client {
       if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new TypeError(`header ${JSON.stringify(name)} contains a line break`);
       head += `${name}: ${value}\r\n`;
     }
-    if (request.body !== null) head += `content-length: ${request.body.length}\r\n`;
+    if (request.body !== null || request.method === "POST" || request.method === "PUT") head += `content-length: ${request.body?.length ?? 0}\r\n`;
     head += "connection: keep-alive\r\n\r\n";
     const bytes = Buffer.from(head, "latin1");
     return request.body === null ? bytes : Buffer.concat([bytes, request.body]);
@@ -278,8 +294,10 @@ export class Http1Client {
     socket.on("error", (error: Error) => {
       connection.error = error;
     });
+    this.#connections.add(connection);
     socket.on("close", (hadError: boolean) => {
       connection.closed = true;
+      this.#connections.delete(connection);
       if (connection.idleTimer !== null) clearTimeout(connection.idleTimer);
       const index = origin.idle.indexOf(connection);
       if (index >= 0) origin.idle.splice(index, 1);
@@ -296,7 +314,12 @@ export class Http1Client {
 
   #exchange(connection: Connection, head: Buffer, request: Http1Request, deadline: number): Promise<Http1Response> {
     return new Promise((resolve, reject) => {
-      const parser = new ResponseParser({ maxHeadBytes: MAX_HEAD_BYTES, maxBodyBytes: request.maxBodyBytes, headRequest: request.method === "HEAD" });
+      const parser = new ResponseParser({
+        maxHeadBytes: MAX_HEAD_BYTES,
+        maxBodyBytes: request.maxBodyBytes,
+        headRequest: request.method === "HEAD",
+        collect: request.collectBody === true,
+      });
       const reused = connection.served > 0;
       let settled = false;
       const finish = (outcome: { response: Http1Response } | { error: Error }, keep: boolean): void => {
@@ -304,13 +327,15 @@ export class Http1Client {
         settled = true;
         clearTimeout(headersTimer);
         clearTimeout(totalTimer);
+        request.signal?.removeEventListener("abort", onAbort);
         connection.exchange = null;
         if (keep) this.#keep(connection, parser.keepAliveHintMs);
         else if (!connection.closed) this.#destroy(connection);
         if ("response" in outcome) resolve(outcome.response);
         else reject(outcome.error);
       };
-      const answered = (body: Http1Response["body"]): Http1Response => ({ ...parser.head!, body });
+      const answered = (body: Http1Response["body"]): Http1Response => ({ ...parser.head!, body, bytes: body === "complete" ? parser.body : Buffer.alloc(0) });
+      const onAbort = (): void => finish({ error: failure("ABORT_ERR", "the request was aborted") }, false);
       const headersTimer = setTimeout(() => {
         if (parser.head === null) finish({ error: failure(HEADERS_TIMEOUT_CODE, `no response head within ${request.headersTimeoutMs} ms`) }, false);
       }, request.headersTimeoutMs);
@@ -345,6 +370,8 @@ export class Http1Client {
           finish({ error: cause }, false);
         },
       };
+      if (request.signal?.aborted) return onAbort();
+      request.signal?.addEventListener("abort", onAbort, { once: true });
       connection.socket.write(head);
     });
   }

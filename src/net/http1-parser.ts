@@ -4,9 +4,10 @@
  *
  * It parses the status line and headers (interim 1xx answers are skipped), then frames the body as
  * RFC 9112 §6.3 says — no body for HEAD/204/304, chunked when Transfer-Encoding ends in `chunked`,
- * Content-Length otherwise, else until the peer closes — and counts the body bytes without keeping
- * them: inboxes answer with nothing worth reading. Limits: `maxHeadBytes` for the head (and for a
- * chunk-size or trailer line), `maxBodyBytes` for the body; beyond either the exchange ends.
+ * Content-Length otherwise, else until the peer closes — and counts the body bytes, keeping them only
+ * when asked (`collect`; inbox answers are counted and dropped). Limits: `maxHeadBytes` for the head
+ * (and for a chunk-size or trailer line), `maxBodyBytes` for the body, also when Content-Length
+ * announces more; beyond either the exchange ends.
  */
 export const BAD_RESPONSE_CODE = "HEROLD_BAD_RESPONSE";
 
@@ -36,6 +37,8 @@ export class ResponseParser {
   readonly #maxHeadBytes: number;
   readonly #maxBodyBytes: number;
   readonly #headRequest: boolean;
+  /** Body bytes kept, when collecting. */
+  readonly #chunks: Buffer[] | null;
   /** Unparsed bytes of the head or of a chunk-size/trailer line. */
   #pending: Buffer | null = null;
   #body: BodyState | null = null;
@@ -48,10 +51,16 @@ export class ResponseParser {
   #trailing = false;
   #received = false;
 
-  constructor(options: { maxHeadBytes: number; maxBodyBytes: number; headRequest: boolean }) {
+  constructor(options: { maxHeadBytes: number; maxBodyBytes: number; headRequest: boolean; collect?: boolean }) {
     this.#maxHeadBytes = options.maxHeadBytes;
     this.#maxBodyBytes = options.maxBodyBytes;
     this.#headRequest = options.headRequest;
+    this.#chunks = options.collect === true ? [] : null;
+  }
+
+  /** The body bytes received so far (empty unless collecting). */
+  get body(): Buffer {
+    return this.#chunks === null ? Buffer.alloc(0) : Buffer.concat(this.#chunks);
   }
 
   /** The final (non-1xx) response head, once parsed. */
@@ -148,15 +157,19 @@ export class ResponseParser {
       const values = new Set(length.split(",").map((v) => v.trim()));
       const [value] = values;
       if (values.size !== 1 || !/^\d{1,15}$/.test(value!)) throw new BadResponseError(`invalid Content-Length ${JSON.stringify(length.slice(0, 40))}`);
+      // Announced beyond the cap: not worth reading at all.
+      if (Number(value) > this.#maxBodyBytes) this.#tooLarge = true;
       return { kind: "length", remaining: Number(value) };
     }
     this.#keepAlive = false;
     return { kind: "close" };
   }
 
-  #count(bytes: number): boolean {
-    this.#bodyBytes += bytes;
+  /** Counts (and, when collecting, keeps) body bytes; false once beyond the cap. */
+  #take(bytes: Buffer): boolean {
+    this.#bodyBytes += bytes.length;
     if (this.#bodyBytes > this.#maxBodyBytes) this.#tooLarge = true;
+    else if (this.#chunks !== null && bytes.length > 0) this.#chunks.push(bytes);
     return !this.#tooLarge;
   }
 
@@ -166,12 +179,12 @@ export class ResponseParser {
         this.#trailing = true;
         return Buffer.alloc(0);
       case "close":
-        this.#count(data.length);
+        this.#take(data);
         return Buffer.alloc(0);
       case "length": {
         const take = Math.min(body.remaining, data.length);
         body.remaining -= take;
-        if (!this.#count(take)) return Buffer.alloc(0);
+        if (!this.#take(data.subarray(0, take))) return Buffer.alloc(0);
         if (body.remaining === 0) this.#complete = true;
         return data.subarray(take);
       }
@@ -184,7 +197,7 @@ export class ResponseParser {
     if (body.step === "data") {
       const take = Math.min(body.remaining, data.length);
       body.remaining -= take;
-      if (!this.#count(take)) return Buffer.alloc(0);
+      if (!this.#take(data.subarray(0, take))) return Buffer.alloc(0);
       if (body.remaining === 0) body.step = "data-end";
       return data.subarray(take);
     }

@@ -3,10 +3,9 @@ import { isIP } from "node:net";
 import { isAddressAllowed, type AddressPolicy } from "./address-policy.ts";
 
 /**
- * Name resolution under the address policy, shared by both outgoing HTTP stacks (the undici agent for
- * fetches, the HTTP/1.1 client for deliveries): a name is resolved once, every address it resolves
- * to must be allowed, and the caller connects to exactly those addresses (no second resolution, so
- * no DNS rebinding between check and connect).
+ * Name resolution under the address policy, for the HTTP/1.1 client (fetches and deliveries): a name
+ * is resolved once, every address it resolves to must be allowed, and the client connects to exactly
+ * those addresses (no second resolution, so no DNS rebinding between check and connect).
  */
 export interface LookupAddress {
   readonly address: string;

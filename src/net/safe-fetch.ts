@@ -5,8 +5,8 @@
  * - SSRF via redirects (hostile-inputs.md case 12): redirects are followed here, by hand, so every hop's
  *   URL passes `checkUrl` and every hop's connection passes the guarded connector. A public first hop
  *   cannot bounce us to 169.254.169.254 or to a name that resolves inward.
- * - Payload size (case 17): the body cap applies to the bytes actually streamed (reading stops one byte
- *   past the cap, whatever Content-Length says) and, for gzip/deflate/br, again to the DECODED size, so a
+ * - Payload size (case 17): the body cap applies to the bytes actually received (reading stops one byte
+ *   past the cap, or at once when Content-Length announces more) and, for gzip/deflate/br, again to the DECODED size, so a
  *   20 KB gzip bomb of 20 MB zeros is refused after `maxBytes` of output. We decode ourselves instead of
  *   letting a library inflate without a limit.
  * - Slow-loris responses (case 17): a total deadline covers connect, all redirects, headers and body; a
@@ -18,11 +18,12 @@
  *
  * Expected failures are typed results; only programming errors (or a throwing `sign` hook) throw.
  */
-import type { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { brotliDecompress, gunzip, inflate, inflateRaw, type InputType, type ZlibOptions } from "node:zlib";
 import { err, ok, type Result } from "../lib/result.ts";
-import { FORBIDDEN_ADDRESS_CODE, loadUndici, type GuardedAgent } from "./guarded-agent.ts";
+import { FORBIDDEN_ADDRESS_CODE, type GuardedAgent } from "./guarded-agent.ts";
+import { CONNECT_TIMEOUT_CODE, HEADERS_TIMEOUT_CODE, TOTAL_TIMEOUT_CODE } from "./http1-client.ts";
+import { BAD_RESPONSE_CODE } from "./http1-parser.ts";
 import { checkUrl, sameOrigin } from "./url-policy.ts";
 
 export type SafeFetchError =
@@ -86,8 +87,6 @@ const DEFAULT_MAX_BYTES = 1_048_576;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-/** Bytes of a redirect response's body read (and discarded) to keep the connection reusable. */
-const REDIRECT_BODY_DRAIN = 64 * 1024;
 /** Hop-specific or computed by the client; a caller-supplied value would be stale or conflicting. */
 const CALLER_HEADERS_IGNORED = new Set(["host", "content-length", "connection", "transfer-encoding", "keep-alive", "upgrade", "te"]);
 /** Not sent to another origin after a redirect. */
@@ -127,8 +126,8 @@ export async function safeFetch(input: string | URL, options: SafeFetchOptions):
   // A throwing sign hook is a bug in our signing code, not a network condition: rethrown, not classified.
   let signFailure: { readonly error: unknown } | undefined;
 
+  const deadline = Date.now() + timeoutMs;
   try {
-    const [{ request }, dispatcher] = await Promise.all([loadUndici(), options.agent.dispatcher()]);
     for (let redirects = 0; ; redirects++) {
       if (stopped !== undefined) return stopResult(stopped, timeoutMs);
       const hopHeaders: Record<string, string> = { ...headers, host: url.host };
@@ -148,18 +147,23 @@ export async function safeFetch(input: string | URL, options: SafeFetchOptions):
         for (const [name, value] of Object.entries(signed)) hopHeaders[name.toLowerCase()] = value;
       }
 
-      const response = await request(url.href, {
-        dispatcher,
-        method: method as "GET",
+      const discardBody = options.responseBody === "discard";
+      const response = await options.agent.client.request({
+        url,
+        method,
         headers: hopHeaders,
         body: body ?? null,
+        headersTimeoutMs: options.agent.headersTimeoutMs,
+        totalTimeoutMs: Math.max(1, deadline - Date.now()),
+        // A redirect's body is read under the same cap and dropped.
+        maxBodyBytes: maxBytes,
+        collectBody: !discardBody,
         signal,
       });
-      const responseHeaders = flattenHeaders(response.headers);
+      const responseHeaders = Object.fromEntries(response.headers);
       const location = responseHeaders["location"];
 
-      if (REDIRECT_STATUSES.has(response.statusCode) && location !== undefined) {
-        await response.body.dump({ limit: REDIRECT_BODY_DRAIN, signal });
+      if (REDIRECT_STATUSES.has(response.status) && location !== undefined) {
         if (redirects >= maxRedirects) return err("too-many-redirects", `more than ${maxRedirects} redirects, last to ${location}`);
         let target: URL;
         try {
@@ -170,7 +174,7 @@ export async function safeFetch(input: string | URL, options: SafeFetchOptions):
         const checked = checkUrl(target, urlPolicy);
         if (!checked.ok) return err(checked.error, `redirect from ${url.href} refused: ${checked.message}`);
         // Fetch-standard method rewriting: 303 always becomes GET; 301/302 turn a POST into a GET.
-        const status = response.statusCode;
+        const status = response.status;
         if ((status === 303 && method !== "HEAD") || ((status === 301 || status === 302) && method === "POST")) {
           method = "GET";
           body = undefined;
@@ -181,21 +185,16 @@ export async function safeFetch(input: string | URL, options: SafeFetchOptions):
         continue;
       }
 
-      const declared = Number(responseHeaders["content-length"] ?? "");
-      if (options.responseBody === "discard") {
-        await response.body.dump({ limit: maxBytes, signal });
-        return ok({ status: response.statusCode, headers: responseHeaders, body: Buffer.alloc(0), finalUrl: url.href, redirects });
+      if (response.body === "timeout") return stopResult("timeout", timeoutMs);
+      if (discardBody) return ok({ status: response.status, headers: responseHeaders, body: Buffer.alloc(0), finalUrl: url.href, redirects });
+      if (response.body === "too-large") {
+        const declared = Number(responseHeaders["content-length"] ?? "");
+        return err("too-large", Number.isFinite(declared) && declared > maxBytes ? `response declares ${declared} bytes, more than ${maxBytes}` : `response body larger than ${maxBytes} bytes`);
       }
-      if (Number.isFinite(declared) && declared > maxBytes) {
-        // Saves reading a body we would refuse; the streamed count below still applies to bodies that lie.
-        discard(response.body);
-        return err("too-large", `response declares ${declared} bytes, more than ${maxBytes}`);
-      }
-      const raw = await readCapped(response.body, maxBytes);
-      if (raw === undefined) return err("too-large", `response body larger than ${maxBytes} bytes`);
-      const decoded = await decodeBody(raw, responseHeaders["content-encoding"], maxBytes);
+      if (response.body === "cut-off") return err("network", `the response body from ${url.host} was cut off`);
+      const decoded = await decodeBody(response.bytes, responseHeaders["content-encoding"], maxBytes);
       if (!decoded.ok) return decoded;
-      return ok({ status: response.statusCode, headers: responseHeaders, body: decoded.value, finalUrl: url.href, redirects });
+      return ok({ status: response.status, headers: responseHeaders, body: decoded.value, finalUrl: url.href, redirects });
     }
   } catch (error) {
     if (signFailure !== undefined) throw signFailure.error;
@@ -219,38 +218,15 @@ function classifyError(error: unknown): Result<never, SafeFetchError> {
   switch (code) {
     case FORBIDDEN_ADDRESS_CODE:
       return err("forbidden-address", message);
-    case "UND_ERR_CONNECT_TIMEOUT":
-    case "UND_ERR_HEADERS_TIMEOUT":
-    case "UND_ERR_BODY_TIMEOUT":
+    case CONNECT_TIMEOUT_CODE:
+    case HEADERS_TIMEOUT_CODE:
+    case TOTAL_TIMEOUT_CODE:
       return err("timeout", message);
+    case BAD_RESPONSE_CODE:
+      return err("bad-response", message);
     default:
       return err("network", typeof code === "string" ? `${code}: ${message}` : message);
   }
-}
-
-/** Reads at most `maxBytes`; undefined (and the stream destroyed) as soon as one more byte arrives. */
-async function readCapped(stream: Readable, maxBytes: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > maxBytes) {
-      discard(stream);
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, total);
-}
-
-/**
- * Destroys a response body we stopped reading. undici reports the early end as an 'error' event
- * ("Request aborted") after our iterator has detached; without a listener that event would be an
- * uncaught exception and take the process down.
- */
-function discard(stream: Readable): void {
-  stream.on("error", () => undefined);
-  stream.destroy();
 }
 
 type Decoder = (input: InputType, options: ZlibOptions) => Promise<Buffer>;
@@ -308,14 +284,5 @@ function callerHeaders(headers: Readonly<Record<string, string>> | undefined): R
 function withoutHeaders(headers: Record<string, string>, names: readonly string[]): Record<string, string> {
   const result = { ...headers };
   for (const name of names) delete result[name];
-  return result;
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    result[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-  }
   return result;
 }
