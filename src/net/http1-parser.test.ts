@@ -96,3 +96,34 @@ test("a body delimited by close completes only when the peer closes", () => {
   cut.feed(Buffer.from("HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\npartial"));
   assert.equal(cut.end(), false);
 });
+
+test("hostile bytes: 3,000 mutated responses in random pieces end in a verdict or BadResponseError, never anything else", () => {
+  // A fixed-seed generator: the same cases on every run.
+  let seed = 0x9e3779b9;
+  const random = (n: number): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const bases = [CHUNKED, "HTTP/1.1 202 Accepted\r\ncontent-length: 5\r\n\r\nhello", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\nbody", "HTTP/1.0 404 Not Found\r\nconnection: keep-alive\r\n\r\n"];
+  const noise = ["\r\n", "\r", "\n", ":", " ", "0", "f", ";", "\x00", "\xff", "HTTP/1.1 ", "content-length: 99999999999\r\n", "transfer-encoding: chunked\r\n", "\r\n\r\n"];
+  for (let i = 0; i < 3000; i++) {
+    let text = bases[random(bases.length)]!;
+    for (let m = random(6); m > 0; m--) {
+      const at = random(text.length + 1);
+      const cut = random(4);
+      text = text.slice(0, at) + (random(2) === 0 ? noise[random(noise.length)]! : "") + text.slice(at + cut);
+    }
+    const p = parser(64);
+    try {
+      feedInPieces(p, text, 1 + random(9));
+      p.end();
+    } catch (error) {
+      assert.ok(error instanceof BadResponseError, `case ${i}: ${String(error)} for ${JSON.stringify(text)}`);
+      continue;
+    }
+    if (p.complete) assert.ok(p.head !== null, `case ${i}: complete without a head`);
+    if (p.reusable) assert.ok(p.complete && !p.tooLarge, `case ${i}: reusable but not cleanly complete`);
+  }
+});
