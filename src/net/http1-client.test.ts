@@ -219,3 +219,24 @@ describe("Http1Client", () => {
     await assert.rejects(client({ lookup, connectTimeoutMs: 50 }).request(post("http://slow.test/inbox")), (error: { code?: string }) => error.code === CONNECT_TIMEOUT_CODE);
   });
 });
+
+describe("Http1Client bookkeeping", () => {
+  test("refuses header names and values that could split the request", async () => {
+    const server = await rawServer(() => "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n");
+    const http = client();
+    for (const headers of [{ "x-a": "1\r\nx-injected: 2" }, { "bad name": "1" }, { "x-b": "snow ☃" }]) {
+      await assert.rejects(http.request(post(server.url, { headers })), TypeError, JSON.stringify(headers));
+    }
+    assert.equal(server.requests.length, 0);
+  });
+
+  test("an origin whose connections all closed is forgotten and works again afterwards", async () => {
+    const server = await rawServer((_r, socket) => {
+      socket.end("HTTP/1.1 202 Accepted\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+      return null;
+    });
+    const http = client();
+    for (let i = 0; i < 3; i++) assert.equal((await http.request(post(server.url))).status, 202);
+    assert.equal(server.connections(), 3);
+  });
+});

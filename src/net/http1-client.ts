@@ -132,7 +132,7 @@ export class Http1Client {
       // A kept-alive socket the peer closed meanwhile: send once more, on a new connection (the
       // other idle ones to this peer are probably closed too).
       if ((error as { stale?: boolean }).stale !== true || Date.now() >= deadline) throw error;
-      return await this.#exchange(await this.#acquire(origin, deadline, true), head, request, deadline);
+      return await this.#exchange(await this.#acquire(this.#origin(request.url), deadline, true), head, request, deadline);
     }
   }
 
@@ -154,7 +154,10 @@ export class Http1Client {
     let head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
     for (const [name, value] of Object.entries(request.headers)) {
       if (name === "host" || name === "content-length" || name === "connection") continue;
-      if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new TypeError(`header ${JSON.stringify(name)} contains a line break`);
+      // Names are tokens; values are sent as Latin-1 (RFC 9110 field values), so nothing else may pass.
+      if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name) || /[^\t\x20-\x7e\x80-\xff]/.test(value)) {
+        throw new TypeError(`header ${JSON.stringify(name)} is not a valid field`);
+      }
       head += `${name}: ${value}\r\n`;
     }
     if (request.body !== null || request.method === "POST" || request.method === "PUT") head += `content-length: ${request.body?.length ?? 0}\r\n`;
@@ -176,7 +179,7 @@ export class Http1Client {
   async #acquire(origin: Origin, deadline: number, fresh: boolean): Promise<Connection> {
     if (fresh) for (const idle of origin.idle.splice(0)) this.#destroy(idle);
     for (;;) {
-      if (this.#closed) throw failure(CLIENT_CLOSED_CODE, "the delivery client is closed");
+      if (this.#closed) throw failure(CLIENT_CLOSED_CODE, "the HTTP client is closed");
       const idle = origin.idle.pop();
       if (idle !== undefined) {
         this.#idle.delete(idle);
@@ -213,10 +216,12 @@ export class Http1Client {
     });
   }
 
-  /** A connection of `origin` went away: one more may be opened. */
+  /** A connection of `origin` went away: one more may be opened. An origin with nothing left is forgotten. */
   #released(origin: Origin): void {
     origin.open--;
-    origin.waiters.shift()?.();
+    const waiter = origin.waiters.shift();
+    if (waiter !== undefined) waiter();
+    else if (origin.open === 0 && origin.idle.length === 0 && this.#origins.get(origin.key) === origin) this.#origins.delete(origin.key);
   }
 
   async #connect(origin: Origin, deadline: number): Promise<Connection> {
@@ -379,6 +384,10 @@ export class Http1Client {
   /** Parks a connection after a complete, reusable exchange. */
   #keep(connection: Connection, hintMs: number | null): void {
     const { origin } = connection;
+    // The origin may have been forgotten while this exchange ran (its other connections closed).
+    const current = this.#origins.get(origin.key);
+    if (current === undefined) this.#origins.set(origin.key, origin);
+    else if (current !== origin) return this.#destroy(connection);
     if (hintMs !== null) connection.keepAliveMs = Math.min(connection.keepAliveMs, Math.max(0, hintMs - 1000));
     if (connection.keepAliveMs <= 0 || connection.closed) return this.#destroy(connection);
     const waiter = origin.waiters.shift();
