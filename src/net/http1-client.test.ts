@@ -224,7 +224,8 @@ describe("Http1Client bookkeeping", () => {
   test("refuses header names and values that could split the request", async () => {
     const server = await rawServer(() => "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n");
     const http = client();
-    for (const headers of [{ "x-a": "1\r\nx-injected: 2" }, { "bad name": "1" }, { "x-b": "snow ☃" }]) {
+    const invalid: Array<Record<string, string>> = [{ "x-a": "1\r\nx-injected: 2" }, { "bad name": "1" }, { "x-b": "snow ☃" }];
+    for (const headers of invalid) {
       await assert.rejects(http.request(post(server.url, { headers })), TypeError, JSON.stringify(headers));
     }
     assert.equal(server.requests.length, 0);
