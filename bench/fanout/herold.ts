@@ -125,7 +125,6 @@ process.on("message", (message: Message) => {
           process.send!(await publish(USERNAME));
           break;
         case "stats": {
-          (globalThis as { gc?: () => void }).gc?.();
           const totals = ctx!.delivery.metrics.totals();
           const depth = (await ctx!.queue.depth()).deliver ?? null;
           const memory = Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1048576)]));

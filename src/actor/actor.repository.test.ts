@@ -5,39 +5,25 @@ import { generateAccountKeys } from "../account/keys.ts";
 import { Urls } from "../app/urls.ts";
 import { newId } from "../lib/id.ts";
 import { describeEachEngine } from "../testing/databases.ts";
+import { remoteActorData } from "../testing/fixtures.ts";
 import type { RemoteActorData } from "./actor.entity.ts";
 import { ActorRepository } from "./actor.repository.ts";
 
+/** The shared fixture, filled in everywhere so the round trip checks every column. */
 function remote(host: string, username: string, overrides: Partial<RemoteActorData> = {}): RemoteActorData {
   const uri = `https://${host}/users/${username}`;
-  return {
-    uri,
-    type: "Person",
-    username,
-    domain: host,
+  return remoteActorData(host, username, {
     name: `${username} at ${host}`,
     summaryHtml: "<p>Hi</p>",
-    url: `https://${host}/@${username}`,
-    inboxUrl: `${uri}/inbox`,
-    sharedInboxUrl: `https://${host}/inbox`,
-    outboxUrl: `${uri}/outbox`,
-    followersUrl: `${uri}/followers`,
-    followingUrl: `${uri}/following`,
     featuredUrl: `${uri}/collections/featured`,
-    publicKeyId: `${uri}#main-key`,
     publicKeyPem: "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
     iconUrl: `https://${host}/avatars/${username}.png`,
-    imageUrl: null,
     fields: [{ name: "Site", value: "<p>example</p>" }],
-    alsoKnownAs: [],
-    movedToUri: null,
-    manuallyApprovesFollowers: false,
-    discoverable: true,
     emojis: [{ name: "wave", url: `https://${host}/emoji/wave.png` }],
     publishedAt: "2020-01-01T00:00:00.000Z",
     rawJson: JSON.stringify({ id: uri }),
     ...overrides,
-  };
+  });
 }
 
 describeEachEngine("ActorRepository (core: remote actors, lookups, local actors)", (get) => {
