@@ -6,6 +6,7 @@ import type { Actor } from "../actor/actor.entity.ts";
 import { AS_PUBLIC, asArray, idOf } from "../content/validate.ts";
 import { describeEachEngine } from "../testing/databases.ts";
 import { createPostHarness, type PostHarness } from "./post.testkit.ts";
+import { ACTIVITYPUB_FIXTURES } from "../testing/fixtures.ts";
 
 /**
  * The posts module's inbox handlers, called with constructed activities from verified actors (the
@@ -250,7 +251,7 @@ describeEachEngine("posts inbox", (getDb) => {
   });
 
   test("unknown object types are kept as cards rather than dropped", async () => {
-    const event = JSON.parse(readFileSync(new URL("../../../shared/fixtures/activitypub/mobilizon/event.json", import.meta.url), "utf8")) as Record<string, unknown>;
+    const event = JSON.parse(readFileSync(new URL("mobilizon/event.json", ACTIVITYPUB_FIXTURES), "utf8")) as Record<string, unknown>;
     // The fixture's event is by a group; delivered here by its organiser's server, attributed to bob.
     const object = { ...event, id: `${bob.uri}/events/1`, attributedTo: bob.uri, actor: bob.uri, url: `${bob.uri}/events/1` };
     assert.deepEqual(await h.receive(bob, create(bob, object)), { kind: "processed" });
@@ -273,7 +274,7 @@ describeEachEngine("posts inbox", (getDb) => {
   });
 
   test("every Create among the fixtures is stored or refused with a reason, never a crash", async () => {
-    const root = new URL("../../../shared/fixtures/activitypub/", import.meta.url);
+    const root = ACTIVITYPUB_FIXTURES;
     const outcomes: string[] = [];
     for (const dir of readdirSync(root)) {
       for (const file of readdirSync(new URL(`${dir}/`, root))) {

@@ -3,8 +3,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parseRemoteObject, type ParsedObject } from "./remote-object.ts";
+import { ACTIVITYPUB_FIXTURES } from "../testing/fixtures.ts";
 
-const FIXTURES = new URL("../../../shared/fixtures/activitypub/", import.meta.url).pathname;
+const FIXTURES = ACTIVITYPUB_FIXTURES.pathname;
 const LIMITS = { maxAttachments: 16, maxTags: 100, maxPollOptions: 20, maxStringLength: 100_000 };
 
 function fixture(path: string): Record<string, any> {

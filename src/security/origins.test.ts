@@ -4,13 +4,14 @@ import { after, before, describe, test } from "node:test";
 import { generateTestKey, post } from "../federation/inbox/testing.ts";
 import { ENGINES } from "../testing/databases.ts";
 import { startHostileEnv, startScriptedPeer, type HostileEnv, type RemoteActor, type ScriptedPeer } from "./harness.ts";
+import { ACTIVITYPUB_FIXTURES } from "../testing/fixtures.ts";
 
 /**
  * Hostile-inputs cases 1, 6, 8 and 9: documents that pretend to be what they are not. A scripted
  * loopback peer ("eve's server") serves wrong content types, ids on other origins, redirects to
  * other actors and objects attributed to someone else; peers A and B hold the genuine actors.
  */
-const FIXTURES = new URL("../../../shared/fixtures/activitypub/", import.meta.url);
+const FIXTURES = ACTIVITYPUB_FIXTURES;
 
 for (const engine of ENGINES) {
   describe(`origins of documents [${engine}]`, () => {

@@ -35,3 +35,9 @@ export function remoteActorData(host: string, username: string, overrides: Parti
     ...overrides,
   };
 }
+
+/**
+ * The real ActivityPub documents copied into the repository (see `fixtures/PROVENANCE.md` for
+ * where each came from and its licence). `npm run fixtures:sync` refreshes the copy.
+ */
+export const ACTIVITYPUB_FIXTURES = new URL("./fixtures/activitypub/", import.meta.url);

@@ -24,6 +24,7 @@ import type { DocumentSource } from "../fetch/document-fetcher.ts";
 import { FetchBudget } from "../fetch/fetch-budget.ts";
 import { parseActivity } from "./inbox.receiver.ts";
 import { rebuildActivity } from "./inbox.worker.ts";
+import { ACTIVITYPUB_FIXTURES } from "../../testing/fixtures.ts";
 
 /**
  * Every document in the shared fixtures goes through inbox processing. Signatures are bypassed
@@ -36,7 +37,7 @@ import { rebuildActivity } from "./inbox.worker.ts";
  * processed, ignored or rejected (the last two with a reason). Actor documents also go through the
  * actor parser directly and must all parse. The per-fixture outcomes are printed as diagnostics.
  */
-const ROOT = new URL("../../../../shared/fixtures/activitypub/", import.meta.url);
+const ROOT = ACTIVITYPUB_FIXTURES;
 
 interface Fixture {
   readonly name: string;

@@ -1,7 +1,7 @@
 /**
  * The inbox fuzzer (test support; run by bench/fuzz.ts and, briefly, by src/security/fuzz.test.ts).
  *
- * Each case is generated from (seed, index) alone: a fixture from ../shared/fixtures/activitypub,
+ * Each case is generated from (seed, index) alone: a fixture from src/testing/fixtures/activitypub,
  * structural, textual and byte-level mutations, and — for cases sent over HTTP — signature headers
  * that are genuine or mutated (mutate-signature.ts). Cases go to the fuzz instance (target.ts) over
  * HTTP with signatures, or directly to the receiver and handlers with verification bypassed.

@@ -39,8 +39,9 @@ import { createTestDatabase, type Engine, type TestDatabase } from "../../testin
 import { freePort } from "../../testing/instance.ts";
 import { checkInvariants, type Violation } from "../invariants.ts";
 import { MemoryDocuments } from "./memory-documents.ts";
+import { ACTIVITYPUB_FIXTURES } from "../../testing/fixtures.ts";
 
-const FIXTURES = new URL("../../../../shared/fixtures/activitypub/", import.meta.url);
+const FIXTURES = ACTIVITYPUB_FIXTURES;
 
 export interface Fixture {
   readonly name: string;
