@@ -2,7 +2,7 @@ import sanitizeHtml from "sanitize-html";
 import { graphemes, htmlToPlainText, truncateCodeUnits } from "./text.ts";
 
 /**
- * Everything from another server is hostile until it went through here (hostile-inputs.md case 14:
+ * Everything from another server is hostile until it went through here (docs/research/hostile-inputs.md case 14:
  * Mastodon CVE-2023-36459 and CVE-2023-42452 were XSS through remote HTML).
  *
  * `sanitizeRemoteHtml` keeps what Mastodon's `Sanitize::Config::MASTODON_STRICT` keeps, so remote posts

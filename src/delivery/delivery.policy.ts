@@ -6,11 +6,13 @@
  * |------------------------------------------|--------------------------------------------------|
  * | 2xx                                      | delivered                                        |
  * | 404, 410                                 | gone: the inbox's owners are removed as followers |
- * | 401, 403 (after double-knocking), 408, 429 | retry; the host answered, so it is not failing   |
- * | other 3xx/4xx                            | rejected: permanent, kept as a dead letter       |
+ * | 401, 403, 408, 429                       | retry; the host answered, so it is not failing   |
+ * | other 3xx/4xx (400 included)             | rejected: permanent, kept as a dead letter       |
  * | 5xx, network error, timeout              | retry; counts as a host failure (breaker, days)  |
  * | address refused by the SSRF guard        | rejected                                         |
  *
+ * Before a verdict is taken, a 400 or 401 makes the sender resend once at once with the other signature
+ * spec (double-knocking, `isSignatureRefusal`); the verdict is about the answer to that second request.
  * 401/403 are retried because they usually mean the peer could not fetch our key at that moment
  * (our own outage, its cache), not that it refuses the activity for good. Redirects are not followed
  * for deliveries (a signature covers one target URI): they are permanent failures, like other 4xx.

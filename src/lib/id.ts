@@ -7,7 +7,7 @@ let lastRandom: Uint8Array = new Uint8Array(10);
 /**
  * A portable, time-ordered id (ULID layout, lower-case Crockford base32, 26 characters).
  * Ids created later sort after earlier ones as plain text on every engine, which keeps
- * B-tree inserts append-only (random ids made SQLite write ~36 KB per 1 KB row, see limits.md).
+ * B-tree inserts append-only (random ids made SQLite write ~36 KB per 1 KB row, see docs/research/limits.md).
  */
 export function newId(now: number = Date.now()): string {
   let random: Uint8Array;

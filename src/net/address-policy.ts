@@ -1,7 +1,7 @@
 /**
  * Which IP addresses Herold may open a connection to.
  *
- * Threat: server-side request forgery (hostile-inputs.md case 12). A remote actor controls every URL we
+ * Threat: server-side request forgery (docs/research/hostile-inputs.md case 12). A remote actor controls every URL we
  * fetch (actor ids, key ids, NodeInfo links, media, redirects) and the DNS answers for its own names, so
  * it can point us at 127.0.0.1, the cloud metadata service (169.254.169.254), the database on 10.x, or
  * the same targets in disguise (IPv4-mapped, IPv4-compatible, NAT64 and 6to4 IPv6 forms; glitch-soc

@@ -2,7 +2,7 @@
  * Fetching one ActivityPub document (actor, object, collection page, key) from its origin.
  *
  * Threats:
- * - Origin confusion (hostile-inputs.md case 1; Mastodon CVE-2024-23832): a server that lets users upload
+ * - Origin confusion (docs/research/hostile-inputs.md case 1; Mastodon CVE-2024-23832): a server that lets users upload
  *   files, or that serves arbitrary JSON, could host a document claiming to be someone else. Only
  *   responses whose Content-Type is `application/activity+json` or `application/ld+json` (any parameters)
  *   are accepted, and the document's `id` must always be same-origin with the URL it was finally served

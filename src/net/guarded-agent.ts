@@ -3,7 +3,7 @@
  * one Http1Client (http1-client.ts) under the address policy.
  *
  * Threats:
- * - SSRF through names (hostile-inputs.md case 12): a remote name can resolve to 127.0.0.1, 10.x or the
+ * - SSRF through names (docs/research/hostile-inputs.md case 12): a remote name can resolve to 127.0.0.1, 10.x or the
  *   metadata service. The client resolves the name itself and refuses the connection if ANY resolved
  *   address is forbidden (a mixed answer is a probe, not a misconfiguration).
  * - DNS rebinding: checking a name and then letting the socket resolve it again lets a short-TTL record
@@ -13,7 +13,7 @@
  * - Slow peers holding our sockets: connect and header timeouts bound those stages; the caller's
  *   total deadline (safe-fetch.ts) bounds the whole exchange, body included.
  *
- * Connections are kept alive and pooled per origin (limits.md: a new TLS handshake per request costs
+ * Connections are kept alive and pooled per origin (docs/research/limits.md: a new TLS handshake per request costs
  * about 4x), with at most `connectionsPerOrigin` sockets to one peer. HTTP/1.1 only: one protocol
  * stack, written here, is one parser facing hostile peers (http1-parser.ts). undici served here
  * until it turned out to add about 20 MB to every process that fetched anything.

@@ -1,7 +1,7 @@
 /**
  * JSON parsing with limits on nesting depth and string length.
  *
- * Threat: resource exhaustion from one document (hostile-inputs.md case 16 and "10 000-deep nesting,
+ * Threat: resource exhaustion from one document (docs/research/hostile-inputs.md case 16 and "10 000-deep nesting,
  * huge strings"). `JSON.parse` itself copes with deep nesting, but everything downstream (JSON-LD
  * processing, recursive walkers, `structuredClone`, our own validators) recurses and would overflow
  * the stack on a 10,000-deep array; a 50 MB string would be copied around and stored.

@@ -1,7 +1,7 @@
 /**
  * Reading an inbound request body with a byte cap.
  *
- * Threat: payload size (hostile-inputs.md case 17). A peer can send a chunked 50 MB body, or declare a
+ * Threat: payload size (docs/research/hostile-inputs.md case 17). A peer can send a chunked 50 MB body, or declare a
  * small `Content-Length` and keep going, or send no length at all. The cap is therefore enforced on the
  * bytes actually streamed: reading stops and the stream is cancelled as soon as one byte more than
  * `maxBytes` has arrived, whatever the headers said. Memory held is at most `maxBytes` plus one chunk.

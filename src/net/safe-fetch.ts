@@ -2,7 +2,7 @@
  * `safeFetch`: one HTTP exchange with a remote server, with every defence the federation layer needs.
  *
  * Threats:
- * - SSRF via redirects (hostile-inputs.md case 12): redirects are followed here, by hand, so every hop's
+ * - SSRF via redirects (docs/research/hostile-inputs.md case 12): redirects are followed here, by hand, so every hop's
  *   URL passes `checkUrl` and every hop's connection passes the guarded connector. A public first hop
  *   cannot bounce us to 169.254.169.254 or to a name that resolves inward.
  * - Payload size (case 17): the body cap applies to the bytes actually received (reading stops one byte

@@ -2,7 +2,7 @@
  * Which URLs Herold may fetch or deliver to, checked before any connection and again on every redirect hop.
  *
  * Threats:
- * - Scheme tricks (hostile-inputs.md case 12; Fedify CVE-2026-62857): `data:`, `file:`, `javascript:`,
+ * - Scheme tricks (docs/research/hostile-inputs.md case 12; Fedify CVE-2026-62857): `data:`, `file:`, `javascript:`,
  *   `gopher:` and friends reach things that are not a remote server. Only https is allowed, plus http when
  *   `allowHttp` is set (dev/test; production federation is https-only).
  * - Host confusion (case 3; Mastodon CVE-2023-42451): URLs are parsed with the WHATWG parser only, never

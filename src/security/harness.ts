@@ -4,7 +4,7 @@
  * `rebuildActivity` + processor path the worker runs, so tests are deterministic), two loopback
  * peers on different origins with generated keys, and the checks every hostile case makes.
  *
- * The rule each case is held to (hostile-inputs.md):
+ * The rule each case is held to (docs/research/hostile-inputs.md):
  *  1. a clear refusal: the HTTP status and the log line Herold writes;
  *  2. nothing stored or changed: a fingerprint of every table an inbound activity can touch;
  *  3. the process keeps serving: `/healthz` answers and no error-level line was logged;

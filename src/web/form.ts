@@ -34,7 +34,7 @@ export async function readForm(c: Context): Promise<Form> {
 
 /**
  * A same-origin path to return to after a form, or the fallback. Decoded first, so `/%2F%2Fevil`
- * and `/\evil` cannot become protocol-relative redirects (open redirect, hostile-inputs.md 21).
+ * and `/\evil` cannot become protocol-relative redirects (open redirect, docs/research/hostile-inputs.md 21).
  */
 export function safeReturnPath(value: string, fallback: string): string {
   let decoded: string;
