@@ -239,11 +239,11 @@ describe("renderLocalPost: hashtags", () => {
     }
   });
 
-  test("long runs of tag characters take linear time", () => {
-    const started = performance.now();
-    extractEntities(" #a" + "·".repeat(100_000));
-    extractEntities(" #" + "1".repeat(100_000));
-    assert.ok(performance.now() - started < 1000);
+  // Speed on pathological input is measured in bench/ (`npm run bench -- text`), never asserted here;
+  // the per-test timeout of `npm test` turns catastrophic backtracking into a failure instead of a hang.
+  test("long runs of tag characters are read in one pass", () => {
+    assert.deepEqual(extractEntities(" #a" + "·".repeat(100_000)).map((e) => e.kind), ["hashtag"]);
+    assert.deepEqual(extractEntities(" #" + "1".repeat(100_000)), []);
   });
 
   test("tag hrefs are percent-encoded", async () => {
@@ -263,12 +263,10 @@ describe("extractEntities", () => {
 });
 
 describe("countCharacters", () => {
-  test("pathological input stays fast", () => {
-    const started = performance.now();
-    countCharacters("https://example.org/" + ")".repeat(50_000));
-    countCharacters("https://".repeat(12_500));
-    countCharacters("@a@" + "b-".repeat(50_000) + "é");
-    assert.ok(performance.now() - started < 2000);
+  test("pathological input is counted (its speed is measured in bench/)", () => {
+    assert.ok(countCharacters("https://example.org/" + ")".repeat(50_000)) > 0);
+    assert.ok(countCharacters("https://".repeat(12_500)) > 0);
+    assert.ok(countCharacters("@a@" + "b-".repeat(50_000) + "é") > 0);
   });
 
   test("plain text counts grapheme clusters", () => {

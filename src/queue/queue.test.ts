@@ -15,6 +15,20 @@ const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const LEASE = MINUTE;
 
+/**
+ * Whether a wait ends on its own: "woke" when it settles, "still waiting" when it is still pending after
+ * a generous bound (the wait under test is an hour, so only a wrong wake-up path reaches the bound).
+ */
+async function settlesFirst(waiting: Promise<unknown>): Promise<"woke" | "still waiting"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<"still waiting">((resolve) => (timer = setTimeout(() => resolve("still waiting"), 10_000)));
+  try {
+    return await Promise.race([waiting.then(() => "woke" as const), bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function claimAll(queue: JobQueue, name: string, workerId: string): Promise<Job[]> {
   return queue.claim(name, { limit: 1000, leaseMs: LEASE, workerId });
 }
@@ -336,12 +350,12 @@ describeEachEngine("job queue", (get) => {
     const queue = use.queue(get().database, { pollMs: 3_600_000 });
     const name = uniqueQueue("wait");
     await queue.enqueue(name, 1);
-    await queue.waitForWork(name, new AbortController().signal, 3_600_000);
+    assert.equal(await settlesFirst(queue.waitForWork(name, new AbortController().signal, 3_600_000)), "woke", "work already queued");
     const controller = new AbortController();
     const waiting = queue.waitForWork(name, controller.signal, 3_600_000);
     controller.abort();
-    await waiting;
-    await queue.waitForWork(name, controller.signal, 3_600_000);
+    assert.equal(await settlesFirst(waiting), "woke", "aborted while waiting");
+    assert.equal(await settlesFirst(queue.waitForWork(name, controller.signal, 3_600_000)), "woke", "signal aborted before");
   });
 
   test("waitForWork wakes on an enqueue in the same process", { timeout: 30_000 }, async (t) => {
@@ -371,7 +385,7 @@ describeEachEngine("job queue", (get) => {
     const queue = use.queue(get().database, { pollMs: 3_600_000 });
     const waiting = queue.waitForWork(uniqueQueue("closing"), new AbortController().signal, 3_600_000);
     await queue.close();
-    await waiting;
+    assert.equal(await settlesFirst(waiting), "woke");
   });
 
   test("queue names are checked; the dead: prefix is reserved", async (t) => {
