@@ -54,10 +54,16 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
     return previewCard(member.account, views.avatar({ iconUrl: member.account.iconUrl, isLocal: true }), rendered.html, contentWarning);
   };
 
-  const describePost = async (uri: string): Promise<string | null> => {
+  /**
+   * The "Replying to" / "Quoting" line. A post the account acted for may not see (another account's
+   * direct message, a followers-only post of someone it does not follow) reads exactly like one this
+   * server does not know: neither its text nor its existence shows.
+   */
+  const describePost = async (member: Member, uri: string): Promise<string | null> => {
     if (uri === "") return null;
     const post = await ctx.repos.posts.findByUriOrUrl(uri);
-    if (post === null) return `a post at ${uri}`;
+    const visible = post !== null && post.state === "published" && (await ctx.repos.posts.canSee(post, { id: member.account.actorId, uri: member.account.uri }));
+    if (!visible) return `a post at ${uri}`;
     const author = await ctx.repos.actors.findById(post.actorId);
     const text = excerpt(htmlToPlainText(post.contentHtml ?? "").replace(/\s+/g, " "), 80);
     return `${author !== null ? `@${author.handle}` : "a post"}: “${text}”`;
@@ -73,8 +79,8 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
         count: countCharacters(values.text, values.contentWarning),
         zone: zoneOf(member),
         previewHtml: options.preview ? await renderPreview(member, values.text, values.contentWarning) : null,
-        replyingTo: await describePost(values.replyTo),
-        quoting: await describePost(values.quote),
+        replyingTo: await describePost(member, values.replyTo),
+        quoting: await describePost(member, values.quote),
         canPublish: can(member.membership.role, "publish"),
       },
       { error: options.error, notice: options.notice, postUrl: options.postUrl ?? null },
@@ -278,8 +284,9 @@ ${schedule.mayChange(editor, d) && html`<form method="post" action="/app/drafts/
   });
 
   app.get("/app/api/suggest", async (c) => {
-    c.get("member");
-    return c.json({ items: await suggest(ctx.database.db, c.req.query("q") ?? "", ctx.config.domain) });
+    const member = c.get("member");
+    const viewer = { id: member.account.actorId, uri: member.account.uri };
+    return c.json({ items: await suggest({ db: ctx.database.db, posts: ctx.repos.posts }, viewer, c.req.query("q") ?? "", ctx.config.domain) });
   });
 
   return app;
