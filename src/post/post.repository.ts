@@ -371,7 +371,7 @@ export class PostRepository {
   }
 
   /**
-   * Hashtags starting with `prefix` (lower case, LIKE wildcards allowed to be literal), most used
+   * Hashtags starting with `prefix` (lower case; LIKE wildcards in it match literally), most used
    * first, counting only published posts `viewer` may see: suggestions must not reveal what other
    * accounts' direct messages and followers-only posts talk about.
    */
