@@ -31,6 +31,7 @@ export interface DB {
   memberships: MembershipRow;
   post_authors: PostAuthorRow;
   drafts: DraftRow;
+  draft_changes: DraftChangeRow;
   profile_link_checks: ProfileLinkCheckRow;
 }
 
@@ -352,4 +353,21 @@ export interface DraftRow {
   error: Nullable<string>;
   created_at: string;
   updated_at: string;
+  /** The person behind the current content or state (migration 0008); null: the worker or the CLI. */
+  updated_by: Nullable<string>;
+  /** Counts content changes (migration 0008). */
+  revision: Defaulted<number>;
+}
+
+/** One change to a draft, who made it and when (migration 0008). */
+export interface DraftChangeRow {
+  id: string;
+  draft_id: string;
+  account_id: string;
+  user_id: Nullable<string>;
+  kind: string;
+  revision: number;
+  content_json: Nullable<string>;
+  scheduled_at: Nullable<string>;
+  created_at: string;
 }

@@ -6,7 +6,7 @@ import type { DB } from "../db/schema.ts";
 import { newId } from "../lib/id.ts";
 import { describeEachEngine } from "../testing/databases.ts";
 import type { PostState, Visibility } from "./post.entity.ts";
-import { PostRepository } from "./post.repository.ts";
+import { PostRepository, visibleTo } from "./post.repository.ts";
 
 // Core repository behaviour the profile pages, NodeInfo and collections rely on. Kept in its own
 // describe block: the posts module adds its own blocks for writes, edits and timelines.
@@ -90,6 +90,39 @@ describeEachEngine("PostRepository (core: lookups, listing by actor, counts, med
       assert.equal((await repo.findByUri(post.uri))?.id, id);
       assert.equal(await repo.findById(newId()), null);
       assert.equal(await repo.findByUri("https://social.example.org/users/acme/posts/nothing"), null);
+    });
+  });
+
+  describe("visibility: canSee and its SQL form agree", () => {
+    test("for every visibility, mention and follow state, visibleTo selects exactly the posts canSee allows", async () => {
+      const viewer = { id: local, uri: "https://social.example.org/users/acme" };
+      const ids: string[] = [];
+      for (const visibility of ["public", "unlisted", "followers", "direct"] as const) {
+        for (const mentioned of [false, true]) {
+          const id = await insert({ visibility, actorId: remote, isLocal: false });
+          if (mentioned) await db.insertInto("post_mentions").values({ post_id: id, actor_uri: viewer.uri, handle: "acme@social.example.org" }).execute();
+          ids.push(id);
+        }
+      }
+      ids.push(await insert({ visibility: "direct" })); // the viewer's own
+      const followId = newId();
+      const now = new Date().toISOString();
+      let followers = 0;
+      for (const follow of ["none", "pending", "accepted"] as const) {
+        if (follow === "pending") await db.insertInto("follows").values({ id: followId, follower_id: local, followee_id: remote, state: "pending", created_at: now, updated_at: now }).execute();
+        if (follow === "accepted") await db.updateTable("follows").set({ state: "accepted" }).where("id", "=", followId).execute();
+        const allowed: string[] = [];
+        for (const id of ids) if (await repo.canSee((await repo.findById(id))!, viewer)) allowed.push(id);
+        const selected = await db.selectFrom("posts as p").select("p.id").where("p.id", "in", ids).where((eb) => visibleTo(eb, viewer)).orderBy("p.id").execute();
+        assert.deepEqual(selected.map((r) => r.id), allowed.sort(), follow);
+        if (follow === "accepted") followers = allowed.length;
+        else assert.equal(allowed.length, 2 + 2 + 1 + 1 + 1, follow); // public ×2, unlisted ×2, mentioned followers/direct, own
+      }
+      assert.equal(followers, 8, "an accepted follower also sees the unmentioned followers-only post");
+      // Leave the shared rows as they were for the counting tests.
+      await db.deleteFrom("follows").where("id", "=", followId).execute();
+      await db.deleteFrom("post_mentions").where("post_id", "in", ids).execute();
+      await db.deleteFrom("posts").where("id", "in", ids).execute();
     });
   });
 

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
+import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type Updateable } from "kysely";
 import type { DB, MediaRow, PostRow } from "../db/schema.ts";
 import { fromBool } from "../db/rows.ts";
 import { postFromRow, type Card, type Poll, type Post, type Visibility } from "./post.entity.ts";
@@ -310,11 +310,13 @@ export class PostRepository {
     }));
   }
 
-  /** Whether `actorUri` is among the post's mentions (who may read a direct post). */
   /**
    * Who may see a post (and so reply to, like or boost it): its author; anyone for public and
    * unlisted posts; mentioned actors; and accepted followers for followers-only posts. A like of a
    * post the actor cannot see is a probe or a forgery, not an interaction (hostile-inputs case 19).
+   * This is the one visibility rule: everything the app shows of a post, or derives from posts
+   * (context lines, notifications, hashtag suggestions), is filtered by it for the account acted
+   * for; queries over many posts use its SQL form, `visibleTo`, which must stay the same rule.
    */
   async canSee(post: Post, viewer: { readonly id: string; readonly uri: string }): Promise<boolean> {
     if (post.actorId === viewer.id || post.visibility === "public" || post.visibility === "unlisted") return true;
@@ -330,6 +332,7 @@ export class PostRepository {
     return follow !== undefined;
   }
 
+  /** Whether `actorUri` is among the post's mentions (who may read a direct post). */
   async mentions(postId: string, actorUri: string): Promise<boolean> {
     const row = await this.#db.selectFrom("post_mentions").select("post_id").where("post_id", "=", postId).where("actor_uri", "=", actorUri).executeTakeFirst();
     return row !== undefined;
@@ -365,6 +368,28 @@ export class PostRepository {
   async replaceRemoteMedia(postId: string, actorId: string, media: readonly Insertable<MediaRow>[], db: Kysely<DB> = this.#db): Promise<void> {
     await db.deleteFrom("media").where("post_id", "=", postId).where("file_path", "is", null).execute();
     if (media.length > 0) await db.insertInto("media").values(media.map((m) => ({ ...m, post_id: postId, actor_id: actorId }))).execute();
+  }
+
+  /**
+   * Hashtags starting with `prefix` (lower case; LIKE wildcards in it match literally), most used
+   * first, counting only published posts `viewer` may see: suggestions must not reveal what other
+   * accounts' direct messages and followers-only posts talk about.
+   */
+  async tagsStartingWith(prefix: string, viewer: { readonly id: string; readonly uri: string }, limit: number): Promise<{ tag: string; uses: number }[]> {
+    const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await this.#db
+      .selectFrom("post_tags as t")
+      .innerJoin("posts as p", "p.id", "t.post_id")
+      .select(["t.tag", (eb) => eb.fn.countAll().as("n")])
+      .where(sql<boolean>`lower(t.tag) LIKE ${pattern} ESCAPE '\\'`)
+      .where("p.state", "=", "published")
+      .where((eb) => visibleTo(eb, viewer))
+      .groupBy("t.tag")
+      .orderBy("n", "desc")
+      .orderBy("t.tag")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ tag: r.tag, uses: Number(r.n) }));
   }
 
   // --- home timeline -------------------------------------------------------------------------------
@@ -438,6 +463,29 @@ export class PostRepository {
     const tags = [...new Set(relations.tags)];
     if (tags.length > 0) await db.insertInto("post_tags").values(tags.map((tag) => ({ post_id: postId, tag }))).execute();
   }
+}
+
+/**
+ * `PostRepository.canSee` as a condition on `posts as p`, for queries over many posts: the author;
+ * public and unlisted; mentioned; followers-only for accepted followers.
+ */
+export function visibleTo(eb: ExpressionBuilder<DB & { p: PostRow }, "p">, viewer: { readonly id: string; readonly uri: string }) {
+  return eb.or([
+    eb("p.actor_id", "=", viewer.id),
+    eb("p.visibility", "in", ["public", "unlisted"]),
+    eb.exists(eb.selectFrom("post_mentions as vm").select("vm.post_id").whereRef("vm.post_id", "=", "p.id").where("vm.actor_uri", "=", viewer.uri)),
+    eb.and([
+      eb("p.visibility", "=", "followers"),
+      eb.exists(
+        eb
+          .selectFrom("follows as vf")
+          .select("vf.id")
+          .whereRef("vf.followee_id", "=", "p.actor_id")
+          .where("vf.follower_id", "=", viewer.id)
+          .where("vf.state", "=", "accepted"),
+      ),
+    ]),
+  ]);
 }
 
 function toRow(write: PostWrite) {

@@ -10,6 +10,7 @@ import { unreachable } from "../lib/result.ts";
 import { mimeTypeForFile } from "../media/media.entity.ts";
 import { html } from "../pages/html.ts";
 import type { Draft } from "../post/schedule/draft.entity.ts";
+import type { Editor } from "../post/schedule/schedule.service.ts";
 import { can } from "../user/user.entity.ts";
 import type { AppViews } from "./app.views.ts";
 import { localTime, zoneOf } from "./app.templates.ts";
@@ -22,6 +23,17 @@ import type { Member, WebEnv } from "./web.env.ts";
 import { appLayout, csrfField, type Shell } from "./web.layout.ts";
 
 const MAX_UPLOAD_BYTES = 4 * 16 * 1024 * 1024 + 1024 * 1024;
+
+/** The person and role behind a change (ScheduleService decides what the role allows). */
+function editorOf(member: Member): Editor {
+  return { userId: member.session.user.id, role: member.membership.role };
+}
+
+/** The revision a form was rendered with ("publish what I saw"); absent or malformed: none. */
+function revisionOf(form: Form): number | undefined {
+  const text = form.text("revision", 12);
+  return /^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : undefined;
+}
 
 /** Compose, preview, drafts, publish now, schedule, reschedule, cancel; the composer's JSON helpers. */
 export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): Hono<WebEnv> {
@@ -42,10 +54,16 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
     return previewCard(member.account, views.avatar({ iconUrl: member.account.iconUrl, isLocal: true }), rendered.html, contentWarning);
   };
 
-  const describePost = async (uri: string): Promise<string | null> => {
+  /**
+   * The "Replying to" / "Quoting" line. A post the account acted for may not see (another account's
+   * direct message, a followers-only post of someone it does not follow) reads exactly like one this
+   * server does not know: neither its text nor its existence shows.
+   */
+  const describePost = async (member: Member, uri: string): Promise<string | null> => {
     if (uri === "") return null;
     const post = await ctx.repos.posts.findByUriOrUrl(uri);
-    if (post === null) return `a post at ${uri}`;
+    const visible = post !== null && post.state === "published" && (await ctx.repos.posts.canSee(post, { id: member.account.actorId, uri: member.account.uri }));
+    if (!visible) return `a post at ${uri}`;
     const author = await ctx.repos.actors.findById(post.actorId);
     const text = excerpt(htmlToPlainText(post.contentHtml ?? "").replace(/\s+/g, " "), 80);
     return `${author !== null ? `@${author.handle}` : "a post"}: “${text}”`;
@@ -61,8 +79,8 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
         count: countCharacters(values.text, values.contentWarning),
         zone: zoneOf(member),
         previewHtml: options.preview ? await renderPreview(member, values.text, values.contentWarning) : null,
-        replyingTo: await describePost(values.replyTo),
-        quoting: await describePost(values.quote),
+        replyingTo: await describePost(member, values.replyTo),
+        quoting: await describePost(member, values.quote),
         canPublish: can(member.membership.role, "publish"),
       },
       { error: options.error, notice: options.notice, postUrl: options.postUrl ?? null },
@@ -76,7 +94,12 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
     if (draftId !== undefined) {
       const draft = isId(draftId) ? await schedule.get(member.account, draftId) : null;
       if (draft === null) return show(c, member, emptyCompose(), { error: "This draft does not exist.", status: 404 });
-      return show(c, member, composeFromDraft(draft, zoneOf(member), thumb(draft.id)));
+      const readOnly = schedule.mayChange(editorOf(member), draft)
+        ? undefined
+        : draft.state === "scheduled"
+          ? "This post is scheduled: only a publisher can change it."
+          : "You can read this draft; only its writer or a publisher can change it.";
+      return show(c, member, composeFromDraft(draft, zoneOf(member), thumb(draft.id)), { error: readOnly });
     }
     const postParam = c.req.query("post");
     const postUrl = postParam !== undefined && ctx.urls.parsePost(postParam) !== null ? postParam : null;
@@ -92,7 +115,8 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
     const draftId = isId(draftIdText) ? draftIdText : null;
     const existing = draftId !== null ? await schedule.get(member.account, draftId) : null;
     const uploads = await readUploads(form);
-    const saved = await schedule.save(member.account, member.session.user.id, draftId, {
+    const editor = editorOf(member);
+    const saved = await schedule.save(member.account, editor, draftId, {
       text: form.text("text", 100_000),
       contentWarning: form.text("content_warning", 1000),
       visibility: form.text("visibility", 20),
@@ -116,6 +140,8 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
     });
     if (!saved.ok) {
       switch (saved.error) {
+        case "forbidden":
+          return show(c, member, values(existing), { error: saved.message, status: 403 as 400 });
         case "not-found":
         case "not-editable":
         case "too-long":
@@ -133,7 +159,8 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
         return show(c, member, values(draft), { preview: true, notice: "drafted" });
       case "publish": {
         if (!can(member.membership.role, "publish")) return show(c, member, values(draft), { error: "Your role lets you save drafts; a publisher publishes them.", status: 403 as 400 });
-        const published = await schedule.publishNow(member.account, draft.id, member.session.user.id);
+        // Exactly the revision this request saved: an author's change in between is not published unseen.
+        const published = await schedule.publishNow(member.account, editor, draft.id, { revision: draft.revision });
         if (!published.ok) {
           const after = await schedule.get(member.account, draft.id);
           return show(c, member, values(after ?? draft), { error: published.message, status: 422, preview: true });
@@ -145,8 +172,8 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
         const zone = await zoneFor(ctx, member, form.text("browser_tz", 100));
         const wall = parseWallTime(form.text("schedule_date", 20), form.text("schedule_time", 20));
         if (wall === null) return show(c, member, values(draft), { error: "Choose a date and a time to schedule the post.", status: 422 });
-        const result = await schedule.schedule(member.account, draft.id, fromWallTime(wall, zone), zone);
-        if (!result.ok) return show(c, member, values(draft), { error: result.message, status: 422 });
+        const result = await schedule.schedule(member.account, editor, draft.id, fromWallTime(wall, zone), zone, { revision: draft.revision });
+        if (!result.ok) return show(c, member, values(draft), { error: result.message, status: result.error === "forbidden" ? (403 as 400) : 422 });
         return c.redirect("/app/calendar?done=scheduled", 303);
       }
       default:
@@ -161,13 +188,14 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
       schedule.list(member.account, ["draft", "failed"]),
     ]);
     const canPublish = can(member.membership.role, "publish");
+    const editor = editorOf(member);
     const item = (d: Draft) => html`<li><p>${excerpt(d.text.replace(/\s+/g, " "), 140) || "(images only)"}${d.media.length > 0 && html` <span class="badge">${d.media.length} image(s)</span>`}</p>
 ${d.state === "scheduled" && html`<p>Scheduled for ${localTime(member, d.scheduledAt)}</p>`}
 ${d.state === "failed" && html`<p class="notice error">Publishing failed: ${d.error ?? "unknown error"}</p>`}
-<div class="actions"><a class="button secondary" href="/app/compose?draft=${d.id}">Edit</a>
-${canPublish && html`<form method="post" action="/app/drafts/${d.id}/publish">${csrfField(member)}<button type="submit">Publish now</button></form>`}
+<div class="actions"><a class="button secondary" href="/app/compose?draft=${d.id}">${schedule.mayChange(editor, d) ? "Edit" : "View"}</a>
+${canPublish && html`<form method="post" action="/app/drafts/${d.id}/publish">${csrfField(member)}<input type="hidden" name="revision" value="${String(d.revision)}"><button type="submit">Publish now</button></form>`}
 ${canPublish && d.state === "scheduled" && html`<form method="post" action="/app/drafts/${d.id}/cancel">${csrfField(member)}<button type="submit" class="secondary">Cancel schedule</button></form>`}
-<form method="post" action="/app/drafts/${d.id}/delete">${csrfField(member)}<button type="submit" class="secondary">Delete</button></form></div></li>`;
+${schedule.mayChange(editor, d) && html`<form method="post" action="/app/drafts/${d.id}/delete">${csrfField(member)}<button type="submit" class="secondary">Delete</button></form>`}</div></li>`;
     return sendPage(
       c,
       appLayout(shell, {
@@ -188,24 +216,35 @@ ${canPublish && d.state === "scheduled" && html`<form method="post" action="/app
     const action = c.req.param("action");
     if (!isId(id)) return c.notFound();
     if (action !== "delete" && !can(member.membership.role, "publish")) return c.text("Your role does not allow this.", 403);
-    const fail = (message: string, status: 404 | 409 | 422) =>
+    const editor = editorOf(member);
+    const fail = (message: string, status: 403 | 404 | 409 | 422) =>
       sendPage(c, appLayout(shell, { title: "Drafts", nav: "drafts", member, error: message, body: html`<p><a href="/app/drafts">Back to drafts</a></p>` }), status);
     switch (action) {
       case "publish": {
-        const result = await schedule.publishNow(member.account, id, member.session.user.id);
-        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : 409);
+        const result = await schedule.publishNow(member.account, editor, id, { revision: revisionOf(await readForm(c)) });
+        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : result.error === "forbidden" ? 403 : 409);
         return c.redirect(`/app/compose?done=published&post=${encodeURIComponent(result.value.uri)}`, 303);
       }
       case "cancel": {
-        const result = await schedule.cancel(member.account, id);
-        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : 409);
+        const result = await schedule.cancel(member.account, editor, id);
+        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : result.error === "forbidden" ? 403 : 409);
         return c.redirect("/app/drafts?done=cancelled", 303);
       }
       case "delete": {
-        const draft = await schedule.get(member.account, id);
-        // Authors may delete their own drafts only.
-        if (draft !== null && !can(member.membership.role, "publish") && draft.userId !== member.session.user.id) return c.text("Your role does not allow this.", 403);
-        if (!(await schedule.discard(member.account, id))) return fail("This draft does not exist or is being published.", 404);
+        // Authors delete their own unscheduled drafts only (ScheduleService.discard).
+        const result = await schedule.discard(member.account, editor, id);
+        if (!result.ok) {
+          switch (result.error) {
+            case "not-found":
+              return fail(result.message, 404);
+            case "forbidden":
+              return fail(result.message, 403);
+            case "not-editable":
+              return fail(result.message, 409);
+            default:
+              return unreachable(result.error);
+          }
+        }
         return c.redirect("/app/drafts?done=deleted", 303);
       }
       default: {
@@ -213,8 +252,8 @@ ${canPublish && d.state === "scheduled" && html`<form method="post" action="/app
         const zone = await zoneFor(ctx, member, form.text("browser_tz", 100));
         const wall = parseWallTime(form.text("schedule_date", 20), form.text("schedule_time", 20));
         if (wall === null) return fail("Choose a date and a time.", 422);
-        const result = await schedule.schedule(member.account, id, fromWallTime(wall, zone), zone);
-        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : 422);
+        const result = await schedule.schedule(member.account, editor, id, fromWallTime(wall, zone), zone, { revision: revisionOf(form) });
+        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : result.error === "forbidden" ? 403 : result.error === "changed" ? 409 : 422);
         return c.redirect("/app/calendar?done=rescheduled", 303);
       }
     }
@@ -245,8 +284,9 @@ ${canPublish && d.state === "scheduled" && html`<form method="post" action="/app
   });
 
   app.get("/app/api/suggest", async (c) => {
-    c.get("member");
-    return c.json({ items: await suggest(ctx.database.db, c.req.query("q") ?? "", ctx.config.domain) });
+    const member = c.get("member");
+    const viewer = { id: member.account.actorId, uri: member.account.uri };
+    return c.json({ items: await suggest({ db: ctx.database.db, posts: ctx.repos.posts }, viewer, c.req.query("q") ?? "", ctx.config.domain) });
   });
 
   return app;

@@ -56,7 +56,7 @@ ${page.value.next !== null && html`<nav class="pager" aria-label="Pages"><a rel=
     if (!listed.ok) return c.redirect("/app", 303);
     const entries = listed.value.filter((n) => kinds === null || kinds.includes(n.kind));
     // Replies, mentions and quotes show the post itself, with reply, like and boost.
-    const related = await loadRelated(ctx, entries);
+    const related = await loadRelated(ctx, member, entries);
     const shown = await views.posts(member.account.actorId, [...related.values()].map((post) => ({ post })));
     const byId = new Map(shown.map((p) => [p.post.id, p]));
     const back = nav === "mentions" ? "/app/mentions" : "/app/notifications";
@@ -222,13 +222,18 @@ ${list.value.items.length === 0 ? html`<p class="empty">@${member.account.userna
   return app;
 }
 
-/** The post each notification is about: the reply, mention or quote itself, else the post interacted with. */
-async function loadRelated(ctx: AppContext, entries: readonly NotificationEntry[]): Promise<Map<string, Post>> {
+/**
+ * The post each notification is about: the reply, mention or quote itself, else the post interacted
+ * with; only posts the account acted for may see (a followers-only reply that reached this server
+ * through another account's follow notifies, but its text is not this account's to read).
+ */
+async function loadRelated(ctx: AppContext, member: Member, entries: readonly NotificationEntry[]): Promise<Map<string, Post>> {
   const out = new Map<string, Post>();
+  const viewer = { id: member.account.actorId, uri: member.account.uri };
   for (const n of entries) {
     const uri = n.objectUri ?? (n.kind === "mention" ? n.post?.uri : null) ?? null;
     const post = uri !== null ? await ctx.repos.posts.findByUri(uri) : n.postId !== null ? await ctx.repos.posts.findById(n.postId) : null;
-    if (post !== null && post.state === "published") out.set(n.id, post);
+    if (post !== null && post.state === "published" && (await ctx.repos.posts.canSee(post, viewer))) out.set(n.id, post);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
+import type { PostRepository } from "../post/post.repository.ts";
 
 export interface Suggestion {
   readonly label: string;
@@ -9,30 +10,30 @@ export interface Suggestion {
 
 /**
  * Mention and hashtag suggestions from what this server knows: actors it has seen (by username,
- * handle or name) and hashtags used in stored posts. No remote lookups: typing never makes the
- * server contact anyone. `q` starts with @ or #; at most 8 results.
+ * handle or name) and hashtags used in stored posts that `viewer` (the account acted for) may see,
+ * so another account's direct messages or followers-only posts do not surface through their tags.
+ * No remote lookups: typing never makes the server contact anyone. `q` starts with @ or #; at most
+ * 8 results.
  */
-export async function suggest(db: Kysely<DB>, q: string, localDomain: string): Promise<Suggestion[]> {
+export async function suggest(
+  deps: { readonly db: Kysely<DB>; readonly posts: PostRepository },
+  viewer: { readonly id: string; readonly uri: string },
+  q: string,
+  localDomain: string,
+): Promise<Suggestion[]> {
+  const { db } = deps;
   const text = q.trim().slice(0, 60);
   if (text.length < 2) return [];
   const term = text.slice(1).toLowerCase();
-  // LIKE wildcards in the term are escaped; lower(x) LIKE works on both engines.
-  const pattern = `${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   if (text.startsWith("#")) {
     if (!/^[\p{L}\p{N}_]+$/u.test(term)) return [];
-    const rows = await db
-      .selectFrom("post_tags")
-      .select(["tag", (eb) => eb.fn.countAll().as("n")])
-      .where(sql<boolean>`lower(tag) LIKE ${pattern} ESCAPE '\\'`)
-      .groupBy("tag")
-      .orderBy("n", "desc")
-      .limit(8)
-      .execute();
+    const rows = await deps.posts.tagsStartingWith(term, viewer, 8);
     return rows.map((r) => ({ label: `#${r.tag}`, insert: `#${r.tag}` }));
   }
   if (!text.startsWith("@")) return [];
   const [user, host] = term.split("@") as [string, string | undefined];
   if (!/^[\p{L}\p{N}_.-]*$/u.test(user)) return [];
+  // LIKE wildcards in the term are escaped; lower(x) LIKE works on both engines.
   const userPattern = `${user.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   let query = db
     .selectFrom("actors")

@@ -1,5 +1,5 @@
 import type { Selectable } from "kysely";
-import type { DraftRow } from "../../db/schema.ts";
+import type { DraftChangeRow, DraftRow } from "../../db/schema.ts";
 import { parseJson } from "../../db/rows.ts";
 import type { Visibility } from "../post.entity.ts";
 
@@ -36,6 +36,10 @@ export interface Draft {
   readonly error: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The person behind the current content or state; null: the worker or the command line. */
+  readonly updatedBy: string | null;
+  /** Counts content changes: "publish" and "schedule" can insist on the version a publisher saw. */
+  readonly revision: number;
 }
 
 export function draftFromRow(row: Selectable<DraftRow>): Draft {
@@ -58,6 +62,50 @@ export function draftFromRow(row: Selectable<DraftRow>): Draft {
     error: row.error,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+    revision: row.revision,
+  };
+}
+
+export const DRAFT_CHANGE_KINDS = ["created", "edited", "scheduled", "cancelled", "published", "failed", "deleted"] as const;
+export type DraftChangeKind = (typeof DRAFT_CHANGE_KINDS)[number];
+
+/**
+ * One entry of a draft's history: who (null: the scheduler or the command line), when, what, and
+ * for creations and edits the content as saved. Kept after the draft is deleted or published.
+ */
+export interface DraftChange {
+  readonly id: string;
+  readonly draftId: string;
+  readonly userId: string | null;
+  readonly kind: DraftChangeKind;
+  readonly revision: number;
+  readonly content: DraftContentSnapshot | null;
+  readonly scheduledAt: string | null;
+  readonly createdAt: string;
+}
+
+/** The saved content of one revision (what a reviewer compares). */
+export interface DraftContentSnapshot {
+  readonly text: string;
+  readonly contentWarning: string | null;
+  readonly visibility: string;
+  readonly language: string | null;
+  readonly replyTo: string | null;
+  readonly quote: string | null;
+  readonly media: readonly DraftMedia[];
+}
+
+export function draftChangeFromRow(row: Selectable<DraftChangeRow>): DraftChange {
+  return {
+    id: row.id,
+    draftId: row.draft_id,
+    userId: row.user_id,
+    kind: (DRAFT_CHANGE_KINDS as readonly string[]).includes(row.kind) ? (row.kind as DraftChangeKind) : "edited",
+    revision: row.revision,
+    content: row.content_json === null ? null : parseJson<DraftContentSnapshot | null>(row.content_json, null),
+    scheduledAt: row.scheduled_at,
+    createdAt: row.created_at,
   };
 }
 

@@ -21,7 +21,10 @@ import type { PublishError, PublishInput } from "../post.service.ts";
 import { scheduleDedupeKey } from "./draft.entity.ts";
 import { DraftRepository } from "./draft.repository.ts";
 import { scheduledPostHandler } from "./schedule.handler.ts";
-import { ScheduleService, type DraftPublisher } from "./schedule.service.ts";
+import { ScheduleService, type DraftPublisher, type Editor } from "./schedule.service.ts";
+
+/** The command line: no person, acting as the organisation. */
+const CLI: Editor = { userId: null, role: "owner" };
 
 /**
  * A stand-in for PostService.publish that writes a real post row (what the crash recovery looks
@@ -69,7 +72,7 @@ describeEachEngine("scheduled posts", (get) => {
       db: database.db, drafts, accounts, publisher, media: new MediaService({ db: database.db, dataDir, clock }), queue, clock, dataDir, maxChars: 500,
     });
     const draft = async (text: string) => {
-      const saved = await service.save(account, null, null, { text, contentWarning: "", visibility: "public", language: "en", replyTo: "", quote: "" });
+      const saved = await service.save(account, CLI, null, { text, contentWarning: "", visibility: "public", language: "en", replyTo: "", quote: "" });
       assert.ok(saved.ok);
       return saved.value;
     };
@@ -80,7 +83,7 @@ describeEachEngine("scheduled posts", (get) => {
     const t = await setup("ana");
     const d = await t.draft("Spring launch");
     const at = new Date("2026-05-04T09:01:00.000Z");
-    const scheduled = await t.service.schedule(t.account, d.id, at, "Europe/Berlin");
+    const scheduled = await t.service.schedule(t.account, CLI, d.id, at, "Europe/Berlin");
     assert.ok(scheduled.ok);
     assert.equal(scheduled.value.state, "scheduled");
     const job = await t.database.db.selectFrom("jobs").selectAll().where("dedupe_key", "=", scheduleDedupeKey({ draftId: d.id, scheduledAt: at.toISOString() })).executeTakeFirst();
@@ -103,15 +106,15 @@ describeEachEngine("scheduled posts", (get) => {
     const d = await t.draft("Moved post");
     const first = new Date("2026-05-04T10:00:00.000Z");
     const second = new Date("2026-05-04T11:30:00.000Z");
-    assert.ok((await t.service.schedule(t.account, d.id, first, "UTC")).ok);
-    assert.ok((await t.service.schedule(t.account, d.id, second, "UTC")).ok);
+    assert.ok((await t.service.schedule(t.account, CLI, d.id, first, "UTC")).ok);
+    assert.ok((await t.service.schedule(t.account, CLI, d.id, second, "UTC")).ok);
     assert.equal(await t.service.runScheduled({ draftId: d.id, scheduledAt: first.toISOString() }), "skipped");
     assert.equal(t.publisher.calls.length, 0);
-    assert.ok((await t.service.cancel(t.account, d.id)).ok);
+    assert.ok((await t.service.cancel(t.account, CLI, d.id)).ok);
     assert.equal(await t.service.runScheduled({ draftId: d.id, scheduledAt: second.toISOString() }), "skipped");
     assert.equal((await t.service.get(t.account, d.id))?.state, "draft");
     // Scheduling back to a time whose job is still queued reuses that job (same dedupe key).
-    assert.ok((await t.service.schedule(t.account, d.id, second, "UTC")).ok);
+    assert.ok((await t.service.schedule(t.account, CLI, d.id, second, "UTC")).ok);
     const keyed = await t.database.db.selectFrom("jobs").select("id").where("dedupe_key", "=", scheduleDedupeKey({ draftId: d.id, scheduledAt: second.toISOString() })).execute();
     assert.equal(keyed.length, 1);
     assert.equal(await t.service.runScheduled({ draftId: d.id, scheduledAt: second.toISOString() }), "published");
@@ -123,11 +126,11 @@ describeEachEngine("scheduled posts", (get) => {
     const t = await setup("cleo");
     const d = await t.draft("Only once");
     const at = new Date("2026-05-04T09:05:00.000Z");
-    assert.ok((await t.service.schedule(t.account, d.id, at, "UTC")).ok);
+    assert.ok((await t.service.schedule(t.account, CLI, d.id, at, "UTC")).ok);
     let open!: () => void;
     t.publisher.gate = new Promise((resolve) => (open = resolve));
     const job = { draftId: d.id, scheduledAt: at.toISOString() };
-    const racing = Promise.all([t.service.runScheduled(job), t.service.runScheduled(job), t.service.publishNow(t.account, d.id, null)]);
+    const racing = Promise.all([t.service.runScheduled(job), t.service.runScheduled(job), t.service.publishNow(t.account, CLI, d.id)]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     open();
     const [w1, w2, person] = await racing;
@@ -141,7 +144,7 @@ describeEachEngine("scheduled posts", (get) => {
     const t = await setup("dora");
     const d = await t.draft("Crash test");
     const at = new Date("2026-05-04T09:10:00.000Z");
-    assert.ok((await t.service.schedule(t.account, d.id, at, "UTC")).ok);
+    assert.ok((await t.service.schedule(t.account, CLI, d.id, at, "UTC")).ok);
     const job = { draftId: d.id, scheduledAt: at.toISOString() };
     t.clock.set("2026-05-04T09:10:00.500Z");
     // The process published, then died before recording it.
@@ -156,7 +159,7 @@ describeEachEngine("scheduled posts", (get) => {
     // Died before publishing: the stale claim is published now.
     const e = await t.draft("Second crash");
     const at2 = new Date("2026-05-04T09:30:00.000Z");
-    assert.ok((await t.service.schedule(t.account, e.id, at2, "UTC")).ok);
+    assert.ok((await t.service.schedule(t.account, CLI, e.id, at2, "UTC")).ok);
     assert.equal(await t.drafts.claim(e.id, ["scheduled"], at2.toISOString(), t.clock.now().toISOString()), true);
     t.clock.advance(11 * 60_000);
     assert.equal(await t.service.runScheduled({ draftId: e.id, scheduledAt: at2.toISOString() }), "published");
@@ -167,16 +170,16 @@ describeEachEngine("scheduled posts", (get) => {
   test("rules: whole minutes in the future; a refused post is kept as failed with the reason; a throw hands the claim back", async () => {
     const t = await setup("emil");
     const d = await t.draft("Rules");
-    const past = await t.service.schedule(t.account, d.id, new Date("2026-05-04T09:00:00.000Z"), "UTC");
+    const past = await t.service.schedule(t.account, CLI, d.id, new Date("2026-05-04T09:00:00.000Z"), "UTC");
     assert.equal(past.ok ? "ok" : past.error, "in-the-past");
-    const seconds = await t.service.schedule(t.account, d.id, new Date("2026-05-04T09:02:30.000Z"), "UTC");
+    const seconds = await t.service.schedule(t.account, CLI, d.id, new Date("2026-05-04T09:02:30.000Z"), "UTC");
     assert.equal(seconds.ok ? "ok" : seconds.error, "not-whole-minute");
     const empty = await t.draft("   ");
-    const nothing = await t.service.schedule(t.account, empty.id, new Date("2026-05-04T09:02:00.000Z"), "UTC");
+    const nothing = await t.service.schedule(t.account, CLI, empty.id, new Date("2026-05-04T09:02:00.000Z"), "UTC");
     assert.equal(nothing.ok ? "ok" : nothing.error, "empty");
 
     const at = new Date("2026-05-04T09:03:00.000Z");
-    assert.ok((await t.service.schedule(t.account, d.id, at, "UTC")).ok);
+    assert.ok((await t.service.schedule(t.account, CLI, d.id, at, "UTC")).ok);
     t.publisher.mode = "throw";
     await assert.rejects(t.service.runScheduled({ draftId: d.id, scheduledAt: at.toISOString() }), /database went away/);
     assert.equal((await t.service.get(t.account, d.id))?.state, "scheduled");
@@ -195,7 +198,7 @@ describeEachEngine("scheduled posts", (get) => {
     const t = await setup("fritz");
     const d = await t.draft("Survives restarts");
     const at = new Date("2026-05-04T09:02:00.000Z");
-    assert.ok((await t.service.schedule(t.account, d.id, at, "UTC")).ok);
+    assert.ok((await t.service.schedule(t.account, CLI, d.id, at, "UTC")).ok);
     await t.queue.close(); // the process that scheduled it is gone
 
     const queue = createJobQueue(t.database, { clock: t.clock, pollMs: 20 });

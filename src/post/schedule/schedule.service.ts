@@ -13,8 +13,9 @@ import type { JobQueue } from "../../queue/queue.ts";
 import { VISIBILITIES, type Post } from "../post.entity.ts";
 import type { PublishError, PublishInput } from "../post.service.ts";
 import { MAX_LOCAL_ATTACHMENTS } from "../post.service.ts";
-import { SCHEDULE_QUEUE, scheduleDedupeKey, type Draft, type DraftMedia, type ScheduledJob } from "./draft.entity.ts";
-import type { DraftContent, DraftRepository } from "./draft.repository.ts";
+import { can, type Role } from "../../user/user.entity.ts";
+import { SCHEDULE_QUEUE, scheduleDedupeKey, type Draft, type DraftChange, type DraftMedia, type DraftState, type ScheduledJob } from "./draft.entity.ts";
+import type { DraftContent, DraftGuard, DraftRepository } from "./draft.repository.ts";
 
 /** What publishing needs from the posts module: exactly PostService.publish. */
 export interface DraftPublisher {
@@ -30,9 +31,28 @@ export interface DraftMediaStore {
 /** A claim older than this belongs to an attempt that died (publishing takes seconds, not minutes). */
 const STALE_CLAIM_MS = 10 * 60_000;
 
-export type SaveError = "not-found" | "not-editable" | "too-long" | "invalid-visibility" | "too-many-images" | "media";
-export type ScheduleError = "not-found" | "not-editable" | "in-the-past" | "not-whole-minute" | "empty";
-export type PublishDraftError = "not-found" | "busy" | PublishError;
+export type SaveError = "not-found" | "forbidden" | "not-editable" | "too-long" | "invalid-visibility" | "too-many-images" | "media";
+export type ScheduleError = "not-found" | "forbidden" | "not-editable" | "changed" | "in-the-past" | "not-whole-minute" | "empty";
+export type CancelError = "not-found" | "forbidden" | "not-scheduled";
+export type DiscardError = "not-found" | "forbidden" | "not-editable";
+export type PublishDraftError = "not-found" | "forbidden" | "busy" | "changed" | PublishError;
+
+/**
+ * Who makes a change: the person (null: the command line, acting as the organisation) and their
+ * role for the account. The rules (issue #10, item 2), decided here and nowhere else:
+ * - publishing, scheduling, cancelling, and editing or deleting a scheduled post need `publish`;
+ * - without it (an author), a person edits and deletes only their own drafts that are not scheduled;
+ * - every change is recorded with who made it (`draft_changes`, `drafts.updated_by`).
+ */
+export interface Editor {
+  readonly userId: string | null;
+  readonly role: Role;
+}
+
+/** The states a person may still change at all (not while publishing, not once published). */
+const OPEN_STATES: readonly DraftState[] = ["draft", "scheduled", "failed"];
+/** The states an author may change: not scheduled (a publisher decided to publish it). */
+const UNSCHEDULED_STATES: readonly DraftState[] = ["draft", "failed"];
 
 export interface DraftInput {
   readonly text: string;
@@ -105,8 +125,23 @@ export class ScheduleService {
     return this.#drafts.scheduledBetween(account.id, from.toISOString(), to.toISOString());
   }
 
+  /** Who changed the draft, when and what, oldest first (for the review of the teams issue). */
+  changes(account: Pick<Account, "id">, draftId: string): Promise<DraftChange[]> {
+    return this.#drafts.changes(account.id, draftId);
+  }
+
+  /**
+   * Whether `editor` may change (edit or delete) `draft`: the same rule the conditional writes
+   * enforce (`#changeGuard`), for pages that offer or hide the buttons.
+   */
+  mayChange(editor: Editor, draft: Draft): boolean {
+    const guard = this.#changeGuard(editor);
+    return guard.states.includes(draft.state) && (guard.writtenBy === undefined || guard.writtenBy === draft.userId);
+  }
+
   /** Creates a draft (draftId null) or saves changes to a draft or scheduled post (its job stays valid). */
-  async save(account: Account, userId: string | null, draftId: string | null, input: DraftInput): Promise<Result<Draft, SaveError>> {
+  async save(account: Account, editor: Editor, draftId: string | null, input: DraftInput): Promise<Result<Draft, SaveError>> {
+    if (!can(editor.role, "draft")) return err("forbidden", "Your role does not allow writing drafts.");
     const visibility = input.visibility.trim().toLowerCase() || "public";
     if (!(VISIBILITIES as readonly string[]).includes(visibility)) return err("invalid-visibility", "Choose who can see the post.");
     const contentWarning = input.contentWarning.trim();
@@ -114,7 +149,8 @@ export class ScheduleService {
     if (length > this.#maxChars) return err("too-long", `The post has ${length} characters; the limit is ${this.#maxChars}.`);
     const existing = draftId === null ? null : await this.#drafts.find(account.id, draftId);
     if (draftId !== null && existing === null) return err("not-found", "This draft does not exist.");
-    if (existing !== null && !["draft", "scheduled", "failed"].includes(existing.state)) return err("not-editable", "This post is being published or was published already.");
+    if (existing !== null && !OPEN_STATES.includes(existing.state)) return err("not-editable", "This post is being published or was published already.");
+    if (existing !== null && !this.mayChange(editor, existing)) return err("forbidden", forbiddenChange(existing));
 
     const remove = new Set(input.removeMedia ?? []);
     const kept: DraftMedia[] = (existing?.media ?? [])
@@ -142,10 +178,13 @@ export class ScheduleService {
     };
     const now = this.#now();
     if (existing === null) {
-      return ok(await this.#drafts.insert({ id: newId(this.#clock.now().getTime()), accountId: account.id, userId, content }, now));
+      return ok(await this.#drafts.insert({ id: newId(this.#clock.now().getTime()), accountId: account.id, userId: editor.userId, content }, now));
     }
-    if (!(await this.#drafts.updateContent(account.id, existing.id, content, ["draft", "scheduled", "failed"], now))) {
+    // The guard is checked again in the UPDATE: a draft scheduled meanwhile is not an author's to change.
+    if (!(await this.#drafts.updateContent(account.id, existing.id, content, this.#changeGuard(editor), editor.userId, now))) {
       await this.#media.discard(added.map((m) => m.id));
+      const current = await this.#drafts.find(account.id, existing.id);
+      if (current !== null && OPEN_STATES.includes(current.state)) return err("forbidden", forbiddenChange(current));
       return err("not-editable", "This post is being published or was published already.");
     }
     await this.#media.discard([...remove].filter((id) => existing.media.some((m) => m.id === id)));
@@ -157,46 +196,73 @@ export class ScheduleService {
    * are written in one transaction. An earlier job for another time stays queued and will find the
    * row changed; scheduling back to a time whose job is still queued reuses that job (same key).
    */
-  async schedule(account: Pick<Account, "id">, draftId: string, at: Date, timeZone: string): Promise<Result<Draft, ScheduleError>> {
+  async schedule(account: Pick<Account, "id">, editor: Editor, draftId: string, at: Date, timeZone: string, options: { revision?: number } = {}): Promise<Result<Draft, ScheduleError>> {
+    if (!can(editor.role, "publish")) return err("forbidden", "Your role lets you save drafts; a publisher schedules them.");
     if (at.getUTCSeconds() !== 0 || at.getUTCMilliseconds() !== 0) return err("not-whole-minute", "Posts are scheduled to the minute.");
     if (at.getTime() <= this.#clock.now().getTime()) return err("in-the-past", "Choose a time in the future.");
     const draft = await this.#drafts.find(account.id, draftId);
     if (draft === null) return err("not-found", "This draft does not exist.");
+    if (options.revision !== undefined && draft.revision !== options.revision) return err("changed", CHANGED);
     if (draft.text.trim() === "" && draft.media.length === 0) return err("empty", "Write something (or add an image) before scheduling.");
     const job: ScheduledJob = { draftId, scheduledAt: at.toISOString() };
+    const guard = options.revision !== undefined ? { revision: options.revision } : {};
     const done = await this.#db.transaction().execute(async (trx) => {
-      if (!(await this.#drafts.setSchedule(account.id, draftId, job.scheduledAt, timeZone, this.#now(), trx))) return false;
+      if (!(await this.#drafts.setSchedule(account.id, draftId, job.scheduledAt, timeZone, guard, editor.userId, this.#now(), trx))) return false;
       await this.#queue.enqueue(SCHEDULE_QUEUE, job, { runAt: at, dedupeKey: scheduleDedupeKey(job), executor: trx });
       return true;
     });
-    if (!done) return err("not-editable", "This post is being published or was published already.");
+    if (!done) {
+      const after = await this.#drafts.find(account.id, draftId);
+      if (after !== null && options.revision !== undefined && after.revision !== options.revision) return err("changed", CHANGED);
+      return err("not-editable", "This post is being published or was published already.");
+    }
     return ok((await this.#drafts.find(account.id, draftId))!);
   }
 
   /** Back to a draft; its job will find nothing to do. */
-  async cancel(account: Pick<Account, "id">, draftId: string): Promise<Result<Draft, "not-found" | "not-scheduled">> {
+  async cancel(account: Pick<Account, "id">, editor: Editor, draftId: string): Promise<Result<Draft, CancelError>> {
     const draft = await this.#drafts.find(account.id, draftId);
     if (draft === null) return err("not-found", "This draft does not exist.");
-    if (!(await this.#drafts.unschedule(account.id, draftId, this.#now()))) return err("not-scheduled", "This post is not scheduled (any more).");
+    if (!can(editor.role, "publish")) return err("forbidden", "Your role lets you save drafts; a publisher cancels scheduled posts.");
+    if (!(await this.#drafts.unschedule(account.id, draftId, editor.userId, this.#now()))) return err("not-scheduled", "This post is not scheduled (any more).");
     return ok((await this.#drafts.find(account.id, draftId))!);
   }
 
-  /** Deletes a draft and its images (not while it is being published). */
-  async discard(account: Pick<Account, "id">, draftId: string): Promise<boolean> {
-    const deleted = await this.#drafts.delete(account.id, draftId);
-    if (deleted === null) return false;
-    await this.#media.discard(deleted.media.map((m) => m.id));
-    return true;
-  }
-
-  /** "Publish now" from the composer: the same claim as the scheduler, so it cannot race a due job. */
-  async publishNow(account: Account, draftId: string, userId: string | null): Promise<Result<Post, PublishDraftError>> {
+  /**
+   * Deletes a draft and its images (not while it is being published; a scheduled one only with
+   * `publish`, an author only their own). Published drafts stay deletable by whoever could change
+   * them before: the post itself is not touched.
+   */
+  async discard(account: Pick<Account, "id">, editor: Editor, draftId: string): Promise<Result<void, DiscardError>> {
     const draft = await this.#drafts.find(account.id, draftId);
     if (draft === null) return err("not-found", "This draft does not exist.");
-    if (!(await this.#drafts.claim(draft.id, ["draft", "scheduled", "failed"], null, this.#now()))) {
+    const guard = this.#changeGuard(editor);
+    const deletable: DraftGuard = { ...guard, states: [...guard.states, "published"] };
+    if (draft.state === "publishing") return err("not-editable", "This post is being published right now.");
+    if (!deletable.states.includes(draft.state) || (deletable.writtenBy !== undefined && deletable.writtenBy !== draft.userId)) return err("forbidden", forbiddenChange(draft));
+    const deleted = await this.#drafts.delete(account.id, draftId, deletable, editor.userId, this.#now());
+    if (deleted === null) return err("not-editable", "This draft changed meanwhile (scheduled or being published); look again.");
+    await this.#media.discard(deleted.media.map((m) => m.id));
+    return ok(undefined);
+  }
+
+  /**
+   * "Publish now" from the composer: the same claim as the scheduler, so it cannot race a due job.
+   * With `revision`, only the content the publisher saw is published.
+   */
+  async publishNow(account: Account, editor: Editor, draftId: string, options: { revision?: number } = {}): Promise<Result<Post, PublishDraftError>> {
+    const draft = await this.#drafts.find(account.id, draftId);
+    if (draft === null) return err("not-found", "This draft does not exist.");
+    if (!can(editor.role, "publish")) return err("forbidden", "Your role lets you save drafts; a publisher publishes them.");
+    if (options.revision !== undefined && draft.revision !== options.revision) return err("changed", CHANGED);
+    if (!(await this.#drafts.claim(draft.id, OPEN_STATES, null, this.#now(), options.revision))) {
+      const after = await this.#drafts.find(account.id, draftId);
+      if (after !== null && options.revision !== undefined && after.revision !== options.revision) return err("changed", CHANGED);
       return err("busy", "This post is being published or was published already.");
     }
-    return await this.#publishClaimed(account, { ...draft, userId: draft.userId ?? userId }, draft.state === "scheduled" ? "scheduled" : "draft");
+    // What is published is the row as claimed, not what was read before the claim.
+    const claimed = (await this.#drafts.findAny(draft.id)) ?? draft;
+    return await this.#publishClaimed(account, { ...claimed, userId: claimed.userId ?? editor.userId }, draft.state === "scheduled" ? "scheduled" : "draft", editor.userId);
   }
 
   /** The scheduled job: publishes the draft if, and only if, it is still due at exactly this minute. */
@@ -212,17 +278,24 @@ export class ScheduleService {
       // A previous attempt stopped mid-way (the process died): finish it without publishing twice.
       const postId = await this.#drafts.findPublishedFrom(draft, account.actorId);
       if (postId !== null) {
-        await this.#drafts.finish(draft.id, { postId }, this.#now());
+        await this.#drafts.finish(draft.id, { postId }, null, this.#now());
         return "recovered";
       }
     } else if (draft.state !== "scheduled" || !(await this.#drafts.claim(draft.id, ["scheduled"], job.scheduledAt, this.#now()))) {
       return "skipped";
     }
-    const result = await this.#publishClaimed(account, (await this.#drafts.findAny(draft.id)) ?? draft, "scheduled");
+    const result = await this.#publishClaimed(account, (await this.#drafts.findAny(draft.id)) ?? draft, "scheduled", null);
     return result.ok ? "published" : "failed";
   }
 
-  async #publishClaimed(account: Account, draft: Draft, releaseTo: "draft" | "scheduled"): Promise<Result<Post, PublishDraftError>> {
+  /** Who may change drafts: with `publish` any open draft; without, only one's own unscheduled drafts. */
+  #changeGuard(editor: Editor): DraftGuard {
+    if (can(editor.role, "publish")) return { states: OPEN_STATES };
+    // No person (the CLI) without `publish` does not happen; an impossible id keeps the guard closed.
+    return { states: UNSCHEDULED_STATES, writtenBy: editor.userId ?? "" };
+  }
+
+  async #publishClaimed(account: Account, draft: Draft, releaseTo: "draft" | "scheduled", by: string | null): Promise<Result<Post, PublishDraftError>> {
     const media = await this.#mediaFiles(account, draft.media);
     let result: Result<Post, PublishError>;
     try {
@@ -243,10 +316,10 @@ export class ScheduleService {
     }
     const now = this.#now();
     if (!result.ok) {
-      await this.#drafts.finish(draft.id, { error: result.message }, now);
+      await this.#drafts.finish(draft.id, { error: result.message }, by, now);
       return result;
     }
-    await this.#drafts.finish(draft.id, { postId: result.value.id }, now);
+    await this.#drafts.finish(draft.id, { postId: result.value.id }, by, now);
     await this.#db
       .insertInto("post_authors")
       .values({ post_id: result.value.id, user_id: draft.userId, created_at: now })
@@ -277,4 +350,12 @@ export class ScheduleService {
   #now(): string {
     return this.#clock.now().toISOString();
   }
+}
+
+const CHANGED = "This draft was changed since you opened it; look at it again before publishing it.";
+
+function forbiddenChange(draft: Draft): string {
+  return draft.state === "scheduled"
+    ? "This post is scheduled: only a publisher can change or delete it."
+    : "Your role lets you change your own drafts only.";
 }
