@@ -160,6 +160,15 @@ export function parseRemoteObject(json: unknown, limits: ParseLimits): Result<Pa
   return ok(parsed);
 }
 
+/**
+ * Whether the object has an author field at all. Hubzilla and Zap leave it out; a field that is there
+ * but unusable (null, [], a number, an author without an id) is not left out: it names someone we
+ * cannot check, and stays refused (hostile-inputs case 8).
+ */
+export function namesAuthor(json: Record<string, unknown>): boolean {
+  return json["attributedTo"] !== undefined || json["actor"] !== undefined;
+}
+
 /** HTML stays HTML (sanitised); Markdown and plain text (PeerTube, some bridges) become escaped paragraphs. */
 function toHtml(text: string, mediaType: unknown, maxLength: number): string {
   if (mediaType === "text/markdown" || mediaType === "text/plain") {
