@@ -100,6 +100,20 @@ describeEachEngine("PostService", (getDb) => {
     assert.ok(!unknown.ok && unknown.error === "mention");
   });
 
+  test("a mention written with a port is resolved, rendered and addressed with that port (issue #10, item 12)", async () => {
+    const dev = await h.addRemote("dev", "dev.example:8443");
+    const result = await h.posts.service.publish({ username: "alice", text: "Hi @dev@dev.example:8443: welcome", visibility: "direct" });
+    assert.ok(result.ok, !result.ok ? result.message : "");
+    assert.equal(
+      result.value.contentHtml,
+      '<p>Hi <span class="h-card" translate="no"><a href="https://dev.example:8443/@dev" class="u-url mention">@<span>dev</span></a></span>: welcome</p>',
+    );
+    assert.deepEqual(await h.ctx.repos.posts.mentionsOf(result.value.id), [{ actorUri: dev.uri, handle: "dev@dev.example:8443" }]);
+    const sent = await lastDelivered();
+    assert.deepEqual(norm(sent.json["to"]), [dev.uri]);
+    assert.deepEqual(sent.inboxes, ["https://dev.example:8443/inbox"]);
+  });
+
   test("content warning and language", async () => {
     const result = await h.posts.service.publish({ username: "alice", text: "Plot twist", contentWarning: "  Spoilers\u202e  ", language: "pt-BR" });
     assert.ok(result.ok);
