@@ -158,6 +158,34 @@ describe("renderLocalPost: mentions", () => {
     assert.deepEqual(calls, [{ username: "alice", host: "remote.example" }]);
   });
 
+  test("a handle with a port (development and test servers) keeps its port (issue #10, item 12)", async () => {
+    const calls: MentionHandle[] = [];
+    const known: ResolveMention = async (handle) => {
+      calls.push(handle);
+      return `${handle.username}@${handle.host}` === "carol@localhost:3000" ? { uri: "http://localhost:3000/users/carol", url: "http://localhost:3000/@carol" } : null;
+    };
+    const result = await renderLocalPost("hi @carol@localhost:3000, and @carol@localhost:3000: welcome", { origin: ORIGIN, resolveMention: known });
+    assert.deepEqual(calls, [{ username: "carol", host: "localhost:3000" }]);
+    const card = '<span class="h-card" translate="no"><a href="http://localhost:3000/@carol" class="u-url mention">@<span>carol</span></a></span>';
+    assert.equal(result.html, `<p>hi ${card}, and ${card}: welcome</p>`);
+    assert.deepEqual(result.mentions, [{ uri: "http://localhost:3000/users/carol", url: "http://localhost:3000/@carol", handle: "carol@localhost:3000" }]);
+    assert.equal(countCharacters("@carol@localhost:3000 hi"), "@carol hi".length, "the port is part of the free domain");
+  });
+
+  test("a colon after a handle in prose is not a port", async () => {
+    const calls: MentionHandle[] = [];
+    const render = (text: string) => renderLocalPost(text, { origin: ORIGIN, resolveMention: directory(calls) });
+    const result = await render("@alice@remote.example: hi");
+    assert.match(result.html, /@<span>alice<\/span><\/a><\/span>: hi<\/p>$/);
+    // Not a port either: letters after the digits, a leading zero, a number above 65535, nothing after the colon.
+    for (const text of ["@alice@remote.example:30pm", "@alice@remote.example:080", "@alice@remote.example:70000", "@alice@remote.example:"]) await render(text);
+    assert.deepEqual(calls, Array.from({ length: 5 }, () => ({ username: "alice", host: "remote.example" })));
+    assert.deepEqual(
+      extractEntities("@a@h.example:8080 @a@h.example:70000").map((e) => (e.kind === "mention" ? [e.host, e.start, e.end] : null)),
+      [["h.example:8080", 0, 17], ["h.example", 18, 30]],
+    );
+  });
+
   test("a resolver answer with an unsafe URL is not linked", async () => {
     const resolveMention: ResolveMention = async () => ({ uri: "https://evil.example/u", url: "javascript:alert(1)" });
     const result = await renderLocalPost("@x@evil.example", { origin: ORIGIN, resolveMention });

@@ -12,6 +12,7 @@ import { graphemeCount } from "./text.ts";
 
 export interface MentionHandle {
   readonly username: string;
+  /** The host as written, with `:port` when one was written (`localhost:3000`). */
   readonly host: string;
 }
 
@@ -265,20 +266,29 @@ function linkHtml(url: string): string {
 // --- Mentions -------------------------------------------------------------------------------------
 
 const WORD = "\\p{L}\\p{M}\\p{Nd}\\p{Pc}";
-/** Mastodon's Account::MENTION_RE: ASCII usernames, Unicode host labels, not after `=`, `/` or a word character. */
+/**
+ * Mastodon's Account::MENTION_RE: ASCII usernames, Unicode host labels, not after `=`, `/` or a word
+ * character; plus a port after the host (`@user@localhost:3000`: development and test servers; issue
+ * #10, item 12). A port is digits without a leading zero, not followed by a word character, so the
+ * colon of prose (`@bob@example.com: hi`, `…:30pm`) stays text.
+ */
 const MENTION = new RegExp(
-  `(?<![=/${WORD}])@([A-Za-z0-9_]+(?:[.-]+[A-Za-z0-9_]+)*)(?:@([${WORD}]+(?:[.-]+[${WORD}]+)*))?`,
+  `(?<![=/${WORD}])@([A-Za-z0-9_]+(?:[.-]+[A-Za-z0-9_]+)*)(?:@([${WORD}]+(?:[.-]+[${WORD}]+)*)(?::([1-9][0-9]{0,4})(?![${WORD}]))?)?`,
   "gu",
 );
+const MAX_PORT = 65535;
 /** twitter-text's end_mention_match: a mention followed by another @, a Latin accent or :// is not one. */
 const MENTION_END = /^(?:[@＠\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff]|:\/\/)/u;
 
 function extractMentions(text: string): Entity[] {
   const found: Entity[] = [];
   for (const match of text.matchAll(MENTION)) {
-    const end = match.index + match[0].length;
+    const [written, username, host, port] = match;
+    // A number that is no port (above 65535) is prose after the handle, like any other colon.
+    const withPort = port !== undefined && Number(port) <= MAX_PORT;
+    const end = match.index + written.length - (port !== undefined && !withPort ? port.length + 1 : 0);
     if (MENTION_END.test(text.slice(end, end + 3))) continue;
-    found.push({ kind: "mention", start: match.index, end, username: match[1]!, host: match[2] ?? null });
+    found.push({ kind: "mention", start: match.index, end, username: username!, host: host === undefined ? null : withPort ? `${host}:${port}` : host });
   }
   return found;
 }

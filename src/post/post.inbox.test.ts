@@ -93,8 +93,9 @@ describeEachEngine("posts inbox", (getDb) => {
     for (const [object, why] of [
       [{ ...noteBy(bob), attributedTo: alice.uri }, "a local author"],
       [{ ...noteBy(bob), attributedTo: mallory.uri }, "another remote author"],
-      [{ ...noteBy(bob), attributedTo: undefined }, "no author"],
+      [{ ...noteBy(bob), attributedTo: undefined, id: "https://evil.example/notes/anonymous" }, "no author, on another origin"],
       [{ ...noteBy(bob), attributedTo: 1 }, "a number"],
+      [{ ...noteBy(bob), attributedTo: { type: "Person" } }, "an author without an id"],
       [{ ...noteBy(bob), id: "https://evil.example/notes/forged" }, "an id on another origin"],
     ] as const) {
       const outcome = await h.receive(bob, create(bob, object as Record<string, unknown>));
@@ -105,6 +106,50 @@ describeEachEngine("posts inbox", (getDb) => {
     const both = noteBy(bob, { attributedTo: [alice.uri, bob.uri] });
     assert.deepEqual(await h.receive(bob, create(bob, both)), { kind: "processed" });
     assert.equal((await stored(both.id))?.actorId, bob.id);
+  });
+
+  test("an object without attributedTo (Hubzilla, Zap) is the sender's when it is on the sender's origin (issue #10, item 11)", async () => {
+    // Hubzilla's and Zap's shapes: a channel actor, the post at /item/{uuid}, no attributedTo.
+    const channel = await h.addRemote("kaniini", "hubzilla.example", { uri: "https://hubzilla.example/channel/kaniini" });
+    const zap = await h.addRemote("zed", "zap.example", { uri: "https://zap.example/channel/zed" });
+    await h.follow(alice.actorId, channel.id);
+    await h.follow(alice.actorId, zap.id);
+    const item = (actor: Actor, id: string, extra: Record<string, unknown> = {}) => ({
+      id,
+      type: "Note",
+      content: "<p>from a channel</p>",
+      to: [AS_PUBLIC],
+      cc: [actor.followersUrl],
+      published: "2026-01-15T00:00:00Z",
+      ...extra,
+    });
+    const hub = item(channel, "https://hubzilla.example/item/5f3c3a3e-9a64-4c1b-8f0d-2d1d2c8f0a11");
+    assert.deepEqual(await h.receive(channel, create(channel, hub)), { kind: "processed" });
+    assert.equal((await stored(hub.id))?.actorId, channel.id);
+    const zapNote = item(zap, "https://zap.example/item/0b9e2c1a-7d3f-4e55-a1b2-c3d4e5f60718");
+    assert.deepEqual(await h.receive(zap, create(zap, zapNote)), { kind: "processed" });
+    assert.equal((await stored(zapNote.id))?.actorId, zap.id);
+    // Fetched by id from the sender's origin, and edited later, the same rule holds.
+    const byId = item(channel, "https://hubzilla.example/item/6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d");
+    h.fetcher.add(byId);
+    assert.deepEqual(await h.receive(channel, create(channel, byId.id)), { kind: "processed" });
+    assert.equal((await stored(byId.id))?.actorId, channel.id);
+    assert.deepEqual(await h.receive(channel, { id: `${hub.id}/update`, type: "Update", actor: channel.uri, object: { ...hub, content: "<p>edited</p>" } }), { kind: "processed" });
+    assert.equal((await stored(hub.id))?.contentHtml, "<p>edited</p>");
+
+    const before = await postCount();
+    // Not on the sender's origin: nobody's to take, whoever sends it.
+    const elsewhere = await h.receive(channel, create(channel, item(channel, "https://zap.example/item/forged")));
+    assert.equal(elsewhere.kind, "rejected");
+    // Naming someone else stays refused, even on the sender's origin.
+    const other = await h.receive(channel, create(channel, item(channel, "https://hubzilla.example/item/other", { attributedTo: zap.uri })));
+    assert.equal(other.kind, "rejected");
+    // A field that is there but names nobody usable is not a missing one.
+    for (const attributedTo of [null, [], "", 1]) {
+      const odd = await h.receive(channel, create(channel, item(channel, "https://hubzilla.example/item/odd", { attributedTo })));
+      assert.equal(odd.kind, "rejected", JSON.stringify(attributedTo));
+    }
+    assert.equal(await postCount(), before);
   });
 
   test("Create by id only: the object is fetched from the sender's origin, never from elsewhere", async () => {

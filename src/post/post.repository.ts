@@ -112,15 +112,26 @@ export class PostRepository {
     return row ? postFromRow(row) : null;
   }
 
-  /** A post by its id or by its human-readable `url` (what people copy from a browser). */
+  /**
+   * A post by its id, or by its human-readable `url` (what people copy from a browser) when the post's
+   * id is on that url's origin: a server can claim any address as its post's `url`, but only its own
+   * addresses count (issue #10, item 5). Rows stored before that rule may still carry a foreign url;
+   * the origin condition keeps them from matching.
+   */
   async findByUriOrUrl(uri: string): Promise<Post | null> {
     const byUri = await this.findByUri(uri);
     if (byUri !== null) return byUri;
+    const origin = originOf(uri);
+    if (origin === null) return null;
+    const prefix = `${origin}/`;
     const row = await this.#db
       .selectFrom("posts")
       .selectAll()
       .where("url", "=", uri)
       .where("boost_of_id", "is", null)
+      // A prefix test by equality, not LIKE (no wildcards to escape) and not a range (PostgreSQL's
+      // collations do not order text by bytes).
+      .where(sql<string>`substr(uri, 1, ${prefix.length})`, "=", prefix)
       .orderBy("id")
       .executeTakeFirst();
     return row ? postFromRow(row) : null;
@@ -530,4 +541,14 @@ function dedupe<T>(items: readonly T[], key: (item: T) => string): T[] {
     seen.add(k);
     return true;
   });
+}
+
+/** `https://host[:port]` of an http(s) URL; null for anything else. */
+function originOf(text: string): string | null {
+  try {
+    const url = new URL(text);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.origin : null;
+  } catch {
+    return null;
+  }
 }

@@ -260,6 +260,15 @@ for (const engine of ENGINES) {
       assert.equal(await find(b, uri), null, "bob blocked alice");
     });
 
+    test("a mention written with the port (@carol@127.0.0.1:port) is found by WebFinger there and delivered (issue #10, item 12)", async () => {
+      const uri = await run(a, "post", "alice", `Hello @carol@${c.domain}: this is for you`, "--visibility", "direct");
+      const local = await find(a, uri);
+      assert.deepEqual(await a.ctx.repos.posts.mentionsOf(local!.id), [{ actorUri: actor(c, "carol"), handle: `carol@${c.domain}` }]);
+      assert.match(local!.contentHtml!, /@<span>carol<\/span><\/a><\/span>: this is for you<\/p>$/);
+      const dm = await arrives(c, uri, "the direct message addressed by a handle with a port");
+      assert.equal(dm.visibility, "direct");
+    });
+
     test("bad CLI input gets one clear line and changes nothing", async () => {
       const before = await a.ctx.repos.posts.countLocalPublished();
       const tooLong = await a.cli("post", "alice", "x".repeat(501));

@@ -100,6 +100,20 @@ describeEachEngine("PostService", (getDb) => {
     assert.ok(!unknown.ok && unknown.error === "mention");
   });
 
+  test("a mention written with a port is resolved, rendered and addressed with that port (issue #10, item 12)", async () => {
+    const dev = await h.addRemote("dev", "dev.example:8443");
+    const result = await h.posts.service.publish({ username: "alice", text: "Hi @dev@dev.example:8443: welcome", visibility: "direct" });
+    assert.ok(result.ok, !result.ok ? result.message : "");
+    assert.equal(
+      result.value.contentHtml,
+      '<p>Hi <span class="h-card" translate="no"><a href="https://dev.example:8443/@dev" class="u-url mention">@<span>dev</span></a></span>: welcome</p>',
+    );
+    assert.deepEqual(await h.ctx.repos.posts.mentionsOf(result.value.id), [{ actorUri: dev.uri, handle: "dev@dev.example:8443" }]);
+    const sent = await lastDelivered();
+    assert.deepEqual(norm(sent.json["to"]), [dev.uri]);
+    assert.deepEqual(sent.inboxes, ["https://dev.example:8443/inbox"]);
+  });
+
   test("content warning and language", async () => {
     const result = await h.posts.service.publish({ username: "alice", text: "Plot twist", contentWarning: "  Spoilers\u202e  ", language: "pt-BR" });
     assert.ok(result.ok);
@@ -332,5 +346,38 @@ describeEachEngine("PostService", (getDb) => {
     assert.ok(!missing.ok && missing.error === "not-found");
     const unknownAccount = await h.posts.service.boost("nobody", local.value.uri);
     assert.ok(!unknownAccount.ok && unknownAccount.error === "unknown-account");
+  });
+  test("an address resolves to a stored post only by its id or a url on the id's origin; otherwise it is fetched (issue #10, item 5)", async () => {
+    const r1 = await h.addRemote("ra", "r1.example");
+    const r2 = await h.addRemote("rb", "r2.example");
+    await h.follow(alice.actorId, r1.id);
+    const address = "https://r2.example/@rb/500";
+    // R1 delivers a Note that claims R2's post as its web address.
+    const claim = { id: "https://r1.example/users/ra/statuses/500", type: "Note", attributedTo: r1.uri, content: "<p>not R2's post</p>", url: address, to: [AS_PUBLIC], cc: [r1.followersUrl] };
+    assert.deepEqual(await h.receive(r1, { id: `${claim.id}/activity`, type: "Create", actor: r1.uri, object: claim }), { kind: "processed" });
+    const stored = await h.ctx.repos.posts.findByUri(claim.id);
+    assert.equal(stored?.url, null, "a url on another origin is not stored as the post's address");
+    // A row stored before this rule existed keeps its claim; lookups must still ignore it.
+    await h.ctx.database.db.updateTable("posts").set({ url: address }).where("uri", "=", claim.id).execute();
+    assert.equal(await h.ctx.repos.posts.findByUriOrUrl(address), null);
+
+    // R2's real post behind that address: fetched (content negotiation), its id decides.
+    const real = remoteNote(r2, "https://r2.example/users/rb/statuses/500", { url: address, content: "<p>R2's post</p>" });
+    h.fetcher.add(real, address);
+    const boosted = await h.posts.service.boost("alice", address);
+    assert.ok(boosted.ok, !boosted.ok ? boosted.message : "");
+    assert.equal(boosted.value.uri, real.id);
+    assert.ok(h.fetcher.requests.includes(address), "R2 was asked");
+    const announce = await lastDelivered();
+    assert.deepEqual([announce.type, announce.json["object"]], ["Announce", real.id]);
+    assert.equal((await h.ctx.repos.posts.findByUri(real.id))?.url, address, "an address on the post's own origin is kept");
+    // Now the address is known, on its own origin: found without a fetch.
+    const requests = h.fetcher.requests.length;
+    const unboosted = await h.posts.service.unboost("alice", address);
+    assert.ok(unboosted.ok && unboosted.value.uri === real.id);
+    const quoted = await h.posts.service.publish({ username: "alice", text: "Look", quote: address });
+    assert.ok(quoted.ok, !quoted.ok ? quoted.message : "");
+    assert.equal(quoted.value.quoteUri, real.id);
+    assert.equal(h.fetcher.requests.length, requests);
   });
 });

@@ -143,6 +143,35 @@ describe("what is kept from real peers", () => {
     assert.equal(parsed.attachments[0]?.url, "https://enterprise.lemmy.ml/pictrs/image/eOtYb9iEiB.png");
   });
 
+  test("a web address on another origin is never the post's url (issue #10, item 5); a card still links it", () => {
+    // Friendica and lotide link posts name the article they share as `url`: a link, not the post's address.
+    const friendica = parse("friendica/page.json");
+    assert.equal(friendica.url, null);
+    const lotide = parse("lotide/page.json");
+    assert.equal(lotide.url, null);
+    // kroeg's Note on mastodon.example.org claims an address on mastodon.social.
+    assert.equal(parse("kroeg/announce-inline-actor.json").url, null);
+
+    const base = { id: "https://r1.example/notes/1", type: "Note", attributedTo: "https://r1.example/users/a", content: "<p>x</p>" };
+    const claim = parseRemoteObject({ ...base, url: "https://r2.example/@b/1" }, LIMITS);
+    assert.ok(claim.ok);
+    assert.equal(claim.value.url, null);
+    const list = parseRemoteObject({ ...base, url: [{ type: "Link", mediaType: "text/html", href: "https://r2.example/@b/1" }, "https://r1.example/@a/1"] }, LIMITS);
+    assert.ok(list.ok);
+    assert.equal(list.value.url, "https://r1.example/@a/1", "the first address on the object's own origin");
+    const ported = parseRemoteObject({ ...base, url: "https://r1.example:8443/@a/1" }, LIMITS);
+    assert.ok(ported.ok);
+    assert.equal(ported.value.url, null, "another port is another origin");
+    const own = parseRemoteObject({ ...base, url: "https://r1.example/@a/1" }, LIMITS);
+    assert.ok(own.ok);
+    assert.equal(own.value.url, "https://r1.example/@a/1");
+
+    const video = parseRemoteObject({ ...base, type: "Video", name: "Clip", url: "https://r2.example/watch/1" }, LIMITS);
+    assert.ok(video.ok);
+    assert.equal(video.value.url, null);
+    assert.equal(video.value.card?.url, "https://r2.example/watch/1", "shown as the card's link, never matched as the post's address");
+  });
+
   test("mentions keep the handle", () => {
     assert.deepEqual(parse("ghost/create-note-with-mentions.json").mentions, [{ uri: "https://example.com/@test", handle: "test@example.com" }]);
   });

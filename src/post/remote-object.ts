@@ -46,6 +46,7 @@ export interface ParsedObject {
   /** Title of articles, pages, events, videos. */
   readonly name: string | null;
   readonly sensitive: boolean;
+  /** The post's web page, only when it is on the origin of `id` (what lookups by address may match). */
   readonly url: string | null;
   readonly inReplyTo: string | null;
   readonly quote: string | null;
@@ -122,7 +123,11 @@ export function parseRemoteObject(json: unknown, limits: ParseLimits): Result<Pa
   const nameText = localizedString(json["name"], json["nameMap"], { maxLength: MAX_TITLE * 4 })?.text ?? null;
   const name = nonEmpty(nameText === null ? null : sanitizeRemoteText(nameText, MAX_TITLE));
   const tags = asArray(json["tag"], limits.maxTags).filter(isObject);
-  const url = htmlUrl(json["url"]);
+  const links = htmlUrls(json["url"]);
+  // The post's web address only on its own origin: another server's address is a claim on that
+  // server's post (boost or quote "it" by address and you would get this one; issue #10, item 5).
+  // A link post's foreign `url` (Friendica, lotide, PeerTube mirrors) is still shown on its card.
+  const url = links.find((href) => new URL(href).origin === new URL(id).origin) ?? null;
 
   const parsed: ParsedObject = {
     id,
@@ -147,12 +152,21 @@ export function parseRemoteObject(json: unknown, limits: ParseLimits): Result<Pa
     emojis: emojisOf(tags),
     attachments: attachmentsOf(json["attachment"], limits.maxAttachments),
     poll: kind === "question" ? pollOf(json, limits.maxPollOptions) : null,
-    card: kind === "card" || CARD_TYPES.has(type) ? cardOf(json, name, summary, contentHtml, url ?? id) : null,
+    card: kind === "card" || CARD_TYPES.has(type) ? cardOf(json, name, summary, contentHtml, links[0] ?? id) : null,
   };
   if (parsed.contentHtml === null && parsed.name === null && parsed.attachments.length === 0 && parsed.poll === null) {
     return err("invalid", `object ${id} has no content, name, attachment or poll`);
   }
   return ok(parsed);
+}
+
+/**
+ * Whether the object has an author field at all. Hubzilla and Zap leave it out; a field that is there
+ * but unusable (null, [], a number, an author without an id) is not left out: it names someone we
+ * cannot check, and stays refused (hostile-inputs case 8).
+ */
+export function namesAuthor(json: Record<string, unknown>): boolean {
+  return json["attributedTo"] !== undefined || json["actor"] !== undefined;
 }
 
 /** HTML stays HTML (sanitised); Markdown and plain text (PeerTube, some bridges) become escaped paragraphs. */
@@ -196,18 +210,20 @@ function dateOf(value: unknown): string | null {
   return year >= 1970 && year <= 9999 ? date.toISOString() : null;
 }
 
-/** The page people open: a string, a Link, or (PeerTube) a list of Links of which the HTML one. */
-function htmlUrl(value: unknown): string | null {
-  const candidates = asArray(value, 16);
-  let first: string | null = null;
-  for (const candidate of candidates) {
+/**
+ * The pages people open, best first: a string, a Link, or (PeerTube) a list of Links, the HTML ones
+ * before the others.
+ */
+function htmlUrls(value: unknown): string[] {
+  const html: string[] = [];
+  const other: string[] = [];
+  for (const candidate of asArray(value, 16)) {
     const href = hrefOf(candidate);
     if (href === null) continue;
     const mediaType = isObject(candidate) ? candidate["mediaType"] : undefined;
-    if (mediaType === undefined || mediaType === "text/html") return href.href;
-    first ??= href.href;
+    (mediaType === undefined || mediaType === "text/html" ? html : other).push(href.href);
   }
-  return first;
+  return [...html, ...other];
 }
 
 function mentionsOf(tags: readonly Record<string, unknown>[]): RemoteMention[] {

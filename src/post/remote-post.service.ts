@@ -6,7 +6,7 @@ import type { ActorRepository } from "../actor/actor.repository.ts";
 import type { ActorResolver } from "../actor/actor.resolver.ts";
 import type { Urls } from "../app/urls.ts";
 import type { Limits } from "../config/config.ts";
-import { parseIri } from "../content/validate.ts";
+import { isObject, parseIri } from "../content/validate.ts";
 import type { DB, MediaRow } from "../db/schema.ts";
 import type { FetchBudget } from "../federation/fetch/fetch-budget.ts";
 import { newId } from "../lib/id.ts";
@@ -17,7 +17,7 @@ import { visibilityOf } from "./addressing.ts";
 import type { Post } from "./post.entity.ts";
 import type { BlockPolicy, InteractionLedger, Notifier, ObjectFetcher } from "./post.ports.ts";
 import type { MentionRef, PostRepository, PostWrite } from "./post.repository.ts";
-import { parseRemoteObject, type ParsedObject, type ParseLimits } from "./remote-object.ts";
+import { namesAuthor, parseRemoteObject, type ParsedObject, type ParseLimits } from "./remote-object.ts";
 
 const log = logger("post", "remote");
 
@@ -122,12 +122,18 @@ export class RemotePostService {
     return ok(stored2.value.post);
   }
 
-  /** Parses an object delivered by `sender` and checks that the sender is its author (inbox path). */
+  /**
+   * Parses an object delivered by `sender` and checks that the sender is its author (inbox path).
+   * An object that names no author at all (Hubzilla, Zap) is the sender's when it is on the sender's
+   * origin, as Mastodon has it; `checkAuthor` still refuses it on any other origin, and an author
+   * that is named must be the sender (issue #10, item 11).
+   */
   parseFromSender(json: unknown, sender: Actor): Result<ParsedObject, StoreError> {
     const parsed = parseRemoteObject(json, this.#limits);
     if (!parsed.ok) return parsed;
-    const check = checkAuthor(parsed.value, sender);
-    return check === null ? parsed : err("wrong-author", check);
+    const object = isObject(json) && !namesAuthor(json) ? { ...parsed.value, attributedTo: [sender.uri] } : parsed.value;
+    const check = checkAuthor(object, sender);
+    return check === null ? ok(object) : err("wrong-author", check);
   }
 
   /**
