@@ -34,12 +34,17 @@ class RecordingPublisher implements DraftPublisher {
   readonly calls: PublishInput[] = [];
   mode: "ok" | "error" | "throw" = "ok";
   gate: Promise<void> | null = null;
+  /** Resolves when a publish call has reached the gate (the winner of a race is inside). */
+  entered: Promise<void>;
+  #enter!: () => void;
   readonly deps: { db: Kysely<DB>; account: () => Account; clock: ManualClock };
   constructor(deps: { db: Kysely<DB>; account: () => Account; clock: ManualClock }) {
     this.deps = deps;
+    this.entered = new Promise((resolve) => (this.#enter = resolve));
   }
   async publish(input: PublishInput): Promise<Result<Post, PublishError>> {
     this.calls.push(input);
+    this.#enter();
     if (this.gate !== null) await this.gate;
     if (this.mode === "throw") throw new Error("database went away");
     if (this.mode === "error") return err("reply-target", "cannot reply to https://gone.example/1: it was deleted");
@@ -131,7 +136,7 @@ describeEachEngine("scheduled posts", (get) => {
     t.publisher.gate = new Promise((resolve) => (open = resolve));
     const job = { draftId: d.id, scheduledAt: at.toISOString() };
     const racing = Promise.all([t.service.runScheduled(job), t.service.runScheduled(job), t.service.publishNow(t.account, CLI, d.id)]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await t.publisher.entered; // one of the three holds the claim and is publishing
     open();
     const [w1, w2, person] = await racing;
     assert.equal(t.publisher.calls.length, 1);
@@ -207,9 +212,20 @@ describeEachEngine("scheduled posts", (get) => {
       media: { storeImage: async () => err("unreadable", "unused"), discard: async () => {} }, queue, clock: t.clock, dataDir: tmpdir(), maxChars: 500,
     });
     const stop = new AbortController();
-    const worker = runWorkers(queue, [scheduledPostHandler(service, t.clock) as never], { workerId: "w1", signal: stop.signal, clock: t.clock, maxWaitMs: 20 });
+    // The worker's claims are observed: two empty claims after start mean it looked for due work at
+    // least once with the job already in the queue, and found none before the post's minute.
+    let emptyClaims = 0;
+    let sawEmptyClaims!: () => void;
+    const lookedTwice = new Promise<void>((resolve) => (sawEmptyClaims = resolve));
+    const observed: typeof queue = Object.create(queue);
+    observed.claim = async (name, options) => {
+      const jobs = await queue.claim(name, options);
+      if (jobs.length === 0 && ++emptyClaims >= 2) sawEmptyClaims();
+      return jobs;
+    };
+    const worker = runWorkers(observed, [scheduledPostHandler(service, t.clock) as never], { workerId: "w1", signal: stop.signal, clock: t.clock, maxWaitMs: 20 });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await lookedTwice;
       assert.equal(t.publisher.calls.length, 0, "not before its minute");
       t.clock.set("2026-05-04T09:02:00.000Z");
       const deadline = Date.now() + 10_000;
