@@ -9,7 +9,7 @@ import { logger } from "../lib/logger.ts";
 import type { Clock } from "../lib/time.ts";
 import { isJsonObject, parseJsonLimited } from "../net/json-limits.ts";
 import type { Actor } from "./actor.entity.ts";
-import { parseRemoteActor, type ParsedKey } from "./actor.parser.ts";
+import { parseRemoteActor, type ParsedActor, type ParsedKey } from "./actor.parser.ts";
 import type { ActorRepository } from "./actor.repository.ts";
 import type { ActorResolver, ResolveActorError, ResolveOptions } from "./actor.resolver.ts";
 
@@ -17,6 +17,9 @@ const log = logger("actor");
 
 /** Cached remote actors are refetched after this long (profiles change; keys are refreshed on demand). */
 export const DEFAULT_ACTOR_TTL_MS = 24 * 3600_000;
+
+/** Fetch failures after which a stale cached copy still answers (unless a refresh was demanded). */
+const STALE_COPY_SERVES: ReadonlySet<ResolveActorError> = new Set(["not-found", "invalid", "unreachable"]);
 
 /** Called when a remote actor is found to be gone (410, Tombstone, or its own Delete). */
 export type ActorGoneHandler = (actor: Actor) => Promise<void>;
@@ -50,6 +53,7 @@ export class ActorService implements ActorResolver {
   readonly #deps: ActorServiceDeps;
   readonly #ttlMs: number;
   readonly #inflight = new Map<string, Promise<Result<Actor, ResolveActorError>>>();
+  readonly #inflightUnstored = new Map<string, Promise<Result<ParsedActor, ResolveActorError>>>();
   readonly #goneHandlers: ActorGoneHandler[] = [];
   readonly #storedListeners: ActorStoredListener[] = [];
 
@@ -120,15 +124,53 @@ export class ActorService implements ActorResolver {
    * activity signed by that very actor (its own `Update`). Parsed and sanitised like a fetched one.
    */
   async storeDocument(document: unknown, requestedId: string): Promise<Result<{ actor: Actor; keys: readonly ParsedKey[] }, "invalid" | "forbidden">> {
-    const { config, urls, actors, clock } = this.#deps;
+    const parsed = this.validateDocument(document, requestedId);
+    if (!parsed.ok) return parsed;
+    const stored = await this.storeValidated(parsed.value);
+    return stored.ok ? ok({ actor: stored.value, keys: parsed.value.keys }) : stored;
+  }
+
+  /** Parses and sanitises an actor document as `storeDocument` does, without storing anything. */
+  validateDocument(document: unknown, requestedId: string): Result<ParsedActor, "invalid" | "forbidden"> {
+    const { config, urls } = this.#deps;
     const parsed = parseRemoteActor(document, requestedId, { maxStringLength: config.limits.maxStringLength, maxTags: config.limits.maxTags });
     if (!parsed.ok) return parsed;
     if (urls.isLocal(parsed.value.data.uri)) return err("forbidden", `a remote document cannot describe the local actor ${parsed.value.data.uri}`);
-    const existing = await actors.findByUri(parsed.value.data.uri);
-    if (existing !== null && existing.isLocal) return err("forbidden", `${parsed.value.data.uri} is a local actor`);
-    const actor = await actors.upsertRemote(parsed.value.data, clock.now().toISOString());
-    for (const listener of this.#storedListeners) listener(actor, parsed.value.keys);
-    return ok({ actor, keys: parsed.value.keys });
+    return parsed;
+  }
+
+  /** Stores what `validateDocument` or `fetchUnstored` returned (the inbox, once the signer's signature verified). */
+  async storeValidated(parsed: ParsedActor): Promise<Result<Actor, "forbidden">> {
+    const { actors, clock } = this.#deps;
+    const existing = await actors.findByUri(parsed.data.uri);
+    if (existing !== null && existing.isLocal) return err("forbidden", `${parsed.data.uri} is a local actor`);
+    const actor = await actors.upsertRemote(parsed.data, clock.now().toISOString());
+    for (const listener of this.#storedListeners) listener(actor, parsed.keys);
+    return ok(actor);
+  }
+
+  /**
+   * Fetches and validates a remote actor's current document without storing it, for a caller that
+   * may store it only once something else has checked out: the inbox fetches a signer's document to
+   * verify a request, and stores it only if the request verifies (issue #10 item 8), so no forged
+   * request can make this server keep a document. A 410 or Tombstone still marks a known actor gone:
+   * that is the actor's own server speaking, not the request. Concurrent calls for one id share a fetch.
+   */
+  async fetchUnstored(uri: string, options: Pick<ResolveOptions, "budget"> = {}): Promise<Result<ParsedActor, ResolveActorError>> {
+    const url = parseIri(uri);
+    if (url === null) return err("invalid", `not an http(s) actor id: ${JSON.stringify(uri.slice(0, 200))}`);
+    if (url.protocol === "http:" && !this.#deps.config.allowPrivateAddress) return err("invalid", `actor ids must use https: ${url.href}`);
+    const id = url.href;
+    if (this.#deps.urls.isLocal(id)) return err("forbidden", `${id} is local; local actors are never fetched`);
+    if (await this.#deps.domainBlocks.isBlocked(url)) return err("blocked", `${url.host} is a blocked domain`);
+    const cached = await this.#deps.actors.findByUri(id);
+    if (cached?.goneAt != null) return err("gone", `${id} is gone (since ${cached.goneAt})`);
+    const key = `unstored ${id}`;
+    const running = this.#inflightUnstored.get(key);
+    if (running !== undefined) return await running;
+    const task = this.#fetchValidated(id, cached, options.budget).finally(() => this.#inflightUnstored.delete(key));
+    this.#inflightUnstored.set(key, task);
+    return await task;
   }
 
   /** Marks a remote actor gone, removes its follows, and runs the modules' clean-up handlers. */
@@ -154,15 +196,24 @@ export class ActorService implements ActorResolver {
   }
 
   async #fetchAndStore(id: string, cached: Actor | null, options: ResolveOptions): Promise<Result<Actor, ResolveActorError>> {
-    const fetched = await this.#deps.fetcher.fetch(id, { requireIdEquals: "requested-url", ...(options.budget ? { budget: options.budget } : {}) });
+    const fetched = await this.#fetchValidated(id, cached, options.budget);
+    if (fetched.ok) {
+      const stored = await this.storeValidated(fetched.value);
+      if (stored.ok) return stored;
+      log.info("refused the actor document of {id}: {message}", { id, message: stored.message });
+      return stored;
+    }
     // A stale copy is better than nothing while the origin misbehaves, unless fresh data was demanded.
-    const stale = (error: ResolveActorError, message: string): Result<Actor, ResolveActorError> => {
-      if (cached !== null && options.refresh !== true) {
-        log.debug("using the stale copy of {id}: {message}", { id, message });
-        return ok(cached);
-      }
-      return err(error, message);
-    };
+    if (cached !== null && options.refresh !== true && STALE_COPY_SERVES.has(fetched.error)) {
+      log.debug("using the stale copy of {id}: {message}", { id, message: fetched.message });
+      return ok(cached);
+    }
+    return fetched;
+  }
+
+  /** Fetches `id` and validates its document; 410 or a Tombstone marks `cached` gone. Stores nothing else. */
+  async #fetchValidated(id: string, cached: Actor | null, budget: FetchBudget | undefined): Promise<Result<ParsedActor, ResolveActorError>> {
+    const fetched = await this.#deps.fetcher.fetch(id, { requireIdEquals: "requested-url", ...(budget ? { budget } : {}) });
     if (!fetched.ok) {
       switch (fetched.error) {
         case "gone":
@@ -171,7 +222,7 @@ export class ActorService implements ActorResolver {
         case "blocked":
           return err("blocked", fetched.message);
         case "not-found":
-          return stale("not-found", fetched.message);
+          return err("not-found", fetched.message);
         case "forbidden-url":
         case "forbidden-address":
           return err("forbidden", fetched.message);
@@ -182,7 +233,7 @@ export class ActorService implements ActorResolver {
         case "string-too-long":
         case "not-an-object":
         case "missing-id":
-          return stale("invalid", fetched.message);
+          return err("invalid", fetched.message);
         case "budget-exhausted":
         case "timeout":
         case "aborted":
@@ -191,22 +242,22 @@ export class ActorService implements ActorResolver {
         case "bad-response":
         case "network":
         case "http-status":
-          return stale("unreachable", fetched.message);
+          return err("unreachable", fetched.message);
         default:
           fetched.error satisfies never;
-          return stale("unreachable", fetched.message);
+          return err("unreachable", fetched.message);
       }
     }
     if (typesOf(fetched.value.document, 4).includes("Tombstone")) {
       if (cached !== null) await this.markGone(cached, "its document is a Tombstone");
       return err("gone", `${id} is a Tombstone`);
     }
-    const stored = await this.storeDocument(fetched.value.document, id);
-    if (!stored.ok) {
-      log.info("refused the actor document of {id}: {message}", { id, message: stored.message });
-      return stored.error === "forbidden" ? err("forbidden", stored.message) : stale("invalid", stored.message);
+    const parsed = this.validateDocument(fetched.value.document, id);
+    if (!parsed.ok) {
+      log.info("refused the actor document of {id}: {message}", { id, message: parsed.message });
+      return err(parsed.error, parsed.message);
     }
-    return ok(stored.value.actor);
+    return parsed;
   }
 
   /** A profile or actor URL: fetched (same origin as the URL), then resolved by the id it names. */

@@ -66,7 +66,8 @@ interface Delivery {
 
 describe("scale-out on PostgreSQL: two web and two worker processes on one schema", { timeout: 600_000 }, () => {
   let database: TestDatabase;
-  let peer: FakePeer;
+  /** One peer (one host) per sender: the inbox gives each sending server a share of its queue. */
+  const peers: FakePeer[] = [];
   let dataDir: string;
   let env: Record<string, string>;
   let ports: [number, number];
@@ -227,8 +228,9 @@ describe("scale-out on PostgreSQL: two web and two worker processes on one schem
   before(async () => {
     database = await createTestDatabase("postgres");
     dataDir = mkdtempSync(join(tmpdir(), "herold-scaleout-"));
-    peer = await startFakePeer();
     for (let i = 0; i < 6; i++) {
+      const peer = await startFakePeer();
+      peers.push(peer);
       const key = generateTestKey();
       const actor = peer.addActor(`sender${i}`, key);
       senders.push({ id: actor.id, keyId: actor.keyId, key });
@@ -256,7 +258,7 @@ describe("scale-out on PostgreSQL: two web and two worker processes on one schem
     agent.destroy();
     for (const proc of processes) if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill("SIGKILL");
     await Promise.all(processes.map((p) => p.exited));
-    await peer?.close();
+    await Promise.all(peers.map((peer) => peer.close()));
     await database?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -293,7 +295,9 @@ describe("scale-out on PostgreSQL: two web and two worker processes on one schem
     t.diagnostic(`flood of ${flood.length}: ${accepted.length} accepted, ${refused.length} refused`);
     assert.equal(accepted.length + refused.length, flood.length, `only 202 and 503: ${[...new Set(flood.map((d) => d.status))].join(", ")}`);
     assert.deepEqual(new Set(refused.map((d) => d.via)), new Set([0, 1]), "both web processes refused part of the flood");
-    assert.ok(accepted.length >= CAPACITY, `at least the capacity was accepted (${accepted.length})`);
+    // Changed with issue #10 item 8: from half the capacity on, each sending server is held to its
+    // share (capacity / (servers + 1)), so six servers fill at least half, not the whole queue.
+    assert.ok(accepted.length >= CAPACITY / 2, `at least half the capacity was accepted (${accepted.length})`);
     for (const d of refused) assert.match(d.retryAfter ?? "", /^[1-9]\d*$/, "a 503 says when to retry");
     // Accepted means stored: all of them wait in the queue; nothing of a refused one was kept.
     assert.equal((await inboxJobs()).waiting, accepted.length, "every accepted activity waits in the queue");
@@ -318,8 +322,9 @@ describe("scale-out on PostgreSQL: two web and two worker processes on one schem
 
   test("SIGTERM to a worker in the middle of a backlog loses nothing: it finishes or hands back every job it holds, and all are processed after a restart", async (t) => {
     for (const worker of workers) assert.equal(await stop(worker), 0, "the worker stops cleanly");
-    // Backlog and the deliveries during the shutdown stay within the capacity: all must be accepted.
-    const backlog = await deliverMany("backlog", CAPACITY - 50);
+    // Backlog and the deliveries during the shutdown stay below half the capacity, where no sender is
+    // held to its share yet (issue #10 item 8): all must be accepted.
+    const backlog = await deliverMany("backlog", CAPACITY / 2 - 50);
     assert.deepEqual(backlog.filter((d) => d.status !== 202).map((d) => d.status), [], "the backlog is accepted");
     const ids = new Set(backlog.map((d) => d.activityId));
 

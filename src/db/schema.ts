@@ -260,6 +260,8 @@ export interface JobRow {
   locked_by: Nullable<string>;
   last_error: Nullable<string>;
   dedupe_key: Nullable<string>;
+  /** Who the job is on behalf of, for fair shares of a queue (`EnqueueItem.group`). */
+  group_key: Nullable<string>;
   created_at: string;
 }
 

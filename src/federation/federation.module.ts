@@ -93,10 +93,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
   const keys = new RemoteKeyStore({ config, urls, clock, actors: base.repos.actors, actorService: actors, fetcher: documents, domainBlocks });
   const verifier = new InboxSignatureVerifier({ keys, clock, windowSeconds: config.limits.signatureWindowSeconds });
   const capacity = new InboxCapacity({
-    depth: async () => {
-      const depth = (await base.queue.depth())[INBOX_QUEUE];
-      return depth === undefined ? 0 : depth.ready + depth.delayed + depth.running;
-    },
+    counts: () => base.queue.countByGroup(INBOX_QUEUE),
     capacity: config.limits.inboxQueueCapacity,
     clock,
   });
@@ -108,6 +105,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     accounts: base.repos.accounts,
     domainBlocks,
     verifier,
+    keys,
     capacity,
     onVerifiedHost: (domain) => {
       deps.delivery.markHostAlive(domain).catch((error: unknown) => log.warn("markHostAlive({domain}) failed: {error}", { domain, error }));

@@ -65,6 +65,8 @@ export interface EnqueueItem {
   readonly payload: unknown;
   readonly runAt?: Date;
   readonly dedupeKey?: string;
+  /** Who the job is on behalf of (the inbox: the sending server), counted by `countByGroup`. */
+  readonly group?: string;
 }
 
 export interface ClaimOptions {
@@ -120,6 +122,8 @@ export interface JobQueue {
   extendLease(jobs: readonly Job[], workerId: string, leaseMs: number): Promise<number>;
   /** Counts per queue name (dead letters are counted under their original queue). */
   depth(): Promise<Record<string, QueueDepth>>;
+  /** Jobs of `queue` waiting or running (not dead letters) per `EnqueueItem.group`; "" for jobs without one. */
+  countByGroup(queue: string): Promise<Map<string, number>>;
   /** Deletes dead letters buried before `before`; returns how many. */
   purgeDead(before: Date): Promise<number>;
   /**
@@ -263,18 +267,19 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
   const insertChunk = async (executor: Kysely<DB>, queue: string, rows: readonly InsertRow[], createdAt: string): Promise<number> => {
     if (isPg) {
       const result = await sql`
-        INSERT INTO jobs (id, queue, payload, run_at, attempts, dedupe_key, created_at)
-        SELECT t.id, ${queue}, t.payload, t.run_at, 0, t.dedupe_key, ${createdAt}
+        INSERT INTO jobs (id, queue, payload, run_at, attempts, dedupe_key, group_key, created_at)
+        SELECT t.id, ${queue}, t.payload, t.run_at, 0, t.dedupe_key, t.group_key, ${createdAt}
         FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.payload)}::text[],
-                    ${rows.map((r) => r.runAt)}::text[], ${rows.map((r) => r.dedupeKey)}::text[])
-             AS t(id, payload, run_at, dedupe_key)
+                    ${rows.map((r) => r.runAt)}::text[], ${rows.map((r) => r.dedupeKey)}::text[],
+                    ${rows.map((r) => r.group)}::text[])
+             AS t(id, payload, run_at, dedupe_key, group_key)
         ON CONFLICT (dedupe_key) DO NOTHING`.execute(executor);
       return affected(result);
     }
-    const json = JSON.stringify(rows.map((r) => [r.id, r.payload, r.runAt, r.dedupeKey]));
+    const json = JSON.stringify(rows.map((r) => [r.id, r.payload, r.runAt, r.dedupeKey, r.group]));
     const result = await sql`
-      INSERT INTO jobs (id, queue, payload, run_at, attempts, dedupe_key, created_at)
-      SELECT value ->> 0, ${queue}, value ->> 1, value ->> 2, 0, value ->> 3, ${createdAt}
+      INSERT INTO jobs (id, queue, payload, run_at, attempts, dedupe_key, group_key, created_at)
+      SELECT value ->> 0, ${queue}, value ->> 1, value ->> 2, 0, value ->> 3, value ->> 4, ${createdAt}
       FROM json_each(${json}) WHERE true
       ON CONFLICT (dedupe_key) DO NOTHING`.execute(executor);
     return affected(result);
@@ -296,6 +301,7 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
         locked_by: null,
         last_error: null,
         dedupe_key: opts.dedupeKey ?? null,
+        group_key: null,
         created_at: iso(now),
       };
       const executor = opts.executor ?? db;
@@ -328,6 +334,7 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
         payload: serialize(item.payload),
         runAt: validIso(item.runAt ?? new Date(nowMs)),
         dedupeKey: item.dedupeKey ?? null,
+        group: item.group ?? null,
       }));
       const createdAt = iso(now);
       const run = async (executor: Kysely<DB>): Promise<number> => {
@@ -481,6 +488,16 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
       return out;
     },
 
+    async countByGroup(queue) {
+      const rows = await db
+        .selectFrom("jobs")
+        .select(["group_key", (eb) => eb.fn.countAll().as("n")])
+        .where("queue", "=", queue)
+        .groupBy("group_key")
+        .execute();
+      return new Map(rows.map((row) => [row.group_key ?? "", Number(row.n)]));
+    },
+
     async purgeDead(before) {
       const result = await db
         .deleteFrom("jobs")
@@ -591,6 +608,7 @@ interface InsertRow {
   payload: string;
   runAt: string;
   dedupeKey: string | null;
+  group: string | null;
 }
 
 function toJob(row: ClaimedRow): Job {

@@ -4,9 +4,9 @@ import { after, before, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { Hono } from "hono";
 import { listen } from "../app/server.ts";
-import { generateTestKey, post, streamingPost } from "../federation/inbox/testing.ts";
+import { generateTestKey, post, startFakePeer, streamingPost, type FakePeer } from "../federation/inbox/testing.ts";
 import { ENGINES } from "../testing/databases.ts";
-import { logs, startHostileEnv, startScriptedPeer, type HostileEnv, type RemoteActor, type ScriptedPeer } from "./harness.ts";
+import { addRemoteActor, logs, startHostileEnv, startScriptedPeer, type HostileEnv, type RemoteActor, type ScriptedPeer } from "./harness.ts";
 import { checkInvariants } from "./invariants.ts";
 
 /**
@@ -307,21 +307,29 @@ for (const engine of ENGINES) {
 
   describe(`inbox floods [${engine}]`, () => {
     let env: HostileEnv;
+    let peerC: FakePeer;
 
     before(async () => {
       env = await startHostileEnv(engine, { env: { HEROLD_INBOX_QUEUE_CAPACITY: "10" } });
+      peerC = await startFakePeer();
       assert.ok((await env.herold.ctx.fed.actors.resolveUri(env.alice.id)).ok);
     });
     after(async () => {
-      await env?.close();
+      await Promise.all([env?.close(), peerC?.close()]);
     });
 
     test("beyond capacity: 503 with Retry-After before the body is read, bounded memory, nothing accepted is lost", async () => {
+      // Changed with issue #10 item 8: one server can no longer fill the queue alone. Three servers
+      // fill it, each up to its share (10/2, then 10/3, then 10/4 of a queue of 10).
+      const zoe = addRemoteActor(peerC, "zoe", { name: "Zoe" });
       const accepted: string[] = [];
-      for (let i = 0; i <= 10; i++) {
-        const activity = env.create(env.alice);
-        assert.equal((await env.deliver(env.alice, activity)).status, 202);
-        accepted.push(activity.object.id);
+      for (const [sender, share] of [[env.alice, 5], [env.mallory, 3], [zoe, 2]] as const) {
+        for (let i = 0; i < share; i++) {
+          const activity = env.create(sender);
+          assert.equal((await env.deliver(sender, activity)).status, 202);
+          accepted.push(activity.object.id);
+        }
+        if (sender !== zoe) assert.equal((await env.deliver(sender, env.create(sender))).status, 503, "beyond its share");
       }
       env.herold.ctx.fed.capacity.invalidate();
       const before = await env.fingerprint();

@@ -5,6 +5,7 @@ import type { Config } from "../../config/config.ts";
 import { asArray, idOf, parseIri, typesOf } from "../../content/validate.ts";
 import type { DB } from "../../db/schema.ts";
 import { logger } from "../../lib/logger.ts";
+import { ok, unreachable, type Result } from "../../lib/result.ts";
 import type { Clock } from "../../lib/time.ts";
 import { isJsonObject, parseJsonLimited, type JsonObject } from "../../net/json-limits.ts";
 import { readBodyLimited } from "../../net/read-body.ts";
@@ -12,6 +13,7 @@ import type { JobQueue } from "../../queue/queue.ts";
 import type { DomainBlocks } from "../domain-blocks.ts";
 import { FetchBudget } from "../fetch/fetch-budget.ts";
 import type { InboxCapacity } from "./capacity.ts";
+import type { RemoteKeyStore, StoreOwnerError } from "./key-store.ts";
 import type { InboxSignatureVerifier, SignatureError } from "./signature.ts";
 
 const log = logger("federation", "inbox");
@@ -77,6 +79,8 @@ export interface InboxReceiverDeps {
   readonly accounts: AccountRepository;
   readonly domainBlocks: DomainBlocks;
   readonly verifier: InboxSignatureVerifier;
+  /** Stores a signer's actor once its request verified (the verifier itself stores nothing). */
+  readonly keys: Pick<RemoteKeyStore, "storeOwner">;
   readonly capacity: InboxCapacity;
   /** Told about every origin that sent a verified request (the delivery engine resets its failure count). */
   readonly onVerifiedHost?: (domain: string) => void;
@@ -87,7 +91,7 @@ export interface InboxReceiverDeps {
  * status, a log line, and nothing stored:
  *
  *  1. 404 unknown local account (personal inboxes);
- *  2. 503 + Retry-After when the inbox queue is over capacity (before the body is read);
+ *  2. 503 + Retry-After when the inbox queue is full (before the body is read);
  *  3. 415 anything but JSON / ActivityPub content types;
  *  4. 413 bodies over `limits.activityBodyBytes`, counted on the streamed bytes;
  *  5. 400 invalid UTF-8 or JSON, too deep, strings too long, not an activity with id, type and one actor;
@@ -95,11 +99,14 @@ export interface InboxReceiverDeps {
  *  7. 401 signature missing or invalid (digest, window, key, key owner listing the key), 403 key on a blocked domain;
  *  8. 401 signer is not the activity's actor;
  *  9. 400 activity id not on the actor's origin;
+ * 9a. 503 + Retry-After when the queue is full or the signer's server holds its share of it
+ *     (`InboxCapacity.admit`); only then is the signer's actor stored, if verifying it fetched it;
  * 10. then, in one transaction, the id goes into `inbox_seen` and the job into the queue: 202.
  *     An id seen before answers 202 without queueing (processed once, also across inboxes).
  *     Concurrent requests share that transaction (a group commit, `#commitPending`).
  *
- * Only verified activities reach step 10, so a forged one can never reserve a genuine id.
+ * Only verified activities reach step 10, so a forged one can never reserve a genuine id, and an
+ * actor document fetched to check a signature is stored only by a request that gets this far.
  */
 export class InboxReceiver {
   readonly #deps: InboxReceiverDeps;
@@ -158,7 +165,8 @@ export class InboxReceiver {
     if (!verified.ok) return refusalFor(verified.error, verified.message, activity);
     this.#reportAlive(verified.value.key.ownerUri);
 
-    return await this.accept(activity, { uri: verified.value.key.ownerUri, id: verified.value.key.ownerId }, recipient);
+    const key = verified.value.key;
+    return await this.#accept(activity, key.ownerUri, () => this.#deps.keys.storeOwner(key), recipient);
   }
 
   /**
@@ -166,26 +174,49 @@ export class InboxReceiver {
    * the fixture suite, which has no signatures to verify.
    */
   async accept(activity: ActivityEnvelope, signer: { uri: string; id: string }, recipient: Account | null): Promise<InboxResponse> {
-    if (canonical(activity.actorUri) !== canonical(signer.uri)) {
-      return { status: 401, reason: `signed by ${signer.uri}, but the activity's actor is ${activity.actorUri}` };
+    return await this.#accept(activity, signer.uri, async () => ok(signer), recipient);
+  }
+
+  async #accept(
+    activity: ActivityEnvelope,
+    signerUri: string,
+    storeSigner: () => Promise<Result<{ id: string }, StoreOwnerError>>,
+    recipient: Account | null,
+  ): Promise<InboxResponse> {
+    if (canonical(activity.actorUri) !== canonical(signerUri)) {
+      return { status: 401, reason: `signed by ${signerUri}, but the activity's actor is ${activity.actorUri}` };
     }
     const id = new URL(activity.id);
-    if (id.origin !== new URL(signer.uri).origin) {
-      return { status: 400, reason: `activity id ${activity.id} is not on the origin of its actor ${signer.uri}` };
+    const signerUrl = new URL(signerUri);
+    if (id.origin !== signerUrl.origin) {
+      return { status: 400, reason: `activity id ${activity.id} is not on the origin of its actor ${signerUri}` };
     }
-    const now = this.#deps.clock.now().toISOString();
-    const payload: InboxJobPayload = {
-      v: 1,
-      activityId: activity.id,
-      raw: activity.raw,
-      actorId: signer.id,
-      accountId: recipient?.id ?? null,
-      receivedAt: now,
-    };
-    const queued = await new Promise<boolean>((resolve, reject) => {
-      this.#pending.push({ payload, resolve, reject });
-      this.#committing ??= this.#commitPending();
-    });
+    const admission = await this.#deps.capacity.admit(signerUrl.host);
+    if (!admission.ok) return { status: 503, reason: admission.message, retryAfterSeconds: RETRY_AFTER_SECONDS };
+    let queued: boolean;
+    try {
+      const signer = await storeSigner();
+      if (!signer.ok) {
+        admission.settle(false);
+        return signerRefusal(signer.error, signer.message);
+      }
+      const payload: InboxJobPayload = {
+        v: 1,
+        activityId: activity.id,
+        raw: activity.raw,
+        actorId: signer.value.id,
+        accountId: recipient?.id ?? null,
+        receivedAt: this.#deps.clock.now().toISOString(),
+      };
+      queued = await new Promise<boolean>((resolve, reject) => {
+        this.#pending.push({ payload, host: signerUrl.host, resolve, reject });
+        this.#committing ??= this.#commitPending();
+      });
+    } catch (error) {
+      admission.settle(false);
+      throw error;
+    }
+    admission.settle(queued);
     return queued
       ? { status: 202, reason: `queued ${activity.type} ${activity.id}`, queued: true }
       : { status: 202, reason: `${activity.id} was already received`, queued: false };
@@ -221,7 +252,7 @@ export class InboxReceiver {
           }
           // New ids only, each once: of the same id twice in one batch, the first request queues it.
           const queued = batch.filter((b) => fresh.delete(b.payload.activityId));
-          await this.#deps.queue.enqueueMany(INBOX_QUEUE, queued.map((b) => ({ payload: b.payload })), { executor: trx });
+          await this.#deps.queue.enqueueMany(INBOX_QUEUE, queued.map((b) => ({ payload: b.payload, group: b.host })), { executor: trx });
           return new Set(queued);
         });
         for (const b of batch) b.resolve(fresh.has(b));
@@ -260,6 +291,8 @@ const SEEN_INSERT_ROWS = [64, 16, 4, 1] as const;
 
 interface PendingAccept {
   readonly payload: InboxJobPayload;
+  /** The signer's host: the job's group, what the inbox's fair shares count. */
+  readonly host: string;
   resolve(queued: boolean): void;
   reject(error: unknown): void;
 }
@@ -285,6 +318,18 @@ export function parseActivity(body: Uint8Array, config: Pick<Config, "limits">):
   const actorUri = parseIri(idOf(actors[0]));
   if (actorUri === null) return { ok: false, reason: `the actor of the ${type} is not an http(s) id` };
   return { ok: true, value: { json, raw, id: json["id"] as string, type, actorUri: actorUri.href } };
+}
+
+function signerRefusal(error: StoreOwnerError, message: string): InboxResponse {
+  switch (error) {
+    case "unavailable":
+      // The held-back document aged out of its cache between verification and now: rare, transient.
+      return { status: 503, reason: message, retryAfterSeconds: RETRY_AFTER_SECONDS };
+    case "invalid":
+      return { status: 401, reason: message };
+    default:
+      return unreachable(error);
+  }
 }
 
 function refusalFor(error: SignatureError, message: string, activity: ActivityEnvelope): InboxResponse {

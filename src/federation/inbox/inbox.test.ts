@@ -4,6 +4,7 @@ import { after, before, describe, test } from "node:test";
 import { ManualClock } from "../../lib/time.ts";
 import { ENGINES } from "../../testing/databases.ts";
 import { startTestInstance, type TestInstance } from "../../testing/instance.ts";
+import { suggest } from "../../web/suggest.ts";
 import { generateTestKey, post, signedHeaders, startFakePeer, streamingPost, type FakePeer, type TestKey } from "./testing.ts";
 
 /**
@@ -127,6 +128,78 @@ for (const engine of ENGINES) {
       const activity = note(alice.id);
       const body = JSON.stringify(activity);
       await refused(401, body, signedHeaders(inbox(), body, alice.keyId, bobKey.privateKey), activity.id);
+    });
+
+    test("a refused request stores no actor: not the one it named, not the key's owner, nothing to suggest", async () => {
+      const db = herold.ctx.database.db;
+      const actorRow = async (uri: string) => await db.selectFrom("actors").select(["uri", "name", "public_key_pem"]).where("uri", "=", uri).executeTakeFirst();
+      // Signed with the wrong key: Herold fetches mallory's document to check the signature.
+      const malloryKey = generateTestKey();
+      const mallory = peer.addActor("mallory", malloryKey, { name: "Mallory Unverified" });
+      const first = note(mallory.id);
+      const body = JSON.stringify(first);
+      await refused(401, body, signedHeaders(inbox(), body, mallory.keyId, bobKey.privateKey), first.id);
+      assert.equal(await actorRow(mallory.id), undefined, "no actor row for an unverified signer");
+      const carol = (await herold.ctx.repos.accounts.findByUsername("carol"))!;
+      const suggestAs = (q: string) => suggest({ db, posts: herold.ctx.repos.posts }, { id: carol.actorId, uri: carol.uri }, q, herold.ctx.config.domain);
+      assert.deepEqual(await suggestAs("@mallory"), []);
+      // A key published at its own URL (GoToSocial): neither the key's owner is stored.
+      const gk = generateTestKey();
+      const ginaId = `${peer.origin}/users/gwen`;
+      const keyId = `${ginaId}/main-key`;
+      peer.addActor("gwen", gk, { publicKey: { id: keyId, owner: ginaId, publicKeyPem: gk.publicKeyPem } });
+      peer.documents.set("/users/gwen/main-key", { "@context": "https://w3id.org/security/v1", id: keyId, type: "Key", owner: ginaId, publicKeyPem: gk.publicKeyPem });
+      const second = note(ginaId);
+      const secondBody = JSON.stringify(second);
+      await refused(401, secondBody, signedHeaders(inbox(), secondBody, keyId, bobKey.privateKey), second.id);
+      assert.equal(await actorRow(ginaId), undefined);
+      // The same signer, now with its own key: verified, so stored, and the key fetched before is reused.
+      const fetches = peer.server.requests.length;
+      const genuine = note(mallory.id);
+      const genuineBody = JSON.stringify(genuine);
+      const response = await post(inbox(), genuineBody, signedHeaders(inbox(), genuineBody, mallory.keyId, malloryKey.privateKey));
+      assert.equal(response.status, 202, response.body);
+      assert.equal(peer.server.requests.length, fetches, "the key held back from the refused request was used, no refetch");
+      const stored = await actorRow(mallory.id);
+      assert.equal(stored?.name, "Mallory Unverified");
+      const job = (await db.selectFrom("jobs").select("payload").where("queue", "=", "inbox").execute())
+        .map((j) => JSON.parse(j.payload) as { activityId: string; actorId: string })
+        .find((j) => j.activityId === genuine.id);
+      assert.equal(job?.actorId, (await herold.ctx.repos.actors.findByUri(mallory.id))?.id, "the job names the stored actor");
+    });
+
+    test("a refused request does not store a refreshed actor document either (key rotation path)", async () => {
+      const clock = new ManualClock(new Date());
+      const small = await startTestInstance({ engine, worker: false, clock });
+      try {
+        const target = `${small.origin}/inbox`;
+        const key = generateTestKey();
+        const name = `ref${counter++}`;
+        const { id, keyId } = peer.addActor(name, key, { name: "Before" });
+        const send = async (signingKey: TestKey) => {
+          const body = JSON.stringify(note(id));
+          return (await post(target, body, signedHeaders(target, body, keyId, signingKey.privateKey, { now: clock.now() }))).status;
+        };
+        assert.equal(await send(key), 202);
+        const row = async () => await small.ctx.database.db.selectFrom("actors").select(["name", "public_key_pem", "updated_at"]).where("uri", "=", id).executeTakeFirstOrThrow();
+        const before = await row();
+        const rotated = generateTestKey();
+        peer.addActor(name, rotated, { name: "After" });
+        clock.advance(61_000);
+        const fetches = peer.server.requests.length;
+        // A forged signature makes Herold refetch the owner (the key may have rotated) ...
+        assert.equal(await send(bobKey), 401);
+        assert.equal(peer.server.requests.length, fetches + 1, "the owner was refetched");
+        // ... but what it fetched is not stored: the refused request changed nothing.
+        assert.deepEqual(await row(), before);
+        // The owner's own signature with the rotated key verifies against the held-back document: now stored.
+        assert.equal(await send(rotated), 202);
+        const afterRow = await row();
+        assert.equal(afterRow.name, "After");
+        assert.equal(afterRow.public_key_pem?.trim(), rotated.publicKeyPem.trim());
+      } finally {
+        await small.close();
+      }
     });
 
     test("refuses a Digest that does not match the body", async () => {
@@ -348,14 +421,21 @@ for (const engine of ENGINES) {
       }
     });
 
-    test("answers 503 with Retry-After beyond the inbox queue capacity, before reading the body", async () => {
+    test("answers 503 with Retry-After once the inbox queue is full, before reading the body", async () => {
       const small = await startTestInstance({ engine, worker: false, env: { HEROLD_INBOX_QUEUE_CAPACITY: "10" } });
+      const peers = [peer, await startFakePeer(), await startFakePeer()];
       try {
         const target = `${small.origin}/inbox`;
-        for (let i = 0; i <= 10; i++) {
-          const body = JSON.stringify(note(alice.id));
-          const response = await post(target, body, signedHeaders(target, body, alice.keyId, aliceKey.privateKey));
-          assert.equal(response.status, 202, response.body);
+        // Changed with issue #10 item 8: one server fills at most its share, so three fill the queue
+        // (10/2, then 10/3, then 10/4 of it); it used to take 11 from one, one beyond the capacity.
+        const senders = peers.map((p, i) => (i === 0 ? { id: alice.id, keyId: alice.keyId, key: aliceKey } : { ...p.addActor("filler", bobKey), key: bobKey }));
+        for (const [i, share] of [5, 3, 2].entries()) {
+          const sender = senders[i]!;
+          for (let n = 0; n < share; n++) {
+            const body = JSON.stringify(note(sender.id));
+            const response = await post(target, body, signedHeaders(target, body, sender.keyId, sender.key.privateKey));
+            assert.equal(response.status, 202, response.body);
+          }
         }
         small.ctx.fed.capacity.invalidate();
         const activity = note(alice.id);
@@ -363,12 +443,69 @@ for (const engine of ENGINES) {
         const response = await post(target, body, signedHeaders(target, body, alice.keyId, aliceKey.privateKey));
         assert.equal(response.status, 503);
         assert.equal(response.headers.get("retry-after"), "30");
+        assert.match(response.body, /the inbox queue is full/);
         const seen = await small.ctx.database.db.selectFrom("inbox_seen").select("uri").where("uri", "=", activity.id).execute();
         assert.equal(seen.length, 0);
         const jobs = await small.ctx.database.db.selectFrom("jobs").select("id").where("queue", "=", "inbox").execute();
-        assert.equal(jobs.length, 11, "everything accepted before is kept");
+        assert.equal(jobs.length, 10, "everything accepted before is kept, nothing beyond the capacity");
+      } finally {
+        await Promise.all([small.close(), ...peers.slice(1).map((p) => p.close())]);
+      }
+    });
+
+    test("a flood from one verified server fills only its share; another server is still accepted", async () => {
+      const small = await startTestInstance({ engine, worker: false, env: { HEROLD_INBOX_QUEUE_CAPACITY: "10" } });
+      try {
+        const target = `${small.origin}/inbox`;
+        const flood = await Promise.all(
+          Array.from({ length: 20 }, async () => {
+            const body = JSON.stringify(note(alice.id));
+            return await post(target, body, signedHeaders(target, body, alice.keyId, aliceKey.privateKey));
+          }),
+        );
+        const accepted = flood.filter((r) => r.status === 202);
+        const refusedShare = flood.filter((r) => r.status === 503);
+        assert.equal(accepted.length, 5, "half the queue: the share of the only server sending");
+        assert.equal(refusedShare.length, 15);
+        for (const r of refusedShare) {
+          assert.equal(r.headers.get("retry-after"), "30");
+          assert.match(r.body, /share of the inbox queue/);
+        }
+        // dave's server (another host) still gets in.
+        const account = await other.ctx.services.accounts.get("dave");
+        assert.ok(account);
+        const keys = await other.ctx.keys.get(account);
+        assert.ok(keys);
+        const body = JSON.stringify(note(account.uri));
+        const response = await post(target, body, signedHeaders(target, body, keys.keyId, keys.rsaPrivate));
+        assert.equal(response.status, 202, response.body);
+        const jobs = await small.ctx.database.db.selectFrom("jobs").select("id").where("queue", "=", "inbox").execute();
+        assert.equal(jobs.length, 6);
       } finally {
         await small.close();
+      }
+    });
+
+    test("concurrent floods from several servers never take the inbox queue beyond its capacity", async () => {
+      const small = await startTestInstance({ engine, worker: false, env: { HEROLD_INBOX_QUEUE_CAPACITY: "10" } });
+      const extra = [await startFakePeer(), await startFakePeer(), await startFakePeer()];
+      try {
+        const target = `${small.origin}/inbox`;
+        const senders = [{ id: alice.id, keyId: alice.keyId, key: aliceKey }, ...extra.map((p) => ({ ...p.addActor("flooder", bobKey), key: bobKey }))];
+        const responses = await Promise.all(
+          Array.from({ length: 80 }, async (_, i) => {
+            const sender = senders[i % senders.length]!;
+            const body = JSON.stringify(note(sender.id));
+            return await post(target, body, signedHeaders(target, body, sender.keyId, sender.key.privateKey));
+          }),
+        );
+        const jobs = await small.ctx.database.db.selectFrom("jobs").select("id").where("queue", "=", "inbox").execute();
+        const accepted = responses.filter((r) => r.status === 202).length;
+        assert.ok(jobs.length <= 10, `${jobs.length} jobs queued, capacity 10`);
+        assert.equal(accepted, jobs.length, "every 202 is a queued job");
+        assert.equal(responses.filter((r) => r.status === 503).length, responses.length - accepted, "the rest are 503");
+      } finally {
+        await Promise.all([small.close(), ...extra.map((p) => p.close())]);
       }
     });
   });

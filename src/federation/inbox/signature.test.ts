@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ManualClock } from "../../lib/time.ts";
 import { blockCandidates } from "../domain-blocks.ts";
-import { InboxCapacity } from "./capacity.ts";
 import { parseDraftSignature, signedComponents } from "./signature.ts";
 
 test("draft Signature headers are parsed strictly", () => {
@@ -36,21 +34,4 @@ test("RFC 9421 covered components are read for one label, unambiguously", () => 
 test("a domain block covers subdomains; a port narrows it to one origin", () => {
   assert.deepEqual(blockCandidates({ name: "a.evil.example", host: "a.evil.example" }), ["a.evil.example", "evil.example", "example"]);
   assert.deepEqual(blockCandidates({ name: "127.0.0.1", host: "127.0.0.1:4567" }), ["127.0.0.1:4567", "127.0.0.1"]);
-});
-
-test("inbox capacity: the depth is asked at most once per interval, shared by concurrent callers", async () => {
-  const clock = new ManualClock("2026-01-01T00:00:00Z");
-  let depth = 5;
-  let asked = 0;
-  const capacity = new InboxCapacity({ depth: async () => (asked++, depth), capacity: 10, clock, ttlMs: 1000 });
-  assert.deepEqual(await Promise.all([capacity.isFull(), capacity.isFull(), capacity.isFull()]), [false, false, false]);
-  assert.equal(asked, 1);
-  depth = 11;
-  assert.equal(await capacity.isFull(), false, "cached within the interval");
-  clock.advance(1000);
-  assert.equal(await capacity.isFull(), true);
-  depth = 10;
-  capacity.invalidate();
-  assert.equal(await capacity.isFull(), false, "at capacity is not beyond it");
-  assert.equal(asked, 3);
 });
