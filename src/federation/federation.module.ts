@@ -91,7 +91,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
   });
   const actors = new ActorService({ config, urls, clock, actors: base.repos.actors, fetcher: documents, domainBlocks });
   const keys = new RemoteKeyStore({ config, urls, clock, actors: base.repos.actors, actorService: actors, fetcher: documents, domainBlocks });
-  const verifier = new InboxSignatureVerifier({ keys, clock, windowSeconds: config.limits.signatureWindowSeconds });
+  const verifier = new InboxSignatureVerifier({ keys, clock, windowSeconds: config.limits.signatureWindowSeconds, origin: config.origin });
   const capacity = new InboxCapacity({
     depth: async () => {
       const depth = (await base.queue.depth())[INBOX_QUEUE];

@@ -92,7 +92,8 @@ export interface InboxReceiverDeps {
  *  4. 413 bodies over `limits.activityBodyBytes`, counted on the streamed bytes;
  *  5. 400 invalid UTF-8 or JSON, too deep, strings too long, not an activity with id, type and one actor;
  *  6. 403 actor on a blocked domain (before any fetch);
- *  7. 401 signature missing or invalid (digest, window, key, key owner listing the key), 403 key on a blocked domain;
+ *  7. 401 signature missing or invalid (digest, window, key, key owner listing the key, made for
+ *     another host than this server's), 403 key on a blocked domain;
  *  8. 401 signer is not the activity's actor;
  *  9. 400 activity id not on the actor's origin;
  * 10. then, in one transaction, the id goes into `inbox_seen` and the job into the queue: 202.
@@ -303,6 +304,7 @@ function refusalFor(error: SignatureError, message: string, activity: ActivityEn
     case "digest":
     case "invalid":
     case "key-unavailable":
+    case "wrong-host":
       return { status: 401, reason: message };
     default:
       error satisfies never;
