@@ -3,7 +3,8 @@ import { test } from "node:test";
 import { ManualClock } from "../../lib/time.ts";
 import { blockCandidates } from "../domain-blocks.ts";
 import { InboxCapacity } from "./capacity.ts";
-import { parseDraftSignature, sameAuthority, signedComponents } from "./signature.ts";
+import { sameAuthority } from "../../lib/authority.ts";
+import { parseDraftSignature, signedComponents } from "./signature.ts";
 
 test("draft Signature headers are parsed strictly", () => {
   const good = 'keyId="https://a.example/u#k",algorithm="rsa-sha256",headers="(request-target) host date digest",signature="c2ln"';

@@ -5,6 +5,7 @@ import { FetchError } from "@fedify/fedify/runtime";
 import type { DocumentLoader } from "@fedify/vocab";
 import { Temporal } from "@js-temporal/polyfill";
 import { parseIri } from "../../content/validate.ts";
+import { sameAuthority } from "../../lib/authority.ts";
 import { err, ok, type Result } from "../../lib/result.ts";
 import type { Clock } from "../../lib/time.ts";
 import { offlineContextLoader } from "../context-loader.ts";
@@ -205,21 +206,6 @@ export class InboxSignatureVerifier {
   }
 }
 
-/**
- * Whether a Host value names `origin`'s host: compared as URL authorities, so letter case and an
- * explicit default port (`example.org:443` for https) do not matter; anything with userinfo, a path
- * or other characters a Host cannot carry does not match.
- */
-export function sameAuthority(host: string, origin: URL): boolean {
-  if (!/^[A-Za-z0-9.\-]+(?::[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?$/.test(host)) return false;
-  let parsed: URL;
-  try {
-    parsed = new URL(`${origin.protocol}//${host}`);
-  } catch {
-    return false;
-  }
-  return parsed.host === origin.host;
-}
 
 /**
  * The inbox's hot path for the common case (Mastodon and most peers): a draft-cavage RSA signature by
