@@ -246,6 +246,8 @@ export interface OutboxActivityRow {
 
 export interface InboxSeenRow {
   uri: string;
+  /** SHA-256 of the activity's canonical JSON (`activityDigest`); '' for rows from before 0008. */
+  digest: string;
   received_at: string;
 }
 
