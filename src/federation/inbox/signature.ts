@@ -66,6 +66,11 @@ const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
  *   unknown algorithms, and signatures that do not cover `(request-target) host date digest` are
  *   refused, so no parser difference can decide what was signed (case 10);
  * - RFC 9421 signatures must cover `@method`, `@target-uri` and `content-digest`;
+ * - the signed host is this server's configured one: the draft-cavage `host` (always covered) and a
+ *   covered RFC 9421 `host` field come from the Host header and are compared with the origin, while
+ *   `@authority` and `@target-uri` are computed from `request.url`, which must be on that origin;
+ * - header names in `headers` are lower-case tokens or known pseudo-headers, and nothing the request
+ *   carries makes `verify` throw;
  * - keys come from the key store (memory → `actors` → owner's document; never the key document's
  *   word), handed to Fedify through its key cache, so the hot path has no fetch and no JSON-LD.
  *   When a cached key fails, Fedify asks once more through the document loader: that is the key
@@ -79,7 +84,6 @@ export class InboxSignatureVerifier {
   readonly #keys: RemoteKeyStore;
   readonly #clock: Clock;
   readonly #windowSeconds: number;
-
   readonly #origin: URL;
 
   /** `origin`: this server's configured public origin; signatures must be made for its host. */
@@ -205,7 +209,6 @@ export class InboxSignatureVerifier {
     return err("wrong-host", `the signature is for host ${JSON.stringify(signed.slice(0, 100))}, not for this server (${this.#origin.host})`);
   }
 }
-
 
 /**
  * The inbox's hot path for the common case (Mastodon and most peers): a draft-cavage RSA signature by
