@@ -247,6 +247,8 @@ export interface OutboxActivityRow {
 
 export interface InboxSeenRow {
   uri: string;
+  /** SHA-256 of the activity's canonical JSON (`activityDigest`); '' for rows from before migration 0011. */
+  digest: string;
   received_at: string;
 }
 

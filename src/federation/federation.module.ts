@@ -30,6 +30,8 @@ const log = logger("federation");
  * - `inbox.register(key, handler)`: handle an activity type (`Follow`, `Undo/Like`, `Create` …; keys
  *   in inbox/dispatch-key.ts). Handlers get a verified `InboundActivity` and return an outcome;
  *   exceptions retry the job.
+ * - `inbox.awaitRepeats(type, check)`: repeats of an activity (same id, same content) are dropped
+ *   at the door, unless `check` says local state still waits for it (an Accept of a pending Follow).
  * - `Update` and `Delete` are registered here: actors are handled here, objects go to
  *   `onObjectUpdate(handler)` / `onObjectDelete(handler)`, which the posts module installs once.
  *   Registering `Update`/`Delete` in the dispatcher again fails at start-up with that hint.
@@ -91,12 +93,13 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
   });
   const actors = new ActorService({ config, urls, clock, actors: base.repos.actors, fetcher: documents, domainBlocks });
   const keys = new RemoteKeyStore({ config, urls, clock, actors: base.repos.actors, actorService: actors, fetcher: documents, domainBlocks });
-  const verifier = new InboxSignatureVerifier({ keys, clock, windowSeconds: config.limits.signatureWindowSeconds });
+  const verifier = new InboxSignatureVerifier({ keys, clock, windowSeconds: config.limits.signatureWindowSeconds, origin: config.origin });
   const capacity = new InboxCapacity({
     counts: () => base.queue.countByGroup(INBOX_QUEUE),
     capacity: config.limits.inboxQueueCapacity,
     clock,
   });
+  const inbox = new InboxDispatcher();
   const receiver = new InboxReceiver({
     config,
     clock,
@@ -110,9 +113,9 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     onVerifiedHost: (domain) => {
       deps.delivery.markHostAlive(domain).catch((error: unknown) => log.warn("markHostAlive({domain}) failed: {error}", { domain, error }));
     },
+    isAwaited: (activity, signerId) => inbox.isAwaited(activity, signerId),
   });
 
-  const inbox = new InboxDispatcher();
   const processor = new InboxProcessor({ db, dispatcher: inbox });
   const hooks = new ObjectHooks();
   registerActorHandlers(inbox, { actorService: actors, actors: base.repos.actors, hooks });

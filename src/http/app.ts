@@ -4,6 +4,7 @@ import { logger } from "../lib/logger.ts";
 import { discoveryRoutes } from "./discovery.routes.ts";
 import { fedifyMiddleware } from "./fedify.ts";
 import { requestContext, securityHeaders } from "./middleware.ts";
+import { signedHostGuard } from "./signed-host.ts";
 
 const log = logger("http");
 
@@ -18,6 +19,8 @@ export function createHttpApp(ctx: AppContext, groups: readonly RouteGroup[] = [
   const app = new Hono();
   app.use(requestContext);
   app.use(securityHeaders);
+  // Before anything that verifies a GET's signature (Fedify's dispatchers, the tombstone route).
+  app.on(["GET", "HEAD"], "*", signedHostGuard(ctx.config.origin));
 
   app.route("/", discoveryRoutes(ctx));
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { post } from "../federation/inbox/testing.ts";
+import { request } from "node:http";
+import { post, type PostResult } from "../federation/inbox/testing.ts";
 import { ManualClock } from "../lib/time.ts";
 import { ENGINES } from "../testing/databases.ts";
 import { addRemoteActor, startHostileEnv, type HostileEnv } from "./harness.ts";
@@ -233,6 +234,10 @@ for (const engine of ENGINES) {
           ["empty headers parameter", cavageRequest(url, body, key, { headers: ["date"], headersParam: "" })],
           ["headers without digest", cavageRequest(url, body, key, { headers: ["(request-target)", "host", "date"] })],
           ["headers without (request-target)", cavageRequest(url, body, key, { headers: ["host", "date", "digest"] })],
+          // Header names that are not tokens (issue #10 item 9): verification once threw on them (500).
+          ["headers with a leading space", cavageRequest(url, body, key, { headersParam: " (request-target) host date digest" })],
+          ["headers with a colon in a name", cavageRequest(url, body, key, { headersParam: "(request-target) host date digest a:b" })],
+          ["headers with a parenthesis in a name", cavageRequest(url, body, key, { headersParam: "(request-target) host date digest x(y" })],
           ["unknown algorithm", cavageRequest(url, body, key, { algorithm: "rsa-sha1" })],
           ["hmac algorithm", cavageRequest(url, body, key, { algorithm: "hmac-sha256" })],
           ["parameter name in other case", { ...genuine, signature: sig.replace("keyId=", "KEYID=") }],
@@ -321,6 +326,54 @@ for (const engine of ENGINES) {
       });
     });
 
+    describe("issue #10 item 7: the signed host is this server's", () => {
+      const foreign = "mastodon.social";
+      /** Signed for `foreign` and sent with `Host: foreign`, as a proxy forwarding any Host would pass it on. */
+      const misdirected = (): Array<[string, string, Record<string, string>]> => {
+        const key = { keyId: env.alice.keyId, privateKey: env.alice.key.privateKey };
+        const created = Math.floor(Date.now() / 1000);
+        const body = () => JSON.stringify(env.create(env.alice));
+        const rfc = (components: string[]): [string, Record<string, string>] => {
+          const b = body();
+          const values = { "@method": "POST", "@target-uri": env.inbox(), "content-digest": digests(b).contentDigest, host: foreign, "@authority": foreign };
+          return [b, { "content-type": "application/activity+json", "content-digest": digests(b).contentDigest, ...craftRfc9421({ ...key, components, values, created }) }];
+        };
+        const [fast, viaFedify] = [body(), body()];
+        return [
+          // A key in memory: Herold's own node:crypto path.
+          ["draft-cavage, fast path", fast, cavageRequest(env.inbox(), fast, key, { override: { host: foreign } })],
+          // `created` is left to Fedify's verifier.
+          ["draft-cavage, Fedify path", viaFedify, cavageRequest(env.inbox(), viaFedify, key, { override: { host: foreign }, extra: `,created=${created}` })],
+          ["RFC 9421 covering host", ...rfc(["@method", "@target-uri", "content-digest", "host"])],
+          ["RFC 9421 covering @authority", ...rfc(["@method", "@target-uri", "content-digest", "@authority"])],
+        ];
+      };
+
+      test("a signature made for another server's Host is refused with 401, on every verification path", async () => {
+        for (const [name, body, headers] of misdirected()) {
+          await env.refused(() => postWithHost(env.inbox(), body, headers, foreign), { status: 401, log: /refused with 401: .*(mastodon\.social|does not verify)/, what: name });
+        }
+      });
+
+      test("controls: the same requests signed for this server's host are accepted", async () => {
+        await env.drain();
+        const key = { keyId: env.alice.keyId, privateKey: env.alice.key.privateKey };
+        const host = new URL(env.herold.origin).host;
+        const created = Math.floor(Date.now() / 1000);
+        for (const extra of ["", `,created=${created}`]) {
+          const body = JSON.stringify(env.create(env.alice));
+          const response = await postWithHost(env.inbox(), body, cavageRequest(env.inbox(), body, key, { extra }), host);
+          assert.equal(response.status, 202, `${extra}: ${response.body}`);
+        }
+        const body = JSON.stringify(env.create(env.alice));
+        const values = { "@method": "POST", "@target-uri": env.inbox(), "content-digest": digests(body).contentDigest, host, "@authority": host };
+        const signed = craftRfc9421({ ...key, components: ["@method", "@target-uri", "content-digest", "host", "@authority"], values, created });
+        const response = await postWithHost(env.inbox(), body, { "content-type": "application/activity+json", "content-digest": digests(body).contentDigest, ...signed }, host);
+        assert.equal(response.status, 202, response.body);
+        assert.equal((await env.drain()).filter((o) => o.outcome.kind === "processed").length, 3);
+      });
+    });
+
     describe("case 11: replays, clock skew and digests", () => {
       test("a captured request replayed after the window is refused; inside the window it is a duplicate", async () => {
         const clock = new ManualClock(new Date());
@@ -370,5 +423,23 @@ for (const engine of ENGINES) {
         await env.refused(() => rawPost(body, { ...rfc, "content-digest": `sha-512=:${Buffer.alloc(64).toString("base64")}:` }), { status: 401, log: /no sha-256 value/ });
       });
     });
+  });
+}
+
+/** A POST with an explicit `Host` header (fetch always sends the URL's), to Herold on loopback. */
+function postWithHost(url: string, body: string, headers: Record<string, string>, host: string): Promise<PostResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "POST", headers: { ...headers, host, "content-length": String(Buffer.byteLength(body)) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => {
+        const result = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) if (typeof value === "string") result.set(name, value);
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: result });
+      });
+      response.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
   });
 }

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import type { KeyObject } from "node:crypto";
+import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { DELIVER_QUEUE } from "../delivery/delivery.handler.ts";
 import { ENGINES } from "../testing/databases.ts";
-import { startHostileEnv, type HostileEnv } from "./harness.ts";
+import { logs, startHostileEnv, type HostileEnv } from "./harness.ts";
 import { craftCavage } from "./signing.ts";
 
 /**
@@ -95,6 +96,23 @@ for (const engine of ENGINES) {
       });
     });
 
+    describe("issue #10 item 7: a signed GET made for another server's host is not the signer's", () => {
+      test("alice's signature for Host mastodon.social does not let a replay read erin's followers-only post", async () => {
+        const created = await env.herold.ctx.services.accounts.create({ username: "erin" });
+        assert.ok(created.ok);
+        const follow = { "@context": AS, id: `${env.alice.id}/activities/follow-erin-${env.next()}`, type: "Follow", actor: env.alice.id, object: created.value.uri };
+        assert.equal((await env.deliver(env.alice, follow, { path: "/users/erin/inbox" })).status, 202);
+        await env.drain();
+        const post = await env.herold.ctx.posts.service.publish({ username: "erin", text: "for erin's followers", visibility: "followers" });
+        assert.ok(post.ok, JSON.stringify(post));
+        const ours = new URL(post.value.uri).host;
+        assert.equal(await signedGet(post.value.uri, env.alice, ours), 200, "control: signed for this server, alice may read it");
+        const mark = logs.mark();
+        assert.equal(await signedGet(post.value.uri, env.alice, "mastodon.social"), 401, "signed for (and sent with) another Host");
+        logs.expect(mark, /signed for host "mastodon\.social"/, "the refusal's log line", "info");
+      });
+    });
+
     describe("case 18: blocked domains and blocked actors do not arrive through boosts, relays or forwards", () => {
       let malloryNote: Record<string, any>;
       let bobNote: Record<string, any>;
@@ -169,9 +187,10 @@ for (const engine of ENGINES) {
 
 /**
  * GET of a local post as ActivityPub, signed (draft-cavage, `(request-target) host date accept`) by
- * `as`, or unsigned when null; returns the status.
+ * `as`, or unsigned when null; returns the status. With `host`, the request is signed for and sent
+ * with that Host header (fetch always sends the URL's, so node:http sends this one).
  */
-async function signedGet(url: string, as: { keyId: string; key: { privateKey: KeyObject } } | null): Promise<number> {
+async function signedGet(url: string, as: { keyId: string; key: { privateKey: KeyObject } } | null, host?: string): Promise<number> {
   const target = new URL(url);
   const headers: Record<string, string> = { accept: "application/activity+json", date: new Date().toUTCString() };
   if (as !== null) {
@@ -179,10 +198,20 @@ async function signedGet(url: string, as: { keyId: string; key: { privateKey: Ke
       privateKey: as.key.privateKey,
       keyId: as.keyId,
       headers: ["(request-target)", "host", "date", "accept"],
-      values: { "(request-target)": `get ${target.pathname}`, host: target.host, date: headers["date"]!, accept: headers["accept"]! },
+      values: { "(request-target)": `get ${target.pathname}`, host: host ?? target.host, date: headers["date"]!, accept: headers["accept"]! },
     });
   }
-  const response = await fetch(url, { headers });
-  await response.body?.cancel();
-  return response.status;
+  if (host === undefined) {
+    const response = await fetch(url, { headers });
+    await response.body?.cancel();
+    return response.status;
+  }
+  return await new Promise((resolve, reject) => {
+    const req = request(url, { headers: { ...headers, host } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }

@@ -1,5 +1,5 @@
 import type { Account } from "../account/account.entity.ts";
-import type { InboundActivity, InboxOutcome } from "../federation/inbox/inbox.types.ts";
+import type { AwaitedCheck, InboundActivity, InboxOutcome } from "../federation/inbox/inbox.types.ts";
 import { idOf, isObject, typesOf } from "../content/validate.ts";
 import type { Follow } from "./follow.entity.ts";
 import { ignored, localAccountOf, processed, rejected, type HandlerTable, type SocialHandlerDeps } from "./social.handlers.ts";
@@ -15,6 +15,25 @@ export function followHandlers(deps: SocialHandlerDeps): HandlerTable {
     Accept: (activity) => receiveAnswer(deps, activity, "Accept"),
     Reject: (activity) => receiveAnswer(deps, activity, "Reject"),
   };
+}
+
+/**
+ * Accepts and Rejects the inbox must process even as repeats: those answering a Follow a local
+ * account sent to the signer that is still pending. Some servers reuse answer ids (Hollo: one Accept
+ * id per follower), and an answer whose first delivery was lost must still count when it comes again.
+ */
+export function awaitedAnswers(deps: SocialHandlerDeps): Readonly<Record<"Accept" | "Reject", AwaitedCheck>> {
+  const check: AwaitedCheck = async (activity, signerId) => {
+    const inner = activity.json["object"];
+    const innerTypes = typesOf(inner, 8);
+    if (innerTypes.length > 0 && !innerTypes.includes("Follow")) return false;
+    const followUri = idOf(inner);
+    if (followUri === null) return false;
+    const follow = (await deps.follows.findByUri(followUri)) ?? (await pendingWithoutUri(deps, inner, followUri, signerId));
+    if (follow === null || follow.state !== "pending" || follow.followeeId !== signerId) return false;
+    return (await deps.actors.findById(follow.followerId))?.isLocal === true;
+  };
+  return { Accept: check, Reject: check };
 }
 
 async function receiveFollow(deps: SocialHandlerDeps, activity: InboundActivity): Promise<InboxOutcome> {

@@ -6,7 +6,7 @@ import { BlockRepository } from "./block.repository.ts";
 import { BlockService } from "./block.service.ts";
 import { flagHandlers } from "./flag.handler.ts";
 import { followCollections } from "./follow.collections.ts";
-import { followHandlers } from "./follow.handler.ts";
+import { awaitedAnswers, followHandlers } from "./follow.handler.ts";
 import { FollowRepository } from "./follow.repository.ts";
 import { FollowService } from "./follow.service.ts";
 import { InteractionRepository } from "./interaction.repository.ts";
@@ -73,6 +73,7 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
   for (const table of [followHandlers(handlerDeps), likeHandlers(handlerDeps), blockHandlers(handlerDeps), flagHandlers(handlerDeps), moveHandlers(handlerDeps)]) {
     for (const [key, handler] of Object.entries(table)) inbox.register(key, handler);
   }
+  for (const [type, check] of Object.entries(awaitedAnswers(handlerDeps))) inbox.awaitRepeats(type, check);
 
   return {
     follows,

@@ -5,6 +5,7 @@ import type { DB } from "../../db/schema.ts";
 import type { DomainBlocks } from "../domain-blocks.ts";
 import type { DocumentSource, DocumentFetchError } from "../fetch/document-fetcher.ts";
 import type { InboxProcessor } from "./inbox.processor.ts";
+import { activityDigest } from "./seen.ts";
 import type { InboundActivity, InboxDispatcher, InboxOutcome } from "./inbox.types.ts";
 
 /** Inner activity types unwrapped from an Announce (what Lemmy, Mbin, PieFed and WordPress groups re-share). */
@@ -107,6 +108,8 @@ async function unwrap(activity: InboundActivity, deps: AnnounceDeps): Promise<In
     idConfirmed = true;
   }
 
+  // By id alone, whatever the digest: the copy a group relays differs in form from the one its actor
+  // delivered directly (no @context, other members embedded), so its content digest cannot tell.
   const seen = await deps.db.selectFrom("inbox_seen").select("uri").where("uri", "=", inner["id"] as string).executeTakeFirst();
   if (seen !== undefined) return { kind: "ignored", reason: `announced activity ${innerId.href} was already received` };
 
@@ -129,8 +132,8 @@ async function unwrap(activity: InboundActivity, deps: AnnounceDeps): Promise<In
   if (!idConfirmed) return outcome;
   await deps.db
     .insertInto("inbox_seen")
-    .values({ uri: unwrapped.id, received_at: activity.receivedAt })
-    .onConflict((oc) => oc.column("uri").doNothing())
+    .values({ uri: unwrapped.id, digest: activityDigest(verified), received_at: activity.receivedAt })
+    .onConflict((oc) => oc.columns(["uri", "digest"]).doNothing())
     .execute();
   return outcome;
 }

@@ -14,6 +14,7 @@ import type { DomainBlocks } from "../domain-blocks.ts";
 import { FetchBudget } from "../fetch/fetch-budget.ts";
 import type { InboxCapacity } from "./capacity.ts";
 import type { RemoteKeyStore, StoreOwnerError } from "./key-store.ts";
+import { activityDigest } from "./seen.ts";
 import type { InboxSignatureVerifier, SignatureError } from "./signature.ts";
 
 const log = logger("federation", "inbox");
@@ -84,6 +85,11 @@ export interface InboxReceiverDeps {
   readonly capacity: InboxCapacity;
   /** Told about every origin that sent a verified request (the delivery engine resets its failure count). */
   readonly onVerifiedHost?: (domain: string) => void;
+  /**
+   * Whether local state still waits for this activity from this signer (`actors.id`), so that even a
+   * repeat of it must be processed (an Accept of a Follow that is still pending): `InboxDispatcher.isAwaited`.
+   */
+  readonly isAwaited?: (activity: ActivityEnvelope, signerId: string) => Promise<boolean>;
 }
 
 /**
@@ -96,14 +102,17 @@ export interface InboxReceiverDeps {
  *  4. 413 bodies over `limits.activityBodyBytes`, counted on the streamed bytes;
  *  5. 400 invalid UTF-8 or JSON, too deep, strings too long, not an activity with id, type and one actor;
  *  6. 403 actor on a blocked domain (before any fetch);
- *  7. 401 signature missing or invalid (digest, window, key, key owner listing the key), 403 key on a blocked domain;
+ *  7. 401 signature missing or invalid (digest, window, key, key owner listing the key, made for
+ *     another host than this server's), 403 key on a blocked domain;
  *  8. 401 signer is not the activity's actor;
  *  9. 400 activity id not on the actor's origin;
  * 9a. 503 + Retry-After when the queue is full or the signer's server holds its share of it
  *     (`InboxCapacity.admit`); only then is the signer's actor stored, if verifying it fetched it;
- * 10. then, in one transaction, the id goes into `inbox_seen` and the job into the queue: 202.
- *     An id seen before answers 202 without queueing (processed once, also across inboxes).
- *     Concurrent requests share that transaction (a group commit, `#commitPending`).
+ * 10. then, in one transaction, the id and a digest of the content go into `inbox_seen` and the job
+ *     into the queue: 202. The same activity seen before (same id, same content) answers 202 without
+ *     queueing (processed once, also across inboxes); a different activity under a reused id is queued
+ *     (Hollo reuses Accept ids), and so is a repeat that local state still waits for (`isAwaited`: an
+ *     Accept of a pending Follow). Concurrent requests share that transaction (a group commit, `#commitPending`).
  *
  * Only verified activities reach step 10, so a forged one can never reserve a genuine id, and an
  * actor document fetched to check a signature is stored only by a request that gets this far.
@@ -208,8 +217,10 @@ export class InboxReceiver {
         accountId: recipient?.id ?? null,
         receivedAt: this.#deps.clock.now().toISOString(),
       };
+      const digest = activityDigest(activity.json);
+      const awaited = (await this.#deps.isAwaited?.(activity, signer.value.id)) ?? false;
       queued = await new Promise<boolean>((resolve, reject) => {
-        this.#pending.push({ payload, host: signerUrl.host, resolve, reject });
+        this.#pending.push({ payload, host: signerUrl.host, digest, awaited, resolve, reject });
         this.#committing ??= this.#commitPending();
       });
     } catch (error) {
@@ -219,7 +230,7 @@ export class InboxReceiver {
     admission.settle(queued);
     return queued
       ? { status: 202, reason: `queued ${activity.type} ${activity.id}`, queued: true }
-      : { status: 202, reason: `${activity.id} was already received`, queued: false };
+      : { status: 202, reason: `${activity.id} was already received with the same content`, queued: false };
   }
 
   /**
@@ -236,7 +247,7 @@ export class InboxReceiver {
       const batch = this.#pending.splice(0, COMMIT_BATCH);
       try {
         const fresh = await this.#deps.db.transaction().execute(async (trx) => {
-          const rows = [...new Map(batch.map((b) => [b.payload.activityId, { uri: b.payload.activityId, received_at: b.payload.receivedAt }])).values()];
+          const rows = [...new Map(batch.map((b) => [seenKey(b.payload.activityId, b.digest), { uri: b.payload.activityId, digest: b.digest, received_at: b.payload.receivedAt }])).values()];
           const fresh = new Set<string>();
           let offset = 0;
           for (const size of SEEN_INSERT_ROWS) {
@@ -244,14 +255,15 @@ export class InboxReceiver {
               const seen = await trx
                 .insertInto("inbox_seen")
                 .values(rows.slice(offset, offset + size))
-                .onConflict((oc) => oc.column("uri").doNothing())
-                .returning("uri")
+                .onConflict((oc) => oc.columns(["uri", "digest"]).doNothing())
+                .returning(["uri", "digest"])
                 .execute();
-              for (const row of seen) fresh.add(row.uri);
+              for (const row of seen) fresh.add(seenKey(row.uri, row.digest));
             }
           }
-          // New ids only, each once: of the same id twice in one batch, the first request queues it.
-          const queued = batch.filter((b) => fresh.delete(b.payload.activityId));
+          // New activities only, each once (of the same one twice in one batch, the first request
+          // queues it), and every repeat that local state still waits for.
+          const queued = batch.filter((b) => fresh.delete(seenKey(b.payload.activityId, b.digest)) || b.awaited);
           await this.#deps.queue.enqueueMany(INBOX_QUEUE, queued.map((b) => ({ payload: b.payload, group: b.host })), { executor: trx });
           return new Set(queued);
         });
@@ -293,6 +305,10 @@ interface PendingAccept {
   readonly payload: InboxJobPayload;
   /** The signer's host: the job's group, what the inbox's fair shares count. */
   readonly host: string;
+  /** `activityDigest` of the activity: with its id, the key in `inbox_seen`. */
+  readonly digest: string;
+  /** Queued even when it is a repeat (`isAwaited`). */
+  readonly awaited: boolean;
   resolve(queued: boolean): void;
   reject(error: unknown): void;
 }
@@ -348,11 +364,16 @@ function refusalFor(error: SignatureError, message: string, activity: ActivityEn
     case "digest":
     case "invalid":
     case "key-unavailable":
+    case "wrong-host":
       return { status: 401, reason: message };
     default:
       error satisfies never;
       return { status: 401, reason: message };
   }
+}
+
+function seenKey(uri: string, digest: string): string {
+  return `${digest} ${uri}`;
 }
 
 function canonical(uri: string): string {

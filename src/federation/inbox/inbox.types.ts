@@ -38,6 +38,13 @@ export type InboxOutcome =
 export type InboxHandler = (activity: InboundActivity) => Promise<InboxOutcome>;
 
 /**
+ * Whether local state still waits for a verified activity of its type from `signerId` (`actors.id`),
+ * so that the inbox must queue it even as a repeat of one already received. Asked at the inbox door,
+ * before the activity is stored; it only reads.
+ */
+export type AwaitedCheck = (activity: { readonly id: string; readonly type: string; readonly json: Readonly<Record<string, unknown>> }, signerId: string) => Promise<boolean>;
+
+/**
  * Keys the federation module handles itself. `Update` and `Delete` are split by what they target:
  * actors are the federation module's, objects (posts) go to the hooks `onObjectUpdate` /
  * `onObjectDelete` that the posts module installs. `Announce/<Activity>` is the unwrapping of
@@ -54,6 +61,7 @@ const RESERVED: Readonly<Record<string, string>> = {
  */
 export class InboxDispatcher {
   readonly #handlers = new Map<string, InboxHandler>();
+  readonly #awaited = new Map<string, AwaitedCheck>();
 
   register(key: string, handler: InboxHandler): void {
     if (this.#handlers.has(key)) {
@@ -69,5 +77,22 @@ export class InboxDispatcher {
 
   keys(): string[] {
     return [...this.#handlers.keys()];
+  }
+
+  /**
+   * Marks activities of `type` that local state may still wait for: a repeat (same id, same content)
+   * is then queued again while `check` says so, instead of being dropped as already received. For
+   * answers whose loss would leave state stuck (an Accept of a pending Follow); the handler must be
+   * idempotent.
+   */
+  awaitRepeats(type: string, check: AwaitedCheck): void {
+    if (this.#awaited.has(type)) throw new Error(`awaited check for ${type} registered twice`);
+    this.#awaited.set(type, check);
+  }
+
+  /** Whether `activity` must be queued even as a repeat (see `awaitRepeats`); false for other types. */
+  async isAwaited(activity: Parameters<AwaitedCheck>[0], signerId: string): Promise<boolean> {
+    const check = this.#awaited.get(activity.type);
+    return check === undefined ? false : await check(activity, signerId);
   }
 }

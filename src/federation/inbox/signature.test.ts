@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { blockCandidates } from "../domain-blocks.ts";
+import { sameAuthority } from "../../lib/authority.ts";
 import { parseDraftSignature, signedComponents } from "./signature.ts";
 
 test("draft Signature headers are parsed strictly", () => {
@@ -18,8 +19,32 @@ test("draft Signature headers are parsed strictly", () => {
     "host not covered": good.replace(" host", ""),
     "comma inside a value": good.replace("https://a.example/u#k", "https://a.example/u,x#k"),
     garbage: "Signature keyId=x",
+    // Names that are not header tokens (issue #10 item 9): each once made verification throw.
+    "leading space in headers": good.replace('headers="(request-target)', 'headers=" (request-target)'),
+    "two spaces between names": good.replace("host date", "host  date"),
+    "tab between names": good.replace("host date", "host\tdate"),
+    "colon in a name": good.replace(" digest", " digest a:b"),
+    "parenthesis in a name": good.replace(" digest", " digest x(y"),
+    "unknown pseudo-header": good.replace(" digest", " digest (request-line)"),
+    "upper-case name": good.replace(" host", " Host"),
+    "a name twice": good.replace(" digest", " digest date"),
   };
   for (const [what, header] of Object.entries(refusals)) assert.equal(parseDraftSignature(header).ok, false, what);
+  const accepted = good.replace(" digest", " digest content-type (created)");
+  const parsed = parseDraftSignature(accepted);
+  assert.equal(parsed.ok && parsed.value.get("headers"), "(request-target) host date digest content-type (created)");
+});
+
+test("a signed Host names this server only as its origin's host (letter case and default port aside)", () => {
+  const https = new URL("https://social.example.org");
+  for (const host of ["social.example.org", "Social.Example.ORG", "social.example.org:443"]) assert.equal(sameAuthority(host, https), true, host);
+  for (const host of ["mastodon.social", "social.example.org:8443", "social.example.org.evil.example", "evil@social.example.org", "social.example.org/x", "", " social.example.org"]) {
+    assert.equal(sameAuthority(host, https), false, host);
+  }
+  const withPort = new URL("http://127.0.0.1:3000");
+  assert.equal(sameAuthority("127.0.0.1:3000", withPort), true);
+  assert.equal(sameAuthority("127.0.0.1", withPort), false, "the configured port is part of the host");
+  assert.equal(sameAuthority("127.0.0.1:80", withPort), false);
 });
 
 test("RFC 9421 covered components are read for one label, unambiguously", () => {

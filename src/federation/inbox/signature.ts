@@ -5,6 +5,7 @@ import { FetchError } from "@fedify/fedify/runtime";
 import type { DocumentLoader } from "@fedify/vocab";
 import { Temporal } from "@js-temporal/polyfill";
 import { parseIri } from "../../content/validate.ts";
+import { sameAuthority } from "../../lib/authority.ts";
 import { err, ok, type Result } from "../../lib/result.ts";
 import type { Clock } from "../../lib/time.ts";
 import { offlineContextLoader } from "../context-loader.ts";
@@ -21,7 +22,9 @@ export type SignatureError =
   /** The key's owner answered 410 Gone. */
   | "key-gone"
   /** The key could not be obtained, or its owner does not list it. */
-  | "key-unavailable";
+  | "key-unavailable"
+  /** The signature was made for another server's host (a captured delivery replayed here). */
+  | "wrong-host";
 
 export interface VerifiedSignature {
   readonly spec: "draft-cavage-http-signatures-12" | "rfc9421";
@@ -43,6 +46,14 @@ const DRAFT_ALGORITHMS = new Set(["rsa-sha256", "hs2019"]);
 /** What a POST signature must cover, so the body, the target and the time are bound to it. */
 const DRAFT_REQUIRED_HEADERS = ["(request-target)", "host", "date", "digest"];
 const RFC9421_REQUIRED_COMPONENTS = ["@method", "@target-uri", "content-digest"];
+/** Pseudo-headers a draft-cavage `headers` list may name besides header fields. */
+const DRAFT_PSEUDO_HEADERS = new Set(["(request-target)", "(created)", "(expires)"]);
+/**
+ * A header field name as signers write it: an RFC 9110 token in lower case (draft-cavage §2.1.6;
+ * Mastodon lower-cases the list before it builds the signing string, Fedify does not, so only the
+ * lower-case spelling means the same to both).
+ */
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 
 /**
  * Verifies the HTTP signature of an inbox POST with Fedify (`verifyRequestDetailed`: draft-cavage
@@ -55,6 +66,11 @@ const RFC9421_REQUIRED_COMPONENTS = ["@method", "@target-uri", "content-digest"]
  *   unknown algorithms, and signatures that do not cover `(request-target) host date digest` are
  *   refused, so no parser difference can decide what was signed (case 10);
  * - RFC 9421 signatures must cover `@method`, `@target-uri` and `content-digest`;
+ * - the signed host is this server's configured one: the draft-cavage `host` (always covered) and a
+ *   covered RFC 9421 `host` field come from the Host header and are compared with the origin, while
+ *   `@authority` and `@target-uri` are computed from `request.url`, which must be on that origin;
+ * - header names in `headers` are lower-case tokens or known pseudo-headers, and nothing the request
+ *   carries makes `verify` throw;
  * - keys come from the key store (memory → `actors` → owner's document; never the key document's
  *   word), handed to Fedify through its key cache, so the hot path has no fetch and no JSON-LD.
  *   When a cached key fails, Fedify asks once more through the document loader: that is the key
@@ -68,15 +84,31 @@ export class InboxSignatureVerifier {
   readonly #keys: RemoteKeyStore;
   readonly #clock: Clock;
   readonly #windowSeconds: number;
+  readonly #origin: URL;
 
-  constructor(deps: { keys: RemoteKeyStore; clock: Clock; windowSeconds: number }) {
+  /** `origin`: this server's configured public origin; signatures must be made for its host. */
+  constructor(deps: { keys: RemoteKeyStore; clock: Clock; windowSeconds: number; origin: URL }) {
     this.#keys = deps.keys;
     this.#clock = deps.clock;
     this.#windowSeconds = deps.windowSeconds;
+    this.#origin = deps.origin;
   }
 
+  /** Never throws on what the request carries: every defect of the input is a `SignatureError`. */
   async verify(request: SignedRequest, budget: FetchBudget): Promise<Result<VerifiedSignature, SignatureError>> {
+    try {
+      return await this.#verify(request, budget);
+    } catch (error) {
+      return err("malformed", `signature could not be checked: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  async #verify(request: SignedRequest, budget: FetchBudget): Promise<Result<VerifiedSignature, SignatureError>> {
     const { headers, body } = request;
+    // RFC 9421's derived components (@authority, @target-uri) come from this URL, so it must be ours.
+    if (new URL(request.url).origin !== this.#origin.origin) {
+      return err("wrong-host", `the request URL ${request.url} is not on this server's origin ${this.#origin.origin}`);
+    }
     const signature = headers.get("signature");
     if (signature === null || signature.trim() === "") return err("no-signature", "the request has no Signature header");
     const signatureInput = headers.get("signature-input");
@@ -91,6 +123,9 @@ export class InboxSignatureVerifier {
     } else {
       const parsed = parseDraftSignature(signature);
       if (!parsed.ok) return parsed;
+      // `host` is always covered (parseDraftSignature); both verifiers sign the Host header's value.
+      const host = this.#checkHost(headers.get("host") ?? new URL(request.url).host);
+      if (!host.ok) return host;
       const digest = headers.get("digest");
       if (digest === null) return err("digest", "POST without a Digest header");
       const check = checkDigest(digest, digestBase64);
@@ -156,8 +191,22 @@ export class InboxSignatureVerifier {
       if (components === null) return err("malformed", "Signature-Input cannot be read unambiguously");
       const missing = RFC9421_REQUIRED_COMPONENTS.filter((c) => !components.includes(c));
       if (missing.length > 0) return err("invalid", `the signature does not cover ${missing.join(", ")}`);
+      // @authority and @target-uri were computed from our own URL; a covered Host field is the header's.
+      if (components.includes("host")) {
+        const host = this.#checkHost(headers.get("host") ?? "");
+        if (!host.ok) return host;
+      }
     }
     return ok({ spec, key: used });
+  }
+
+  /**
+   * A signed host must be this server's: a delivery captured on the way to another server, replayed
+   * here through a proxy that passes any Host on, would otherwise verify (issue #10 item 7).
+   */
+  #checkHost(signed: string): Result<true, "wrong-host"> {
+    if (sameAuthority(signed, this.#origin)) return ok(true);
+    return err("wrong-host", `the signature is for host ${JSON.stringify(signed.slice(0, 100))}, not for this server (${this.#origin.host})`);
   }
 }
 
@@ -182,7 +231,7 @@ function verifyCachedDraft(request: SignedRequest, params: ReadonlyMap<string, s
   const date = Date.parse(request.headers.get("date") ?? "");
   if (Number.isNaN(date) || Math.abs(deps.now - date) > deps.windowSeconds * 1000) return null;
   const lines: string[] = [];
-  for (const name of params.get("headers")!.split(/\s+/g)) {
+  for (const name of params.get("headers")!.split(" ")) {
     let value: string | null;
     if (name === "(request-target)") value = `${request.method.toLowerCase()} ${new URL(request.url).pathname}`;
     else if (name === "host") value = request.headers.get("host") ?? new URL(request.url).host;
@@ -214,7 +263,18 @@ export function parseDraftSignature(header: string): Result<Map<string, string>,
   if (algorithm !== undefined && !DRAFT_ALGORITHMS.has(algorithm.toLowerCase())) {
     return err("invalid", `unsupported signature algorithm ${JSON.stringify(algorithm.slice(0, 40))}`);
   }
-  const covered = params.get("headers")!.toLowerCase().split(/\s+/);
+  // One space between names, each a lower-case token or a known pseudo-header, each once: both
+  // verifiers split and look the names up differently, and a name that is no header field name
+  // (`a:b`, `x(y`, the empty name of a leading space) made the lookup throw (issue #10 item 9).
+  const covered = params.get("headers")!.split(" ");
+  const seen = new Set<string>();
+  for (const name of covered) {
+    if (!HEADER_NAME.test(name) && !DRAFT_PSEUDO_HEADERS.has(name)) {
+      return err("malformed", `Signature headers names ${JSON.stringify(name.slice(0, 40))}, which is not a lower-case header name`);
+    }
+    if (seen.has(name)) return err("malformed", `Signature headers names ${name} twice`);
+    seen.add(name);
+  }
   const missing = DRAFT_REQUIRED_HEADERS.filter((h) => !covered.includes(h));
   if (missing.length > 0) return err("invalid", `the signature does not cover ${missing.join(", ")}`);
   return ok(params);
