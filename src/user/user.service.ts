@@ -13,7 +13,7 @@ import {
 export type NewUserError = "invalid-email" | "invalid-username" | "weak-password" | "invalid-name" | "taken";
 export type SetupError = NewUserError | "already-set-up" | CreateAccountError;
 export type CreateUserError = NewUserError | "no-such-account";
-export type SignInError = "throttled" | "invalid-credentials";
+export type SignInError = "throttled" | "busy" | "invalid-credentials";
 
 export interface NewUserInput {
   readonly email: string;
@@ -105,8 +105,9 @@ export class UserService {
   }
 
   /**
-   * Checks a sign-in. Unknown names cost a full hash too (no timing oracle for which names exist),
-   * and both throttles are consulted before any hashing.
+   * Checks a sign-in. Unknown names cost a full hash too (no timing oracle for which names exist).
+   * The attempt is reserved with both throttles before any hashing, so parallel guesses are counted
+   * as they arrive, not after their hashes are done; "busy" means too many checks are in flight.
    */
   async signIn(login: string, password: string, clientAddress: string): Promise<Result<User, SignInError>> {
     const person = login.length <= 320 ? await this.#users.findCredentials(login) : null;
@@ -114,21 +115,27 @@ export class UserService {
     // between them does not double the guesses (rate-limit key confusion, hostile-inputs case 22;
     // src/security/pages.test.ts). Unknown names are counted as typed.
     const throttleName = person?.user.email ?? login;
-    const decision = this.#throttle.check(throttleName, clientAddress);
+    const decision = this.#throttle.reserve(throttleName, clientAddress);
     if (!decision.allowed) {
-      return err("throttled", `Too many failed sign-ins. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} minute(s).`);
+      return decision.key === "busy"
+        ? err("busy", "Too many sign-ins are being checked right now. Try again in a few seconds.")
+        : err("throttled", `Too many failed sign-ins. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} minute(s).`);
     }
-    const found = password.length <= MAX_PASSWORD_LENGTH ? person : null;
-    const valid = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), found?.passwordHash ?? (await dummyPasswordHash()));
-    if (found === null || !valid) {
-      this.#throttle.recordFailure(throttleName, clientAddress);
-      return err("invalid-credentials", "The e-mail address or name and the password do not match.");
+    const { reservation } = decision;
+    let valid = false;
+    try {
+      const found = password.length <= MAX_PASSWORD_LENGTH ? person : null;
+      valid = (await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), found?.passwordHash ?? (await dummyPasswordHash()))) && found !== null;
+      if (!valid || found === null) return err("invalid-credentials", "The e-mail address or name and the password do not match.");
+      if (needsRehash(found.passwordHash, this.#hashParams)) {
+        await this.#users.setPasswordHash(found.user.id, await hashPassword(password, this.#hashParams), this.#now());
+      }
+      return ok(found.user);
+    } finally {
+      // Settled only now: the rehash above is Argon2 work too, so it stays inside the in-flight bound.
+      if (valid) reservation.succeeded();
+      else reservation.failed();
     }
-    this.#throttle.recordSuccess(throttleName);
-    if (needsRehash(found.passwordHash, this.#hashParams)) {
-      await this.#users.setPasswordHash(found.user.id, await hashPassword(password, this.#hashParams), this.#now());
-    }
-    return ok(found.user);
   }
 
   async #validate(input: NewUserInput): Promise<Result<{ email: string; username: string | null; displayName: string; passwordHash: string }, NewUserError>> {

@@ -5,7 +5,7 @@ import { AccountService } from "../account/account.service.ts";
 import { Urls } from "../app/urls.ts";
 import { describeEachEngine } from "../testing/databases.ts";
 import { ManualClock } from "../lib/time.ts";
-import { LoginThrottle } from "./login-throttle.ts";
+import { LoginThrottle, type LoginThrottleOptions } from "./login-throttle.ts";
 import { SessionStore } from "./session.store.ts";
 import { UserRepository } from "./user.repository.ts";
 import { UserService } from "./user.service.ts";
@@ -13,14 +13,14 @@ import { UserService } from "./user.service.ts";
 const CHEAP = { memoryKiB: 1024, passes: 1, parallelism: 1 };
 
 describeEachEngine("people, sessions and memberships", (get) => {
-  const setup = () => {
+  const setup = (throttleOptions: LoginThrottleOptions = {}) => {
     const { database } = get();
     const clock = new ManualClock("2026-03-01T10:00:00Z");
     const urls = new Urls(new URL("https://herold.test"));
     const accounts = new AccountRepository(database.db);
     const accountService = new AccountService({ accounts, urls, domain: "herold.test", clock });
     const users = new UserRepository(database);
-    const service = new UserService({ users, accounts, accountService, throttle: new LoginThrottle(clock, Buffer.alloc(32)), clock, hashParams: CHEAP });
+    const service = new UserService({ users, accounts, accountService, throttle: new LoginThrottle(clock, Buffer.alloc(32), throttleOptions), clock, hashParams: CHEAP });
     return { database, clock, accounts, users, service, sessions: new SessionStore(database.db, clock) };
   };
 
@@ -105,5 +105,46 @@ describeEachEngine("people, sessions and memberships", (get) => {
     assert.deepEqual(list.map((m) => [m.username, m.role]), [["acme", "admin"]]);
     assert.equal((await users.membership(found.user.id, acme.id))?.role, "admin");
     assert.equal((await users.membersOf(acme.id)).length, 2);
+  });
+
+  // Issue #10 item 1: attempts used to be counted only after the hash was checked.
+  test("a burst of parallel guesses for one person is counted before hashing: only five are checked", async () => {
+    const { service } = setup({ inFlightPerKey: 100, inFlightTotal: 100 });
+    assert.ok((await service.create({ email: "burst@example.org", password: "burst's long password", accountUsername: "acme", role: "owner" })).ok);
+    const results = await Promise.all(Array.from({ length: 45 }, (_, i) => service.signIn("burst@example.org", `wrong guess number ${i}`, `client-${i}`)));
+    const outcomes = results.map((r) => (r.ok ? "ok" : r.error));
+    assert.equal(outcomes.filter((o) => o === "invalid-credentials").length, 5, "five guesses are checked, no more");
+    assert.equal(outcomes.filter((o) => o === "throttled").length, 40);
+    const right = await service.signIn("burst@example.org", "burst's long password", "client-right");
+    assert.equal(right.ok ? "ok" : right.error, "throttled");
+  });
+
+  test("password checks in flight are bounded per client and in total; the excess is refused at once", async () => {
+    const { service } = setup({ inFlightPerKey: 2, inFlightTotal: 3 });
+    const count = (results: readonly { ok: boolean; error?: string }[], outcome: string) => results.filter((r) => (r.ok ? "ok" : r.error) === outcome).length;
+    // One client, many unknown names: each would cost a full hash.
+    const one = await Promise.all(Array.from({ length: 6 }, (_, i) => service.signIn(`nobody${i}`, "wrong password!!", "one-client")));
+    assert.deepEqual([count(one, "invalid-credentials"), count(one, "busy")], [2, 4]);
+    // Many clients, many names: the total bound.
+    const many = await Promise.all(Array.from({ length: 6 }, (_, i) => service.signIn(`someone${i}`, "wrong password!!", `client-${i}`)));
+    assert.deepEqual([count(many, "invalid-credentials"), count(many, "busy")], [3, 3]);
+    // Once they are answered, checks are admitted again.
+    const later = await service.signIn("nobody0", "wrong password!!", "one-client");
+    assert.equal(later.ok ? "ok" : later.error, "invalid-credentials");
+  });
+
+  test("a person's own success does not wipe failures another client caused", async () => {
+    const { service } = setup();
+    assert.ok((await service.create({ email: "dora@example.org", password: "dora's long password", accountUsername: "acme", role: "owner" })).ok);
+    for (let i = 0; i < 3; i++) assert.equal((await service.signIn("dora@example.org", `guess ${i} is wrong`, "guesser")).ok, false);
+    // Dora mistypes once, then signs in: her own failure is forgiven, the guesser's three are not.
+    assert.equal((await service.signIn("dora@example.org", "dora's typo password", "dora's laptop")).ok, false);
+    assert.ok((await service.signIn("dora@example.org", "dora's long password", "dora's laptop")).ok);
+    for (let i = 3; i < 5; i++) {
+      const guess = await service.signIn("dora@example.org", `guess ${i} is wrong`, "guesser");
+      assert.equal(guess.ok ? "ok" : guess.error, "invalid-credentials");
+    }
+    const blocked = await service.signIn("dora@example.org", "dora's long password", "dora's phone");
+    assert.equal(blocked.ok ? "ok" : blocked.error, "throttled", "five failures from the guesser block the name");
   });
 });

@@ -109,6 +109,10 @@ export function authRoutes(deps: AuthDeps): Hono<WebEnv> {
         case "throttled":
           c.header("Retry-After", "900");
           return sendPage(c, loginPage(shell, preToken(c), { login, next }, result.message), 429);
+        case "busy":
+          // Refused at once rather than queued: too many password hashes are being computed already.
+          c.header("Retry-After", "5");
+          return sendPage(c, loginPage(shell, preToken(c), { login, next }, result.message), 429);
         case "invalid-credentials":
           return sendPage(c, loginPage(shell, preToken(c), { login, next }, result.message), 401);
         default:

@@ -162,7 +162,7 @@ describe("web app over HTTP", { timeout: 180_000 }, () => {
 
   test("roles: an author writes drafts but cannot publish, follow or edit the profile", async () => {
     // The previous test locked this name out on purpose; a success elsewhere would have cleared it.
-    a.ctx.web.throttle.recordSuccess("target@acme.example");
+    a.ctx.web.throttle.forget("target@acme.example");
     const author = await signIn(a, "target", "target's long password");
     await author.get("/app/compose");
     assert.doesNotMatch(author.lastHtml, /Publish now/);
