@@ -7,6 +7,7 @@ import * as m0004 from "./migrations/0004_posts.ts";
 import * as m0005 from "./migrations/0005_delivery.ts";
 import * as m0006 from "./migrations/0006_web.ts";
 import * as m0007 from "./migrations/0007_notification_index.ts";
+import * as m0008 from "./migrations/0008_setup_tokens.ts";
 
 /** Migrations are imported statically so the set is the same in every process and in the type check. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0005_delivery": m0005,
   "0006_web": m0006,
   "0007_notification_index": m0007,
+  "0008_setup_tokens": m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

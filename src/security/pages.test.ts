@@ -48,7 +48,7 @@ describe("remote HTML, links, redirects and throttles in pages [sqlite]", () => 
 
     owner = new WebClient(env.herold.origin);
     await owner.get("/app/setup");
-    const setup = await owner.post("/app/setup", { email: "owner@herold.example", username: "owner", password: PASSWORD });
+    const setup = await owner.post("/app/setup", { setup_token: env.herold.setupToken!, email: "owner@herold.example", username: "owner", password: PASSWORD });
     assert.equal(setup.status, 303, setup.html.slice(0, 300));
 
     // carol follows eve (accepted by eve), and eve follows carol: eve shows up everywhere.

@@ -13,9 +13,8 @@ import { UserService } from "./user.service.ts";
 const CHEAP = { memoryKiB: 1024, passes: 1, parallelism: 1 };
 
 describeEachEngine("people, sessions and memberships", (get) => {
-  const setup = (throttleOptions: LoginThrottleOptions = {}) => {
+  const setup = (throttleOptions: LoginThrottleOptions = {}, clock = new ManualClock("2026-03-01T10:00:00Z")) => {
     const { database } = get();
-    const clock = new ManualClock("2026-03-01T10:00:00Z");
     const urls = new Urls(new URL("https://herold.test"));
     const accounts = new AccountRepository(database.db);
     const accountService = new AccountService({ accounts, urls, domain: "herold.test", clock });
@@ -24,12 +23,46 @@ describeEachEngine("people, sessions and memberships", (get) => {
     return { database, clock, accounts, users, service, sessions: new SessionStore(database.db, clock) };
   };
 
+  // Issue #10 item 6: first-run setup used to make whoever came first the owner.
+  test("setup needs a valid one-time token; a token from one process works in another; it expires", async () => {
+    const { database, service, clock } = setup();
+    // Another web process on the same database.
+    const { service: other } = setup({}, clock);
+    const token = await service.issueSetupToken();
+    assert.ok(token !== null);
+    const stored = await database.db.selectFrom("setup_tokens").select("id").execute();
+    assert.equal(stored.length, 1);
+    assert.notEqual(stored[0]!.id, token, "only a hash is stored");
+    for (const setupToken of ["", "guess", `${token}x`]) {
+      const refused = await other.setup({ setupToken, email: "stranger@example.org", password: "a stranger's password", account: { username: "stranger" } });
+      assert.equal(refused.ok ? "ok" : refused.error, "invalid-setup-token");
+    }
+    assert.equal(await database.db.selectFrom("accounts").select("id").where("username", "=", "stranger").executeTakeFirst(), undefined, "nothing was created");
+    clock.advance(25 * 3600_000);
+    const expired = await other.setup({ setupToken: token, email: "late@example.org", password: "a good long password" });
+    assert.equal(expired.ok ? "ok" : expired.error, "invalid-setup-token");
+    // A later start prints a fresh token; the expired row is dropped then.
+    const fresh = await other.issueSetupToken();
+    assert.equal((await database.db.selectFrom("setup_tokens").select("id").execute()).length, 1);
+    // A refused form (weak password) does not spend it.
+    const weak = await service.setup({ setupToken: fresh!, email: "x@example.org", password: "short" });
+    assert.equal(weak.ok ? "ok" : weak.error, "weak-password");
+    assert.equal((await database.db.selectFrom("setup_tokens").select("id").execute()).length, 1);
+    // The other process accepts it, once.
+    const owner = await other.setup({ setupToken: fresh!, email: "first@example.org", password: "a good long password" });
+    assert.ok(owner.ok);
+    assert.equal((await database.db.selectFrom("setup_tokens").select("id").execute()).length, 0, "setup spends every token");
+    // Tidy up for the next test, which sets up for real.
+    await database.db.deleteFrom("users").execute();
+  });
+
   test("first-run setup creates the owner and the organisation account once, and only once", async () => {
     const { service, users } = setup();
     assert.equal(await service.needsSetup(), true);
+    const setupToken = (await service.issueSetupToken())!;
     const results = await Promise.all([
-      service.setup({ email: "Owner@Example.org", password: "a good long password", account: { username: "acme", name: "ACME" } }),
-      service.setup({ email: "intruder@example.org", password: "another long password" }),
+      service.setup({ setupToken, email: "Owner@Example.org", password: "a good long password", account: { username: "acme", name: "ACME" } }),
+      service.setup({ setupToken, email: "intruder@example.org", password: "another long password" }),
     ]);
     assert.equal(results.filter((r) => r.ok).length, 1);
     assert.equal(await users.count(), 1);
@@ -38,8 +71,9 @@ describeEachEngine("people, sessions and memberships", (get) => {
     const memberships = await users.membershipsOf(winner.value.id);
     assert.equal(winner.value.email, "owner@example.org");
     assert.deepEqual(memberships.map((m) => [m.username, m.role]), [["acme", "owner"]]);
-    const again = await service.setup({ email: "late@example.org", password: "a good long password" });
+    const again = await service.setup({ setupToken, email: "late@example.org", password: "a good long password" });
     assert.equal(again.ok ? "ok" : again.error, "already-set-up");
+    assert.equal(await service.issueSetupToken(), null, "no token once someone is set up");
   });
 
   test("sign-in by e-mail or name; wrong passwords and unknown names fail alike", async () => {
