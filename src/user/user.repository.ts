@@ -67,9 +67,15 @@ export class UserRepository {
     return row !== undefined;
   }
 
-  /** Inserts a person and their memberships in one transaction (`herold user create`). */
+  /**
+   * Inserts a person and their memberships in one transaction (`herold user create`). A person
+   * exists then, so first-run setup is over: its tokens are deleted with it.
+   */
   async create(input: NewUserRow, now: string): Promise<User> {
-    return await this.#db.transaction().execute((trx) => insertUser(trx, input, now));
+    return await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("setup_tokens").execute();
+      return await insertUser(trx, input, now);
+    });
   }
 
   /**

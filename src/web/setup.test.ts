@@ -56,4 +56,15 @@ describe("first-run setup needs the token printed at start", { timeout: 60_000 }
     assert.equal(reused.status, 403);
     assert.equal(await a.ctx.web.userRepository.count(), 0);
   });
+
+  test("herold user create, the CLI alternative, ends first-run setup and its tokens too", async () => {
+    const fresh = await a.ctx.web.users.issueSetupToken();
+    assert.ok(fresh !== null);
+    const created = await a.cli("user", "create", "cli-owner@acme.example", "--account", "acme", "--role", "owner");
+    assert.equal(created.code, 0, created.err);
+    assert.equal((await a.ctx.database.db.selectFrom("setup_tokens").select("id").execute()).length, 0);
+    await a.ctx.database.db.deleteFrom("users").execute();
+    const { response } = await attempt(fresh);
+    assert.equal(response.status, 403);
+  });
 });
