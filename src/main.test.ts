@@ -71,6 +71,10 @@ describe("the herold process", () => {
       assert.match(out, new RegExp(`Listening on http://127\\.0\\.0\\.1:${port}, public origin http://localhost:${port}`));
       assert.match(out, new RegExp(`Database: ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/data/herold\\.db`));
       assert.match(out, /Next: open http:\/\/localhost:\d+\/app to set up the owner/);
+      // Issue #10 item 6: setup needs the one-time token printed here (and only here).
+      const token = /one-time setup token[^\n]*\n {4}([A-Za-z0-9_-]{43})\n/.exec(out)?.[1];
+      assert.ok(token !== undefined, "the banner prints a setup token");
+      assert.match(out, new RegExp(`open http://localhost:${port}/app/setup\\?token=${token}\n`));
       assert.match(out, /npm run -s herold -- account create acme --type organization --name "ACME GmbH"/);
       assert.match(out, new RegExp(`then open http://localhost:${port}/@acme`));
       assert.ok(existsSync(join(dir, "data", "herold.db")), "the database is under ./data");

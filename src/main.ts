@@ -60,13 +60,24 @@ async function main(): Promise<void> {
   if (server) {
     const accounts = await ctx.repos.accounts.count();
     const app = `${config.origin.origin}/app`;
+    // While nobody is set up, /app/setup needs a one-time token: it is printed here, on the console
+    // only (never through the logger), so only whoever runs Herold can claim it (issue #10 item 6).
+    const setupToken = await ctx.web.users.issueSetupToken();
+    const setup =
+      setupToken === null
+        ? ""
+        : `  Next: open ${app} to set up the owner${accounts === 0 ? " and your organisation's account" : ""},\n` +
+          `  with this one-time setup token (good for 24 hours; each start prints a new one):\n` +
+          `    ${setupToken}\n` +
+          `  or open ${config.origin.origin}/app/setup?token=${setupToken}\n` +
+          (accounts > 0 ? `  (or, without a browser: npm run -s herold -- user create <e-mail> --account <username> --role owner)\n` : "");
     process.stdout.write(
       `\nHerold ${ctx.version} (role: ${config.role}) is running.\n` +
         `  Listening on ${server.url}, public origin ${config.origin.origin}\n` +
         `  Database: ${db}\n` +
+        setup +
         (accounts === 0
-          ? `  Next: open ${app} to set up the owner and your organisation's account,\n` +
-            `  or create the account from the command line:\n` +
+          ? `  ${setupToken === null ? `Next: open ${app}, or ` : "Or "}create the account from the command line:\n` +
             `    npm run -s herold -- account create acme --type organization --name "ACME GmbH"\n  then open ${config.origin.origin}/@acme\n\n`
           : `  ${accounts} account(s). Team app: ${app}  Profiles: ${config.origin.origin}/@<username>\n\n`),
     );

@@ -10,6 +10,7 @@ import * as m0007 from "./migrations/0007_notification_index.ts";
 import * as m0008 from "./migrations/0008_draft_changes.ts";
 import * as m0010 from "./migrations/0010_job_groups.ts";
 import * as m0011 from "./migrations/0011_inbox_seen_digest.ts";
+import * as m0012 from "./migrations/0012_setup_tokens.ts";
 
 /** Migrations are imported statically so the set is the same in every process and in the type check. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0008_draft_changes": m0008,
   "0010_job_groups": m0010,
   "0011_inbox_seen_digest": m0011,
+  "0012_setup_tokens": m0012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -28,6 +28,7 @@ export interface DB {
   instance_actor: InstanceActorRow;
   users: UserRow;
   sessions: SessionRow;
+  setup_tokens: SetupTokenRow;
   memberships: MembershipRow;
   post_authors: PostAuthorRow;
   drafts: DraftRow;
@@ -304,6 +305,13 @@ export interface SessionRow {
   account_id: Nullable<string>;
   created_at: string;
   last_seen_at: string;
+  expires_at: string;
+}
+
+/** One-time first-run setup tokens, by the SHA-256 of the token (migration 0012). */
+export interface SetupTokenRow {
+  id: string;
+  created_at: string;
   expires_at: string;
 }
 

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppContext } from "../app/context.ts";
 import { logger } from "../lib/logger.ts";
+import { BodyTooLargeError, bodyTooLargeResponse } from "./body-limit.ts";
 import { discoveryRoutes } from "./discovery.routes.ts";
 import { fedifyMiddleware } from "./fedify.ts";
 import { requestContext, securityHeaders } from "./middleware.ts";
@@ -38,6 +39,11 @@ export function createHttpApp(ctx: AppContext, groups: readonly RouteGroup[] = [
   });
 
   app.onError((error, c) => {
+    // Expected: a client sent more than the route accepts (limitBody). Not a server fault.
+    if (error instanceof BodyTooLargeError) {
+      log.info("request body over {maxBytes} bytes on {method} {path}: 413", { maxBytes: error.maxBytes, method: c.req.method, path: c.req.path });
+      return bodyTooLargeResponse(c, error);
+    }
     log.error("unhandled error on {method} {path}: {error}", { method: c.req.method, path: c.req.path, error });
     return c.json({ error: "Internal server error" }, 500);
   });

@@ -53,6 +53,11 @@ export class MediaService {
     this.#limits = deps.limits ?? DEFAULT_MEDIA_LIMITS;
   }
 
+  /** The limits uploads are checked against (the web app sizes its request limits from them). */
+  get limits(): MediaLimits {
+    return this.#limits;
+  }
+
   /** Reads, checks and stores an image file for `actorId`; the row is attached to a post later (`attach`). */
   async storeImageFile(actorId: string, path: string, description: string | null): Promise<Result<LocalMedia, MediaError>> {
     const read = await this.#read(path);

@@ -53,7 +53,7 @@ describe("media uploads and media served [sqlite]", () => {
     goodPng = await sharp({ create: { width: 32, height: 32, channels: 3, background: "#ff0000" } }).png().toBuffer();
     owner = new WebClient(env.herold.origin);
     await owner.get("/app/setup");
-    assert.equal((await owner.post("/app/setup", { email: "owner@herold.example", password: PASSWORD })).status, 303);
+    assert.equal((await owner.post("/app/setup", { setup_token: env.herold.setupToken!, email: "owner@herold.example", password: PASSWORD })).status, 303);
   });
   after(async () => {
     await Promise.all([env?.close(), evil?.close()]);

@@ -23,6 +23,11 @@ export interface TestInstance {
   readonly origin: string;
   /** 127.0.0.1:<port> — the host part of handles (`user@127.0.0.1:<port>`). */
   readonly domain: string;
+  /**
+   * The one-time setup token, issued at start as `npm start` does while no person exists (post it
+   * as `setup_token` to /app/setup); null when the database already had people.
+   */
+  readonly setupToken: string | null;
   /** Environment that points a CLI or child process at this instance. */
   readonly env: Readonly<Record<string, string>>;
   /** Runs a CLI command against this instance; resolves with exit code and output. */
@@ -74,6 +79,7 @@ export async function startTestInstance(options: TestInstanceOptions = {}): Prom
       }
     }
     const started = ctx!;
+    const setupToken = await started.web.users.issueSetupToken();
     if (options.worker !== false) worker = startWorker(started, stop.signal);
     const db = database;
     const runningServer = server;
@@ -81,6 +87,7 @@ export async function startTestInstance(options: TestInstanceOptions = {}): Prom
       ctx: started,
       origin: `http://127.0.0.1:${port}`,
       domain: `127.0.0.1:${port}`,
+      setupToken,
       env,
       async cli(...argv) {
         const out: string[] = [];

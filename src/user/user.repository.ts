@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from "kysely";
+import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import type { Database } from "../db/database.ts";
 import type { DB, MembershipRow, UserRow } from "../db/schema.ts";
 import { newId } from "../lib/id.ts";
@@ -68,44 +68,44 @@ export class UserRepository {
   }
 
   /**
-   * Inserts a person and their memberships in one transaction. With `onlyIfNoUsers`, the insert
-   * happens only while the table is empty (first-run setup): two browsers racing both see an empty
-   * table, but only one commits — SQLite serialises writers, PostgreSQL gets a table lock.
+   * Inserts a person and their memberships in one transaction (`herold user create`). A person
+   * exists then, so first-run setup is over: its tokens are deleted with it.
    */
-  async create(
-    input: { email: string; username: string | null; displayName: string; passwordHash: string; memberships: readonly { accountId: string; role: Role }[] },
-    now: string,
-    options: { onlyIfNoUsers?: boolean } = {},
-  ): Promise<User | null> {
+  async create(input: NewUserRow, now: string): Promise<User> {
     return await this.#db.transaction().execute(async (trx) => {
-      if (options.onlyIfNoUsers) {
-        if (this.#kind === "postgres") await sql`LOCK TABLE users IN EXCLUSIVE MODE`.execute(trx);
-        const existing = await trx.selectFrom("users").select("id").limit(1).executeTakeFirst();
-        if (existing !== undefined) return null;
-      }
-      const id = newId();
-      await trx
-        .insertInto("users")
-        .values({
-          id,
-          email: input.email,
-          username: input.username,
-          display_name: input.displayName,
-          password_hash: input.passwordHash,
-          time_zone: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      for (const m of input.memberships) {
-        await trx
-          .insertInto("memberships")
-          .values({ id: newId(), user_id: id, account_id: m.accountId, role: m.role, created_at: now, updated_at: now })
-          .execute();
-      }
-      const row = await trx.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-      return userFromRow(row);
+      await trx.deleteFrom("setup_tokens").execute();
+      return await insertUser(trx, input, now);
     });
+  }
+
+  /**
+   * First-run setup: inserts the owner only while the table is empty and only by spending a valid
+   * setup token, in one transaction. Two browsers racing both see an empty table, but only one commits
+   * — SQLite serialises writers, PostgreSQL gets a table lock. The token row is deleted in the same
+   * transaction (single use), and so are all other setup tokens: setup is over.
+   */
+  async createOwner(input: NewUserRow, now: string, setupTokenHash: string): Promise<User | "users-exist" | "bad-token"> {
+    return await this.#db.transaction().execute(async (trx) => {
+      if (this.#kind === "postgres") await sql`LOCK TABLE users IN EXCLUSIVE MODE`.execute(trx);
+      const existing = await trx.selectFrom("users").select("id").limit(1).executeTakeFirst();
+      if (existing !== undefined) return "users-exist" as const;
+      const spent = await trx.deleteFrom("setup_tokens").where("id", "=", setupTokenHash).where("expires_at", ">", now).executeTakeFirst();
+      if (Number(spent.numDeletedRows) !== 1) return "bad-token" as const;
+      await trx.deleteFrom("setup_tokens").execute();
+      return await insertUser(trx, input, now);
+    });
+  }
+
+  /** Stores a new setup token's hash; expired ones are dropped on the way. */
+  async addSetupToken(tokenHash: string, now: string, expiresAt: string): Promise<void> {
+    await this.#db.deleteFrom("setup_tokens").where("expires_at", "<=", now).execute();
+    await this.#db.insertInto("setup_tokens").values({ id: tokenHash, created_at: now, expires_at: expiresAt }).execute();
+  }
+
+  /** Whether a setup token is valid now (without spending it: the form may still be refused). */
+  async hasSetupToken(tokenHash: string, now: string): Promise<boolean> {
+    const row = await this.#db.selectFrom("setup_tokens").select("id").where("id", "=", tokenHash).where("expires_at", ">", now).executeTakeFirst();
+    return row !== undefined;
   }
 
   async setPasswordHash(userId: string, passwordHash: string, now: string): Promise<void> {
@@ -162,4 +162,37 @@ export class UserRepository {
       .execute();
     return rows.map((row) => ({ user: userFromRow(row), role: parseRole(row.role) ?? "author" }));
   }
+}
+
+export interface NewUserRow {
+  readonly email: string;
+  readonly username: string | null;
+  readonly displayName: string;
+  readonly passwordHash: string;
+  readonly memberships: readonly { accountId: string; role: Role }[];
+}
+
+async function insertUser(trx: Transaction<DB>, input: NewUserRow, now: string): Promise<User> {
+  const id = newId();
+  await trx
+    .insertInto("users")
+    .values({
+      id,
+      email: input.email,
+      username: input.username,
+      display_name: input.displayName,
+      password_hash: input.passwordHash,
+      time_zone: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  for (const m of input.memberships) {
+    await trx
+      .insertInto("memberships")
+      .values({ id: newId(), user_id: id, account_id: m.accountId, role: m.role, created_at: now, updated_at: now })
+      .execute();
+  }
+  const row = await trx.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+  return userFromRow(row);
 }

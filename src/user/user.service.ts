@@ -1,8 +1,10 @@
+import { randomBytes } from "node:crypto";
 import type { AccountService, CreateAccountError } from "../account/account.service.ts";
 import type { AccountRepository } from "../account/account.repository.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import type { Clock } from "../lib/time.ts";
 import type { LoginThrottle } from "./login-throttle.ts";
+import { hashToken } from "./session.store.ts";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword, type Argon2Params } from "./password.ts";
 import type { UserRepository } from "./user.repository.ts";
 import {
@@ -11,9 +13,9 @@ import {
 } from "./user.entity.ts";
 
 export type NewUserError = "invalid-email" | "invalid-username" | "weak-password" | "invalid-name" | "taken";
-export type SetupError = NewUserError | "already-set-up" | CreateAccountError;
+export type SetupError = NewUserError | "already-set-up" | "invalid-setup-token" | CreateAccountError;
 export type CreateUserError = NewUserError | "no-such-account";
-export type SignInError = "throttled" | "invalid-credentials";
+export type SignInError = "throttled" | "busy" | "invalid-credentials";
 
 export interface NewUserInput {
   readonly email: string;
@@ -23,9 +25,16 @@ export interface NewUserInput {
 }
 
 export interface SetupInput extends NewUserInput {
+  /** The one-time token printed at start (`issueSetupToken`): without it, setup makes nobody owner. */
+  readonly setupToken: string;
   /** The organisation account to create with the owner (optional: an existing account may be adopted). */
   readonly account?: { readonly username: string; readonly name?: string | undefined; readonly type?: string | undefined } | undefined;
 }
+
+/** A setup token is good for a day; every start while no person exists prints a fresh one. */
+const SETUP_TOKEN_LIFETIME_MS = 24 * 3600_000;
+const BAD_SETUP_TOKEN =
+  "The setup token is missing, wrong, used or expired. Herold prints a fresh one to its console each time it starts while nobody is set up; or create the owner with herold user create.";
 
 /**
  * People: first-run setup, `herold user create`, sign-in. Validation is here, not in the routes,
@@ -63,8 +72,22 @@ export class UserService {
   }
 
   /**
-   * Creates the owner, and optionally the first organisation account, while no person exists. The
-   * owner becomes owner of every existing account too (accounts made with the CLI before setup).
+   * A new one-time setup token while no person exists (null otherwise), for the start banner. Only
+   * its hash is stored, in the database, so any web process sharing it accepts the token; it is spent
+   * by the setup that uses it, and every token dies when the first owner exists.
+   */
+  async issueSetupToken(): Promise<string | null> {
+    if (!(await this.needsSetup())) return null;
+    const token = randomBytes(32).toString("base64url");
+    const now = this.#clock.now();
+    await this.#users.addSetupToken(hashToken(token), now.toISOString(), new Date(now.getTime() + SETUP_TOKEN_LIFETIME_MS).toISOString());
+    return token;
+  }
+
+  /**
+   * Creates the owner, and optionally the first organisation account, while no person exists and
+   * only with a valid setup token. The owner becomes owner of every existing account too (accounts
+   * made with the CLI before setup).
    */
   setup(input: SetupInput): Promise<Result<User, SetupError>> {
     const run = this.#setupChain.then(() => this.#setup(input));
@@ -74,6 +97,9 @@ export class UserService {
 
   async #setup(input: SetupInput): Promise<Result<User, SetupError>> {
     if (!(await this.needsSetup())) return err("already-set-up", "Herold is already set up; sign in instead.");
+    // Checked first: without the token nothing else happens, no password is hashed, no account made.
+    const tokenHash = hashToken(input.setupToken.trim());
+    if (!(await this.#users.hasSetupToken(tokenHash, this.#now()))) return err("invalid-setup-token", BAD_SETUP_TOKEN);
     const checked = await this.#validate(input);
     if (!checked.ok) return checked;
     if (input.account !== undefined && input.account.username.trim() !== "") {
@@ -81,12 +107,15 @@ export class UserService {
       if (!created.ok) return created;
     }
     const accounts = await this.#accounts.list();
-    const user = await this.#users.create(
-      { ...checked.value, memberships: accounts.map((a) => ({ accountId: a.id, role: "owner" as const })) },
-      this.#now(),
-      { onlyIfNoUsers: true },
-    );
-    return user === null ? err("already-set-up", "Herold is already set up; sign in instead.") : ok(user);
+    const user = await this.#users.createOwner({ ...checked.value, memberships: accounts.map((a) => ({ accountId: a.id, role: "owner" as const })) }, this.#now(), tokenHash);
+    switch (user) {
+      case "users-exist":
+        return err("already-set-up", "Herold is already set up; sign in instead.");
+      case "bad-token":
+        return err("invalid-setup-token", BAD_SETUP_TOKEN);
+      default:
+        return ok(user);
+    }
   }
 
   /** `herold user create`: a person with a role for one account. */
@@ -96,8 +125,7 @@ export class UserService {
     const checked = await this.#validate(input);
     if (!checked.ok) return checked;
     try {
-      const user = await this.#users.create({ ...checked.value, memberships: [{ accountId: account.id, role: input.role }] }, this.#now());
-      return ok(user!);
+      return ok(await this.#users.create({ ...checked.value, memberships: [{ accountId: account.id, role: input.role }] }, this.#now()));
     } catch (error) {
       if (await this.#users.emailOrUsernameTaken(checked.value.email, checked.value.username)) return err("taken", "this e-mail address or name is already in use");
       throw error;
@@ -105,8 +133,9 @@ export class UserService {
   }
 
   /**
-   * Checks a sign-in. Unknown names cost a full hash too (no timing oracle for which names exist),
-   * and both throttles are consulted before any hashing.
+   * Checks a sign-in. Unknown names cost a full hash too (no timing oracle for which names exist).
+   * The attempt is reserved with both throttles before any hashing, so parallel guesses are counted
+   * as they arrive, not after their hashes are done; "busy" means too many checks are in flight.
    */
   async signIn(login: string, password: string, clientAddress: string): Promise<Result<User, SignInError>> {
     const person = login.length <= 320 ? await this.#users.findCredentials(login) : null;
@@ -114,21 +143,27 @@ export class UserService {
     // between them does not double the guesses (rate-limit key confusion, hostile-inputs case 22;
     // src/security/pages.test.ts). Unknown names are counted as typed.
     const throttleName = person?.user.email ?? login;
-    const decision = this.#throttle.check(throttleName, clientAddress);
+    const decision = this.#throttle.reserve(throttleName, clientAddress);
     if (!decision.allowed) {
-      return err("throttled", `Too many failed sign-ins. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} minute(s).`);
+      return decision.key === "busy"
+        ? err("busy", "Too many sign-ins are being checked right now. Try again in a few seconds.")
+        : err("throttled", `Too many failed sign-ins. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} minute(s).`);
     }
-    const found = password.length <= MAX_PASSWORD_LENGTH ? person : null;
-    const valid = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), found?.passwordHash ?? (await dummyPasswordHash()));
-    if (found === null || !valid) {
-      this.#throttle.recordFailure(throttleName, clientAddress);
-      return err("invalid-credentials", "The e-mail address or name and the password do not match.");
+    const { reservation } = decision;
+    let valid = false;
+    try {
+      const found = password.length <= MAX_PASSWORD_LENGTH ? person : null;
+      valid = (await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), found?.passwordHash ?? (await dummyPasswordHash()))) && found !== null;
+      if (!valid || found === null) return err("invalid-credentials", "The e-mail address or name and the password do not match.");
+      if (needsRehash(found.passwordHash, this.#hashParams)) {
+        await this.#users.setPasswordHash(found.user.id, await hashPassword(password, this.#hashParams), this.#now());
+      }
+      return ok(found.user);
+    } finally {
+      // Settled only now: the rehash above is Argon2 work too, so it stays inside the in-flight bound.
+      if (valid) reservation.succeeded();
+      else reservation.failed();
     }
-    this.#throttle.recordSuccess(throttleName);
-    if (needsRehash(found.passwordHash, this.#hashParams)) {
-      await this.#users.setPasswordHash(found.user.id, await hashPassword(password, this.#hashParams), this.#now());
-    }
-    return ok(found.user);
   }
 
   async #validate(input: NewUserInput): Promise<Result<{ email: string; username: string | null; displayName: string; passwordHash: string }, NewUserError>> {

@@ -5,7 +5,7 @@ import { AccountService } from "../account/account.service.ts";
 import { Urls } from "../app/urls.ts";
 import { describeEachEngine } from "../testing/databases.ts";
 import { ManualClock } from "../lib/time.ts";
-import { LoginThrottle } from "./login-throttle.ts";
+import { LoginThrottle, type LoginThrottleOptions } from "./login-throttle.ts";
 import { SessionStore } from "./session.store.ts";
 import { UserRepository } from "./user.repository.ts";
 import { UserService } from "./user.service.ts";
@@ -13,23 +13,56 @@ import { UserService } from "./user.service.ts";
 const CHEAP = { memoryKiB: 1024, passes: 1, parallelism: 1 };
 
 describeEachEngine("people, sessions and memberships", (get) => {
-  const setup = () => {
+  const setup = (throttleOptions: LoginThrottleOptions = {}, clock = new ManualClock("2026-03-01T10:00:00Z")) => {
     const { database } = get();
-    const clock = new ManualClock("2026-03-01T10:00:00Z");
     const urls = new Urls(new URL("https://herold.test"));
     const accounts = new AccountRepository(database.db);
     const accountService = new AccountService({ accounts, urls, domain: "herold.test", clock });
     const users = new UserRepository(database);
-    const service = new UserService({ users, accounts, accountService, throttle: new LoginThrottle(clock, Buffer.alloc(32)), clock, hashParams: CHEAP });
+    const service = new UserService({ users, accounts, accountService, throttle: new LoginThrottle(clock, Buffer.alloc(32), throttleOptions), clock, hashParams: CHEAP });
     return { database, clock, accounts, users, service, sessions: new SessionStore(database.db, clock) };
   };
+
+  // Issue #10 item 6: first-run setup used to make whoever came first the owner.
+  test("setup needs a valid one-time token; a token from one process works in another; it expires", async () => {
+    const { database, service, clock } = setup();
+    // Another web process on the same database.
+    const { service: other } = setup({}, clock);
+    const token = await service.issueSetupToken();
+    assert.ok(token !== null);
+    const stored = await database.db.selectFrom("setup_tokens").select("id").execute();
+    assert.equal(stored.length, 1);
+    assert.notEqual(stored[0]!.id, token, "only a hash is stored");
+    for (const setupToken of ["", "guess", `${token}x`]) {
+      const refused = await other.setup({ setupToken, email: "stranger@example.org", password: "a stranger's password", account: { username: "stranger" } });
+      assert.equal(refused.ok ? "ok" : refused.error, "invalid-setup-token");
+    }
+    assert.equal(await database.db.selectFrom("accounts").select("id").where("username", "=", "stranger").executeTakeFirst(), undefined, "nothing was created");
+    clock.advance(25 * 3600_000);
+    const expired = await other.setup({ setupToken: token, email: "late@example.org", password: "a good long password" });
+    assert.equal(expired.ok ? "ok" : expired.error, "invalid-setup-token");
+    // A later start prints a fresh token; the expired row is dropped then.
+    const fresh = await other.issueSetupToken();
+    assert.equal((await database.db.selectFrom("setup_tokens").select("id").execute()).length, 1);
+    // A refused form (weak password) does not spend it.
+    const weak = await service.setup({ setupToken: fresh!, email: "x@example.org", password: "short" });
+    assert.equal(weak.ok ? "ok" : weak.error, "weak-password");
+    assert.equal((await database.db.selectFrom("setup_tokens").select("id").execute()).length, 1);
+    // The other process accepts it, once.
+    const owner = await other.setup({ setupToken: fresh!, email: "first@example.org", password: "a good long password" });
+    assert.ok(owner.ok);
+    assert.equal((await database.db.selectFrom("setup_tokens").select("id").execute()).length, 0, "setup spends every token");
+    // Tidy up for the next test, which sets up for real.
+    await database.db.deleteFrom("users").execute();
+  });
 
   test("first-run setup creates the owner and the organisation account once, and only once", async () => {
     const { service, users } = setup();
     assert.equal(await service.needsSetup(), true);
+    const setupToken = (await service.issueSetupToken())!;
     const results = await Promise.all([
-      service.setup({ email: "Owner@Example.org", password: "a good long password", account: { username: "acme", name: "ACME" } }),
-      service.setup({ email: "intruder@example.org", password: "another long password" }),
+      service.setup({ setupToken, email: "Owner@Example.org", password: "a good long password", account: { username: "acme", name: "ACME" } }),
+      service.setup({ setupToken, email: "intruder@example.org", password: "another long password" }),
     ]);
     assert.equal(results.filter((r) => r.ok).length, 1);
     assert.equal(await users.count(), 1);
@@ -38,8 +71,9 @@ describeEachEngine("people, sessions and memberships", (get) => {
     const memberships = await users.membershipsOf(winner.value.id);
     assert.equal(winner.value.email, "owner@example.org");
     assert.deepEqual(memberships.map((m) => [m.username, m.role]), [["acme", "owner"]]);
-    const again = await service.setup({ email: "late@example.org", password: "a good long password" });
+    const again = await service.setup({ setupToken, email: "late@example.org", password: "a good long password" });
     assert.equal(again.ok ? "ok" : again.error, "already-set-up");
+    assert.equal(await service.issueSetupToken(), null, "no token once someone is set up");
   });
 
   test("sign-in by e-mail or name; wrong passwords and unknown names fail alike", async () => {
@@ -105,5 +139,46 @@ describeEachEngine("people, sessions and memberships", (get) => {
     assert.deepEqual(list.map((m) => [m.username, m.role]), [["acme", "admin"]]);
     assert.equal((await users.membership(found.user.id, acme.id))?.role, "admin");
     assert.equal((await users.membersOf(acme.id)).length, 2);
+  });
+
+  // Issue #10 item 1: attempts used to be counted only after the hash was checked.
+  test("a burst of parallel guesses for one person is counted before hashing: only five are checked", async () => {
+    const { service } = setup({ inFlightPerKey: 100, inFlightTotal: 100 });
+    assert.ok((await service.create({ email: "burst@example.org", password: "burst's long password", accountUsername: "acme", role: "owner" })).ok);
+    const results = await Promise.all(Array.from({ length: 45 }, (_, i) => service.signIn("burst@example.org", `wrong guess number ${i}`, `client-${i}`)));
+    const outcomes = results.map((r) => (r.ok ? "ok" : r.error));
+    assert.equal(outcomes.filter((o) => o === "invalid-credentials").length, 5, "five guesses are checked, no more");
+    assert.equal(outcomes.filter((o) => o === "throttled").length, 40);
+    const right = await service.signIn("burst@example.org", "burst's long password", "client-right");
+    assert.equal(right.ok ? "ok" : right.error, "throttled");
+  });
+
+  test("password checks in flight are bounded per client and in total; the excess is refused at once", async () => {
+    const { service } = setup({ inFlightPerKey: 2, inFlightTotal: 3 });
+    const count = (results: readonly { ok: boolean; error?: string }[], outcome: string) => results.filter((r) => (r.ok ? "ok" : r.error) === outcome).length;
+    // One client, many unknown names: each would cost a full hash.
+    const one = await Promise.all(Array.from({ length: 6 }, (_, i) => service.signIn(`nobody${i}`, "wrong password!!", "one-client")));
+    assert.deepEqual([count(one, "invalid-credentials"), count(one, "busy")], [2, 4]);
+    // Many clients, many names: the total bound.
+    const many = await Promise.all(Array.from({ length: 6 }, (_, i) => service.signIn(`someone${i}`, "wrong password!!", `client-${i}`)));
+    assert.deepEqual([count(many, "invalid-credentials"), count(many, "busy")], [3, 3]);
+    // Once they are answered, checks are admitted again.
+    const later = await service.signIn("nobody0", "wrong password!!", "one-client");
+    assert.equal(later.ok ? "ok" : later.error, "invalid-credentials");
+  });
+
+  test("a person's own success does not wipe failures another client caused", async () => {
+    const { service } = setup();
+    assert.ok((await service.create({ email: "dora@example.org", password: "dora's long password", accountUsername: "acme", role: "owner" })).ok);
+    for (let i = 0; i < 3; i++) assert.equal((await service.signIn("dora@example.org", `guess ${i} is wrong`, "guesser")).ok, false);
+    // Dora mistypes once, then signs in: her own failure is forgiven, the guesser's three are not.
+    assert.equal((await service.signIn("dora@example.org", "dora's typo password", "dora's laptop")).ok, false);
+    assert.ok((await service.signIn("dora@example.org", "dora's long password", "dora's laptop")).ok);
+    for (let i = 3; i < 5; i++) {
+      const guess = await service.signIn("dora@example.org", `guess ${i} is wrong`, "guesser");
+      assert.equal(guess.ok ? "ok" : guess.error, "invalid-credentials");
+    }
+    const blocked = await service.signIn("dora@example.org", "dora's long password", "dora's phone");
+    assert.equal(blocked.ok ? "ok" : blocked.error, "throttled", "five failures from the guesser block the name");
   });
 });

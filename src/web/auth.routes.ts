@@ -21,6 +21,9 @@ export interface AuthDeps {
   readonly cookies: WebCookies;
 }
 
+/** Longer than any token Herold issues (43 characters), short enough to hash for nothing. */
+const SETUP_TOKEN_MAX = 200;
+
 /** The TCP peer address (only for the in-memory sign-in throttle; never stored or logged). */
 export function clientAddress(c: Context): string {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
@@ -43,21 +46,22 @@ export function authRoutes(deps: AuthDeps): Hono<WebEnv> {
   const prePostOk = (c: Context, token: string): boolean => csrf.checkPreSession(getCookie(c, cookies.preSession), token);
   const forged = (c: Context) => c.text("The form has expired or did not come from this site (CSRF check failed). Reload the page and try again.", 403);
 
-  const emptySetup = async (): Promise<SetupValues> => ({
+  const emptySetup = async (setupToken: string): Promise<SetupValues> => ({
     email: "", username: "", displayName: "", accountUsername: "", accountName: "",
     hasAccounts: (await deps.accounts.count()) > 0,
+    setupToken,
   });
 
   app.get("/app/setup", async (c) => {
     if (!(await users.needsSetup())) return c.redirect("/app/login", 303);
-    return sendPage(c, setupPage(shell, preToken(c), await emptySetup()));
+    return sendPage(c, setupPage(shell, preToken(c), await emptySetup((c.req.query("token") ?? "").slice(0, SETUP_TOKEN_MAX))));
   });
 
   app.post("/app/setup", async (c) => {
     const form = await readForm(c);
     if (!prePostOk(c, form.text("csrf", 200))) return forged(c);
     const values: SetupValues = {
-      ...(await emptySetup()),
+      ...(await emptySetup(form.text("setup_token", SETUP_TOKEN_MAX))),
       email: form.text("email", 320),
       username: form.text("username", 60),
       displayName: form.text("display_name", 200),
@@ -65,6 +69,7 @@ export function authRoutes(deps: AuthDeps): Hono<WebEnv> {
       accountName: form.text("account_name", 200),
     };
     const result = await users.setup({
+      setupToken: values.setupToken,
       email: values.email,
       username: values.username,
       displayName: values.displayName,
@@ -75,6 +80,8 @@ export function authRoutes(deps: AuthDeps): Hono<WebEnv> {
       switch (result.error) {
         case "already-set-up":
           return c.redirect("/app/login", 303);
+        case "invalid-setup-token":
+          return sendPage(c, setupPage(shell, preToken(c), values, result.message), 403);
         case "invalid-email":
         case "invalid-username":
         case "weak-password":
@@ -108,6 +115,10 @@ export function authRoutes(deps: AuthDeps): Hono<WebEnv> {
       switch (result.error) {
         case "throttled":
           c.header("Retry-After", "900");
+          return sendPage(c, loginPage(shell, preToken(c), { login, next }, result.message), 429);
+        case "busy":
+          // Refused at once rather than queued: too many password hashes are being computed already.
+          c.header("Retry-After", "5");
           return sendPage(c, loginPage(shell, preToken(c), { login, next }, result.message), 429);
         case "invalid-credentials":
           return sendPage(c, loginPage(shell, preToken(c), { login, next }, result.message), 401);

@@ -8,6 +8,8 @@ export interface SetupValues {
   readonly accountUsername: string;
   readonly accountName: string;
   readonly hasAccounts: boolean;
+  /** The one-time token from the console (prefilled from the banner's link). */
+  readonly setupToken: string;
 }
 
 /** First run: the owner's sign-in and, optionally, the organisation account. */
@@ -19,6 +21,9 @@ export function setupPage(shell: Shell, csrf: string, values: SetupValues, error
 <p>Create the owner: the first person who signs in to this server. You can add colleagues later.</p>
 <form method="post" action="/app/setup" class="stack">
 <input type="hidden" name="csrf" value="${csrf}">
+<label for="setup_token">Setup token</label>
+<input id="setup_token" name="setup_token" autocomplete="off" spellcheck="false" required value="${values.setupToken}" aria-describedby="setup-token-hint">
+<p id="setup-token-hint" class="hint">Herold printed it to its console when it started (the link there fills it in). It works once.</p>
 <fieldset><legend>You</legend>
 <label for="email">E-mail address</label>
 <input id="email" name="email" type="email" autocomplete="email" required value="${values.email}">

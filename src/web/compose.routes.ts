@@ -1,7 +1,6 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { AppContext } from "../app/context.ts";
 import { countCharacters, renderLocalPost } from "../content/render.ts";
 import { excerpt, htmlToPlainText } from "../content/text.ts";
@@ -21,8 +20,6 @@ import { suggest } from "./suggest.ts";
 import { fromWallTime, isTimeZone, parseWallTime } from "./time-zone.ts";
 import type { Member, WebEnv } from "./web.env.ts";
 import { appLayout, csrfField, type Shell } from "./web.layout.ts";
-
-const MAX_UPLOAD_BYTES = 4 * 16 * 1024 * 1024 + 1024 * 1024;
 
 /** The person and role behind a change (ScheduleService decides what the role allows). */
 function editorOf(member: Member): Editor {
@@ -106,7 +103,8 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
     return show(c, member, { ...emptyCompose(), replyTo: c.req.query("reply_to") ?? "", quote: c.req.query("quote") ?? "" }, { notice: c.req.query("done"), postUrl });
   });
 
-  app.post("/app/compose", bodyLimit({ maxSize: MAX_UPLOAD_BYTES, onError: (c) => c.text("The upload is too large (16 MB per image).", 413) }), async (c) => {
+  // The body's size limit is applied in front of every /app route (body-limits.ts).
+  app.post("/app/compose", async (c) => {
     const member = c.get("member");
     if (!can(member.membership.role, "draft")) return c.text("Your role does not allow this.", 403);
     const form = await readForm(c);

@@ -2,7 +2,6 @@ import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { AppContext } from "../app/context.ts";
 import { htmlToPlainText } from "../content/text.ts";
 import { isId } from "../lib/id.ts";
@@ -94,7 +93,8 @@ ${fields.map(
 
   app.get("/app/profile", (c) => page(c, c.get("member")));
 
-  app.post("/app/profile", bodyLimit({ maxSize: 40 * 1024 * 1024, onError: (c) => c.text("The upload is too large.", 413) }), async (c) => {
+  // The body's size limit is applied in front of every /app route (body-limits.ts).
+  app.post("/app/profile", async (c) => {
     const member = c.get("member");
     if (!can(member.membership.role, "profile")) return page(c, member, { error: "Your role does not allow editing the profile.", status: 403 });
     const form = await readForm(c);

@@ -4,6 +4,7 @@ import type { AccountRepository } from "../account/account.repository.ts";
 import type { Csrf } from "../user/csrf.ts";
 import type { SessionStore } from "../user/session.store.ts";
 import type { UserRepository } from "../user/user.repository.ts";
+import { multipartBoundary, readFirstField } from "../http/multipart-first-field.ts";
 import type { WebEnv } from "./web.env.ts";
 
 /**
@@ -71,8 +72,9 @@ function refererOrigin(referer: string | undefined): string | undefined {
 
 /**
  * Signed-in pages: loads the session from the cookie, the person's memberships and the account
- * acted for; checks the CSRF token of every state-changing request (form field `csrf`, or header
- * `X-CSRF-Token` for the script's JSON calls). Without a session, pages redirect to sign-in.
+ * acted for; checks the CSRF token of every state-changing request (form field `csrf` — the first
+ * field of a multipart form —, or header `X-CSRF-Token` for the script's JSON calls), before the
+ * route reads the rest of the body. Without a session, pages redirect to sign-in.
  */
 export function requireMember(deps: SessionDeps): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
@@ -104,10 +106,22 @@ export function requireMember(deps: SessionDeps): MiddlewareHandler<WebEnv> {
   };
 }
 
+/**
+ * The `csrf` field of a form. An urlencoded form is small (limitBody) and parsed once; the route
+ * reuses the parse. A multipart body may be a large upload: only its first part is read, which must
+ * be `csrf` (every Herold form puts it first), so the token is checked before the upload is read.
+ */
 async function formToken(c: Context): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
-  if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) return undefined;
-  const body = await c.req.parseBody({ all: true });
-  const value = body["csrf"];
-  return Array.isArray(value) ? value[0] : value;
+  if (type.startsWith("application/x-www-form-urlencoded")) {
+    const body = await c.req.parseBody({ all: true });
+    const value = body["csrf"];
+    return Array.isArray(value) ? value[0] : value;
+  }
+  const boundary = multipartBoundary(type);
+  const stream = c.req.raw.body;
+  if (boundary === null || stream === null) return undefined;
+  const { field, body } = await readFirstField(stream, boundary);
+  c.req.raw = new Request(c.req.raw, { body, duplex: "half" } as RequestInit);
+  return field?.name === "csrf" ? field.value : undefined;
 }

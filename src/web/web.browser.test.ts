@@ -67,6 +67,7 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
     await page.goto(a.origin + "/app");
     assert.equal(new URL(page.url()).pathname, "/app/setup");
     await shot("01-setup");
+    await page.getByLabel("Setup token").fill(a.setupToken!);
     await page.getByLabel("E-mail address").fill("owner@acme.example");
     await page.getByLabel("Sign-in name").fill("owner");
     await page.getByLabel("Your name").fill("Olga Owner");

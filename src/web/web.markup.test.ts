@@ -21,7 +21,7 @@ describe("app pages: markup, accessibility basics and weight", { timeout: 120_00
     a = await startTestInstance({ worker: false });
     client = new WebClient(a.origin);
     await client.get("/app/setup");
-    await client.post("/app/setup", { email: "owner@acme.example", password: "owner's long password", account_username: "acme" });
+    await client.post("/app/setup", { setup_token: a.setupToken!, email: "owner@acme.example", password: "owner's long password", account_username: "acme" });
     await client.get("/app/compose");
     await client.post("/app/compose", { text: "A draft with <b>markup</b> & a link https://example.org/x", action: "draft" }, { files: {} });
   });

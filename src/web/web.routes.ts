@@ -1,6 +1,8 @@
 import { Hono, type Context } from "hono";
 import type { AppContext } from "../app/context.ts";
+import { limitBody } from "../http/body-limit.ts";
 import { authRoutes } from "./auth.routes.ts";
+import { bodyLimitFor, webBodyLimits } from "./body-limits.ts";
 import { requireMember, sameOriginPosts } from "./session.middleware.ts";
 import { sessionRoutes } from "./session.routes.ts";
 import type { WebEnv } from "./web.env.ts";
@@ -57,6 +59,10 @@ export function webRoutes(ctx: AppContext): Hono {
   const views = new AppViews({ db: ctx.database.db, posts: ctx.repos.posts, actors: ctx.repos.actors, urls: ctx.urls, proxy: web.mediaProxy });
   app.route("/", profileImageRoutes(ctx, web.profiles));
 
+  // Before anything under /app can read a body: forms small, uploads up to the media limits.
+  const limit = limitBody(bodyLimitFor(webBodyLimits(ctx.posts.media.limits)));
+  app.use("/app/*", limit);
+  app.use("/app", limit);
   app.use("/app/*", sameOriginPosts(ctx.config.origin.origin));
   app.use("/app", sameOriginPosts(ctx.config.origin.origin));
   app.route("/", authRoutes({ shell, users: web.users, sessions: web.sessions, accounts: ctx.repos.accounts, csrf: web.csrf, cookies: web.cookies }));
