@@ -113,6 +113,11 @@ export class OutboundBridge implements EventOutbox {
     return value;
   }
 
+  /** The id the intent's activity gets when `username` sends it (stored with the write, e.g. a Follow's id). */
+  activityUri(username: string, intent: FederationIntent): string {
+    return this.#urls.activity(username, intent.activityId);
+  }
+
   /** Records the intent to federate `event` inside `trx` (the caller's write transaction). */
   async record(event: DomainEvent, trx: Kysely<DB>): Promise<FederationIntent> {
     if (!trx.isTransaction) throw new Error("OutboundBridge.record needs the write's transaction");
