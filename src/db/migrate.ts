@@ -23,6 +23,8 @@ const MIGRATIONS: Record<string, Migration> = {
 
 /** Kysely's bookkeeping table, kept so databases migrated by earlier versions stay valid. */
 const MIGRATION_TABLE = "kysely_migration";
+/** Kysely's lock table on SQLite; here only the first write of a migration run. */
+const LOCK_TABLE = "kysely_migration_lock";
 
 export interface MigrationOutcome {
   readonly applied: readonly string[];
@@ -39,20 +41,20 @@ export interface MigrationOutcome {
  *   table checks outside its lock, and those checks read the catalogue of every schema in the
  *   database, so other schemas being dropped meanwhile failed them: "relation … does not exist".
  *   This runner reads only its own bookkeeping table.)
- * - SQLite: `BEGIN IMMEDIATE` takes the file's write lock before reading what was applied.
+ * - SQLite: the transaction writes first (a delete in the lock table), so it holds the file's write
+ *   lock before it reads what was applied.
  */
 export async function migrateToLatest(database: Database, config: DatabaseConfig): Promise<MigrationOutcome> {
   if (database.kind === "sqlite") {
-    return await database.db.connection().execute(async (conn) => {
-      await sql`BEGIN IMMEDIATE`.execute(conn);
-      try {
-        const applied = await applyPending(conn);
-        await sql`COMMIT`.execute(conn);
-        return applied;
-      } catch (error) {
-        await sql`ROLLBACK`.execute(conn);
-        throw error;
-      }
+    // Up to date (every start but the first after an upgrade): no write lock at all. A write
+    // transaction spanning awaits stalls other connections of the same process (node:sqlite waits
+    // for a lock synchronously), e.g. a role and an in-process CLI.
+    if (!(await hasPending(database.db))) return { applied: [] };
+    return await database.db.transaction().execute(async (trx) => {
+      // A write first: the transaction takes the file's write lock before it reads what was applied.
+      await sql`CREATE TABLE IF NOT EXISTS ${sql.id(LOCK_TABLE)} (id varchar(255) NOT NULL PRIMARY KEY)`.execute(trx);
+      await sql`DELETE FROM ${sql.id(LOCK_TABLE)} WHERE id = 'herold'`.execute(trx);
+      return await applyPending(trx);
     });
   }
   // Advisory locks are per database; the key names the schema, so instances in other schemas of
@@ -73,6 +75,14 @@ export async function migrateToLatest(database: Database, config: DatabaseConfig
       await sql`SELECT pg_advisory_unlock(${key})`.execute(conn);
     }
   });
+}
+
+/** SQLite: whether a migration is not recorded yet (read without taking the write lock). */
+async function hasPending(db: Kysely<any>): Promise<boolean> {
+  const table = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ${MIGRATION_TABLE}`.execute(db);
+  if (table.rows.length === 0) return true;
+  const done = new Set((await db.selectFrom(MIGRATION_TABLE).select("name").execute()).map((r) => r.name as string));
+  return Object.keys(MIGRATIONS).some((name) => !done.has(name));
 }
 
 /** Inside the lock: records and applies every migration not yet recorded, in name order. */
