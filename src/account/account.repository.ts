@@ -98,8 +98,8 @@ export class AccountRepository {
     return row ? toAccount(row) : null;
   }
 
-  async findById(id: string): Promise<Account | null> {
-    const row = await this.#select(this.#db).where("accounts.id", "=", id).executeTakeFirst();
+  async findById(id: string, db: Kysely<DB> = this.#db): Promise<Account | null> {
+    const row = await this.#select(db).where("accounts.id", "=", id).executeTakeFirst();
     return row ? toAccount(row) : null;
   }
 
@@ -134,8 +134,8 @@ export class AccountRepository {
     };
   }
 
-  async updateProfile(accountId: string, update: ProfileUpdate, now: string): Promise<Account | null> {
-    const account = await this.findById(accountId);
+  async updateProfile(accountId: string, update: ProfileUpdate, now: string, db: Kysely<DB> = this.#db): Promise<Account | null> {
+    const account = await this.findById(accountId, db);
     if (!account) return null;
     const set: Updateable<ActorRow> = { updated_at: now };
     if (update.name !== undefined) set.name = update.name;
@@ -147,8 +147,8 @@ export class AccountRepository {
     if (update.imageUrl !== undefined) set.image_url = update.imageUrl;
     if (update.type !== undefined) set.type = update.type;
     if (update.alsoKnownAs !== undefined) set.also_known_as_json = JSON.stringify(update.alsoKnownAs);
-    await this.#db.updateTable("actors").set(set).where("id", "=", account.actorId).execute();
-    return await this.findById(accountId);
+    await db.updateTable("actors").set(set).where("id", "=", account.actorId).execute();
+    return await this.findById(accountId, db);
   }
 
   #select(db: Kysely<DB>) {

@@ -13,8 +13,8 @@ export class ActorRepository {
     this.#db = db;
   }
 
-  async findById(id: string): Promise<Actor | null> {
-    const row = await this.#db.selectFrom("actors").selectAll().where("id", "=", id).executeTakeFirst();
+  async findById(id: string, db: Kysely<DB> = this.#db): Promise<Actor | null> {
+    const row = await db.selectFrom("actors").selectAll().where("id", "=", id).executeTakeFirst();
     return row ? actorFromRow(row) : null;
   }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Federation } from "@fedify/fedify";
 import type { Config } from "../config/config.ts";
-import { ensureSchema, openDatabase } from "../db/database.ts";
+import { openDatabase } from "../db/database.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { systemClock, type Clock } from "../lib/time.ts";
 
@@ -52,8 +52,9 @@ export async function createAppContext(config: Config, options: ContextOptions =
   const clock = options.clock ?? systemClock;
   const database = await openDatabase(config.database);
   try {
-    await ensureSchema(database, config.database);
-    if (options.migrate !== false) await migrateToLatest(database.db);
+    // Creating the schema is part of migrating (under the same lock); without migrating, a fresh
+    // schema would be read before it exists.
+    if (options.migrate !== false) await migrateToLatest(database, config.database);
   } catch (error) {
     await database.close();
     throw error;

@@ -6,7 +6,7 @@ import { newId } from "../lib/id.ts";
 
 describeEachEngine("database", (get) => {
   test("migrations are idempotent", async () => {
-    const again = await migrateToLatest(get().database.db);
+    const again = await migrateToLatest(get().database, get().config);
     assert.deepEqual(again.applied, []);
   });
 

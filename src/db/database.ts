@@ -47,9 +47,3 @@ export async function openDatabase(config: DatabaseConfig, options: { maxConnect
   };
 }
 
-/** Creates the configured PostgreSQL schema if the URL names one (`?schema=`). */
-export async function ensureSchema(database: Database, config: DatabaseConfig): Promise<void> {
-  if (config.kind === "postgres" && config.schema !== undefined) {
-    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(config.schema)}`.execute(database.db);
-  }
-}

@@ -1,5 +1,7 @@
-import { PostgresAdapter, sql, type Kysely } from "kysely";
-import { Migrator, type Migration, type MigrationProvider } from "kysely/migration";
+import { sql, type Kysely } from "kysely";
+import type { Migration } from "kysely/migration";
+import type { DatabaseConfig } from "../config/config.ts";
+import type { Database } from "./database.ts";
 import * as m0001 from "./migrations/0001_initial.ts";
 import * as m0002 from "./migrations/0002_inbound.ts";
 import * as m0003 from "./migrations/0003_social.ts";
@@ -27,43 +29,97 @@ const MIGRATIONS: Record<string, Migration> = {
   "0012_setup_tokens": m0012,
 };
 
-const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+/** Kysely's bookkeeping table, kept so databases migrated by earlier versions stay valid. */
+const MIGRATION_TABLE = "kysely_migration";
+/** Kysely's lock table on SQLite; here only the first write of a migration run. */
+const LOCK_TABLE = "kysely_migration_lock";
 
 export interface MigrationOutcome {
   readonly applied: readonly string[];
 }
 
 /**
- * Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock
- * (an advisory lock on PostgreSQL, a lock table on SQLite) around the run.
+ * Creates the configured PostgreSQL schema if needed and applies the pending migrations, all in
+ * one transaction. Safe to run from several processes at once (instances starting together, the
+ * CLI beside running roles):
+ *
+ * - PostgreSQL: one session holds an advisory lock keyed by the schema name for the whole step,
+ *   creating the schema included, so concurrent starts on one schema queue up and the later ones
+ *   find everything applied. (Kysely's own migrator ran `CREATE SCHEMA IF NOT EXISTS` and its
+ *   table checks outside its lock, and those checks read the catalogue of every schema in the
+ *   database, so other schemas being dropped meanwhile failed them: "relation … does not exist".
+ *   This runner reads only its own bookkeeping table.)
+ * - SQLite: the transaction writes first (a delete in the lock table), so it holds the file's write
+ *   lock before it reads what was applied.
  */
-export async function migrateToLatest(db: Kysely<any>): Promise<MigrationOutcome> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await migrateOnce(db);
-    } catch (error) {
-      // Kysely's introspection reads the tables of every schema (pg_get_serial_sequence by name);
-      // a schema dropped meanwhile by another process (parallel test suites) fails that read with
-      // invalid_schema_name before anything was applied. Reading again is safe.
-      if (attempt < 5 && (error as { cause?: { code?: unknown } }).cause?.code === "3F000") continue;
-      throw error;
-    }
-  }
-}
-
-async function migrateOnce(db: Kysely<any>): Promise<MigrationOutcome> {
-  // Kysely looks for its bookkeeping tables in every schema unless told which one: with other
-  // schemas in the database (tests, several instances) it would find theirs and skip creating ours.
-  const schema = db.getExecutor().adapter instanceof PostgresAdapter
-    ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
-    : undefined;
-  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error !== undefined) {
-    const failed = results?.find((r) => r.status === "Error");
-    throw new Error(`migration ${failed?.migrationName ?? "?"} failed: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
+export async function migrateToLatest(database: Database, config: DatabaseConfig): Promise<MigrationOutcome> {
+  if (database.kind === "sqlite") {
+    // Up to date (every start but the first after an upgrade): no write lock at all. A write
+    // transaction spanning awaits stalls other connections of the same process (node:sqlite waits
+    // for a lock synchronously), e.g. a role and an in-process CLI.
+    if (!(await hasPending(database.db))) return { applied: [] };
+    return await database.db.transaction().execute(async (trx) => {
+      // A write first: the transaction takes the file's write lock before it reads what was applied.
+      await sql`CREATE TABLE IF NOT EXISTS ${sql.id(LOCK_TABLE)} (id varchar(255) NOT NULL PRIMARY KEY)`.execute(trx);
+      await sql`DELETE FROM ${sql.id(LOCK_TABLE)} WHERE id = 'herold'`.execute(trx);
+      return await applyPending(trx);
     });
   }
-  return { applied: (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName) };
+  // Advisory locks are per database; the key names the schema, so instances in other schemas of
+  // the same database migrate independently.
+  const schema = config.kind === "postgres" && config.schema !== undefined ? config.schema : "public";
+  const key = sql`hashtextextended(${`herold.migrate:${schema}`}, 0)`;
+  return await database.db.connection().execute(async (conn) => {
+    await sql`SELECT pg_advisory_lock(${key})`.execute(conn);
+    try {
+      return await conn.transaction().execute(async (trx) => {
+        if (config.kind === "postgres" && config.schema !== undefined) {
+          await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(config.schema)}`.execute(trx);
+        }
+        return await applyPending(trx);
+      });
+    } finally {
+      // Also released when the session ends; the connection goes back to the pool, so unlock now.
+      await sql`SELECT pg_advisory_unlock(${key})`.execute(conn);
+    }
+  });
+}
+
+/** SQLite: whether a migration is not recorded yet (read without taking the write lock). */
+async function hasPending(db: Kysely<any>): Promise<boolean> {
+  const table = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ${MIGRATION_TABLE}`.execute(db);
+  if (table.rows.length === 0) return true;
+  const done = new Set((await db.selectFrom(MIGRATION_TABLE).select("name").execute()).map((r) => r.name as string));
+  return Object.keys(MIGRATIONS).some((name) => !done.has(name));
+}
+
+/** Inside the lock: records and applies every migration not yet recorded, in name order. */
+async function applyPending(db: Kysely<any>): Promise<MigrationOutcome> {
+  await db.schema
+    .createTable(MIGRATION_TABLE)
+    .ifNotExists()
+    .addColumn("name", "varchar(255)", (col) => col.notNull().primaryKey())
+    .addColumn("timestamp", "varchar(255)", (col) => col.notNull())
+    .execute();
+  const rows = await db.selectFrom(MIGRATION_TABLE).select("name").execute();
+  const done = new Set(rows.map((r) => r.name as string));
+  const known = Object.keys(MIGRATIONS).sort();
+  const unknown = [...done].filter((name) => !(name in MIGRATIONS));
+  if (unknown.length > 0) {
+    throw new Error(`the database has migrations this version of Herold does not know (${unknown.join(", ")}): run a newer version`);
+  }
+  const pending = known.filter((name) => !done.has(name));
+  const last = known.filter((name) => done.has(name)).at(-1);
+  if (last !== undefined && pending.some((name) => name < last)) {
+    throw new Error(`migration ${pending.find((name) => name < last)} is older than the applied ${last}: the migration set is inconsistent`);
+  }
+  for (const name of pending) {
+    try {
+      await MIGRATIONS[name]!.up(db);
+    } catch (error) {
+      throw new Error(`migration ${name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    await db.insertInto(MIGRATION_TABLE).values({ name, timestamp: new Date().toISOString() }).execute();
+  }
+  return { applied: pending };
 }

@@ -20,6 +20,7 @@ import { inboxQueueHandler, inboxSeenPurgeHandler } from "./inbox/inbox.worker.t
 import { RemoteKeyStore } from "./inbox/key-store.ts";
 import { InboxSignatureVerifier } from "./inbox/signature.ts";
 import { OutboundBridge } from "./outbound/bridge.ts";
+import type { QueueHandler } from "../queue/queue.ts";
 
 const log = logger("federation");
 
@@ -72,7 +73,7 @@ export interface FederationModuleOptions {
 export function createFederationModule(base: AppBase, deps: { delivery: DeliveryModule }, options: FederationModuleOptions = {}): FederationModule {
   const { config, clock, urls } = base;
   const db = base.database.db;
-  const bridge = new OutboundBridge({ db, urls, clock, delivery: deps.delivery.port });
+  const bridge = new OutboundBridge({ db, urls, clock, delivery: deps.delivery.port, queue: base.queue });
   const domainBlocks = new DomainBlocks(db);
   const instanceActor = new InstanceActor({ db, urls, domain: config.domain, clock });
   const agent = createGuardedAgent({
@@ -144,7 +145,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     onObjectDelete: (handler) => hooks.onObjectDelete(handler),
     onActorGone: (handler) => actors.onGone(handler),
     routes: [() => inboxRoutes(receiver, config), () => instanceActorRoutes(instanceActor, urls.origin, config.domain)],
-    jobs: [inboxQueueHandler(workerDeps), inboxSeenPurgeHandler(workerDeps)],
+    jobs: [inboxQueueHandler(workerDeps), inboxSeenPurgeHandler(workerDeps), bridge.handler() as QueueHandler<unknown>],
     close: async () => {
       await agent.close();
     },

@@ -45,7 +45,7 @@ export interface PostServices {
 export interface PostPorts {
   readonly resolver: ActorResolver;
   readonly fetcher: ObjectFetcher;
-  readonly bridge: Pick<OutboundBridge, "publish" | "on">;
+  readonly bridge: Pick<OutboundBridge, "transaction" | "on">;
   readonly ledger: InteractionLedger;
   readonly notifier: Notifier;
   readonly blocks: BlockPolicy;

@@ -8,7 +8,7 @@ import type { Urls } from "../app/urls.ts";
 import { countCharacters, renderLocalPost, type ResolvedMention } from "../content/render.ts";
 import { escapeHtml, stripInvisible } from "../content/sanitize.ts";
 import type { DB } from "../db/schema.ts";
-import type { DomainEvent } from "../federation/outbound/events.ts";
+import type { EventOutbox } from "../federation/outbound/bridge.ts";
 import { newId } from "../lib/id.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import type { Clock } from "../lib/time.ts";
@@ -60,17 +60,15 @@ export type InteractError = "unknown-account" | "not-found" | "not-allowed" | "a
 export type UndoInteractionError = "unknown-account" | "not-found" | "not-done";
 
 /** The outbound bridge as the service sees it. */
-export interface EventPublisher {
-  publish(event: DomainEvent): Promise<string | null>;
-}
+export type EventPublisher = EventOutbox;
 
 /**
- * Publishing, editing and deleting local posts, and liking and boosting any post. Each write commits
- * first and then reports a domain event; the outbound bridge turns it into an activity, stores it
- * and queues deliveries (post.outbound.ts), so no request waits for a remote server.
+ * Publishing, editing and deleting local posts, and liking and boosting any post. Each write and
+ * the domain event it reports commit in one transaction (the bridge's transactional outbox); the
+ * bridge then turns the event into an activity, stores it and queues deliveries
+ * (post.outbound.ts), so no request waits for a remote server and no crash loses a federation.
  */
 export class PostService {
-  readonly #db: Kysely<DB>;
   readonly #accounts: AccountRepository;
   readonly #actors: ActorRepository;
   readonly #posts: PostRepository;
@@ -99,7 +97,6 @@ export class PostService {
     clock: Clock;
     maxChars: number;
   }) {
-    this.#db = deps.db;
     this.#accounts = deps.accounts;
     this.#actors = deps.actors;
     this.#posts = deps.posts;
@@ -202,10 +199,11 @@ export class PostService {
       editedAt: null,
     };
     try {
-      await this.#db.transaction().execute(async (trx) => {
+      await this.#events.transaction(async (trx, emit) => {
         await this.#posts.insert(id, write, { mentions: rendered.mentions, tags: rendered.tags }, now, trx);
         const attached = await this.#media.attach(stored.map((m) => m.id), id, account.actorId, trx);
         if (attached !== stored.length) throw new Error(`only ${attached} of ${stored.length} attachments could be attached`);
+        await emit({ type: "post.published", postId: id });
       });
     } catch (error) {
       await this.#media.discard(stored.map((m) => m.id));
@@ -214,7 +212,6 @@ export class PostService {
     const post = (await this.#posts.findById(id))!;
     const author = await this.#actors.findById(account.actorId);
     if (author !== null) await this.#remote.recordInteractions(post, author, await this.#localAccounts(rendered.mentions));
-    await this.#events.publish({ type: "post.published", postId: id });
     return ok(post);
   }
 
@@ -239,7 +236,7 @@ export class PostService {
     const rendered = await this.#render(text, account, previousActors, quoted, { prefixExtra: false });
     const addressing = addressFor(post.visibility, this.#urls.followers(account.username), rendered.mentions.map((m) => m.actorUri));
     const now = this.#clock.now().toISOString();
-    await this.#db.transaction().execute(async (trx) => {
+    await this.#events.transaction(async (trx, emit) => {
       await this.#posts.updateContent(
         post,
         {
@@ -261,11 +258,11 @@ export class PostService {
         { now, editId: newId(this.#clock.now().getTime()) },
         trx,
       );
+      await emit({ type: "post.updated", postId: post.id });
     });
     const updated = (await this.#posts.findById(post.id))!;
     const author = await this.#actors.findById(account.actorId);
     if (author !== null) await this.#remote.recordInteractions(updated, author, await this.#localAccounts(rendered.mentions));
-    await this.#events.publish({ type: "post.updated", postId: post.id });
     return ok(updated);
   }
 
@@ -276,8 +273,10 @@ export class PostService {
     const { post } = found.value;
     const now = this.#clock.now().toISOString();
     await this.#media.removeFilesOf(post.id);
-    await this.#db.transaction().execute((trx) => this.#posts.markDeleted(post, now, trx));
-    await this.#events.publish({ type: "post.deleted", postId: post.id });
+    await this.#events.transaction(async (trx, emit) => {
+      await this.#posts.markDeleted(post, now, trx);
+      await emit({ type: "post.deleted", postId: post.id });
+    });
     return ok((await this.#posts.findById(post.id))!);
   }
 
@@ -314,13 +313,15 @@ export class PostService {
     // The ledger key of a local interaction: the outgoing activity's id is minted by the bridge later.
     const activityUri = `${account.uri}#${kind}s/${newId(this.#clock.now().getTime())}`;
     const { interactionId } = await this.#ledger.record({ kind, postId: post.id, actorId: account.actorId, activityUri, at: now });
-    const announceUri = await this.#events.publish({ type: "interaction.created", interactionId });
-    if (kind === "boost") {
-      // The boost as a timeline entry of the booster (local followers see it like a remote boost).
+    await this.#events.transaction(async (trx, emit) => {
+      const intent = await emit({ type: "interaction.created", interactionId });
+      if (kind !== "boost") return;
+      // The boost as a timeline entry of the booster (local followers see it like a remote boost),
+      // under the id the Announce will have (minted with the intent).
       await this.#posts.insert(
         newId(this.#clock.now().getTime()),
         boostWrite({
-          uri: announceUri ?? activityUri,
+          uri: this.#urls.activity(account.username, intent.activityId),
           actorId: account.actorId,
           isLocal: true,
           boostOfId: post.id,
@@ -331,8 +332,9 @@ export class PostService {
         }),
         { mentions: [], tags: [] },
         now,
+        trx,
       );
-    }
+    });
     return ok(post);
   }
 
@@ -346,12 +348,12 @@ export class PostService {
     const active = await this.#posts.activeInteraction(account.actorId, post.id, kind);
     if (active === null) return err("not-done", kind === "like" ? "you do not like this post" : "you have not boosted this post");
     const now = this.#clock.now().toISOString();
+    const boost = kind === "boost" ? await this.#posts.findBoost(account.actorId, post.id) : null;
     await this.#ledger.undo(active.activityUri, account.actorId, now);
-    if (kind === "boost") {
-      const boost = await this.#posts.findBoost(account.actorId, post.id);
-      if (boost !== null) await this.#posts.deleteAnnounce(boost.id);
-    }
-    await this.#events.publish({ type: "interaction.undone", interactionId: active.id });
+    await this.#events.transaction(async (trx, emit) => {
+      if (boost !== null) await this.#posts.deleteAnnounce(boost.id, trx);
+      await emit({ type: "interaction.undone", interactionId: active.id });
+    });
     return ok(post);
   }
 

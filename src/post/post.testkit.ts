@@ -118,7 +118,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
   const resolver = new FakeResolver();
   const fetcher = new FakeFetcher();
   const delivery = new RecordingDelivery();
-  const bridge = new OutboundBridge({ db: ctx.database.db, urls: ctx.urls, clock, delivery });
+  const bridge = new OutboundBridge({ db: ctx.database.db, urls: ctx.urls, clock, delivery, queue: ctx.queue });
   const posts = createPostServices(ctx, {
     resolver,
     fetcher,

@@ -28,8 +28,8 @@ export class BlockRepository {
     return row ? blockFromRow(row) : null;
   }
 
-  async findPair(actorId: string, targetId: string): Promise<Block | null> {
-    const row = await this.#db.selectFrom("blocks").selectAll().where("actor_id", "=", actorId).where("target_id", "=", targetId).executeTakeFirst();
+  async findPair(actorId: string, targetId: string, db: Kysely<DB> = this.#db): Promise<Block | null> {
+    const row = await db.selectFrom("blocks").selectAll().where("actor_id", "=", actorId).where("target_id", "=", targetId).executeTakeFirst();
     return row ? blockFromRow(row) : null;
   }
 
@@ -39,26 +39,26 @@ export class BlockRepository {
   }
 
   /** Creates the block unless the pair exists already (the unique index decides races). */
-  async create(input: { actorId: string; targetId: string; uri: string | null }, now: string): Promise<{ block: Block; created: boolean }> {
-    const row = await this.#db
+  async create(input: { actorId: string; targetId: string; uri: string | null }, now: string, db: Kysely<DB> = this.#db): Promise<{ block: Block; created: boolean }> {
+    const row = await db
       .insertInto("blocks")
       .values({ id: newId(), actor_id: input.actorId, target_id: input.targetId, uri: input.uri, created_at: now })
       .onConflict((oc) => oc.columns(["actor_id", "target_id"]).doNothing())
       .returningAll()
       .executeTakeFirst();
     if (row !== undefined) return { block: blockFromRow(row), created: true };
-    const existing = await this.findPair(input.actorId, input.targetId);
+    const existing = await this.findPair(input.actorId, input.targetId, db);
     if (existing === null) throw new Error("block vanished while being created");
     return { block: existing, created: false };
   }
 
-  async setUri(id: string, uri: string): Promise<void> {
-    await this.#db.updateTable("blocks").set({ uri }).where("id", "=", id).execute();
+  async setUri(id: string, uri: string, db: Kysely<DB> = this.#db): Promise<void> {
+    await db.updateTable("blocks").set({ uri }).where("id", "=", id).execute();
   }
 
   /** Removes the block; returns it, or null when it was already gone. */
-  async remove(id: string): Promise<Block | null> {
-    const row = await this.#db.deleteFrom("blocks").where("id", "=", id).returningAll().executeTakeFirst();
+  async remove(id: string, db: Kysely<DB> = this.#db): Promise<Block | null> {
+    const row = await db.deleteFrom("blocks").where("id", "=", id).returningAll().executeTakeFirst();
     return row ? blockFromRow(row) : null;
   }
 

@@ -6,6 +6,7 @@ import type { OutboundBridge } from "../federation/outbound/bridge.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import type { Clock } from "../lib/time.ts";
 import type { Block, BlockRepository } from "./block.repository.ts";
+import type { Follow } from "./follow.entity.ts";
 import type { FollowRepository } from "./follow.repository.ts";
 import type { FollowService } from "./follow.service.ts";
 import type { TargetError, TargetLookup } from "./target.ts";
@@ -63,19 +64,24 @@ export class BlockService {
   async blockActor(account: Pick<Account, "actorId" | "username">, target: Actor): Promise<Result<Block, "self" | "already-blocked">> {
     if (target.id === account.actorId) return err("self", "an account cannot block itself");
     const now = this.#clock.now().toISOString();
-    const { block, created } = await this.#blocks.create({ actorId: account.actorId, targetId: target.id, uri: null }, now);
-    if (!created) return err("already-blocked", `${account.username} already blocks ${target.handle}`);
-    for (const follow of [await this.#follows.findPair(account.actorId, target.id), await this.#follows.findPair(target.id, account.actorId)]) {
-      if (follow !== null) await this.#followService.endFollow(follow, "block", { announce: true });
-    }
-    if (!target.isLocal) {
-      const uri = await this.#bridge.publish({ type: "block.created", blockId: block.id });
-      if (uri !== null) {
-        await this.#blocks.setUri(block.id, uri);
-        return ok({ ...block, uri });
+    const follows = [await this.#follows.findPair(account.actorId, target.id), await this.#follows.findPair(target.id, account.actorId)];
+    // The block, the ended follows (Undo/Reject first, as Mastodon expects) and the Block commit together.
+    const outcome = await this.#bridge.transaction(async (trx, emit) => {
+      const { block, created } = await this.#blocks.create({ actorId: account.actorId, targetId: target.id, uri: null }, now, trx);
+      if (!created) return null;
+      const ended: Follow[] = [];
+      for (const follow of follows) {
+        const done = follow === null ? null : await this.#followService.endFollowIn(trx, emit, follow, "block", { announce: true });
+        if (done !== null) ended.push(done);
       }
-    }
-    return ok(block);
+      if (target.isLocal) return { block, ended };
+      const uri = this.#bridge.activityUri(account.username, await emit({ type: "block.created", blockId: block.id }));
+      await this.#blocks.setUri(block.id, uri, trx);
+      return { block: { ...block, uri }, ended };
+    });
+    if (outcome === null) return err("already-blocked", `${account.username} already blocks ${target.handle}`);
+    for (const follow of outcome.ended) await this.#followService.afterEnded(follow);
+    return ok(outcome.block);
   }
 
   /** Lifts `username`'s block of `target` (Undo(Block) to a remote target). */
@@ -85,11 +91,14 @@ export class BlockService {
     const found = await this.#targets.findKnown(target);
     if (!found.ok) return found.error === "unresolvable" ? err("not-blocked", `${username} does not block ${target.trim()}`) : found;
     const block = await this.#blocks.findPair(account.actorId, found.value.id);
-    const removed = block === null ? null : await this.#blocks.remove(block.id);
+    const removed = block === null ? null : await this.#bridge.transaction(async (trx, emit) => {
+      const gone = await this.#blocks.remove(block.id, trx);
+      if (gone !== null && !found.value.isLocal && gone.uri !== null) {
+        await emit({ type: "block.removed", actorId: gone.actorId, targetId: gone.targetId, blockUri: gone.uri });
+      }
+      return gone;
+    });
     if (removed === null) return err("not-blocked", `${username} does not block ${found.value.handle}`);
-    if (!found.value.isLocal && removed.uri !== null) {
-      await this.#bridge.publish({ type: "block.removed", actorId: removed.actorId, targetId: removed.targetId, blockUri: removed.uri });
-    }
     return ok({ target: found.value });
   }
 

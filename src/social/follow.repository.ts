@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import { toBool, toCount } from "../db/rows.ts";
+import { inTransaction } from "../db/transaction.ts";
 import { newId } from "../lib/id.ts";
 import { actorFromRow } from "../actor/actor.entity.ts";
 import { followFromRow, type Follow, type FollowEndReason, type FollowState, type FollowWithActor } from "./follow.entity.ts";
@@ -65,8 +66,12 @@ export class FollowRepository {
    * Creates the follow unless the pair already follows (the unique pair index decides races);
    * `created` tells which happened.
    */
-  async create(input: { followerId: string; followeeId: string; state: FollowState; uri: string | null }, now: string): Promise<{ follow: Follow; created: boolean }> {
-    return await this.#db.transaction().execute(async (trx) => {
+  async create(
+    input: { followerId: string; followeeId: string; state: FollowState; uri: string | null },
+    now: string,
+    db: Kysely<DB> = this.#db,
+  ): Promise<{ follow: Follow; created: boolean }> {
+    return await inTransaction(db, async (trx) => {
       const row = await trx
         .insertInto("follows")
         .values({
@@ -98,8 +103,8 @@ export class FollowRepository {
   }
 
   /** Pending → accepted. Returns the accepted follow, or null when it was not pending (already accepted, or gone). */
-  async accept(id: string, now: string): Promise<Follow | null> {
-    return await this.#db.transaction().execute(async (trx) => {
+  async accept(id: string, now: string, db: Kysely<DB> = this.#db): Promise<Follow | null> {
+    return await inTransaction(db, async (trx) => {
       const row = await trx
         .updateTable("follows")
         .set({ state: "accepted", accepted_at: now, updated_at: now })
@@ -114,13 +119,13 @@ export class FollowRepository {
   }
 
   /** Records the id of the newest Follow activity for this pair (what Accept and Undo refer to). */
-  async setUri(id: string, uri: string, now: string): Promise<void> {
-    await this.#db.updateTable("follows").set({ uri, updated_at: now }).where("id", "=", id).execute();
+  async setUri(id: string, uri: string, now: string, db: Kysely<DB> = this.#db): Promise<void> {
+    await db.updateTable("follows").set({ uri, updated_at: now }).where("id", "=", id).execute();
   }
 
   /** Ends a follow (deletes it) and records why. Returns the ended follow, or null when it was already gone. */
-  async end(id: string, reason: FollowEndReason, now: string): Promise<Follow | null> {
-    return await this.#db.transaction().execute(async (trx) => {
+  async end(id: string, reason: FollowEndReason, now: string, db: Kysely<DB> = this.#db): Promise<Follow | null> {
+    return await inTransaction(db, async (trx) => {
       const row = await trx.deleteFrom("follows").where("id", "=", id).returningAll().executeTakeFirst();
       if (row === undefined) return null;
       const follow = followFromRow(row);

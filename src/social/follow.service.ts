@@ -2,7 +2,10 @@ import type { Account } from "../account/account.entity.ts";
 import type { AccountRepository } from "../account/account.repository.ts";
 import type { Actor } from "../actor/actor.entity.ts";
 import type { ActorRepository } from "../actor/actor.repository.ts";
+import type { Kysely } from "kysely";
+import type { DB } from "../db/schema.ts";
 import type { OutboundBridge } from "../federation/outbound/bridge.ts";
+import type { DomainEvent } from "../federation/outbound/events.ts";
 import { logger } from "../lib/logger.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import type { Clock } from "../lib/time.ts";
@@ -95,7 +98,15 @@ export class FollowService {
     }
     const now = this.#clock.now().toISOString();
     const state: FollowState = target.isLocal && !target.manuallyApprovesFollowers ? "accepted" : "pending";
-    const { follow, created } = await this.#follows.create({ followerId: account.actorId, followeeId: target.id, state, uri: null }, now);
+    // The follow, its Follow's id and the intent to send the Follow commit together.
+    const { follow, created, uri } = await this.#bridge.transaction(async (trx, emit) => {
+      const made = await this.#follows.create({ followerId: account.actorId, followeeId: target.id, state, uri: null }, now, trx);
+      if (!made.created || target.isLocal) return { ...made, uri: null };
+      const intent = await emit({ type: "follow.requested", followId: made.follow.id });
+      const followUri = this.#bridge.activityUri(account.username, intent);
+      await this.#follows.setUri(made.follow.id, followUri, now, trx);
+      return { ...made, uri: followUri };
+    });
     if (!created) {
       return follow.state === "accepted"
         ? err("already-following", `${account.username} already follows ${target.handle}`)
@@ -105,15 +116,6 @@ export class FollowService {
       await this.#notifications.notify({ recipientActorId: target.id, kind: state === "accepted" ? "follow" : "follow_request", fromActorId: account.actorId });
       return ok(follow);
     }
-    let uri: string | null;
-    try {
-      uri = await this.#bridge.publish({ type: "follow.requested", followId: follow.id });
-    } catch (error) {
-      // Nothing was queued: take the follow back so a retry starts clean.
-      await this.#follows.end(follow.id, "unfollow", now);
-      throw error;
-    }
-    if (uri !== null) await this.#follows.setUri(follow.id, uri, now);
     return ok({ ...follow, uri });
   }
 
@@ -140,9 +142,12 @@ export class FollowService {
     if (pending === null || pending.state !== "pending") {
       return err("no-request", `no pending follow request from ${found.value.handle}${pending ? " (already accepted)" : ""}`);
     }
-    const accepted = await this.#follows.accept(pending.id, this.#clock.now().toISOString());
+    const accepted = await this.#bridge.transaction(async (trx, emit) => {
+      const done = await this.#follows.accept(pending.id, this.#clock.now().toISOString(), trx);
+      if (done !== null && !found.value.isLocal) await emit({ type: "follow.accepted", followId: done.id });
+      return done;
+    });
     if (accepted === null) return err("no-request", `no pending follow request from ${found.value.handle}`);
-    if (!found.value.isLocal) await this.#bridge.publish({ type: "follow.accepted", followId: accepted.id });
     return ok({ follow: accepted, follower: found.value });
   }
 
@@ -213,14 +218,35 @@ export class FollowService {
    * stops following, Reject(Follow) when a local account drops a remote follower.
    */
   async endFollow(follow: Follow, reason: FollowEndReason, options: { announce: boolean }): Promise<Follow | null> {
-    const ended = await this.#follows.end(follow.id, reason, this.#clock.now().toISOString());
-    if (ended === null) return null;
+    const ended = await this.#bridge.transaction((trx, emit) => this.endFollowIn(trx, emit, follow, reason, options));
+    if (ended !== null) await this.afterEnded(ended);
+    return ended;
+  }
+
+  /** After an ended follow committed: a withdrawn request is no longer something to act on. */
+  async afterEnded(ended: Follow): Promise<void> {
     if (ended.state === "pending") await this.#notifications.clearFollowRequest(ended.followeeId, ended.followerId);
+  }
+
+  /**
+   * `endFollow` inside the caller's outbox transaction (a block ends follows and sends its Block in
+   * one); the caller clears a pending request's notification after the commit.
+   */
+  async endFollowIn(
+    trx: Kysely<DB>,
+    emit: (event: DomainEvent) => Promise<unknown>,
+    follow: Follow,
+    reason: FollowEndReason,
+    options: { announce: boolean },
+  ): Promise<Follow | null> {
+    const ended = await this.#follows.end(follow.id, reason, this.#clock.now().toISOString(), trx);
+    if (ended === null) return null;
     if (options.announce && ended.uri !== null) {
-      const [follower, followee] = await Promise.all([this.#actors.findById(ended.followerId), this.#actors.findById(ended.followeeId)]);
+      const follower = await this.#actors.findById(ended.followerId, trx);
+      const followee = await this.#actors.findById(ended.followeeId, trx);
       const event = { followerId: ended.followerId, followeeId: ended.followeeId, followUri: ended.uri };
-      if (follower?.isLocal && followee && !followee.isLocal) await this.#bridge.publish({ type: "follow.undone", ...event });
-      else if (followee?.isLocal && follower && !follower.isLocal) await this.#bridge.publish({ type: "follow.rejected", ...event });
+      if (follower?.isLocal && followee && !followee.isLocal) await emit({ type: "follow.undone", ...event });
+      else if (followee?.isLocal && follower && !follower.isLocal) await emit({ type: "follow.rejected", ...event });
     }
     return ended;
   }

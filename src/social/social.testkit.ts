@@ -109,7 +109,7 @@ export async function createSocialHarness(db: TestDatabase): Promise<SocialHarne
   const { accounts, actors } = base.repos;
 
   const delivery = new RecordingDelivery();
-  const bridge = new OutboundBridge({ db: database.db, urls, clock, delivery });
+  const bridge = new OutboundBridge({ db: database.db, urls, clock, delivery, queue: base.queue });
   const resolver = new FakeResolver();
   const inbox = new InboxDispatcher();
   const federation: SocialFederationDeps = { resolver, bridge, inbox };

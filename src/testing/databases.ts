@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe } from "node:test";
 import { sql } from "kysely";
 import { parseDatabaseUrl, type DatabaseConfig } from "../config/config.ts";
-import { ensureSchema, openDatabase, type Database } from "../db/database.ts";
+import { openDatabase, type Database } from "../db/database.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 
 export type Engine = "sqlite" | "postgres";
@@ -45,17 +45,8 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
   const config = parseDatabaseUrl(url, process.cwd());
   const database = await openDatabase(config);
   try {
-    await ensureSchema(database, config);
-    // Kysely's introspection reads the catalogue of every schema; another test file dropping its
-    // schema at that moment can fail it ("schema … does not exist"). That race is the tests', not ours.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await migrateToLatest(database.db);
-        break;
-      } catch (error) {
-        if (attempt >= 3 || !/does not exist/.test(String((error as Error).message))) throw error;
-      }
-    }
+    // No retry: migrating reads only this schema, so other test files dropping theirs cannot fail it.
+    await migrateToLatest(database, config);
   } catch (error) {
     await database.close();
     await cleanup();

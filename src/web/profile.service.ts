@@ -5,7 +5,7 @@ import type { Urls } from "../app/urls.ts";
 import { renderLocalPost } from "../content/render.ts";
 import { escapeHtml, stripInvisible } from "../content/sanitize.ts";
 import type { DB } from "../db/schema.ts";
-import type { DomainEvent } from "../federation/outbound/events.ts";
+import type { EventOutbox } from "../federation/outbound/bridge.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import type { Clock } from "../lib/time.ts";
 import type { DraftMediaStore } from "../post/schedule/schedule.service.ts";
@@ -42,7 +42,7 @@ export class ProfileService {
   readonly #db: Kysely<DB>;
   readonly #accounts: AccountRepository;
   readonly #media: DraftMediaStore;
-  readonly #events: { publish(event: DomainEvent): Promise<string | null> };
+  readonly #events: EventOutbox;
   readonly #urls: Urls;
   readonly #clock: Clock;
   readonly #agent: GuardedAgent;
@@ -52,7 +52,7 @@ export class ProfileService {
     db: Kysely<DB>;
     accounts: AccountRepository;
     media: DraftMediaStore;
-    events: { publish(event: DomainEvent): Promise<string | null> };
+    events: EventOutbox;
     urls: Urls;
     clock: Clock;
     agent: GuardedAgent;
@@ -92,7 +92,9 @@ export class ProfileService {
       if (kind === "avatar") iconUrl = url;
       else imageUrl = url;
     }
-    const updated = await this.#accounts.updateProfile(
+    // The profile and the intent to send its Update commit together.
+    const updated = await this.#events.transaction(async (trx, emit) => {
+      const saved = await this.#accounts.updateProfile(
       account.id,
       {
         name,
@@ -104,9 +106,12 @@ export class ProfileService {
         ...(imageUrl !== undefined ? { imageUrl } : {}),
       },
       this.#clock.now().toISOString(),
-    );
+      trx,
+      );
+      if (saved !== null) await emit({ type: "account.updated", accountId: account.id });
+      return saved;
+    });
     if (updated === null) throw new Error(`account ${account.id} vanished while saving its profile`);
-    await this.#events.publish({ type: "account.updated", accountId: account.id });
     return ok(updated);
   }
 

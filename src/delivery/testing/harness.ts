@@ -76,7 +76,7 @@ export async function createDeliveryHarness(test: TestDatabase, options: Harness
   const config = harnessConfig(test.url, dataDir, options.env);
   const base = createTestBase(options.database ?? test.database, config, clock);
   const delivery = createDeliveryModule(base, options);
-  const bridge = new OutboundBridge({ db: base.database.db, urls: base.urls, clock, delivery: delivery.port });
+  const bridge = new OutboundBridge({ db: base.database.db, urls: base.urls, clock, delivery: delivery.port, queue: base.queue });
 
   let account: Account | undefined;
   if (options.account !== false) {

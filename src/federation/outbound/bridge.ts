@@ -4,10 +4,12 @@ import type { Account } from "../../account/account.entity.ts";
 import type { Urls } from "../../app/urls.ts";
 import type { DB } from "../../db/schema.ts";
 import type { DeliveryPort } from "../../delivery/delivery.port.ts";
+import { inTransaction } from "../../db/transaction.ts";
 import { newId } from "../../lib/id.ts";
 import { logger } from "../../lib/logger.ts";
 import type { Clock } from "../../lib/time.ts";
 import type { Visibility } from "../../post/post.entity.ts";
+import type { JobQueue, QueueHandler } from "../../queue/queue.ts";
 import { offlineContextLoader } from "../context-loader.ts";
 import type { DomainEvent, DomainEventType, EventOf } from "./events.ts";
 
@@ -29,25 +31,139 @@ export interface OutboundActivity {
 
 export type ActivityBuilder<T extends DomainEventType> = (event: EventOf<T>) => Promise<OutboundActivity | null>;
 
+/** Queue of the intents to federate (see `OutboundBridge.record`). */
+export const FEDERATE_QUEUE = "federate";
+
+/**
+ * How long an intent waits before any worker may take it. The process that committed it sends it
+ * within milliseconds and removes it; a worker only finds intents whose process died in between.
+ */
+export const FEDERATE_GRACE_MS = 30_000;
+
+/** The intent to federate one event, committed with the write it reports. */
+export interface FederationIntent {
+  readonly jobId: string;
+  /** The id the stored activity will have: its URI is `urls.activity(username, activityId)`. */
+  readonly activityId: string;
+  readonly event: DomainEvent;
+}
+
+/** Job payload: ids only (never keys): the event carries ids and the activity id is minted ahead. */
+interface FederatePayload {
+  readonly event: DomainEvent;
+  readonly activityId: string;
+}
+
+/**
+ * Runs `work` in one transaction with an `emit` that records intents in it, then sends what was
+ * emitted. Services report events this way so that a write and its federation commit together.
+ */
+export interface EventOutbox {
+  transaction<T>(work: (trx: Kysely<DB>, emit: (event: DomainEvent) => Promise<FederationIntent>) => Promise<T>): Promise<T>;
+}
+
 /**
  * The one place federation leaves the domain. Services report what happened (`publish(event)`);
  * the bridge builds the activity, serialises it once, stores it (so its id dereferences and the
  * outbox lists it), works out the distinct inboxes and hands them to the delivery engine — in one
  * transaction, so an activity is either stored with all its deliveries queued or not at all.
  * A local write never fails because a remote inbox did: sending happens later, in workers.
+ *
+ * Transactional outbox: services do not call `publish` after their write (a crash in between
+ * would leave the write unfederated) but `transaction(work)`: the write and a durable `federate`
+ * job carrying the event commit together; right after the commit this process builds, stores and
+ * queues the activity and deletes that job in the same transaction that stores the activity. When
+ * the process dies in between, a worker takes the job after FEDERATE_GRACE_MS and does the same.
+ * The activity id is minted with the intent and is the outbox row's primary key, so a job run
+ * twice (or by the committing process and a worker at once) stores and queues it only once.
  */
-export class OutboundBridge {
+export class OutboundBridge implements EventOutbox {
   readonly #db: Kysely<DB>;
   readonly #urls: Urls;
   readonly #clock: Clock;
   readonly #delivery: DeliveryPort;
+  readonly #queue: JobQueue;
+  #afterCommit: ((intent: FederationIntent) => Promise<void> | void) | undefined;
   readonly #builders = new Map<DomainEventType, (event: DomainEvent) => Promise<OutboundActivity | null>>();
 
-  constructor(deps: { db: Kysely<DB>; urls: Urls; clock: Clock; delivery: DeliveryPort }) {
+  constructor(deps: { db: Kysely<DB>; urls: Urls; clock: Clock; delivery: DeliveryPort; queue: JobQueue }) {
     this.#db = deps.db;
     this.#urls = deps.urls;
     this.#clock = deps.clock;
     this.#delivery = deps.delivery;
+    this.#queue = deps.queue;
+  }
+
+  /**
+   * Fault injection, for tests only: `hook` runs after a write and its intents committed and before
+   * this process sends them (the crash test kills the process there).
+   */
+  setAfterCommitHook(hook: ((intent: FederationIntent) => Promise<void> | void) | undefined): void {
+    this.#afterCommit = hook;
+  }
+
+  async transaction<T>(work: (trx: Kysely<DB>, emit: (event: DomainEvent) => Promise<FederationIntent>) => Promise<T>): Promise<T> {
+    const intents: FederationIntent[] = [];
+    const value = await inTransaction(this.#db, (trx) => work(trx, async (event) => {
+      const intent = await this.record(event, trx);
+      intents.push(intent);
+      return intent;
+    }));
+    for (const intent of intents) await this.dispatch(intent);
+    return value;
+  }
+
+  /** The id the intent's activity gets when `username` sends it (stored with the write, e.g. a Follow's id). */
+  activityUri(username: string, intent: FederationIntent): string {
+    return this.#urls.activity(username, intent.activityId);
+  }
+
+  /** Records the intent to federate `event` inside `trx` (the caller's write transaction). */
+  async record(event: DomainEvent, trx: Kysely<DB>): Promise<FederationIntent> {
+    if (!trx.isTransaction) throw new Error("OutboundBridge.record needs the write's transaction");
+    if (!this.#builders.has(event.type)) throw new Error(`no outbound builder for ${event.type}`);
+    const activityId = newId(this.#clock.now().getTime());
+    const payload: FederatePayload = { event, activityId };
+    const { id } = await this.#queue.enqueue(FEDERATE_QUEUE, payload, { delayMs: FEDERATE_GRACE_MS, executor: trx });
+    return { jobId: id, activityId, event };
+  }
+
+  /**
+   * Sends a committed intent now; returns the activity's URI, or null when the builder sends
+   * nothing. A failure here loses nothing: the intent's job stays and a worker retries it.
+   */
+  async dispatch(intent: FederationIntent): Promise<string | null> {
+    await this.#afterCommit?.(intent);
+    try {
+      return await this.#run(intent.event, intent.activityId, intent.jobId);
+    } catch (error) {
+      log.warn("sending {type} failed; a worker retries it: {error}", { type: intent.event.type, error });
+      return null;
+    }
+  }
+
+  /** The worker side: intents whose process died (or failed) before sending them. */
+  handler(): QueueHandler<FederatePayload> {
+    return {
+      queue: FEDERATE_QUEUE,
+      concurrency: 4,
+      leaseMs: 60_000,
+      handle: async (job) => {
+        await this.#run(job.payload.event, job.payload.activityId, null);
+        return { kind: "done" };
+      },
+    };
+  }
+
+  async #run(event: DomainEvent, activityId: string, jobId: string | null): Promise<string | null> {
+    const builder = this.#builders.get(event.type);
+    if (builder === undefined) throw new Error(`no outbound builder for ${event.type}`);
+    const outbound = await builder(event);
+    if (outbound === null) {
+      if (jobId !== null) await this.#db.deleteFrom("jobs").where("id", "=", jobId).where("locked_by", "is", null).execute();
+      return null;
+    }
+    return await this.send(outbound, { activityId, jobId });
   }
 
   /** Feature modules register one builder per event type they own. */
@@ -56,18 +172,22 @@ export class OutboundBridge {
     this.#builders.set(type, builder as unknown as (event: DomainEvent) => Promise<OutboundActivity | null>);
   }
 
-  /** Builds, stores and queues the activity for `event`; returns its id, or null when nothing is sent. */
+  /**
+   * Records, commits and sends `event` on its own: for events that report no write of their own
+   * (an Accept answering a repeated Follow, a Reject of a blocked actor's Follow).
+   */
   async publish(event: DomainEvent): Promise<string | null> {
-    const builder = this.#builders.get(event.type);
-    if (builder === undefined) throw new Error(`no outbound builder for ${event.type}`);
-    const outbound = await builder(event);
-    if (outbound === null) return null;
-    return await this.send(outbound);
+    const intent = await inTransaction(this.#db, (trx) => this.record(event, trx));
+    return await this.dispatch(intent);
   }
 
-  /** Stores and queues an already built activity (used by `publish` and by replies such as Accept). */
-  async send(outbound: OutboundActivity): Promise<string> {
-    const rowId = newId();
+  /**
+   * Stores and queues a built activity. With `activityId` (from an intent) storing is idempotent:
+   * an activity already stored is neither stored nor queued again. With `jobId`, the intent's job
+   * is deleted in the same transaction, unless a worker holds it (its run then stores nothing).
+   */
+  async send(outbound: OutboundActivity, options: { activityId?: string; jobId?: string | null } = {}): Promise<string> {
+    const rowId = options.activityId ?? newId();
     const uri = this.#urls.activity(outbound.account.username, rowId);
     const activity = outbound.activity.clone({ id: new URL(uri) });
     // Serialised once per activity, never per recipient (JSON-LD compaction costs ~0.3 ms each).
@@ -76,7 +196,8 @@ export class OutboundBridge {
     const json = JSON.stringify(document);
     const now = this.#clock.now().toISOString();
     const count = await this.#db.transaction().execute(async (trx) => {
-      await trx
+      if (options.jobId) await trx.deleteFrom("jobs").where("id", "=", options.jobId).where("locked_by", "is", null).execute();
+      const stored = await trx
         .insertInto("outbox_activities")
         .values({
           id: rowId,
@@ -88,7 +209,9 @@ export class OutboundBridge {
           json,
           created_at: now,
         })
-        .execute();
+        .onConflict((oc) => oc.column("id").doNothing())
+        .executeTakeFirst();
+      if (Number(stored.numInsertedOrUpdatedRows ?? 0n) === 0) return 0; // sent before: by a worker, or a repeated run
       const inboxes = await this.#inboxes(trx, outbound);
       return inboxes.length === 0 ? 0 : await this.#delivery.enqueue({ outboxActivityId: rowId, accountId: outbound.account.id, inboxes }, trx);
     });
