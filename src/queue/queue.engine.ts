@@ -23,7 +23,7 @@ export interface QueueEngine {
   /** Whether an enqueue through `executor` wakes this process's waiters at once (else its notification will). */
   wakesAtOnce(executor: Kysely<DB>): boolean;
   /** After `enqueueMany` added `rows` jobs (`inCallerTransaction`: not committed yet). */
-  added(rows: number, inCallerTransaction: boolean): void;
+  afterEnqueueMany(rows: number, inCallerTransaction: boolean): void;
   /**
    * Before a wait: make sure enqueues by other processes wake this one where the engine can.
    * Rejects when that failed for now; the poll interval then applies and the next wait tries again.

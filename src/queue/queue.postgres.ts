@@ -4,7 +4,7 @@ import type { DB } from "../db/schema.ts";
 import { affected, type ClaimedRow, type QueueEngine } from "./queue.engine.ts";
 import type { Wakeups } from "./queue.wakeups.ts";
 
-// See added().
+// See afterEnqueueMany().
 const ANALYZE_AFTER_ROWS = 1000;
 const ANALYZE_INTERVAL_MS = 60_000;
 // The caller's transaction is usually committed by then; if not, autovacuum catches up later.
@@ -93,7 +93,7 @@ export function createPostgresEngine(db: Kysely<DB>, pg: postgres.Sql | undefine
     // The NOTIFY is delivered on commit; waking before it would only cause an empty claim.
     wakesAtOnce: (executor) => !executor.isTransaction,
 
-    added(rows, inCallerTransaction) {
+    afterEnqueueMany(rows, inCallerTransaction) {
       if (rows >= ANALYZE_AFTER_ROWS) scheduleAnalyze(inCallerTransaction ? ANALYZE_DELAY_IN_TRANSACTION_MS : 0);
     },
 

@@ -46,7 +46,7 @@ export function createSqliteEngine(db: Kysely<DB>): QueueEngine {
     // the woken claim waits for the transaction to end.
     wakesAtOnce: () => true,
 
-    added: () => {},
+    afterEnqueueMany: () => {},
 
     listen: () => Promise.resolve(),
 

@@ -283,7 +283,7 @@ function createQueue(db: Kysely<DB>, engine: QueueEngine, wakeups: Wakeups, opti
       const inCallerTransaction = executor.isTransaction;
       const added = inCallerTransaction ? await run(executor) : await executor.transaction().execute(run);
       if (added > 0) afterEnqueue(queue, executor);
-      engine.added(added, inCallerTransaction);
+      engine.afterEnqueueMany(added, inCallerTransaction);
       return added;
     },
 
