@@ -1,9 +1,14 @@
-import { sql, type Kysely, type RawBuilder } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
 import { toCount } from "../db/rows.ts";
 import type { DB } from "../db/schema.ts";
 import { newId } from "../lib/id.ts";
+import { unreachable } from "../lib/result.ts";
 import { iso, systemClock, type Clock } from "../lib/time.ts";
+import { affected, type ClaimedRow, type InsertRow, type QueueEngine } from "./queue.engine.ts";
+import { createPostgresEngine } from "./queue.postgres.ts";
+import { createSqliteEngine } from "./queue.sqlite.ts";
+import { createWakeups, type Wakeups } from "./queue.wakeups.ts";
 
 /**
  * The durable job queue, stored in the `jobs` table of the configured database (SQLite or
@@ -25,15 +30,11 @@ import { iso, systemClock, type Clock } from "../lib/time.ts";
  * failure and kept as dead letters indefinitely: they must NEVER contain secrets (private keys,
  * tokens, passwords). Put ids in payloads; workers load keys from the database when they run.
  *
- * Engines:
- * - PostgreSQL: claims lock candidate rows with `FOR UPDATE SKIP LOCKED`, so several worker
- *   processes share a queue without handing out a job twice. Enqueues `NOTIFY` a channel
- *   scoped to the current schema (delivered on commit, so also from inside a transaction);
- *   waiters `LISTEN` on it and fall back to polling every `pollMs` (default 5 s).
- * - SQLite (one file, WAL, shared by the web, worker and CLI processes): a claim is one
- *   `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING`, which SQLite executes under its single
- *   write lock. Enqueues in this process wake waiters at once; enqueues by other processes are
- *   seen by the poll (default every 250 ms).
+ * Engines: what differs between them (the claim's locking, batch parameters, how other processes
+ * learn of new jobs) is one strategy per engine behind `QueueEngine` (queue.engine.ts):
+ * queue.sqlite.ts (one write lock, polling across processes, default every 250 ms) and
+ * queue.postgres.ts (`FOR UPDATE SKIP LOCKED`, NOTIFY/LISTEN with a 5 s poll as fallback). This
+ * file holds the rest once: validation, rows, the statements both engines share and waiting.
  *
  * Timestamps are ISO-8601 text from one `Clock`; they compare correctly as text on both engines.
  */
@@ -187,74 +188,32 @@ const INSERT_CHUNK = 2000;
 // Ids per UPDATE/DELETE, for the same reason.
 const ID_CHUNK = 5000;
 
-// See scheduleAnalyze().
-const ANALYZE_AFTER_ROWS = 1000;
-const ANALYZE_INTERVAL_MS = 60_000;
-// The caller's transaction is usually committed by then; if not, autovacuum catches up later.
-const ANALYZE_DELAY_IN_TRANSACTION_MS = 1000;
-
-const DEFAULT_POLL_MS = { sqlite: 250, postgres: 5000 } as const;
-
-interface ClaimedRow {
-  id: string;
-  queue: string;
-  payload: string;
-  run_at: string;
-  attempts: number | string;
+/** The queue on `database`, with the engine's strategy (queue.sqlite.ts, queue.postgres.ts) for what differs. */
+export function createJobQueue(database: Database, options: JobQueueOptions = {}): JobQueue {
+  const wakeups = createWakeups();
+  return createQueue(database.db, createEngine(database, wakeups), wakeups, options);
 }
 
-export function createJobQueue(database: Database, options: JobQueueOptions = {}): JobQueue {
+function createEngine(database: Database, wakeups: Wakeups): QueueEngine {
+  const kind = database.kind;
+  switch (kind) {
+    case "sqlite":
+      return createSqliteEngine(database.db);
+    case "postgres":
+      return createPostgresEngine(database.db, database.pg, wakeups);
+    default:
+      return unreachable(kind);
+  }
+}
+
+/** Everything engine-neutral: validation, rows, the statements both engines share, waiting. */
+function createQueue(db: Kysely<DB>, engine: QueueEngine, wakeups: Wakeups, options: JobQueueOptions): JobQueue {
   const clock = options.clock ?? systemClock;
-  const pollMs = options.pollMs ?? DEFAULT_POLL_MS[database.kind];
-  const { db } = database;
-  const isPg = database.kind === "postgres";
-
-  // Wake-ups. A wake for a queue nobody waits on is remembered (`pending`) so the next
-  // waitForWork returns at once: a notification between an empty claim and the wait is not lost.
-  const waiters = new Map<string, Set<() => void>>();
-  const pending = new Set<string>();
+  const pollMs = options.pollMs ?? engine.defaultPollMs;
+  const { wake } = wakeups;
   let closed = false;
-  const background = new Set<Promise<void>>();
-  let analyzeTimer: ReturnType<typeof setTimeout> | undefined;
-  let lastAnalyze = -Infinity;
-  let listening: Promise<(() => Promise<void>) | undefined> | undefined;
-
-  const wake = (queue: string): void => {
-    const set = waiters.get(queue);
-    if (set !== undefined && set.size > 0) for (const resolve of [...set]) resolve();
-    else pending.add(queue);
-  };
-  const wakeAll = (): void => {
-    for (const set of waiters.values()) for (const resolve of [...set]) resolve();
-  };
-
-  // One channel per schema, so Herold instances (and test suites) sharing a PostgreSQL database do
-  // not wake each other. Channel names are identifiers of at most 63 bytes; schema names are ASCII.
-  const channelSql = sql<string>`left('herold_jobs_' || current_schema(), 63)`;
-
-  const ensureListening = (): Promise<unknown> => {
-    const pg = database.pg;
-    if (!isPg || pg === undefined || closed) return Promise.resolve();
-    listening ??= (async () => {
-      const { rows } = await sql<{ channel: string }>`SELECT ${channelSql} AS channel`.execute(db);
-      const channel = rows[0]!.channel;
-      // postgres.js calls onlisten after the first LISTEN and after each reconnect; notifications
-      // sent while not listening are lost, so every waiter checks the table again.
-      const meta = await pg.listen(channel, (queue) => wake(queue), wakeAll);
-      if (closed) {
-        await meta.unlisten();
-        return undefined;
-      }
-      return () => meta.unlisten();
-    })().catch((error: unknown) => {
-      listening = undefined; // try again on the next wait; until then the poll interval applies
-      throw error;
-    });
-    return listening;
-  };
-
-  const idIn = (ids: readonly string[]): RawBuilder<unknown> =>
-    isPg ? sql`id = ANY(${ids}::text[])` : sql`id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+  // Next-due lookups of waiters still running; close() waits for them.
+  const lookups = new Set<Promise<void>>();
 
   const forChunks = async <T>(items: readonly T[], size: number, fn: (chunk: readonly T[]) => Promise<number>): Promise<number> => {
     let total = 0;
@@ -262,30 +221,11 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
     return total;
   };
 
-  const affected = (result: { numAffectedRows?: bigint }): number => Number(result.numAffectedRows ?? 0n);
-
-  const insertChunk = async (executor: Kysely<DB>, queue: string, rows: readonly InsertRow[], createdAt: string): Promise<number> => {
-    if (isPg) {
-      const result = await sql`
-        INSERT INTO jobs (id, queue, payload, run_at, attempts, dedupe_key, group_key, created_at)
-        SELECT t.id, ${queue}, t.payload, t.run_at, 0, t.dedupe_key, t.group_key, ${createdAt}
-        FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.payload)}::text[],
-                    ${rows.map((r) => r.runAt)}::text[], ${rows.map((r) => r.dedupeKey)}::text[],
-                    ${rows.map((r) => r.group)}::text[])
-             AS t(id, payload, run_at, dedupe_key, group_key)
-        ON CONFLICT (dedupe_key) DO NOTHING`.execute(executor);
-      return affected(result);
-    }
-    const json = JSON.stringify(rows.map((r) => [r.id, r.payload, r.runAt, r.dedupeKey, r.group]));
-    const result = await sql`
-      INSERT INTO jobs (id, queue, payload, run_at, attempts, dedupe_key, group_key, created_at)
-      SELECT value ->> 0, ${queue}, value ->> 1, value ->> 2, 0, value ->> 3, value ->> 4, ${createdAt}
-      FROM json_each(${json}) WHERE true
-      ON CONFLICT (dedupe_key) DO NOTHING`.execute(executor);
-    return affected(result);
+  const afterEnqueue = (queue: string, executor: Kysely<DB>): void => {
+    if (engine.wakesAtOnce(executor)) wake(queue);
   };
 
-  const queue: JobQueue = {
+  return {
     async enqueue(queue, payload, opts = {}) {
       checkQueueName(queue);
       if (opts.runAt !== undefined && opts.delayMs !== undefined) throw new TypeError("enqueue: give runAt or delayMs, not both");
@@ -310,10 +250,7 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
       for (let round = 0; round < 3; round++) {
         let insert = executor.insertInto("jobs").values(row).returning("id");
         if (row.dedupe_key !== null) insert = insert.onConflict((oc) => oc.column("dedupe_key").doNothing());
-        // The notification is part of the insert and only sent (on commit) if a row was added.
-        const inserted = isPg
-          ? await insert.returning(sql<string>`pg_notify(${channelSql}, ${queue})`.as("notified")).executeTakeFirst()
-          : await insert.executeTakeFirst();
+        const inserted = await engine.insertOne(insert, queue);
         if (inserted !== undefined) {
           afterEnqueue(queue, executor);
           return { id: inserted.id, duplicate: false };
@@ -338,15 +275,15 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
       }));
       const createdAt = iso(now);
       const run = async (executor: Kysely<DB>): Promise<number> => {
-        const added = await forChunks(rows, INSERT_CHUNK, (chunk) => insertChunk(executor, queue, chunk, createdAt));
-        if (isPg && added > 0) await sql`SELECT pg_notify(${channelSql}, ${queue})`.execute(executor);
+        const added = await forChunks(rows, INSERT_CHUNK, (chunk) => engine.insertChunk(executor, queue, chunk, createdAt));
+        if (added > 0) await engine.announce(executor, queue);
         return added;
       };
       const executor = opts.executor ?? db;
       const inCallerTransaction = executor.isTransaction;
       const added = inCallerTransaction ? await run(executor) : await executor.transaction().execute(run);
       if (added > 0) afterEnqueue(queue, executor);
-      if (added >= ANALYZE_AFTER_ROWS) scheduleAnalyze(inCallerTransaction ? ANALYZE_DELAY_IN_TRANSACTION_MS : 0);
+      engine.afterEnqueueMany(added, inCallerTransaction);
       return added;
     },
 
@@ -355,31 +292,7 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
       if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`claim: limit must be a positive integer, got ${limit}`);
       checkLease(leaseMs);
       const now = clock.now();
-      const nowText = iso(now);
-      const until = iso(new Date(now.getTime() + leaseMs));
-      // PostgreSQL: ARRAY(subquery) is an init plan, evaluated once, and the update then finds its
-      // rows by primary key. (An IN-subquery with LIMIT … SKIP LOCKED may be re-run by the planner
-      // and lock more rows than it returns; a join with a CTE was planned as a sequential scan.)
-      const { rows } = isPg
-        ? await sql<ClaimedRow>`
-            UPDATE jobs SET locked_until = ${until}, locked_by = ${workerId}, attempts = attempts + 1
-            WHERE id = ANY(ARRAY(
-              SELECT id FROM jobs
-              WHERE queue = ${queue} AND run_at <= ${nowText} AND (locked_until IS NULL OR locked_until <= ${nowText})
-              ORDER BY run_at
-              LIMIT ${limit}
-              FOR UPDATE SKIP LOCKED
-            ))
-            RETURNING id, queue, payload, run_at, attempts`.execute(db)
-        : await sql<ClaimedRow>`
-            UPDATE jobs SET locked_until = ${until}, locked_by = ${workerId}, attempts = attempts + 1
-            WHERE id IN (
-              SELECT id FROM jobs
-              WHERE queue = ${queue} AND run_at <= ${nowText} AND (locked_until IS NULL OR locked_until <= ${nowText})
-              ORDER BY run_at
-              LIMIT ${limit}
-            )
-            RETURNING id, queue, payload, run_at, attempts`.execute(db);
+      const rows = await engine.claim(queue, iso(now), iso(new Date(now.getTime() + leaseMs)), workerId, limit);
       return rows
         .map(toJob)
         .sort((a, b) => (a.runAt < b.runAt ? -1 : a.runAt > b.runAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -401,7 +314,7 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
       return forChunks(
         jobs.map((j) => j.id),
         ID_CHUNK,
-        async (ids) => affected(await sql`DELETE FROM jobs WHERE ${idIn(ids)} AND locked_by = ${workerId}`.execute(db)),
+        async (ids) => affected(await sql`DELETE FROM jobs WHERE ${engine.idIn(ids)} AND locked_by = ${workerId}`.execute(db)),
       );
     },
 
@@ -427,7 +340,7 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
           affected(
             await sql`
               UPDATE jobs SET locked_until = NULL, locked_by = NULL, attempts = attempts - 1, run_at = COALESCE(${at ?? null}, run_at)
-              WHERE ${idIn(ids)} AND locked_by = ${workerId} AND attempts > 0`.execute(db),
+              WHERE ${engine.idIn(ids)} AND locked_by = ${workerId} AND attempts > 0`.execute(db),
           ),
       );
       for (const name of new Set(jobs.map((j) => j.queue))) wake(name);
@@ -460,7 +373,7 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
         jobs.map((j) => j.id),
         ID_CHUNK,
         async (ids) =>
-          affected(await sql`UPDATE jobs SET locked_until = ${until} WHERE ${idIn(ids)} AND locked_by = ${workerId}`.execute(db)),
+          affected(await sql`UPDATE jobs SET locked_until = ${until} WHERE ${engine.idIn(ids)} AND locked_by = ${workerId}`.execute(db)),
       );
     },
 
@@ -509,106 +422,42 @@ export function createJobQueue(database: Database, options: JobQueueOptions = {}
 
     waitForWork(queue, signal, maxWaitMs) {
       checkQueueName(queue);
-      if (closed || signal.aborted || pending.delete(queue)) return Promise.resolve();
-      let set = waiters.get(queue);
-      if (set === undefined) waiters.set(queue, (set = new Set()));
-      const waiting = set;
-      const started = performance.now();
-      const bound = Math.max(0, Math.min(maxWaitMs, pollMs));
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let finished = false;
-
-      const done = new Promise<void>((resolve) => {
-        const finish = (): void => {
-          if (finished) return;
-          finished = true;
-          clearTimeout(timer);
-          signal.removeEventListener("abort", finish);
-          waiting.delete(finish);
-          resolve();
-        };
-        waiting.add(finish);
-        signal.addEventListener("abort", finish, { once: true });
-        timer = setTimeout(finish, bound);
-
-        // Sleep no longer than until the next delayed job is due. Errors only mean the poll
-        // interval applies; claim() reports database trouble to the caller.
-        const lookup = (async () => {
-          try {
-            await ensureListening();
-            if (finished || closed) return;
-            const next = await db
-              .selectFrom("jobs")
-              .select((eb) => eb.fn.min("run_at").as("next"))
-              .where("queue", "=", queue)
-              .where("run_at", ">", iso(clock.now()))
-              .executeTakeFirst();
-            if (finished || next?.next == null) return;
-            const dueIn = Math.max(0, Date.parse(next.next) - clock.now().getTime());
-            const left = bound - (performance.now() - started);
-            if (dueIn < left) {
-              clearTimeout(timer);
-              timer = setTimeout(finish, dueIn);
-            }
-          } catch {
-            // fall back to the poll interval
-          }
-        })();
-        // close() waits for these: a query still running when the database is closed hangs postgres.js.
-        background.add(lookup);
-        void lookup.finally(() => background.delete(lookup));
-      });
-      return done;
+      if (closed || signal.aborted) return Promise.resolve();
+      const waiter = wakeups.wait(queue, signal, Math.max(0, Math.min(maxWaitMs, pollMs)));
+      if (waiter === undefined) return Promise.resolve();
+      // Sleep no longer than until the next delayed job is due. Errors only mean the poll
+      // interval applies; claim() reports database trouble to the caller.
+      const lookup = (async () => {
+        try {
+          await engine.listen();
+          if (waiter.finished || closed) return;
+          const next = await db
+            .selectFrom("jobs")
+            .select((eb) => eb.fn.min("run_at").as("next"))
+            .where("queue", "=", queue)
+            .where("run_at", ">", iso(clock.now()))
+            .executeTakeFirst();
+          if (waiter.finished || next?.next == null) return;
+          waiter.shorten(Math.max(0, Date.parse(next.next) - clock.now().getTime()));
+        } catch {
+          // fall back to the poll interval
+        }
+      })();
+      // close() waits for these: a query still running when the database is closed hangs postgres.js.
+      lookups.add(lookup);
+      void lookup.finally(() => lookups.delete(lookup));
+      return waiter.done;
     },
 
     async close() {
       if (closed) return;
       closed = true;
-      clearTimeout(analyzeTimer);
-      analyzeTimer = undefined;
-      wakeAll();
-      await Promise.all(background);
-      const stop = await listening?.catch(() => undefined);
-      await stop?.();
+      const stopping = engine.close();
+      wakeups.wakeAll();
+      await Promise.all(lookups);
+      await stopping;
     },
   };
-
-  // PostgreSQL plans the claim from table statistics. A queue table is often empty when autovacuum
-  // samples it; with those statistics a large fan-out gets a bitmap scan plus a sort of every due
-  // job on each claim (quadratic in the fan-out) instead of reading the index in order. Refreshing
-  // the statistics after a large insert avoids that; it is cheap (a sample) and blocks no writes.
-  function scheduleAnalyze(delayMs: number): void {
-    if (!isPg || closed || analyzeTimer !== undefined || performance.now() - lastAnalyze < ANALYZE_INTERVAL_MS) return;
-    analyzeTimer = setTimeout(() => {
-      analyzeTimer = undefined;
-      if (closed) return;
-      lastAnalyze = performance.now();
-      const task = sql`ANALYZE jobs`.execute(db).then(
-        () => undefined,
-        () => undefined, // only a planning hint: autovacuum analyzes the table later anyway
-      );
-      background.add(task);
-      void task.finally(() => background.delete(task));
-    }, delayMs);
-    analyzeTimer.unref();
-  }
-
-  function afterEnqueue(queue: string, executor: Kysely<DB>): void {
-    // SQLite: waking before the caller's transaction commits is fine, because this process has one
-    // connection and the woken claim waits for the transaction to end. PostgreSQL: the NOTIFY is
-    // delivered on commit; a wake now would only cause an empty claim.
-    if (!isPg || !executor.isTransaction) wake(queue);
-  }
-
-  return queue;
-}
-
-interface InsertRow {
-  id: string;
-  payload: string;
-  runAt: string;
-  dedupeKey: string | null;
-  group: string | null;
 }
 
 function toJob(row: ClaimedRow): Job {
