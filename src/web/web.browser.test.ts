@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { SCHEDULE_QUEUE } from "../post/schedule/draft.entity.ts";
 import { eventually, type TestInstance, startTestInstances } from "../testing/instance.ts";
 import { fromWallTime, formatDate, formatTime, toWallTime } from "./time-zone.ts";
 import { launchChromium, NO_CHROMIUM, recordingContext, ShiftedClock } from "./testing/browser.ts";
@@ -266,8 +267,11 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
     await go("/app/drafts");
     await shot("08-drafts");
 
-    // Not yet: nothing is published before its minute (the worker is running meanwhile).
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Not yet: the post waits in the queue for its minute, which the (fake) clock has not reached, so
+    // no worker can claim it (claims take only due jobs: the queue's conformance suite pins that).
+    const waiting = await a.ctx.database.db.selectFrom("jobs").select(["run_at", "locked_by"]).where("queue", "=", SCHEDULE_QUEUE).execute();
+    assert.deepEqual(waiting.map((j) => [new Date(j.run_at).toISOString(), j.locked_by]), [[target.toISOString(), null]]);
+    assert.ok(clock.now() < target);
     assert.equal((await a.ctx.web.schedule.get(acme, draft.id))?.state, "scheduled");
     clock.advance(target.getTime() - clock.now().getTime() + 1_000);
     const done = await eventually(async () => {
