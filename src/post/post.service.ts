@@ -312,8 +312,11 @@ export class PostService {
     const now = this.#clock.now().toISOString();
     // The ledger key of a local interaction: the outgoing activity's id is minted by the bridge later.
     const activityUri = `${account.uri}#${kind}s/${newId(this.#clock.now().getTime())}`;
-    const { interactionId } = await this.#ledger.record({ kind, postId: post.id, actorId: account.actorId, activityUri, at: now });
+    // The ledger entry, its notification, the boost's timeline row and the intent to federate
+    // commit together: a crash leaves either all of them (the intent is sent after a restart) or
+    // none (the like can be made again), never a like that never federates.
     await this.#events.transaction(async (trx, emit) => {
+      const { interactionId } = await this.#ledger.record({ kind, postId: post.id, actorId: account.actorId, activityUri, at: now }, trx);
       const intent = await emit({ type: "interaction.created", interactionId });
       if (kind !== "boost") return;
       // The boost as a timeline entry of the booster (local followers see it like a remote boost),
@@ -349,8 +352,9 @@ export class PostService {
     if (active === null) return err("not-done", kind === "like" ? "you do not like this post" : "you have not boosted this post");
     const now = this.#clock.now().toISOString();
     const boost = kind === "boost" ? await this.#posts.findBoost(account.actorId, post.id) : null;
-    await this.#ledger.undo(active.activityUri, account.actorId, now);
+    // The undo in the ledger and the intent to send the Undo commit together (see #interact).
     await this.#events.transaction(async (trx, emit) => {
+      await this.#ledger.undo(active.activityUri, account.actorId, now, trx);
       if (boost !== null) await this.#posts.deleteAnnounce(boost.id, trx);
       await emit({ type: "interaction.undone", interactionId: active.id });
     });

@@ -124,11 +124,11 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
     fetcher,
     bridge,
     ledger: {
-      record: (input) => ctx.social.interactions.record(input),
-      undo: (uri, actorId, at) => ctx.social.interactions.undo(uri, actorId, at),
+      record: (input, db) => ctx.social.interactions.record(input, db),
+      undo: (uri, actorId, at, db) => ctx.social.interactions.undo(uri, actorId, at, db),
       get: (id) => ctx.social.interactions.get(id),
     },
-    notifier: { notify: (input) => ctx.social.notifications.notify(input), existsForInteraction: (id) => ctx.social.notifications.existsForInteraction(id) },
+    notifier: { notify: (input, db) => ctx.social.notifications.notify(input, db), existsForInteraction: (id, db) => ctx.social.notifications.existsForInteraction(id, db) },
     blocks: { isBlocked: (a, b) => ctx.social.blocks.isBlocked(a, b) },
   });
   const db2 = ctx.database.db;
