@@ -99,8 +99,8 @@ export class NotificationRepository {
   }
 
   /** A withdrawn or decided follow request is no longer something to act on. */
-  async deleteFollowRequest(recipientActorId: string, fromActorId: string): Promise<void> {
-    await this.#db
+  async deleteFollowRequest(recipientActorId: string, fromActorId: string, db: Kysely<DB> = this.#db): Promise<void> {
+    await db
       .deleteFrom("notifications")
       .where("actor_id", "=", recipientActorId)
       .where("from_actor_id", "=", fromActorId)

@@ -80,8 +80,8 @@ export class NotificationService {
     return this.#notifications.existsForInteraction(interactionId, db);
   }
 
-  /** Drops a follow request notification once the request is withdrawn. */
-  clearFollowRequest(recipientActorId: string, fromActorId: string): Promise<void> {
-    return this.#notifications.deleteFollowRequest(recipientActorId, fromActorId);
+  /** Drops a follow request notification once the request is withdrawn (in `db`, the ending transaction). */
+  clearFollowRequest(recipientActorId: string, fromActorId: string, db?: Kysely<DB>): Promise<void> {
+    return this.#notifications.deleteFollowRequest(recipientActorId, fromActorId, db);
   }
 }

@@ -84,7 +84,7 @@ export class OutboundBridge implements EventOutbox {
   readonly #delivery: DeliveryPort;
   readonly #queue: JobQueue;
   #afterCommit: ((intent: FederationIntent) => Promise<void> | void) | undefined;
-  #beforeCommit: ((intents: readonly FederationIntent[]) => Promise<void> | void) | undefined;
+  #beforeCommit: ((trx: Kysely<DB>, intents: readonly FederationIntent[]) => Promise<void> | void) | undefined;
   readonly #builders = new Map<DomainEventType, (event: DomainEvent) => Promise<OutboundActivity | null>>();
 
   constructor(deps: { db: Kysely<DB>; urls: Urls; clock: Clock; delivery: DeliveryPort; queue: JobQueue }) {
@@ -105,9 +105,10 @@ export class OutboundBridge implements EventOutbox {
 
   /**
    * Fault injection, for tests only: `hook` runs when a `transaction`'s work is done and before it
-   * commits (the crash test kills the process there: nothing of the write may survive on its own).
+   * commits (the crash test kills the process there: nothing of the write may survive on its own;
+   * other tests look through `trx` at what commits with the intents).
    */
-  setBeforeCommitHook(hook: ((intents: readonly FederationIntent[]) => Promise<void> | void) | undefined): void {
+  setBeforeCommitHook(hook: ((trx: Kysely<DB>, intents: readonly FederationIntent[]) => Promise<void> | void) | undefined): void {
     this.#beforeCommit = hook;
   }
 
@@ -119,7 +120,7 @@ export class OutboundBridge implements EventOutbox {
         intents.push(intent);
         return intent;
       });
-      await this.#beforeCommit?.(intents);
+      await this.#beforeCommit?.(trx, intents);
       return result;
     });
     for (const intent of intents) await this.dispatch(intent);
