@@ -198,21 +198,23 @@ export class PostService {
       publishedAt: now,
       editedAt: null,
     };
+    // The post, its replies/quotes/mentions in the ledger (with their notifications) and the intent
+    // to federate commit together; what they depend on (blocks, targets) is read before.
+    const author = await this.#actors.findById(account.actorId);
+    const interactions = author === null ? null : await this.#remote.planInteractions({ id, uri, inReplyToId: write.inReplyToId, quoteId: write.quoteId, publishedAt: now }, author, await this.#localAccounts(rendered.mentions));
     try {
       await this.#events.transaction(async (trx, emit) => {
         await this.#posts.insert(id, write, { mentions: rendered.mentions, tags: rendered.tags }, now, trx);
         const attached = await this.#media.attach(stored.map((m) => m.id), id, account.actorId, trx);
         if (attached !== stored.length) throw new Error(`only ${attached} of ${stored.length} attachments could be attached`);
+        if (interactions !== null) await this.#remote.writeInteractions(interactions, trx);
         await emit({ type: "post.published", postId: id });
       });
     } catch (error) {
       await this.#media.discard(stored.map((m) => m.id));
       throw error;
     }
-    const post = (await this.#posts.findById(id))!;
-    const author = await this.#actors.findById(account.actorId);
-    if (author !== null) await this.#remote.recordInteractions(post, author, await this.#localAccounts(rendered.mentions));
-    return ok(post);
+    return ok((await this.#posts.findById(id))!);
   }
 
   /** Replaces the text of a local post; the previous version is kept and an Update goes out. */
@@ -236,6 +238,9 @@ export class PostService {
     const rendered = await this.#render(text, account, previousActors, quoted, { prefixExtra: false });
     const addressing = addressFor(post.visibility, this.#urls.followers(account.username), rendered.mentions.map((m) => m.actorUri));
     const now = this.#clock.now().toISOString();
+    // Newly mentioned local accounts: ledger and notifications commit with the edit (see publish).
+    const author = await this.#actors.findById(account.actorId);
+    const interactions = author === null ? null : await this.#remote.planInteractions(post, author, await this.#localAccounts(rendered.mentions));
     await this.#events.transaction(async (trx, emit) => {
       await this.#posts.updateContent(
         post,
@@ -258,12 +263,10 @@ export class PostService {
         { now, editId: newId(this.#clock.now().getTime()) },
         trx,
       );
+      if (interactions !== null) await this.#remote.writeInteractions(interactions, trx);
       await emit({ type: "post.updated", postId: post.id });
     });
-    const updated = (await this.#posts.findById(post.id))!;
-    const author = await this.#actors.findById(account.actorId);
-    if (author !== null) await this.#remote.recordInteractions(updated, author, await this.#localAccounts(rendered.mentions));
-    return ok(updated);
+    return ok((await this.#posts.findById(post.id))!);
   }
 
   /** Deletes a local post: its id then answers 410 with a Tombstone and a Delete goes out. */

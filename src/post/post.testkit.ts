@@ -96,6 +96,8 @@ export interface PostHarness {
   readonly resolver: FakeResolver;
   readonly fetcher: FakeFetcher;
   readonly delivery: RecordingDelivery;
+  /** The bridge the posts services report to (tests set its fault hooks). */
+  readonly bridge: OutboundBridge;
   readonly posts: PostServices;
   addAccount(username: string): Promise<Account>;
   /** A remote actor as the resolver would have stored it (inbox `https://host/users/name/inbox`, shared inbox `https://host/inbox`). */
@@ -141,6 +143,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
     resolver,
     fetcher,
     delivery,
+    bridge,
     posts,
     async addAccount(username) {
       const result = await ctx.services.accounts.create({ username });
