@@ -58,11 +58,11 @@ export function createPostModule(base: AppBase, deps: { federation: FederationMo
     fetcher: { fetch: (url, options) => fed.documents.fetch(url, options) },
     bridge: fed.bridge,
     ledger: {
-      record: (input) => social.interactions.record(input),
-      undo: (activityUri, actorId, at) => social.interactions.undo(activityUri, actorId, at),
+      record: (input, db) => social.interactions.record(input, db),
+      undo: (activityUri, actorId, at, db) => social.interactions.undo(activityUri, actorId, at, db),
       get: (interactionId) => social.interactions.get(interactionId),
     },
-    notifier: { notify: (input) => social.notifications.notify(input), existsForInteraction: (id) => social.notifications.existsForInteraction(id) },
+    notifier: { notify: (input, db) => social.notifications.notify(input, db), existsForInteraction: (id, db) => social.notifications.existsForInteraction(id, db) },
     // An actor on a domain the operator blocked counts as blocked by every local account, so its
     // posts do not arrive through a boost even when they were stored before the block
     // (hostile-inputs case 18, CVE-2026-23961; src/security/social.test.ts).

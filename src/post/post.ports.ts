@@ -1,3 +1,5 @@
+import type { Kysely } from "kysely";
+import type { DB } from "../db/schema.ts";
 import type { FetchBudget } from "../federation/fetch/fetch-budget.ts";
 import type { Result } from "../lib/result.ts";
 import type { Interaction } from "../social/interaction.repository.ts";
@@ -9,18 +11,21 @@ import type { NotifyInput } from "../social/notification.service.ts";
  * post.module.ts passes the social and federation modules' services, tests pass small fakes.
  */
 
-/** The interaction ledger (social.interactions). */
+/**
+ * The interaction ledger (social.interactions). `db` is the caller's transaction: a local like or
+ * boost commits its entry (and notification) with its intent to federate.
+ */
 export interface InteractionLedger {
-  record(input: RecordInteraction): Promise<{ interactionId: string; created: boolean }>;
-  undo(activityUri: string, actorId: string, at: string): Promise<boolean>;
+  record(input: RecordInteraction, db?: Kysely<DB>): Promise<{ interactionId: string; created: boolean }>;
+  undo(activityUri: string, actorId: string, at: string, db?: Kysely<DB>): Promise<boolean>;
   get(interactionId: string): Promise<Interaction | null>;
 }
 
 /** Notifications to local accounts (social.notifications). */
 export interface Notifier {
-  notify(input: NotifyInput): Promise<unknown>;
+  notify(input: NotifyInput, db?: Kysely<DB>): Promise<unknown>;
   /** Whether the notification about this ledger entry was written (a retried job must not skip it). */
-  existsForInteraction(interactionId: string): Promise<boolean>;
+  existsForInteraction(interactionId: string, db?: Kysely<DB>): Promise<boolean>;
 }
 
 /** Blocks in either direction between two actors (social.blocks). */

@@ -202,6 +202,42 @@ describeEachEngine("PostService", (getDb) => {
     assert.deepEqual(kinds, ["quote", "reply"]);
   });
 
+  test("ledger entries and notifications commit in the transaction of the write that federates", async (t) => {
+    const [gail, fred] = [await h.addAccount("gail"), await h.addAccount("fred")];
+    const hana = await h.addAccount("hana");
+    const ivy = await h.addAccount("ivy");
+    const original = await h.posts.service.publish({ username: "gail", text: "Gail's thought" });
+    assert.ok(original.ok);
+    // What fred's write holds just before it commits with its intent to federate: a crash after
+    // the commit must not leave the post, like or boost without them (or them without it).
+    let seen: { ledger: string[]; notified: string[] } | undefined;
+    h.bridge.setBeforeCommitHook(async (trx) => {
+      const ledger = await trx.selectFrom("interactions").select(["kind", "undone_at"]).where("actor_id", "=", fred.actorId).orderBy("id").execute();
+      const notified = await trx.selectFrom("notifications").select(["kind", "actor_id"]).where("from_actor_id", "=", fred.actorId).orderBy("id").execute();
+      seen = {
+        ledger: ledger.map((r) => `${r.kind}${r.undone_at === null ? "" : " undone"}`),
+        notified: notified.map((r) => `${r.kind}:${[gail, hana, ivy].find((a) => a.actorId === r.actor_id)?.username}`),
+      };
+    });
+    t.after(() => h.bridge.setBeforeCommitHook(undefined));
+
+    const reply = await h.posts.service.publish({ username: "fred", text: "Yes @hana", replyTo: original.value.uri });
+    assert.ok(reply.ok, !reply.ok ? reply.message : "");
+    // The reply also mentions gail (its parent's author), who is told once, of the reply.
+    assert.deepEqual(seen, { ledger: ["reply", "mention", "mention"], notified: ["reply:gail", "mention:hana"] });
+    const edited = await h.posts.service.edit("fred", reply.value.uri, "Yes @hana and @ivy");
+    assert.ok(edited.ok, !edited.ok ? edited.message : "");
+    assert.deepEqual(seen, { ledger: ["reply", "mention", "mention", "mention"], notified: ["reply:gail", "mention:hana", "mention:ivy"] });
+    assert.ok((await h.posts.service.like("fred", original.value.uri)).ok);
+    assert.deepEqual(seen?.ledger.at(-1), "like");
+    assert.deepEqual(seen?.notified.at(-1), "like:gail");
+    assert.ok((await h.posts.service.boost("fred", original.value.uri)).ok);
+    assert.deepEqual(seen?.ledger.at(-1), "boost");
+    assert.deepEqual(seen?.notified.at(-1), "boost:gail");
+    assert.ok((await h.posts.service.unlike("fred", original.value.uri)).ok);
+    assert.ok(seen?.ledger.includes("like undone"));
+  });
+
   test("image attachment with alt text: stored, resized, in the Note", async () => {
     const path = join(files, "photo.jpg");
     writeFileSync(path, await sharp({ create: { width: 3000, height: 1500, channels: 3, background: "#336699" } }).jpeg().toBuffer());

@@ -198,21 +198,23 @@ export class PostService {
       publishedAt: now,
       editedAt: null,
     };
+    // The post, its replies/quotes/mentions in the ledger (with their notifications) and the intent
+    // to federate commit together; what they depend on (blocks, targets) is read before.
+    const author = await this.#actors.findById(account.actorId);
+    const interactions = author === null ? null : await this.#remote.planInteractions({ id, uri, inReplyToId: write.inReplyToId, quoteId: write.quoteId, publishedAt: now }, author, await this.#localAccounts(rendered.mentions));
     try {
       await this.#events.transaction(async (trx, emit) => {
         await this.#posts.insert(id, write, { mentions: rendered.mentions, tags: rendered.tags }, now, trx);
         const attached = await this.#media.attach(stored.map((m) => m.id), id, account.actorId, trx);
         if (attached !== stored.length) throw new Error(`only ${attached} of ${stored.length} attachments could be attached`);
+        if (interactions !== null) await this.#remote.writeInteractions(interactions, trx);
         await emit({ type: "post.published", postId: id });
       });
     } catch (error) {
       await this.#media.discard(stored.map((m) => m.id));
       throw error;
     }
-    const post = (await this.#posts.findById(id))!;
-    const author = await this.#actors.findById(account.actorId);
-    if (author !== null) await this.#remote.recordInteractions(post, author, await this.#localAccounts(rendered.mentions));
-    return ok(post);
+    return ok((await this.#posts.findById(id))!);
   }
 
   /** Replaces the text of a local post; the previous version is kept and an Update goes out. */
@@ -236,6 +238,9 @@ export class PostService {
     const rendered = await this.#render(text, account, previousActors, quoted, { prefixExtra: false });
     const addressing = addressFor(post.visibility, this.#urls.followers(account.username), rendered.mentions.map((m) => m.actorUri));
     const now = this.#clock.now().toISOString();
+    // Newly mentioned local accounts: ledger and notifications commit with the edit (see publish).
+    const author = await this.#actors.findById(account.actorId);
+    const interactions = author === null ? null : await this.#remote.planInteractions(post, author, await this.#localAccounts(rendered.mentions));
     await this.#events.transaction(async (trx, emit) => {
       await this.#posts.updateContent(
         post,
@@ -258,12 +263,10 @@ export class PostService {
         { now, editId: newId(this.#clock.now().getTime()) },
         trx,
       );
+      if (interactions !== null) await this.#remote.writeInteractions(interactions, trx);
       await emit({ type: "post.updated", postId: post.id });
     });
-    const updated = (await this.#posts.findById(post.id))!;
-    const author = await this.#actors.findById(account.actorId);
-    if (author !== null) await this.#remote.recordInteractions(updated, author, await this.#localAccounts(rendered.mentions));
-    return ok(updated);
+    return ok((await this.#posts.findById(post.id))!);
   }
 
   /** Deletes a local post: its id then answers 410 with a Tombstone and a Delete goes out. */
@@ -312,8 +315,11 @@ export class PostService {
     const now = this.#clock.now().toISOString();
     // The ledger key of a local interaction: the outgoing activity's id is minted by the bridge later.
     const activityUri = `${account.uri}#${kind}s/${newId(this.#clock.now().getTime())}`;
-    const { interactionId } = await this.#ledger.record({ kind, postId: post.id, actorId: account.actorId, activityUri, at: now });
+    // The ledger entry, its notification, the boost's timeline row and the intent to federate
+    // commit together: a crash leaves either all of them (the intent is sent after a restart) or
+    // none (the like can be made again), never a like that never federates.
     await this.#events.transaction(async (trx, emit) => {
+      const { interactionId } = await this.#ledger.record({ kind, postId: post.id, actorId: account.actorId, activityUri, at: now }, trx);
       const intent = await emit({ type: "interaction.created", interactionId });
       if (kind !== "boost") return;
       // The boost as a timeline entry of the booster (local followers see it like a remote boost),
@@ -349,8 +355,9 @@ export class PostService {
     if (active === null) return err("not-done", kind === "like" ? "you do not like this post" : "you have not boosted this post");
     const now = this.#clock.now().toISOString();
     const boost = kind === "boost" ? await this.#posts.findBoost(account.actorId, post.id) : null;
-    await this.#ledger.undo(active.activityUri, account.actorId, now);
+    // The undo in the ledger and the intent to send the Undo commit together (see #interact).
     await this.#events.transaction(async (trx, emit) => {
+      await this.#ledger.undo(active.activityUri, account.actorId, now, trx);
       if (boost !== null) await this.#posts.deleteAnnounce(boost.id, trx);
       await emit({ type: "interaction.undone", interactionId: active.id });
     });

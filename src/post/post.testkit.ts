@@ -96,6 +96,8 @@ export interface PostHarness {
   readonly resolver: FakeResolver;
   readonly fetcher: FakeFetcher;
   readonly delivery: RecordingDelivery;
+  /** The bridge the posts services report to (tests set its fault hooks). */
+  readonly bridge: OutboundBridge;
   readonly posts: PostServices;
   addAccount(username: string): Promise<Account>;
   /** A remote actor as the resolver would have stored it (inbox `https://host/users/name/inbox`, shared inbox `https://host/inbox`). */
@@ -124,11 +126,11 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
     fetcher,
     bridge,
     ledger: {
-      record: (input) => ctx.social.interactions.record(input),
-      undo: (uri, actorId, at) => ctx.social.interactions.undo(uri, actorId, at),
+      record: (input, db) => ctx.social.interactions.record(input, db),
+      undo: (uri, actorId, at, db) => ctx.social.interactions.undo(uri, actorId, at, db),
       get: (id) => ctx.social.interactions.get(id),
     },
-    notifier: { notify: (input) => ctx.social.notifications.notify(input), existsForInteraction: (id) => ctx.social.notifications.existsForInteraction(id) },
+    notifier: { notify: (input, db) => ctx.social.notifications.notify(input, db), existsForInteraction: (id, db) => ctx.social.notifications.existsForInteraction(id, db) },
     blocks: { isBlocked: (a, b) => ctx.social.blocks.isBlocked(a, b) },
   });
   const db2 = ctx.database.db;
@@ -141,6 +143,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
     resolver,
     fetcher,
     delivery,
+    bridge,
     posts,
     async addAccount(username) {
       const result = await ctx.services.accounts.create({ username });

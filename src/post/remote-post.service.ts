@@ -278,8 +278,17 @@ export class RemotePostService {
    * (delivered, then fetched) is counted once. Nothing is recorded between actors who block each other.
    */
   async recordInteractions(post: Post, author: Actor, localMentions: readonly Account[]): Promise<void> {
+    await this.writeInteractions(await this.planInteractions(post, author, localMentions));
+  }
+
+  /**
+   * The reads of `recordInteractions` (targets, blocks), done before the write they belong to so
+   * that `writeInteractions` can run inside its transaction (a local post's outbox transaction)
+   * with nothing but the ledger's and notifications' own queries.
+   */
+  async planInteractions(post: InteractionSource, author: Actor, localMentions: readonly Account[]): Promise<PlannedInteractions> {
     const at = post.publishedAt ?? this.#clock.now().toISOString();
-    const notified = new Set<string>([author.id]);
+    const targets: PlannedInteractions["targets"][number][] = [];
     for (const [kind, targetId, key] of [
       ["reply", post.inReplyToId, post.uri],
       ["quote", post.quoteId, `${post.uri}#quote`],
@@ -288,24 +297,38 @@ export class RemotePostService {
       const target = await this.#posts.findById(targetId);
       if (target === null || !target.isLocal || target.actorId === author.id || target.state !== "published") continue;
       if (await this.#blocks.isBlocked(target.actorId, author.id)) continue;
-      await this.#ledger.record({ kind, postId: target.id, actorId: author.id, activityUri: key, objectUri: post.uri, at });
-      notified.add(target.actorId);
+      targets.push({ kind, postId: target.id, authorActorId: target.actorId, activityUri: key });
     }
+    const mentioned: string[] = [];
     for (const account of localMentions) {
       if (account.actorId === author.id) continue;
       if (await this.#blocks.isBlocked(account.actorId, author.id)) continue;
+      mentioned.push(account.actorId);
+    }
+    return { post: { id: post.id, uri: post.uri }, authorId: author.id, at, targets, mentioned };
+  }
+
+  /** The writes of `recordInteractions`, in `db` when given (the caller's transaction). */
+  async writeInteractions(plan: PlannedInteractions, db?: Kysely<DB>): Promise<void> {
+    const { post, authorId: author, at } = plan;
+    const notified = new Set<string>([author]);
+    for (const target of plan.targets) {
+      await this.#ledger.record({ kind: target.kind, postId: target.postId, actorId: author, activityUri: target.activityUri, objectUri: post.uri, at }, db);
+      notified.add(target.authorActorId);
+    }
+    for (const actorId of plan.mentioned) {
       const { interactionId } = await this.#ledger.record({
         kind: "mention",
         postId: post.id,
-        actorId: author.id,
-        activityUri: `${post.uri}#mention-${account.actorId}`,
+        actorId: author,
+        activityUri: `${post.uri}#mention-${actorId}`,
         objectUri: post.uri,
         at,
-      });
+      }, db);
       // A reply already told the parent's author; one notification per post, as Mastodon does.
-      if (!notified.has(account.actorId) && !(await this.#notifier.existsForInteraction(interactionId))) {
-        await this.#notifier.notify({ recipientActorId: account.actorId, kind: "mention", fromActorId: author.id, postId: post.id, interactionId });
-        notified.add(account.actorId);
+      if (!notified.has(actorId) && !(await this.#notifier.existsForInteraction(interactionId, db))) {
+        await this.#notifier.notify({ recipientActorId: actorId, kind: "mention", fromActorId: author, postId: post.id, interactionId }, db);
+        notified.add(actorId);
       }
     }
   }
@@ -398,4 +421,16 @@ function mapFetchError(error: string): ResolvePostError {
     default:
       return "unreachable";
   }
+}
+
+/** What `planInteractions` needs of a post (a local one is planned before it is inserted). */
+export type InteractionSource = Pick<Post, "id" | "uri" | "inReplyToId" | "quoteId" | "publishedAt">;
+
+/** The ledger entries and mention notifications a post causes, checked against blocks. */
+export interface PlannedInteractions {
+  readonly post: { readonly id: string; readonly uri: string };
+  readonly authorId: string;
+  readonly at: string;
+  readonly targets: readonly { readonly kind: "reply" | "quote"; readonly postId: string; readonly authorActorId: string; readonly activityUri: string }[];
+  readonly mentioned: readonly string[];
 }

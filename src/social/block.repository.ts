@@ -63,8 +63,8 @@ export class BlockRepository {
   }
 
   /** Whether either actor blocks the other. */
-  async isBlocked(actorIdA: string, actorIdB: string): Promise<boolean> {
-    const row = await this.#db
+  async isBlocked(actorIdA: string, actorIdB: string, db: Kysely<DB> = this.#db): Promise<boolean> {
+    const row = await db
       .selectFrom("blocks")
       .select("id")
       .where((eb) =>

@@ -6,7 +6,6 @@ import type { OutboundBridge } from "../federation/outbound/bridge.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import type { Clock } from "../lib/time.ts";
 import type { Block, BlockRepository } from "./block.repository.ts";
-import type { Follow } from "./follow.entity.ts";
 import type { FollowRepository } from "./follow.repository.ts";
 import type { FollowService } from "./follow.service.ts";
 import type { TargetError, TargetLookup } from "./target.ts";
@@ -69,19 +68,16 @@ export class BlockService {
     const outcome = await this.#bridge.transaction(async (trx, emit) => {
       const { block, created } = await this.#blocks.create({ actorId: account.actorId, targetId: target.id, uri: null }, now, trx);
       if (!created) return null;
-      const ended: Follow[] = [];
       for (const follow of follows) {
-        const done = follow === null ? null : await this.#followService.endFollowIn(trx, emit, follow, "block", { announce: true });
-        if (done !== null) ended.push(done);
+        if (follow !== null) await this.#followService.endFollowIn(trx, emit, follow, "block", { announce: true });
       }
-      if (target.isLocal) return { block, ended };
+      if (target.isLocal) return block;
       const uri = this.#bridge.activityUri(account.username, await emit({ type: "block.created", blockId: block.id }));
       await this.#blocks.setUri(block.id, uri, trx);
-      return { block: { ...block, uri }, ended };
+      return { ...block, uri };
     });
     if (outcome === null) return err("already-blocked", `${account.username} already blocks ${target.handle}`);
-    for (const follow of outcome.ended) await this.#followService.afterEnded(follow);
-    return ok(outcome.block);
+    return ok(outcome);
   }
 
   /** Lifts `username`'s block of `target` (Undo(Block) to a remote target). */

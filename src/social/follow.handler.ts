@@ -49,17 +49,17 @@ async function receiveFollow(deps: SocialHandlerDeps, activity: InboundActivity)
   }
   const now = deps.clock.now().toISOString();
   const state = account.manuallyApprovesFollowers ? "pending" : "accepted";
-  // The follow and the intent to answer it commit together (the answer is not lost to a crash).
-  const created = await deps.bridge.transaction(async (trx, emit) => {
+  // The follow, its notification and the intent to answer it commit together (neither the answer
+  // nor the notification is lost to a crash).
+  await deps.bridge.transaction(async (trx, emit) => {
     const made = await deps.follows.create({ followerId: follower.id, followeeId: account.actorId, state, uri: activity.id }, now, trx);
     // Not created: the follower's server lost our answer or re-sent its Follow: answer the newest Follow id.
     if (!made.created && made.follow.uri !== activity.id) await deps.follows.setUri(made.follow.id, activity.id, now, trx);
     if (made.follow.state === "accepted") await emit({ type: "follow.accepted", followId: made.follow.id });
-    return made.created;
+    if (made.created) {
+      await deps.notifications.notify({ recipientActorId: account.actorId, kind: state === "accepted" ? "follow" : "follow_request", fromActorId: follower.id }, trx);
+    }
   });
-  if (created) {
-    await deps.notifications.notify({ recipientActorId: account.actorId, kind: state === "accepted" ? "follow" : "follow_request", fromActorId: follower.id });
-  }
   return processed;
 }
 

@@ -98,9 +98,13 @@ export class FollowService {
     }
     const now = this.#clock.now().toISOString();
     const state: FollowState = target.isLocal && !target.manuallyApprovesFollowers ? "accepted" : "pending";
-    // The follow, its Follow's id and the intent to send the Follow commit together.
+    // The follow, its Follow's id and the intent to send the Follow (or, between local accounts,
+    // the followee's notification) commit together.
     const { follow, created, uri } = await this.#bridge.transaction(async (trx, emit) => {
       const made = await this.#follows.create({ followerId: account.actorId, followeeId: target.id, state, uri: null }, now, trx);
+      if (made.created && target.isLocal) {
+        await this.#notifications.notify({ recipientActorId: target.id, kind: state === "accepted" ? "follow" : "follow_request", fromActorId: account.actorId }, trx);
+      }
       if (!made.created || target.isLocal) return { ...made, uri: null };
       const intent = await emit({ type: "follow.requested", followId: made.follow.id });
       const followUri = this.#bridge.activityUri(account.username, intent);
@@ -112,10 +116,7 @@ export class FollowService {
         ? err("already-following", `${account.username} already follows ${target.handle}`)
         : err("already-requested", `${account.username} already asked to follow ${target.handle}; the request is pending (unfollow to withdraw it)`);
     }
-    if (target.isLocal) {
-      await this.#notifications.notify({ recipientActorId: target.id, kind: state === "accepted" ? "follow" : "follow_request", fromActorId: account.actorId });
-      return ok(follow);
-    }
+    if (target.isLocal) return ok(follow);
     return ok({ ...follow, uri });
   }
 
@@ -218,19 +219,12 @@ export class FollowService {
    * stops following, Reject(Follow) when a local account drops a remote follower.
    */
   async endFollow(follow: Follow, reason: FollowEndReason, options: { announce: boolean }): Promise<Follow | null> {
-    const ended = await this.#bridge.transaction((trx, emit) => this.endFollowIn(trx, emit, follow, reason, options));
-    if (ended !== null) await this.afterEnded(ended);
-    return ended;
-  }
-
-  /** After an ended follow committed: a withdrawn request is no longer something to act on. */
-  async afterEnded(ended: Follow): Promise<void> {
-    if (ended.state === "pending") await this.#notifications.clearFollowRequest(ended.followeeId, ended.followerId);
+    return await this.#bridge.transaction((trx, emit) => this.endFollowIn(trx, emit, follow, reason, options));
   }
 
   /**
    * `endFollow` inside the caller's outbox transaction (a block ends follows and sends its Block in
-   * one); the caller clears a pending request's notification after the commit.
+   * one). A withdrawn request's notification, no longer something to act on, goes in the same one.
    */
   async endFollowIn(
     trx: Kysely<DB>,
@@ -241,6 +235,7 @@ export class FollowService {
   ): Promise<Follow | null> {
     const ended = await this.#follows.end(follow.id, reason, this.#clock.now().toISOString(), trx);
     if (ended === null) return null;
+    if (ended.state === "pending") await this.#notifications.clearFollowRequest(ended.followeeId, ended.followerId, trx);
     if (options.announce && ended.uri !== null) {
       const follower = await this.#actors.findById(ended.followerId, trx);
       const followee = await this.#actors.findById(ended.followeeId, trx);

@@ -198,6 +198,32 @@ describeEachEngine("follows", (getDb) => {
     assert.deepEqual(history.map((e) => [e.kind, e.reason, e.wasAccepted]), [["requested", null, false], ["accepted", null, false], ["ended", "unfollow", true]]);
   });
 
+  test("a follow and its notification commit in one transaction (inbound open, inbound pending, local)", async (t) => {
+    const open = await h.addAccount("opal");
+    const manual = await h.addAccount("mona", { manuallyApprovesFollowers: true });
+    const quinn = await h.addAccount("quinn");
+    const remote = await h.addRemote("rex", "remote.example");
+    // What the follow's transaction holds just before it commits: a crash after the commit must
+    // not leave a follow whose notification was never written.
+    const seen: string[][] = [];
+    h.bridge.setBeforeCommitHook(async (trx) => {
+      const rows = await trx.selectFrom("notifications").select(["kind", "actor_id"]).where("from_actor_id", "in", [remote.id, quinn.actorId]).orderBy("id").execute();
+      seen.push(rows.map((r) => `${r.kind}:${r.actor_id}`));
+    });
+    t.after(() => h.bridge.setBeforeCommitHook(undefined));
+
+    assert.deepEqual(await h.receive(remote, { type: "Follow", id: "https://remote.example/follows/o1", actor: remote.uri, object: open.uri }, open), { kind: "processed" });
+    assert.deepEqual(seen.at(-1), [`follow:${open.actorId}`]);
+    assert.deepEqual(await h.receive(remote, { type: "Follow", id: "https://remote.example/follows/m1", actor: remote.uri, object: manual.uri }, manual), { kind: "processed" });
+    assert.deepEqual(seen.at(-1), [`follow:${open.actorId}`, `follow_request:${manual.actorId}`]);
+    const local = await h.social.follows.follow("quinn", "opal@herold.test");
+    assert.ok(local.ok, local.ok ? "" : local.message);
+    assert.deepEqual(seen.at(-1)?.filter((n) => n.startsWith("follow:")).length, 2, "the local follow's notification is in its transaction");
+    // A withdrawn request's notification goes in the transaction that ends the follow.
+    assert.deepEqual(await h.receive(remote, { type: "Undo", id: "https://remote.example/undo/m1", actor: remote.uri, object: { type: "Follow", id: "https://remote.example/follows/m1", actor: remote.uri, object: manual.uri } }), { kind: "processed" });
+    assert.equal(seen.at(-1)?.includes(`follow_request:${manual.actorId}`), false);
+  });
+
   test("a Follow of an account that approves followers manually stays pending until approved", async () => {
     const dana = await h.addAccount("dana", { manuallyApprovesFollowers: true });
     const hal = await h.addRemote("hal", "remote.example");

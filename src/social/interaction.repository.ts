@@ -45,7 +45,11 @@ function interactionFromRow(row: Selectable<InteractionRow>): Interaction {
   };
 }
 
-/** The interaction ledger. Rows are never deleted by Herold's own code: an undo only sets undone_at. */
+/**
+ * The interaction ledger. Rows are never deleted by Herold's own code: an undo only sets undone_at.
+ * Writes (and the reads around them) take an optional `db`: a caller's transaction, e.g. the
+ * outbox transaction of a local like, which commits the entry with its intent to federate.
+ */
 export class InteractionRepository {
   readonly #db: Kysely<DB>;
 
@@ -54,8 +58,8 @@ export class InteractionRepository {
   }
 
   /** Inserts unless an entry with this activity id exists (the unique index decides races). */
-  async insert(input: NewInteraction): Promise<{ interaction: Interaction; created: boolean }> {
-    const row = await this.#db
+  async insert(input: NewInteraction, db: Kysely<DB> = this.#db): Promise<{ interaction: Interaction; created: boolean }> {
+    const row = await db
       .insertInto("interactions")
       .values({
         id: newId(),
@@ -72,7 +76,7 @@ export class InteractionRepository {
       .returningAll()
       .executeTakeFirst();
     if (row !== undefined) return { interaction: interactionFromRow(row), created: true };
-    const existing = await this.findByActivityUri(input.activityUri);
+    const existing = await this.findByActivityUri(input.activityUri, db);
     if (existing === null) throw new Error("interaction vanished while being recorded");
     return { interaction: existing, created: false };
   }
@@ -82,14 +86,14 @@ export class InteractionRepository {
     return row ? interactionFromRow(row) : null;
   }
 
-  async findByActivityUri(activityUri: string): Promise<Interaction | null> {
-    const row = await this.#db.selectFrom("interactions").selectAll().where("activity_uri", "=", activityUri).executeTakeFirst();
+  async findByActivityUri(activityUri: string, db: Kysely<DB> = this.#db): Promise<Interaction | null> {
+    const row = await db.selectFrom("interactions").selectAll().where("activity_uri", "=", activityUri).executeTakeFirst();
     return row ? interactionFromRow(row) : null;
   }
 
   /** Sets undone_at on the actor's entry for this activity if it is still active; true when it did. */
-  async markUndone(activityUri: string, actorId: string, at: string): Promise<Interaction | null> {
-    const row = await this.#db
+  async markUndone(activityUri: string, actorId: string, at: string, db: Kysely<DB> = this.#db): Promise<Interaction | null> {
+    const row = await db
       .updateTable("interactions")
       .set({ undone_at: at })
       .where("activity_uri", "=", activityUri)
@@ -101,8 +105,8 @@ export class InteractionRepository {
   }
 
   /** The actor's newest still-active entry of one of `kinds` on a post. */
-  async latestActive(actorId: string, postId: string, kinds: readonly InteractionKind[]): Promise<Interaction | null> {
-    const row = await this.#db
+  async latestActive(actorId: string, postId: string, kinds: readonly InteractionKind[], db: Kysely<DB> = this.#db): Promise<Interaction | null> {
+    const row = await db
       .selectFrom("interactions")
       .selectAll()
       .where("actor_id", "=", actorId)
@@ -115,8 +119,8 @@ export class InteractionRepository {
   }
 
   /** Whether the actor has another active entry of this kind on the post (a repeated like does not notify twice). */
-  async hasOtherActive(actorId: string, postId: string, kind: InteractionKind, exceptId: string): Promise<boolean> {
-    const row = await this.#db
+  async hasOtherActive(actorId: string, postId: string, kind: InteractionKind, exceptId: string, db: Kysely<DB> = this.#db): Promise<boolean> {
+    const row = await db
       .selectFrom("interactions")
       .select("id")
       .where("actor_id", "=", actorId)

@@ -1,4 +1,6 @@
+import type { Kysely } from "kysely";
 import type { ActorRepository } from "../actor/actor.repository.ts";
+import type { DB } from "../db/schema.ts";
 import type { PostRepository } from "../post/post.repository.ts";
 import { INTERACTION_KINDS, type Interaction, type InteractionKind, type InteractionRepository } from "./interaction.repository.ts";
 import type { NotificationKind } from "./notification.repository.ts";
@@ -58,12 +60,15 @@ export class InteractionService {
   /**
    * Records an interaction once per activity id and notifies the post's local author the first time.
    * Callers pass a post and actor they have already looked up; anything else is a programming error.
+   * With `db` (the caller's transaction, e.g. a local like's outbox transaction) the entry and its
+   * notification commit with the caller's write; every read goes through `db` too, since on SQLite
+   * a query outside the transaction would wait forever for its one connection.
    */
-  async record(input: RecordInteraction): Promise<{ interactionId: string; created: boolean }> {
+  async record(input: RecordInteraction, db?: Kysely<DB>): Promise<{ interactionId: string; created: boolean }> {
     if (!INTERACTION_KINDS.includes(input.kind)) throw new Error(`unknown interaction kind ${JSON.stringify(input.kind)}`);
-    const post = await this.#posts.findById(input.postId);
+    const post = await this.#posts.findById(input.postId, db);
     if (post === null) throw new Error(`interaction on unknown post ${input.postId}`);
-    if ((await this.#actors.findById(input.actorId)) === null) throw new Error(`interaction by unknown actor ${input.actorId}`);
+    if ((await this.#actors.findById(input.actorId, db)) === null) throw new Error(`interaction by unknown actor ${input.actorId}`);
     const { interaction, created } = await this.#interactions.insert({
       kind: input.kind,
       postId: input.postId,
@@ -72,13 +77,13 @@ export class InteractionService {
       objectUri: input.objectUri ?? null,
       content: input.content ?? null,
       at: input.at,
-    });
+    }, db);
     // The ledger row and its notification are two writes. A job retried after a crash between them
     // finds the row (created = false) and must still write the notification, so the check is on
     // the notification itself, not on `created`.
     const kind = NOTIFICATION_OF[input.kind];
-    if (kind !== null && interaction.undoneAt === null && !(await this.#notifications.existsForInteraction(interaction.id))) {
-      const repeated = ONCE_PER_POST.has(input.kind) && (await this.#interactions.hasOtherActive(input.actorId, input.postId, input.kind, interaction.id));
+    if (kind !== null && interaction.undoneAt === null && !(await this.#notifications.existsForInteraction(interaction.id, db))) {
+      const repeated = ONCE_PER_POST.has(input.kind) && (await this.#interactions.hasOtherActive(input.actorId, input.postId, input.kind, interaction.id, db));
       if (!repeated) {
         await this.#notifications.notify({
           recipientActorId: post.actorId,
@@ -86,15 +91,15 @@ export class InteractionService {
           fromActorId: input.actorId,
           postId: post.id,
           interactionId: interaction.id,
-        });
+        }, db);
       }
     }
     return { interactionId: interaction.id, created };
   }
 
   /** Marks the interaction of this activity undone — only when `actorId` made it. True when it was active. */
-  async undo(activityUri: string, actorId: string, at: string): Promise<boolean> {
-    return (await this.#interactions.markUndone(activityUri, actorId, at)) !== null;
+  async undo(activityUri: string, actorId: string, at: string, db?: Kysely<DB>): Promise<boolean> {
+    return (await this.#interactions.markUndone(activityUri, actorId, at, db)) !== null;
   }
 
   /**

@@ -32,9 +32,9 @@ export class NotificationRepository {
     this.#db = db;
   }
 
-  async insert(input: Omit<Notification, "id">): Promise<Notification> {
+  async insert(input: Omit<Notification, "id">, db: Kysely<DB> = this.#db): Promise<Notification> {
     const id = newId();
-    await this.#db
+    await db
       .insertInto("notifications")
       .values({
         id,
@@ -93,14 +93,14 @@ export class NotificationRepository {
   }
 
   /** Whether a notification about this ledger entry was already written. */
-  async existsForInteraction(interactionId: string): Promise<boolean> {
-    const row = await this.#db.selectFrom("notifications").select("id").where("interaction_id", "=", interactionId).executeTakeFirst();
+  async existsForInteraction(interactionId: string, db: Kysely<DB> = this.#db): Promise<boolean> {
+    const row = await db.selectFrom("notifications").select("id").where("interaction_id", "=", interactionId).executeTakeFirst();
     return row !== undefined;
   }
 
   /** A withdrawn or decided follow request is no longer something to act on. */
-  async deleteFollowRequest(recipientActorId: string, fromActorId: string): Promise<void> {
-    await this.#db
+  async deleteFollowRequest(recipientActorId: string, fromActorId: string, db: Kysely<DB> = this.#db): Promise<void> {
+    await db
       .deleteFrom("notifications")
       .where("actor_id", "=", recipientActorId)
       .where("from_actor_id", "=", fromActorId)

@@ -1,5 +1,7 @@
+import type { Kysely } from "kysely";
 import type { AccountRepository } from "../account/account.repository.ts";
 import type { ActorRepository } from "../actor/actor.repository.ts";
+import type { DB } from "../db/schema.ts";
 import type { Clock } from "../lib/time.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import type { BlockRepository } from "./block.repository.ts";
@@ -42,12 +44,14 @@ export class NotificationService {
   /**
    * Stores a notification for a local account. Returns null when there is nobody to tell: the
    * recipient is not local, it is the account's own action, or one of the two blocks the other.
+   * With `db` (the caller's transaction) the notification commits with the write it reports; every
+   * read goes through it too (SQLite's one connection would otherwise wait for itself).
    */
-  async notify(input: NotifyInput): Promise<Notification | null> {
+  async notify(input: NotifyInput, db?: Kysely<DB>): Promise<Notification | null> {
     if (input.recipientActorId === input.fromActorId) return null;
-    const recipient = await this.#actors.findById(input.recipientActorId);
+    const recipient = await this.#actors.findById(input.recipientActorId, db);
     if (recipient === null || !recipient.isLocal) return null;
-    if (await this.#blocks.isBlocked(input.recipientActorId, input.fromActorId)) return null;
+    if (await this.#blocks.isBlocked(input.recipientActorId, input.fromActorId, db)) return null;
     return await this.#notifications.insert({
       recipientActorId: input.recipientActorId,
       kind: input.kind,
@@ -55,7 +59,7 @@ export class NotificationService {
       postId: input.postId ?? null,
       interactionId: input.interactionId ?? null,
       createdAt: this.#clock.now().toISOString(),
-    });
+    }, db);
   }
 
   /** The account's notifications, newest first, with who and which post. */
@@ -72,12 +76,12 @@ export class NotificationService {
   }
 
   /** Whether the notification about this ledger entry exists (see InteractionService.record). */
-  existsForInteraction(interactionId: string): Promise<boolean> {
-    return this.#notifications.existsForInteraction(interactionId);
+  existsForInteraction(interactionId: string, db?: Kysely<DB>): Promise<boolean> {
+    return this.#notifications.existsForInteraction(interactionId, db);
   }
 
-  /** Drops a follow request notification once the request is withdrawn. */
-  clearFollowRequest(recipientActorId: string, fromActorId: string): Promise<void> {
-    return this.#notifications.deleteFollowRequest(recipientActorId, fromActorId);
+  /** Drops a follow request notification once the request is withdrawn (in `db`, the ending transaction). */
+  clearFollowRequest(recipientActorId: string, fromActorId: string, db?: Kysely<DB>): Promise<void> {
+    return this.#notifications.deleteFollowRequest(recipientActorId, fromActorId, db);
   }
 }

@@ -84,6 +84,7 @@ export class OutboundBridge implements EventOutbox {
   readonly #delivery: DeliveryPort;
   readonly #queue: JobQueue;
   #afterCommit: ((intent: FederationIntent) => Promise<void> | void) | undefined;
+  #beforeCommit: ((trx: Kysely<DB>, intents: readonly FederationIntent[]) => Promise<void> | void) | undefined;
   readonly #builders = new Map<DomainEventType, (event: DomainEvent) => Promise<OutboundActivity | null>>();
 
   constructor(deps: { db: Kysely<DB>; urls: Urls; clock: Clock; delivery: DeliveryPort; queue: JobQueue }) {
@@ -102,13 +103,26 @@ export class OutboundBridge implements EventOutbox {
     this.#afterCommit = hook;
   }
 
+  /**
+   * Fault injection, for tests only: `hook` runs when a `transaction`'s work is done and before it
+   * commits (the crash test kills the process there: nothing of the write may survive on its own;
+   * other tests look through `trx` at what commits with the intents).
+   */
+  setBeforeCommitHook(hook: ((trx: Kysely<DB>, intents: readonly FederationIntent[]) => Promise<void> | void) | undefined): void {
+    this.#beforeCommit = hook;
+  }
+
   async transaction<T>(work: (trx: Kysely<DB>, emit: (event: DomainEvent) => Promise<FederationIntent>) => Promise<T>): Promise<T> {
     const intents: FederationIntent[] = [];
-    const value = await inTransaction(this.#db, (trx) => work(trx, async (event) => {
-      const intent = await this.record(event, trx);
-      intents.push(intent);
-      return intent;
-    }));
+    const value = await inTransaction(this.#db, async (trx) => {
+      const result = await work(trx, async (event) => {
+        const intent = await this.record(event, trx);
+        intents.push(intent);
+        return intent;
+      });
+      await this.#beforeCommit?.(trx, intents);
+      return result;
+    });
     for (const intent of intents) await this.dispatch(intent);
     return value;
   }
