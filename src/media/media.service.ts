@@ -141,8 +141,17 @@ export class MediaService {
 
   /** Removes the local files of a post's media (before its rows go with the post's deletion). */
   async removeFilesOf(postId: string): Promise<void> {
+    await this.removeFiles(await this.filesOf(postId));
+  }
+
+  /** The stored files of a post, to remove once the post's deletion (which drops its media rows) committed. */
+  async filesOf(postId: string): Promise<string[]> {
     const rows = await this.#db.selectFrom("media").select("file_path").where("post_id", "=", postId).where("file_path", "is not", null).execute();
-    await Promise.all(rows.map((r) => this.#removeFile(r.file_path)));
+    return rows.flatMap((r) => (r.file_path === null ? [] : [r.file_path]));
+  }
+
+  async removeFiles(filePaths: readonly string[]): Promise<void> {
+    await Promise.all(filePaths.map((path) => this.#removeFile(path)));
   }
 
   /** Absolute path of a stored file by media id and the file name from its URL; null when they do not match. */

@@ -275,11 +275,14 @@ export class PostService {
     if (!found.ok) return found;
     const { post } = found.value;
     const now = this.#clock.now().toISOString();
-    await this.#media.removeFilesOf(post.id);
+    // Files go only after the delete committed: a crash before it must leave a whole post, not one
+    // without its images (files left by a crash after it are unreachable: the post answers 410).
+    const files = await this.#media.filesOf(post.id);
     await this.#events.transaction(async (trx, emit) => {
       await this.#posts.markDeleted(post, now, trx);
       await emit({ type: "post.deleted", postId: post.id });
     });
+    await this.#media.removeFiles(files);
     return ok((await this.#posts.findById(post.id))!);
   }
 
