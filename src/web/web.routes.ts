@@ -12,7 +12,9 @@ import { unreachable } from "../lib/result.ts";
 import { AppViews } from "./app.views.ts";
 import { calendarRoutes } from "./calendar.routes.ts";
 import { composeRoutes } from "./compose.routes.ts";
-import { conversationRoutes } from "./conversation.routes.ts";
+import { followerRoutes } from "./followers.routes.ts";
+import { notificationRoutes } from "./notifications.routes.ts";
+import { timelineRoutes } from "./timeline.routes.ts";
 import { profileImageRoutes, profileRoutes } from "./profile.routes.ts";
 
 /** Everything under /app, plus the media proxy. Signed-in routes sit behind `requireMember`. */
@@ -82,7 +84,9 @@ export function webRoutes(ctx: AppContext): Hono {
   app.use("/app", needsSetup, member);
   app.use("/app/*", needsSetup, member);
   app.route("/", sessionRoutes({ shell, sessions: web.sessions, users: web.userRepository, cookies: web.cookies, now }));
-  app.route("/", conversationRoutes(ctx, shell, views));
+  app.route("/", timelineRoutes({ timeline: ctx.posts.timeline, interactions: ctx.posts.service, views, shell }));
+  app.route("/", notificationRoutes({ notifications: ctx.social.notifications, posts: ctx.repos.posts, views, shell }));
+  app.route("/", followerRoutes({ follows: ctx.social.follows, views, shell }));
   app.route("/", composeRoutes(ctx, shell, views));
   app.route("/", calendarRoutes(ctx, shell));
   app.route("/", profileRoutes(ctx, shell, views, web.profiles));
