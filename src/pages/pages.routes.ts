@@ -75,7 +75,16 @@ export function pageRoutes(ctx: AppContext): Hono {
 
   const feed = (format: "rss" | "atom") => async (c: Context) => {
     const result = await profiles.feed(c.req.param("username")!);
-    if (!result.ok || result.value.account.username !== c.req.param("username")) return c.notFound();
+    if (!result.ok) {
+      switch (result.error) {
+        case "not-found":
+          return c.notFound();
+        default:
+          return unreachable(result.error);
+      }
+    }
+    // Feeds answer at the canonical name only.
+    if (result.value.account.username !== c.req.param("username")) return c.notFound();
     const body = format === "rss" ? rssFeed(result.value, generator) : atomFeed(result.value, generator);
     return c.body(body, 200, {
       "Content-Type": format === "rss" ? "application/rss+xml; charset=utf-8" : "application/atom+xml; charset=utf-8",

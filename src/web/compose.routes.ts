@@ -9,7 +9,7 @@ import { unreachable } from "../lib/result.ts";
 import { mimeTypeForFile } from "../media/media.entity.ts";
 import { html } from "../pages/html.ts";
 import type { Draft } from "../post/schedule/draft.entity.ts";
-import type { Editor } from "../post/schedule/schedule.service.ts";
+import type { CancelError, Editor, PublishDraftError, ScheduleError } from "../post/schedule/schedule.service.ts";
 import { can } from "../user/user.entity.ts";
 import type { AppViews } from "./app.views.ts";
 import { localTime, zoneOf } from "./app.templates.ts";
@@ -66,7 +66,7 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
     return `${author !== null ? `@${author.handle}` : "a post"}: “${text}”`;
   };
 
-  const show = async (c: Context<WebEnv>, member: Member, values: ComposeValues, options: { preview?: boolean; error?: string; notice?: string; postUrl?: string | null; status?: 200 | 400 | 404 | 409 | 422 } = {}) => {
+  const show = async (c: Context<WebEnv>, member: Member, values: ComposeValues, options: { preview?: boolean; error?: string; notice?: string; postUrl?: string | null; status?: 200 | 400 | 403 | 404 | 409 | 422 } = {}) => {
     const page = composePage(
       shell,
       member,
@@ -139,7 +139,7 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
     if (!saved.ok) {
       switch (saved.error) {
         case "forbidden":
-          return show(c, member, values(existing), { error: saved.message, status: 403 as 400 });
+          return show(c, member, values(existing), { error: saved.message, status: 403 });
         case "not-found":
         case "not-editable":
         case "too-long":
@@ -156,22 +156,22 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
       case "preview":
         return show(c, member, values(draft), { preview: true, notice: "drafted" });
       case "publish": {
-        if (!can(member.membership.role, "publish")) return show(c, member, values(draft), { error: "Your role lets you save drafts; a publisher publishes them.", status: 403 as 400 });
+        if (!can(member.membership.role, "publish")) return show(c, member, values(draft), { error: "Your role lets you save drafts; a publisher publishes them.", status: 403 });
         // Exactly the revision this request saved: an author's change in between is not published unseen.
         const published = await schedule.publishNow(member.account, editor, draft.id, { revision: draft.revision });
         if (!published.ok) {
           const after = await schedule.get(member.account, draft.id);
-          return show(c, member, values(after ?? draft), { error: published.message, status: 422, preview: true });
+          return show(c, member, values(after ?? draft), { error: published.message, status: publishDraftStatus(published.error), preview: true });
         }
         return c.redirect(`/app/compose?done=published&post=${encodeURIComponent(published.value.uri)}`, 303);
       }
       case "schedule": {
-        if (!can(member.membership.role, "publish")) return show(c, member, values(draft), { error: "Your role lets you save drafts; a publisher schedules them.", status: 403 as 400 });
+        if (!can(member.membership.role, "publish")) return show(c, member, values(draft), { error: "Your role lets you save drafts; a publisher schedules them.", status: 403 });
         const zone = await zoneFor(ctx, member, form.text("browser_tz", 100));
         const wall = parseWallTime(form.text("schedule_date", 20), form.text("schedule_time", 20));
         if (wall === null) return show(c, member, values(draft), { error: "Choose a date and a time to schedule the post.", status: 422 });
         const result = await schedule.schedule(member.account, editor, draft.id, fromWallTime(wall, zone), zone, { revision: draft.revision });
-        if (!result.ok) return show(c, member, values(draft), { error: result.message, status: result.error === "forbidden" ? (403 as 400) : 422 });
+        if (!result.ok) return show(c, member, values(draft), { error: result.message, status: scheduleStatus(result.error) });
         return c.redirect("/app/calendar?done=scheduled", 303);
       }
       default:
@@ -220,12 +220,12 @@ ${schedule.mayChange(editor, d) && html`<form method="post" action="/app/drafts/
     switch (action) {
       case "publish": {
         const result = await schedule.publishNow(member.account, editor, id, { revision: revisionOf(await readForm(c)) });
-        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : result.error === "forbidden" ? 403 : 409);
+        if (!result.ok) return fail(result.message, publishDraftStatus(result.error));
         return c.redirect(`/app/compose?done=published&post=${encodeURIComponent(result.value.uri)}`, 303);
       }
       case "cancel": {
         const result = await schedule.cancel(member.account, editor, id);
-        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : result.error === "forbidden" ? 403 : 409);
+        if (!result.ok) return fail(result.message, cancelStatus(result.error));
         return c.redirect("/app/drafts?done=cancelled", 303);
       }
       case "delete": {
@@ -251,7 +251,7 @@ ${schedule.mayChange(editor, d) && html`<form method="post" action="/app/drafts/
         const wall = parseWallTime(form.text("schedule_date", 20), form.text("schedule_time", 20));
         if (wall === null) return fail("Choose a date and a time.", 422);
         const result = await schedule.schedule(member.account, editor, id, fromWallTime(wall, zone), zone, { revision: revisionOf(form) });
-        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : result.error === "forbidden" ? 403 : result.error === "changed" ? 409 : 422);
+        if (!result.ok) return fail(result.message, scheduleStatus(result.error));
         return c.redirect("/app/calendar?done=rescheduled", 303);
       }
     }
@@ -314,4 +314,62 @@ async function zoneFor(ctx: AppContext, member: Member, browserZone: string): Pr
     return reported;
   }
   return "UTC";
+}
+
+/** Unknown drafts 404, another person's 403, a state that moved on 409, a time or text that cannot be 422. */
+function scheduleStatus(error: ScheduleError): 403 | 404 | 409 | 422 {
+  switch (error) {
+    case "not-found":
+      return 404;
+    case "forbidden":
+      return 403;
+    case "not-editable":
+    case "changed":
+      return 409;
+    case "in-the-past":
+    case "not-whole-minute":
+    case "empty":
+      return 422;
+    default:
+      return unreachable(error);
+  }
+}
+
+function cancelStatus(error: CancelError): 403 | 404 | 409 {
+  switch (error) {
+    case "not-found":
+      return 404;
+    case "forbidden":
+      return 403;
+    case "not-scheduled":
+      return 409;
+    default:
+      return unreachable(error);
+  }
+}
+
+/** Publishing a draft: as scheduling, plus what the post itself may fail on (its content: 422). */
+function publishDraftStatus(error: PublishDraftError): 403 | 404 | 409 | 422 {
+  switch (error) {
+    case "not-found":
+    case "unknown-account":
+      return 404;
+    case "forbidden":
+      return 403;
+    case "busy":
+    case "changed":
+      return 409;
+    case "invalid-visibility":
+    case "invalid-language":
+    case "empty":
+    case "too-long":
+    case "reply-target":
+    case "quote-target":
+    case "quote-not-allowed":
+    case "mention":
+    case "media":
+      return 422;
+    default:
+      return unreachable(error);
+  }
 }

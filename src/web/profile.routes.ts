@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { unreachable } from "../lib/result.ts";
 import { Hono, type Context } from "hono";
 import type { AppContext } from "../app/context.ts";
 import { htmlToPlainText } from "../content/text.ts";
@@ -111,7 +112,17 @@ ${fields.map(
       avatar: await file("avatar"),
       header: await file("header"),
     });
-    if (!result.ok) return page(c, member, { error: result.message, status: 422 });
+    if (!result.ok) {
+      switch (result.error) {
+        case "invalid-name":
+        case "bio-too-long":
+        case "invalid-field":
+        case "image":
+          return page(c, member, { error: result.message, status: 422 });
+        default:
+          return unreachable(result.error);
+      }
+    }
     await profiles.verifyLinks(result.value);
     return c.redirect("/app/profile?done=profile", 303);
   });
