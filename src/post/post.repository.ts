@@ -145,6 +145,23 @@ export class PostRepository {
     return out;
   }
 
+  /** The actor's own published posts (no boosts) in [from, to), oldest first: the app's calendar. */
+  async listLocalPublishedBetween(actorId: string, from: Date, to: Date, limit: number): Promise<Post[]> {
+    const rows = await this.#db
+      .selectFrom("posts")
+      .selectAll()
+      .where("actor_id", "=", actorId)
+      .where("is_local", "=", 1)
+      .where("state", "=", "published")
+      .where("boost_of_id", "is", null)
+      .where("published_at", ">=", from.toISOString())
+      .where("published_at", "<", to.toISOString())
+      .orderBy("published_at")
+      .limit(limit)
+      .execute();
+    return rows.map(postFromRow);
+  }
+
   /**
    * Published posts among `uris` and `ids` that `viewer` may see (the `canSee` rule, as SQL), in one
    * query: for lists that show many related posts at once (notifications), not one lookup per row.

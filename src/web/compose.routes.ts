@@ -1,22 +1,25 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { Hono, type Context } from "hono";
-import type { AppContext } from "../app/context.ts";
+import type { ActorRepository } from "../actor/actor.repository.ts";
+import type { Urls } from "../app/urls.ts";
+import type { Clock } from "../lib/time.ts";
 import { countCharacters, renderLocalPost } from "../content/render.ts";
 import { excerpt, htmlToPlainText } from "../content/text.ts";
 import { isId } from "../lib/id.ts";
 import { unreachable } from "../lib/result.ts";
-import { mimeTypeForFile } from "../media/media.entity.ts";
 import { html } from "../pages/html.ts";
 import type { Draft } from "../post/schedule/draft.entity.ts";
-import type { CancelError, Editor, PublishDraftError, ScheduleError } from "../post/schedule/schedule.service.ts";
+import type { PostRepository } from "../post/post.repository.ts";
+import type { CancelError, Editor, PublishDraftError, ScheduleError, ScheduleService } from "../post/schedule/schedule.service.ts";
+import type { UserRepository } from "../user/user.repository.ts";
 import { can } from "../user/user.entity.ts";
 import type { AppViews } from "./app.views.ts";
 import { localTime, zoneOf } from "./app.templates.ts";
 import { composeFromDraft, composePage, emptyCompose, previewCard, type ComposeValues } from "./compose.template.ts";
 import { readForm, type Form } from "./form.ts";
 import { sendPage } from "./respond.ts";
-import { suggest } from "./suggest.ts";
+import type { Suggestion } from "./suggest.ts";
 import { fromWallTime, isTimeZone, parseWallTime } from "./time-zone.ts";
 import type { Member, WebEnv } from "./web.env.ts";
 import { appLayout, csrfField, type Shell } from "./web.layout.ts";
@@ -32,19 +35,33 @@ function revisionOf(form: Form): number | undefined {
   return /^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : undefined;
 }
 
+export interface ComposeRoutesDeps {
+  readonly origin: URL;
+  readonly domain: string;
+  readonly maxChars: number;
+  readonly clock: Clock;
+  readonly urls: Pick<Urls, "parsePost">;
+  readonly schedule: ScheduleService;
+  readonly actors: Pick<ActorRepository, "findByHandle" | "findById">;
+  readonly posts: Pick<PostRepository, "findByUriOrUrl" | "canSee">;
+  readonly users: Pick<UserRepository, "setTimeZone">;
+  /** The stored file of one of the actor's own media, with its type; null when there is none. */
+  readonly mediaFile: (actorId: string, mediaId: string) => Promise<{ readonly path: string; readonly mimeType: string } | null>;
+  readonly suggest: (viewer: { readonly id: string; readonly uri: string }, q: string) => Promise<Suggestion[]>;
+}
+
 /** Compose, preview, drafts, publish now, schedule, reschedule, cancel; the composer's JSON helpers. */
-export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): Hono<WebEnv> {
+export function composeRoutes(deps: ComposeRoutesDeps, shell: Shell, views: AppViews): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
-  const { schedule } = ctx.web;
-  const maxChars = ctx.config.limits.postMaxChars;
+  const { schedule, maxChars } = deps;
   const thumb = (draftId: string) => (mediaId: string) => `/app/drafts/${draftId}/media/${mediaId}`;
 
   /** Renders with local knowledge only: a preview never makes this server fetch anything. */
   const renderPreview = async (member: Member, text: string, contentWarning: string) => {
     const rendered = await renderLocalPost(text, {
-      origin: ctx.config.origin,
+      origin: deps.origin,
       resolveMention: async ({ username, host }) => {
-        const actor = await ctx.repos.actors.findByHandle(host === ctx.config.domain ? username.toLowerCase() : username, host);
+        const actor = await deps.actors.findByHandle(host === deps.domain ? username.toLowerCase() : username, host);
         return actor === null ? null : { uri: actor.uri, url: actor.url ?? actor.uri };
       },
     });
@@ -58,10 +75,10 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
    */
   const describePost = async (member: Member, uri: string): Promise<string | null> => {
     if (uri === "") return null;
-    const post = await ctx.repos.posts.findByUriOrUrl(uri);
-    const visible = post !== null && post.state === "published" && (await ctx.repos.posts.canSee(post, { id: member.account.actorId, uri: member.account.uri }));
+    const post = await deps.posts.findByUriOrUrl(uri);
+    const visible = post !== null && post.state === "published" && (await deps.posts.canSee(post, { id: member.account.actorId, uri: member.account.uri }));
     if (!visible) return `a post at ${uri}`;
-    const author = await ctx.repos.actors.findById(post.actorId);
+    const author = await deps.actors.findById(post.actorId);
     const text = excerpt(htmlToPlainText(post.contentHtml ?? "").replace(/\s+/g, " "), 80);
     return `${author !== null ? `@${author.handle}` : "a post"}: “${text}”`;
   };
@@ -99,7 +116,7 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
       return show(c, member, composeFromDraft(draft, zoneOf(member), thumb(draft.id)), { error: readOnly });
     }
     const postParam = c.req.query("post");
-    const postUrl = postParam !== undefined && ctx.urls.parsePost(postParam) !== null ? postParam : null;
+    const postUrl = postParam !== undefined && deps.urls.parsePost(postParam) !== null ? postParam : null;
     return show(c, member, { ...emptyCompose(), replyTo: c.req.query("reply_to") ?? "", quote: c.req.query("quote") ?? "" }, { notice: c.req.query("done"), postUrl });
   });
 
@@ -167,7 +184,7 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
       }
       case "schedule": {
         if (!can(member.membership.role, "publish")) return show(c, member, values(draft), { error: "Your role lets you save drafts; a publisher schedules them.", status: 403 });
-        const zone = await zoneFor(ctx, member, form.text("browser_tz", 100));
+        const zone = await zoneFor(deps, member, form.text("browser_tz", 100));
         const wall = parseWallTime(form.text("schedule_date", 20), form.text("schedule_time", 20));
         if (wall === null) return show(c, member, values(draft), { error: "Choose a date and a time to schedule the post.", status: 422 });
         const result = await schedule.schedule(member.account, editor, draft.id, fromWallTime(wall, zone), zone, { revision: draft.revision });
@@ -247,7 +264,7 @@ ${schedule.mayChange(editor, d) && html`<form method="post" action="/app/drafts/
       }
       default: {
         const form = await readForm(c);
-        const zone = await zoneFor(ctx, member, form.text("browser_tz", 100));
+        const zone = await zoneFor(deps, member, form.text("browser_tz", 100));
         const wall = parseWallTime(form.text("schedule_date", 20), form.text("schedule_time", 20));
         if (wall === null) return fail("Choose a date and a time.", 422);
         const result = await schedule.schedule(member.account, editor, id, fromWallTime(wall, zone), zone, { revision: revisionOf(form) });
@@ -264,13 +281,10 @@ ${schedule.mayChange(editor, d) && html`<form method="post" action="/app/drafts/
     if (!isId(id) || !isId(mediaId)) return c.notFound();
     const draft = await schedule.get(member.account, id);
     if (draft === null || !draft.media.some((m) => m.id === mediaId)) return c.notFound();
-    const row = await ctx.database.db.selectFrom("media").select("file_path").where("id", "=", mediaId).where("actor_id", "=", member.account.actorId).executeTakeFirst();
-    const fileName = row?.file_path?.replace(/^media\//, "") ?? "";
-    const mimeType = mimeTypeForFile(fileName);
-    const stored = mimeType !== null ? await ctx.posts.media.localFile(mediaId, fileName) : null;
-    if (stored === null || mimeType === null) return c.notFound();
+    const stored = await deps.mediaFile(member.account.actorId, mediaId);
+    if (stored === null) return c.notFound();
     const body = Readable.toWeb(createReadStream(stored.path)) as ReadableStream<Uint8Array>;
-    return new Response(body, { headers: { "Content-Type": mimeType, "Cache-Control": "private, no-store", "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff" } });
+    return new Response(body, { headers: { "Content-Type": stored.mimeType, "Cache-Control": "private, no-store", "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff" } });
   });
 
   app.post("/app/api/preview", async (c) => {
@@ -284,7 +298,7 @@ ${schedule.mayChange(editor, d) && html`<form method="post" action="/app/drafts/
   app.get("/app/api/suggest", async (c) => {
     const member = c.get("member");
     const viewer = { id: member.account.actorId, uri: member.account.uri };
-    return c.json({ items: await suggest({ db: ctx.database.db, posts: ctx.repos.posts }, viewer, c.req.query("q") ?? "", ctx.config.domain) });
+    return c.json({ items: await deps.suggest(viewer, c.req.query("q") ?? "") });
   });
 
   return app;
@@ -305,12 +319,12 @@ async function readUploads(form: Form): Promise<{ bytes: Buffer; description: st
  * The zone a person schedules in: their setting; else the zone their browser reported (which then
  * becomes their setting, so the calendar shows the same times); else UTC.
  */
-async function zoneFor(ctx: AppContext, member: Member, browserZone: string): Promise<string> {
+async function zoneFor(deps: Pick<ComposeRoutesDeps, "users" | "clock">, member: Member, browserZone: string): Promise<string> {
   const own = member.session.user.timeZone;
   if (own !== null && isTimeZone(own)) return own;
   const reported = browserZone.trim();
   if (reported !== "" && isTimeZone(reported)) {
-    await ctx.web.userRepository.setTimeZone(member.session.user.id, reported, ctx.clock.now().toISOString());
+    await deps.users.setTimeZone(member.session.user.id, reported, deps.clock.now().toISOString());
     return reported;
   }
   return "UTC";
