@@ -2,8 +2,7 @@ import { ConfigError, loadConfig, type Config } from "./config/config.ts";
 import { createAppContext, type AppContext } from "./app/context.ts";
 import { listen, type RunningServer } from "./app/server.ts";
 import { startWorker } from "./app/worker.ts";
-import { createHttpApp } from "./http/app.ts";
-import { routeGroupsOf } from "./app/routes.ts";
+import { httpAppOf } from "./app/routes.ts";
 import { logger, setupLogging } from "./lib/logger.ts";
 
 /**
@@ -42,7 +41,7 @@ async function main(): Promise<void> {
 
   if (config.role === "web" || config.role === "all") {
     try {
-      server = await listen(createHttpApp(ctx, routeGroupsOf(ctx)), config.host, config.port);
+      server = await listen(httpAppOf(ctx), config.host, config.port);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       process.stderr.write(

@@ -10,7 +10,7 @@ import type { Database } from "../db/database.ts";
 import type { Clock } from "../lib/time.ts";
 import type { JobQueue } from "../queue/queue.ts";
 import type { QueueHandler } from "../queue/worker.ts";
-import type { RouteGroup } from "../http/app.ts";
+import type { RouteGroup } from "../http/route-group.ts";
 import type { FederationRegistration } from "../federation/federation.ts";
 
 /** The infrastructure every feature module receives from the composition root. */

@@ -66,8 +66,8 @@ export async function createAppContext(config: Config, options: ContextOptions =
   const fed = createFederationModule(base, { delivery });
   const social = createSocialModule(base, { federation: fed });
   const posts = createPostModule(base, { federation: fed, social });
-  const pages = createPagesModule(base, { posts });
-  const web = createWebModule(base, { federation: fed, social, posts });
+  const pages = createPagesModule(base);
+  const web = createWebModule(base, { federation: fed, social, posts, pages });
   const modules: ModuleContributions[] = [delivery, fed, social, posts, web, pages];
 
   const federation = createHeroldFederation(

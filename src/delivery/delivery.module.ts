@@ -1,5 +1,5 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
-import type { RouteGroup } from "../http/app.ts";
+import type { RouteGroup } from "../http/route-group.ts";
 import { logger } from "../lib/logger.ts";
 import type { AddressPolicy } from "../net/address-policy.ts";
 import { Http1Client } from "../net/http1-client.ts";

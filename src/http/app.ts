@@ -1,37 +1,43 @@
+import type { Federation } from "@fedify/fedify";
 import { Hono } from "hono";
-import type { AppContext } from "../app/context.ts";
 import { logger } from "../lib/logger.ts";
 import { BodyTooLargeError, bodyTooLargeResponse } from "./body-limit.ts";
-import { discoveryRoutes } from "./discovery.routes.ts";
 import { fedifyMiddleware } from "./fedify.ts";
 import { requestContext, securityHeaders } from "./middleware.ts";
+import type { RouteGroup } from "./route-group.ts";
 import { signedHostGuard } from "./signed-host.ts";
 
 const log = logger("http");
 
-/** Route groups added by feature modules (pages, inbox, web app …), mounted in order. */
-export type RouteGroup = (ctx: AppContext) => Hono;
+export interface HttpAppDeps {
+  readonly origin: URL;
+  /** Fedify: WebFinger, NodeInfo, actor, object and collection documents. */
+  readonly federation: Federation<void>;
+  /** Discovery documents Fedify does not serve, mounted before Fedify (they share /nodeinfo/). */
+  readonly discovery: Hono;
+}
 
 /**
  * The HTTP application. Handlers stay thin and delegate to services; unexpected errors end in the
  * one error handler below, which logs them with the request id and answers without details.
  */
-export function createHttpApp(ctx: AppContext, groups: readonly RouteGroup[] = []): Hono {
+export function createHttpApp(deps: HttpAppDeps, groups: readonly RouteGroup[] = []): Hono {
   const app = new Hono();
   app.use(requestContext);
   app.use(securityHeaders);
   // Before anything that verifies a GET's signature (Fedify's dispatchers, the tombstone route).
-  app.on(["GET", "HEAD"], "*", signedHostGuard(ctx.config.origin));
+  app.on(["GET", "HEAD"], "*", signedHostGuard(deps.origin));
 
-  app.route("/", discoveryRoutes(ctx));
+  app.route("/", deps.discovery);
 
   // Fedify answers GETs of discovery and ActivityPub documents; inbox POSTs are Herold's own.
-  const fedify = fedifyMiddleware(ctx.federation);
+  const fedify = fedifyMiddleware(deps.federation);
   for (const path of ["/.well-known/webfinger", "/nodeinfo/*", "/users/*", "/actor"]) {
     app.on(["GET", "HEAD"], path, fedify);
   }
 
-  for (const group of groups) app.route("/", group(ctx));
+  const routeContext = { federation: deps.federation };
+  for (const group of groups) app.route("/", group(routeContext));
 
   app.notFound((c) => {
     const wantsHtml = (c.req.header("accept") ?? "").includes("text/html");

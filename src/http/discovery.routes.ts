@@ -1,16 +1,22 @@
 import { nodeInfoToJson } from "@fedify/fedify";
 import { Hono } from "hono";
-import type { AppContext } from "../app/context.ts";
+import type { FederationDeps } from "../federation/federation.ts";
 import { buildNodeInfo } from "../federation/nodeinfo.ts";
+
+export interface DiscoveryDeps {
+  readonly origin: string;
+  readonly nodeInfo: Pick<FederationDeps, "accounts" | "posts" | "version">;
+  /** Throws when the database does not answer (the health check's one question). */
+  readonly ping: () => Promise<void>;
+}
 
 /**
  * Discovery documents Fedify does not serve itself: NodeInfo 2.0 at exactly /nodeinfo/2.0 (some
  * clients hard-code that path), the /.well-known/nodeinfo index listing 2.0 and 2.1, and host-meta.
  */
-export function discoveryRoutes(ctx: AppContext): Hono {
+export function discoveryRoutes(deps: DiscoveryDeps): Hono {
   const app = new Hono();
-  const origin = ctx.config.origin.origin;
-  const nodeInfoDeps = { accounts: ctx.repos.accounts, posts: ctx.repos.posts, version: ctx.version };
+  const { origin, nodeInfo: nodeInfoDeps } = deps;
 
   app.get("/.well-known/nodeinfo", (c) =>
     c.json({
@@ -52,8 +58,8 @@ export function discoveryRoutes(ctx: AppContext): Hono {
   );
 
   app.get("/healthz", async (c) => {
-    await ctx.database.db.selectFrom("kv").select("key").limit(1).execute();
-    return c.json({ status: "ok", version: ctx.version });
+    await deps.ping();
+    return c.json({ status: "ok", version: nodeInfoDeps.version });
   });
 
   return app;

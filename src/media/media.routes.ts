@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { Hono } from "hono";
-import type { RouteGroup } from "../http/app.ts";
+import type { RouteGroup } from "../http/route-group.ts";
 import { isId } from "../lib/id.ts";
 import { mimeTypeForFile } from "./media.entity.ts";
 import type { MediaService } from "./media.service.ts";

@@ -1,5 +1,4 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
-import type { PostModule } from "../post/post.module.ts";
 import { loadStylesheet, type Stylesheet } from "./assets.ts";
 import { pageRoutes } from "./pages.routes.ts";
 import { PostViews } from "./post.view.ts";
@@ -12,13 +11,15 @@ export interface PagesModule extends ModuleContributions {
   readonly posts: PostViews;
 }
 
-export function createPagesModule(base: AppBase, _deps: { posts: PostModule }): PagesModule {
+export function createPagesModule(base: AppBase): PagesModule {
   const { accounts, posts } = base.repos;
   const postViews = new PostViews({ accounts, posts, urls: base.urls, domain: base.config.domain });
+  const profiles = new ProfileViews({ db: base.database.db, accounts, posts, postViews, urls: base.urls, domain: base.config.domain });
+  const stylesheet = loadStylesheet();
   return {
-    stylesheet: loadStylesheet(),
+    stylesheet,
     posts: postViews,
-    profiles: new ProfileViews({ db: base.database.db, accounts, posts, postViews, urls: base.urls, domain: base.config.domain }),
-    routes: [pageRoutes],
+    profiles,
+    routes: [() => pageRoutes({ stylesheet, profiles, posts: postViews, urls: base.urls, domain: base.config.domain, version: base.version })],
   };
 }

@@ -1,12 +1,15 @@
 import { Hono, type Context } from "hono";
 import { USERNAME_PATTERN } from "../account/account.entity.ts";
-import type { AppContext } from "../app/context.ts";
+import type { Urls } from "../app/urls.ts";
 import { unreachable } from "../lib/result.ts";
 import { atomFeed, rssFeed } from "./feed.ts";
 import type { Html } from "./html.ts";
 import { errorPage, type Site } from "./layout.ts";
 import { wantsJson } from "../http/negotiation.ts";
+import type { Stylesheet } from "./assets.ts";
+import type { PostViews } from "./post.view.ts";
 import { postPage } from "./post.template.ts";
+import type { ProfileViews } from "./profile.view.ts";
 import { profilePage } from "./profile.template.ts";
 
 /**
@@ -14,11 +17,20 @@ import { profilePage } from "./profile.template.ts";
  * `/users/name/posts/id`, RSS and Atom feeds, and the stylesheet. ActivityPub clients get JSON at
  * the same URLs from Fedify, which runs first; what falls through to here is for browsers.
  */
-export function pageRoutes(ctx: AppContext): Hono {
+export interface PageRoutesDeps {
+  readonly stylesheet: Stylesheet;
+  readonly profiles: Pick<ProfileViews, "page" | "feed">;
+  readonly posts: Pick<PostViews, "page">;
+  readonly urls: Pick<Urls, "actor">;
+  readonly domain: string;
+  readonly version: string;
+}
+
+export function pageRoutes(deps: PageRoutesDeps): Hono {
   const app = new Hono();
-  const { stylesheet, profiles, posts } = ctx.pages;
-  const site: Site = { domain: ctx.config.domain, stylesheetHref: stylesheet.href, version: ctx.version };
-  const generator = `Herold ${ctx.version}`;
+  const { stylesheet, profiles, posts, urls } = deps;
+  const site: Site = { domain: deps.domain, stylesheetHref: stylesheet.href, version: deps.version };
+  const generator = `Herold ${deps.version}`;
 
   app.get(stylesheet.path, (c) => {
     const headers = {
@@ -35,7 +47,7 @@ export function pageRoutes(ctx: AppContext): Hono {
     if (wantsJson(c.req.header("accept"))) {
       // The human URL of an actor points ActivityPub clients at the actor document.
       const known = base === "/@" && USERNAME_PATTERN.test(username.toLowerCase());
-      return known ? c.redirect(ctx.urls.actor(username.toLowerCase()), 301) : c.notFound();
+      return known ? c.redirect(urls.actor(username.toLowerCase()), 301) : c.notFound();
     }
     const result = await profiles.page(username, c.req.query("before"));
     if (!result.ok) {
@@ -75,7 +87,16 @@ export function pageRoutes(ctx: AppContext): Hono {
 
   const feed = (format: "rss" | "atom") => async (c: Context) => {
     const result = await profiles.feed(c.req.param("username")!);
-    if (!result.ok || result.value.account.username !== c.req.param("username")) return c.notFound();
+    if (!result.ok) {
+      switch (result.error) {
+        case "not-found":
+          return c.notFound();
+        default:
+          return unreachable(result.error);
+      }
+    }
+    // Feeds answer at the canonical name only.
+    if (result.value.account.username !== c.req.param("username")) return c.notFound();
     const body = format === "rss" ? rssFeed(result.value, generator) : atomFeed(result.value, generator);
     return c.body(body, 200, {
       "Content-Type": format === "rss" ? "application/rss+xml; charset=utf-8" : "application/atom+xml; charset=utf-8",

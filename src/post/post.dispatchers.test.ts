@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Hono } from "hono";
-import { routeGroupsOf } from "../app/routes.ts";
-import { createHttpApp } from "../http/app.ts";
+import { httpAppOf } from "../app/routes.ts";
 import { createTestDatabase, describeEachEngine, type TestDatabase } from "../testing/databases.ts";
 import type { Post } from "./post.entity.ts";
 import { createPostHarness, type PostHarness } from "./post.testkit.ts";
@@ -22,7 +21,7 @@ describeEachEngine("posts: objects and collections over HTTP", (getDb) => {
 
   before(async () => {
     h = await createPostHarness(getDb());
-    app = createHttpApp(h.ctx, routeGroupsOf(h.ctx));
+    app = httpAppOf(h.ctx);
     await h.addAccount("alice");
     await h.addRemote("bob", "remote.example");
     for (const visibility of ["public", "unlisted", "followers", "direct"] as const) {
@@ -162,7 +161,7 @@ describe("posts with authorized fetch on", () => {
   before(async () => {
     db = await createTestDatabase("sqlite");
     h = await createPostHarness(db, { HEROLD_AUTHORIZED_FETCH: "true" });
-    app = createHttpApp(h.ctx, routeGroupsOf(h.ctx));
+    app = httpAppOf(h.ctx);
     await h.addAccount("alice");
     const result = await h.posts.service.publish({ username: "alice", text: "Public, but only for signed fetches" });
     assert.ok(result.ok);

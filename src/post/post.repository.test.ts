@@ -208,4 +208,33 @@ describeEachEngine("PostRepository (core: lookups, listing by actor, counts, med
       assert.equal((await repo.mediaOf([])).size, 0);
     });
   });
+
+  describe("findVisible (many related posts in one query)", () => {
+    test("finds published posts by uri and by id, only those the viewer may see", async () => {
+      const publicId = await insert();
+      const followersId = await insert({ visibility: "followers" });
+      const draftId = await insert({ state: "draft" });
+      const otherFollowersId = await insert({ visibility: "followers", actorId: remote, isLocal: false });
+      const uriOf = (id: string) => `https://social.example.org/users/acme/posts/${id}`;
+      // The author sees its own followers-only post; a stranger does not; drafts never show.
+      const own = await repo.findVisible({ uris: [uriOf(publicId), uriOf(draftId)], ids: [followersId, otherFollowersId] }, { id: local, uri: "https://social.example.org/users/acme" });
+      assert.deepEqual([...own.byUri.keys()].sort(), [uriOf(publicId), uriOf(followersId)].sort());
+      assert.deepEqual([...own.byId.keys()].sort(), [publicId, followersId].sort());
+      const stranger = await repo.findVisible({ uris: [uriOf(followersId)], ids: [publicId, otherFollowersId] }, { id: remote, uri: "https://remote.example/users/bob" });
+      assert.deepEqual([...stranger.byId.keys()].sort(), [publicId, otherFollowersId].sort()); // bob's own post, and the public one
+      assert.deepEqual((await repo.findVisible({ uris: [], ids: [] }, { id: local, uri: "x" })).byId.size, 0);
+    });
+
+    test("listLocalPublishedBetween: own published posts in the range, no boosts, oldest first", async () => {
+      const inRange = await insert();
+      const boost = await insert({ boostOfId: inRange });
+      await insert({ state: "draft" });
+      const from = new Date(Date.now() - 60_000);
+      const to = new Date(Date.now() + 60_000);
+      const listed = (await repo.listLocalPublishedBetween(local, from, to, 500)).map((p) => p.id);
+      assert.ok(listed.includes(inRange));
+      assert.ok(!listed.includes(boost));
+      assert.deepEqual(await repo.listLocalPublishedBetween(local, to, new Date(to.getTime() + 1000), 500), []);
+    });
+  });
 });

@@ -145,6 +145,48 @@ export class PostRepository {
     return out;
   }
 
+  /** The actor's own published posts (no boosts) in [from, to), oldest first: the app's calendar. */
+  async listLocalPublishedBetween(actorId: string, from: Date, to: Date, limit: number): Promise<Post[]> {
+    const rows = await this.#db
+      .selectFrom("posts")
+      .selectAll()
+      .where("actor_id", "=", actorId)
+      .where("is_local", "=", 1)
+      .where("state", "=", "published")
+      .where("boost_of_id", "is", null)
+      .where("published_at", ">=", from.toISOString())
+      .where("published_at", "<", to.toISOString())
+      .orderBy("published_at")
+      .limit(limit)
+      .execute();
+    return rows.map(postFromRow);
+  }
+
+  /**
+   * Published posts among `uris` and `ids` that `viewer` may see (the `canSee` rule, as SQL), in one
+   * query: for lists that show many related posts at once (notifications), not one lookup per row.
+   */
+  async findVisible(refs: { readonly uris: readonly string[]; readonly ids: readonly string[] }, viewer: { readonly id: string; readonly uri: string }): Promise<{ byUri: Map<string, Post>; byId: Map<string, Post> }> {
+    const byUri = new Map<string, Post>();
+    const byId = new Map<string, Post>();
+    const uris = [...new Set(refs.uris)];
+    const ids = [...new Set(refs.ids)];
+    if (uris.length === 0 && ids.length === 0) return { byUri, byId };
+    const rows = await this.#db
+      .selectFrom("posts as p")
+      .selectAll("p")
+      .where("p.state", "=", "published")
+      .where((eb) => eb.or([...(uris.length > 0 ? [eb("p.uri", "in", uris)] : []), ...(ids.length > 0 ? [eb("p.id", "in", ids)] : [])]))
+      .where((eb) => visibleTo(eb, viewer))
+      .execute();
+    for (const row of rows) {
+      const post = postFromRow(row);
+      byUri.set(post.uri, post);
+      byId.set(post.id, post);
+    }
+    return { byUri, byId };
+  }
+
   /**
    * Published posts of an actor with one of the given visibilities, newest first, paged by id
    * (ids are time-ordered, so the cursor is stable while new posts arrive).

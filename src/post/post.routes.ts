@@ -6,7 +6,7 @@ import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import { offlineContextLoader } from "../federation/context-loader.ts";
 import { toInstant } from "../federation/temporal.ts";
-import type { RouteGroup } from "../http/app.ts";
+import type { RouteGroup } from "../http/route-group.ts";
 import { isId } from "../lib/id.ts";
 import { buildTombstone } from "./note.builder.ts";
 import type { PostAccess } from "./post.access.ts";

@@ -2,9 +2,8 @@ import { createServer } from "node:net";
 import { loadConfig } from "../config/config.ts";
 import { createAppContext, type AppContext } from "../app/context.ts";
 import { listen, type RunningServer } from "../app/server.ts";
-import { routeGroupsOf } from "../app/routes.ts";
+import { httpAppOf } from "../app/routes.ts";
 import { startWorker } from "../app/worker.ts";
-import { createHttpApp } from "../http/app.ts";
 import { runCli } from "../cli/herold.ts";
 import type { Clock } from "../lib/time.ts";
 import { createTestDatabase, type Engine, type TestDatabase } from "./databases.ts";
@@ -71,7 +70,7 @@ export async function startTestInstance(options: TestInstanceOptions = {}): Prom
       };
       ctx = await createAppContext(loadConfig(env), { migrate: true, ...(options.clock ? { clock: options.clock } : {}) });
       try {
-        server = await listen(createHttpApp(ctx, routeGroupsOf(ctx)), "127.0.0.1", port);
+        server = await listen(httpAppOf(ctx), "127.0.0.1", port);
       } catch (error) {
         await ctx.close();
         ctx = undefined;

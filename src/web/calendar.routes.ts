@@ -1,5 +1,7 @@
 import { Hono } from "hono";
-import type { AppContext } from "../app/context.ts";
+import type { Clock } from "../lib/time.ts";
+import type { PostRepository } from "../post/post.repository.ts";
+import type { ScheduleService } from "../post/schedule/schedule.service.ts";
 import { excerpt, htmlToPlainText } from "../content/text.ts";
 import { html, type Html } from "../pages/html.ts";
 import { zoneOf } from "./app.templates.ts";
@@ -38,14 +40,20 @@ const key = (d: Day) => formatDate(d);
  * The calendar: scheduled and published posts of the account in a month grid or a week, in the
  * person's time zone. Plain links and a table: usable without JavaScript and with a screen reader.
  */
-export function calendarRoutes(ctx: AppContext, shell: Shell): Hono<WebEnv> {
+export interface CalendarRoutesDeps {
+  readonly clock: Clock;
+  readonly schedule: Pick<ScheduleService, "scheduledBetween">;
+  readonly posts: Pick<PostRepository, "listLocalPublishedBetween">;
+}
+
+export function calendarRoutes(deps: CalendarRoutesDeps, shell: Shell): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
 
   app.get("/app/calendar", async (c) => {
     const member = c.get("member");
     const zone = zoneOf(member);
     const view = c.req.query("view") === "week" ? "week" : "month";
-    const today = toWallTime(ctx.clock.now(), zone);
+    const today = toWallTime(deps.clock.now(), zone);
     const parsed = parseWallTime(c.req.query("date") ?? "", "00:00");
     const anchor: Day = parsed ?? today;
     const first: Day = view === "month" ? addDays({ year: anchor.year, month: anchor.month, day: 1 }, -weekday({ year: anchor.year, month: anchor.month, day: 1 })) : addDays(anchor, -weekday(anchor));
@@ -55,19 +63,8 @@ export function calendarRoutes(ctx: AppContext, shell: Shell): Hono<WebEnv> {
     const to = fromWallTime({ ...last, hour: 0, minute: 0 }, zone);
 
     const [scheduled, published] = await Promise.all([
-      ctx.web.schedule.scheduledBetween(member.account, from, to),
-      ctx.database.db
-        .selectFrom("posts")
-        .select(["id", "uri", "content_html", "summary", "published_at"])
-        .where("actor_id", "=", member.account.actorId)
-        .where("is_local", "=", 1)
-        .where("state", "=", "published")
-        .where("boost_of_id", "is", null)
-        .where("published_at", ">=", from.toISOString())
-        .where("published_at", "<", to.toISOString())
-        .orderBy("published_at")
-        .limit(500)
-        .execute(),
+      deps.schedule.scheduledBetween(member.account, from, to),
+      deps.posts.listLocalPublishedBetween(member.account.actorId, from, to, 500),
     ]);
     const entries = new Map<string, Entry[]>();
     const add = (e: Entry) => {
@@ -75,7 +72,7 @@ export function calendarRoutes(ctx: AppContext, shell: Shell): Hono<WebEnv> {
       entries.set(k, [...(entries.get(k) ?? []), e]);
     };
     for (const d of scheduled) add({ at: d.scheduledAt!, kind: "scheduled", label: excerpt(d.text.replace(/\s+/g, " "), 40) || "(images)", href: `/app/compose?draft=${d.id}` });
-    for (const p of published) add({ at: p.published_at!, kind: "published", label: excerpt(p.summary ?? htmlToPlainText(p.content_html ?? "").replace(/\s+/g, " "), 40) || "(images)", href: p.uri });
+    for (const p of published) add({ at: p.publishedAt!, kind: "published", label: excerpt(p.summary ?? htmlToPlainText(p.contentHtml ?? "").replace(/\s+/g, " "), 40) || "(images)", href: p.uri });
     for (const list of entries.values()) list.sort((a, b) => (a.at < b.at ? -1 : 1));
 
     const entryList = (d: Day): Html | null => {

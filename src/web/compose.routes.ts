@@ -1,22 +1,25 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { Hono, type Context } from "hono";
-import type { AppContext } from "../app/context.ts";
+import type { ActorRepository } from "../actor/actor.repository.ts";
+import type { Urls } from "../app/urls.ts";
+import type { Clock } from "../lib/time.ts";
 import { countCharacters, renderLocalPost } from "../content/render.ts";
 import { excerpt, htmlToPlainText } from "../content/text.ts";
 import { isId } from "../lib/id.ts";
 import { unreachable } from "../lib/result.ts";
-import { mimeTypeForFile } from "../media/media.entity.ts";
 import { html } from "../pages/html.ts";
 import type { Draft } from "../post/schedule/draft.entity.ts";
-import type { Editor } from "../post/schedule/schedule.service.ts";
+import type { PostRepository } from "../post/post.repository.ts";
+import type { CancelError, Editor, PublishDraftError, ScheduleError, ScheduleService } from "../post/schedule/schedule.service.ts";
+import type { UserRepository } from "../user/user.repository.ts";
 import { can } from "../user/user.entity.ts";
 import type { AppViews } from "./app.views.ts";
 import { localTime, zoneOf } from "./app.templates.ts";
 import { composeFromDraft, composePage, emptyCompose, previewCard, type ComposeValues } from "./compose.template.ts";
 import { readForm, type Form } from "./form.ts";
 import { sendPage } from "./respond.ts";
-import { suggest } from "./suggest.ts";
+import type { Suggestion } from "./suggest.ts";
 import { fromWallTime, isTimeZone, parseWallTime } from "./time-zone.ts";
 import type { Member, WebEnv } from "./web.env.ts";
 import { appLayout, csrfField, type Shell } from "./web.layout.ts";
@@ -32,19 +35,33 @@ function revisionOf(form: Form): number | undefined {
   return /^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : undefined;
 }
 
+export interface ComposeRoutesDeps {
+  readonly origin: URL;
+  readonly domain: string;
+  readonly maxChars: number;
+  readonly clock: Clock;
+  readonly urls: Pick<Urls, "parsePost">;
+  readonly schedule: ScheduleService;
+  readonly actors: Pick<ActorRepository, "findByHandle" | "findById">;
+  readonly posts: Pick<PostRepository, "findByUriOrUrl" | "canSee">;
+  readonly users: Pick<UserRepository, "setTimeZone">;
+  /** The stored file of one of the actor's own media, with its type; null when there is none. */
+  readonly mediaFile: (actorId: string, mediaId: string) => Promise<{ readonly path: string; readonly mimeType: string } | null>;
+  readonly suggest: (viewer: { readonly id: string; readonly uri: string }, q: string) => Promise<Suggestion[]>;
+}
+
 /** Compose, preview, drafts, publish now, schedule, reschedule, cancel; the composer's JSON helpers. */
-export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): Hono<WebEnv> {
+export function composeRoutes(deps: ComposeRoutesDeps, shell: Shell, views: AppViews): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
-  const { schedule } = ctx.web;
-  const maxChars = ctx.config.limits.postMaxChars;
+  const { schedule, maxChars } = deps;
   const thumb = (draftId: string) => (mediaId: string) => `/app/drafts/${draftId}/media/${mediaId}`;
 
   /** Renders with local knowledge only: a preview never makes this server fetch anything. */
   const renderPreview = async (member: Member, text: string, contentWarning: string) => {
     const rendered = await renderLocalPost(text, {
-      origin: ctx.config.origin,
+      origin: deps.origin,
       resolveMention: async ({ username, host }) => {
-        const actor = await ctx.repos.actors.findByHandle(host === ctx.config.domain ? username.toLowerCase() : username, host);
+        const actor = await deps.actors.findByHandle(host === deps.domain ? username.toLowerCase() : username, host);
         return actor === null ? null : { uri: actor.uri, url: actor.url ?? actor.uri };
       },
     });
@@ -58,15 +75,15 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
    */
   const describePost = async (member: Member, uri: string): Promise<string | null> => {
     if (uri === "") return null;
-    const post = await ctx.repos.posts.findByUriOrUrl(uri);
-    const visible = post !== null && post.state === "published" && (await ctx.repos.posts.canSee(post, { id: member.account.actorId, uri: member.account.uri }));
+    const post = await deps.posts.findByUriOrUrl(uri);
+    const visible = post !== null && post.state === "published" && (await deps.posts.canSee(post, { id: member.account.actorId, uri: member.account.uri }));
     if (!visible) return `a post at ${uri}`;
-    const author = await ctx.repos.actors.findById(post.actorId);
+    const author = await deps.actors.findById(post.actorId);
     const text = excerpt(htmlToPlainText(post.contentHtml ?? "").replace(/\s+/g, " "), 80);
     return `${author !== null ? `@${author.handle}` : "a post"}: “${text}”`;
   };
 
-  const show = async (c: Context<WebEnv>, member: Member, values: ComposeValues, options: { preview?: boolean; error?: string; notice?: string; postUrl?: string | null; status?: 200 | 400 | 404 | 409 | 422 } = {}) => {
+  const show = async (c: Context<WebEnv>, member: Member, values: ComposeValues, options: { preview?: boolean; error?: string; notice?: string; postUrl?: string | null; status?: 200 | 400 | 403 | 404 | 409 | 422 } = {}) => {
     const page = composePage(
       shell,
       member,
@@ -99,7 +116,7 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
       return show(c, member, composeFromDraft(draft, zoneOf(member), thumb(draft.id)), { error: readOnly });
     }
     const postParam = c.req.query("post");
-    const postUrl = postParam !== undefined && ctx.urls.parsePost(postParam) !== null ? postParam : null;
+    const postUrl = postParam !== undefined && deps.urls.parsePost(postParam) !== null ? postParam : null;
     return show(c, member, { ...emptyCompose(), replyTo: c.req.query("reply_to") ?? "", quote: c.req.query("quote") ?? "" }, { notice: c.req.query("done"), postUrl });
   });
 
@@ -139,7 +156,7 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
     if (!saved.ok) {
       switch (saved.error) {
         case "forbidden":
-          return show(c, member, values(existing), { error: saved.message, status: 403 as 400 });
+          return show(c, member, values(existing), { error: saved.message, status: 403 });
         case "not-found":
         case "not-editable":
         case "too-long":
@@ -156,22 +173,22 @@ export function composeRoutes(ctx: AppContext, shell: Shell, views: AppViews): H
       case "preview":
         return show(c, member, values(draft), { preview: true, notice: "drafted" });
       case "publish": {
-        if (!can(member.membership.role, "publish")) return show(c, member, values(draft), { error: "Your role lets you save drafts; a publisher publishes them.", status: 403 as 400 });
+        if (!can(member.membership.role, "publish")) return show(c, member, values(draft), { error: "Your role lets you save drafts; a publisher publishes them.", status: 403 });
         // Exactly the revision this request saved: an author's change in between is not published unseen.
         const published = await schedule.publishNow(member.account, editor, draft.id, { revision: draft.revision });
         if (!published.ok) {
           const after = await schedule.get(member.account, draft.id);
-          return show(c, member, values(after ?? draft), { error: published.message, status: 422, preview: true });
+          return show(c, member, values(after ?? draft), { error: published.message, status: publishDraftStatus(published.error), preview: true });
         }
         return c.redirect(`/app/compose?done=published&post=${encodeURIComponent(published.value.uri)}`, 303);
       }
       case "schedule": {
-        if (!can(member.membership.role, "publish")) return show(c, member, values(draft), { error: "Your role lets you save drafts; a publisher schedules them.", status: 403 as 400 });
-        const zone = await zoneFor(ctx, member, form.text("browser_tz", 100));
+        if (!can(member.membership.role, "publish")) return show(c, member, values(draft), { error: "Your role lets you save drafts; a publisher schedules them.", status: 403 });
+        const zone = await zoneFor(deps, member, form.text("browser_tz", 100));
         const wall = parseWallTime(form.text("schedule_date", 20), form.text("schedule_time", 20));
         if (wall === null) return show(c, member, values(draft), { error: "Choose a date and a time to schedule the post.", status: 422 });
         const result = await schedule.schedule(member.account, editor, draft.id, fromWallTime(wall, zone), zone, { revision: draft.revision });
-        if (!result.ok) return show(c, member, values(draft), { error: result.message, status: result.error === "forbidden" ? (403 as 400) : 422 });
+        if (!result.ok) return show(c, member, values(draft), { error: result.message, status: scheduleStatus(result.error) });
         return c.redirect("/app/calendar?done=scheduled", 303);
       }
       default:
@@ -220,12 +237,12 @@ ${schedule.mayChange(editor, d) && html`<form method="post" action="/app/drafts/
     switch (action) {
       case "publish": {
         const result = await schedule.publishNow(member.account, editor, id, { revision: revisionOf(await readForm(c)) });
-        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : result.error === "forbidden" ? 403 : 409);
+        if (!result.ok) return fail(result.message, publishDraftStatus(result.error));
         return c.redirect(`/app/compose?done=published&post=${encodeURIComponent(result.value.uri)}`, 303);
       }
       case "cancel": {
         const result = await schedule.cancel(member.account, editor, id);
-        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : result.error === "forbidden" ? 403 : 409);
+        if (!result.ok) return fail(result.message, cancelStatus(result.error));
         return c.redirect("/app/drafts?done=cancelled", 303);
       }
       case "delete": {
@@ -247,11 +264,11 @@ ${schedule.mayChange(editor, d) && html`<form method="post" action="/app/drafts/
       }
       default: {
         const form = await readForm(c);
-        const zone = await zoneFor(ctx, member, form.text("browser_tz", 100));
+        const zone = await zoneFor(deps, member, form.text("browser_tz", 100));
         const wall = parseWallTime(form.text("schedule_date", 20), form.text("schedule_time", 20));
         if (wall === null) return fail("Choose a date and a time.", 422);
         const result = await schedule.schedule(member.account, editor, id, fromWallTime(wall, zone), zone, { revision: revisionOf(form) });
-        if (!result.ok) return fail(result.message, result.error === "not-found" ? 404 : result.error === "forbidden" ? 403 : result.error === "changed" ? 409 : 422);
+        if (!result.ok) return fail(result.message, scheduleStatus(result.error));
         return c.redirect("/app/calendar?done=rescheduled", 303);
       }
     }
@@ -264,13 +281,10 @@ ${schedule.mayChange(editor, d) && html`<form method="post" action="/app/drafts/
     if (!isId(id) || !isId(mediaId)) return c.notFound();
     const draft = await schedule.get(member.account, id);
     if (draft === null || !draft.media.some((m) => m.id === mediaId)) return c.notFound();
-    const row = await ctx.database.db.selectFrom("media").select("file_path").where("id", "=", mediaId).where("actor_id", "=", member.account.actorId).executeTakeFirst();
-    const fileName = row?.file_path?.replace(/^media\//, "") ?? "";
-    const mimeType = mimeTypeForFile(fileName);
-    const stored = mimeType !== null ? await ctx.posts.media.localFile(mediaId, fileName) : null;
-    if (stored === null || mimeType === null) return c.notFound();
+    const stored = await deps.mediaFile(member.account.actorId, mediaId);
+    if (stored === null) return c.notFound();
     const body = Readable.toWeb(createReadStream(stored.path)) as ReadableStream<Uint8Array>;
-    return new Response(body, { headers: { "Content-Type": mimeType, "Cache-Control": "private, no-store", "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff" } });
+    return new Response(body, { headers: { "Content-Type": stored.mimeType, "Cache-Control": "private, no-store", "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff" } });
   });
 
   app.post("/app/api/preview", async (c) => {
@@ -284,7 +298,7 @@ ${schedule.mayChange(editor, d) && html`<form method="post" action="/app/drafts/
   app.get("/app/api/suggest", async (c) => {
     const member = c.get("member");
     const viewer = { id: member.account.actorId, uri: member.account.uri };
-    return c.json({ items: await suggest({ db: ctx.database.db, posts: ctx.repos.posts }, viewer, c.req.query("q") ?? "", ctx.config.domain) });
+    return c.json({ items: await deps.suggest(viewer, c.req.query("q") ?? "") });
   });
 
   return app;
@@ -305,13 +319,71 @@ async function readUploads(form: Form): Promise<{ bytes: Buffer; description: st
  * The zone a person schedules in: their setting; else the zone their browser reported (which then
  * becomes their setting, so the calendar shows the same times); else UTC.
  */
-async function zoneFor(ctx: AppContext, member: Member, browserZone: string): Promise<string> {
+async function zoneFor(deps: Pick<ComposeRoutesDeps, "users" | "clock">, member: Member, browserZone: string): Promise<string> {
   const own = member.session.user.timeZone;
   if (own !== null && isTimeZone(own)) return own;
   const reported = browserZone.trim();
   if (reported !== "" && isTimeZone(reported)) {
-    await ctx.web.userRepository.setTimeZone(member.session.user.id, reported, ctx.clock.now().toISOString());
+    await deps.users.setTimeZone(member.session.user.id, reported, deps.clock.now().toISOString());
     return reported;
   }
   return "UTC";
+}
+
+/** Unknown drafts 404, another person's 403, a state that moved on 409, a time or text that cannot be 422. */
+function scheduleStatus(error: ScheduleError): 403 | 404 | 409 | 422 {
+  switch (error) {
+    case "not-found":
+      return 404;
+    case "forbidden":
+      return 403;
+    case "not-editable":
+    case "changed":
+      return 409;
+    case "in-the-past":
+    case "not-whole-minute":
+    case "empty":
+      return 422;
+    default:
+      return unreachable(error);
+  }
+}
+
+function cancelStatus(error: CancelError): 403 | 404 | 409 {
+  switch (error) {
+    case "not-found":
+      return 404;
+    case "forbidden":
+      return 403;
+    case "not-scheduled":
+      return 409;
+    default:
+      return unreachable(error);
+  }
+}
+
+/** Publishing a draft: as scheduling, plus what the post itself may fail on (its content: 422). */
+function publishDraftStatus(error: PublishDraftError): 403 | 404 | 409 | 422 {
+  switch (error) {
+    case "not-found":
+    case "unknown-account":
+      return 404;
+    case "forbidden":
+      return 403;
+    case "busy":
+    case "changed":
+      return 409;
+    case "invalid-visibility":
+    case "invalid-language":
+    case "empty":
+    case "too-long":
+    case "reply-target":
+    case "quote-target":
+    case "quote-not-allowed":
+    case "mention":
+    case "media":
+      return 422;
+    default:
+      return unreachable(error);
+  }
 }

@@ -157,4 +157,18 @@ describe("drafts and scheduled posts: who may change them", { timeout: 120_000 }
     assert.match(stale.html, /changed since you opened it/);
     assert.equal((await a.ctx.web.schedule.get(acme, draft.id))?.state, "draft");
   });
+  test("failures map by kind: a draft that cannot be published as it is is 422, cancelling what is not scheduled 409", async () => {
+    await ann.get("/app/compose");
+    // Drafts may be empty (notes to fill in later); publishing one is refused for its content.
+    assert.equal((await ann.post("/app/compose", { text: "", action: "draft" }, { files: {} })).status, 303);
+    const draft = (await a.ctx.web.schedule.list(acme, ["draft"])).find((d) => d.text === "" && d.media.length === 0)!;
+    assert.ok(draft);
+    await publisher.get("/app/drafts");
+    const refused = await publisher.post(`/app/drafts/${draft.id}/publish`, { revision: String(draft.revision) });
+    assert.equal(refused.status, 422);
+    assert.equal((await a.ctx.web.schedule.get(acme, draft.id))?.state, "failed"); // kept, with the reason, not published
+    await publisher.get("/app/drafts");
+    const cancel = await publisher.post(`/app/drafts/${draft.id}/cancel`, {});
+    assert.equal(cancel.status, 409);
+  });
 });

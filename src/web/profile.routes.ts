@@ -1,8 +1,9 @@
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { unreachable } from "../lib/result.ts";
 import { Hono, type Context } from "hono";
-import type { AppContext } from "../app/context.ts";
+import type { Urls } from "../app/urls.ts";
 import { htmlToPlainText } from "../content/text.ts";
 import { isId } from "../lib/id.ts";
 import { mimeTypeForFile } from "../media/media.entity.ts";
@@ -16,7 +17,7 @@ import type { Member, WebEnv } from "./web.env.ts";
 import { appLayout, csrfField, type Shell } from "./web.layout.ts";
 
 /** Avatars and headers of local accounts, public (profiles and other servers load them). */
-export function profileImageRoutes(ctx: AppContext, profiles: ProfileService): Hono {
+export function profileImageRoutes(dataDir: string, profiles: ProfileService): Hono {
   const app = new Hono();
   app.on(["GET", "HEAD"], "/media/profile/:id/:file", async (c) => {
     const { id, file } = c.req.param();
@@ -24,7 +25,7 @@ export function profileImageRoutes(ctx: AppContext, profiles: ProfileService): H
     if (!isId(id) || mimeType === null || !file.startsWith(`${id}.`)) return c.notFound();
     const relative = await profiles.profileImage(id, file);
     if (relative === null) return c.notFound();
-    const body = c.req.method === "HEAD" ? null : (Readable.toWeb(createReadStream(join(ctx.config.dataDir, relative))) as ReadableStream<Uint8Array>);
+    const body = c.req.method === "HEAD" ? null : (Readable.toWeb(createReadStream(join(dataDir, relative))) as ReadableStream<Uint8Array>);
     return new Response(body, {
       headers: { "Content-Type": mimeType, "Cache-Control": "public, max-age=31536000, immutable", "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff" },
     });
@@ -34,7 +35,7 @@ export function profileImageRoutes(ctx: AppContext, profiles: ProfileService): H
 }
 
 /** Profile settings of the account acted for. */
-export function profileRoutes(ctx: AppContext, shell: Shell, views: AppViews, profiles: ProfileService): Hono<WebEnv> {
+export function profileRoutes(urls: Pick<Urls, "profile">, shell: Shell, views: AppViews, profiles: ProfileService): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
 
   const page = async (c: Context<WebEnv>, member: Member, options: { error?: string; status?: 200 | 400 | 403 | 422 } = {}) => {
@@ -60,7 +61,7 @@ export function profileRoutes(ctx: AppContext, shell: Shell, views: AppViews, pr
         error: options.error,
         notice: c.req.query("done"),
         body: html`<h1>Profile of @${account.username}</h1>
-<p><a href="${ctx.urls.profile(account.username)}">View the public profile</a></p>
+<p><a href="${urls.profile(account.username)}">View the public profile</a></p>
 <form method="post" action="/app/profile" enctype="multipart/form-data" class="stack">${csrfField(member)}
 <label for="name">Display name</label>
 <input id="name" name="name" maxlength="100" required value="${account.name}">
@@ -73,7 +74,7 @@ ${header !== null && html`<img src="${header}" alt="Current header" height="96">
 <label for="header">New header</label><input id="header" name="header" type="file" accept="image/jpeg,image/png,image/webp,image/gif">
 </fieldset>
 <fieldset><legend>Profile fields</legend>
-<p class="hint">A link is verified when the linked page links back to ${ctx.urls.profile(account.username)} with rel="me".</p>
+<p class="hint">A link is verified when the linked page links back to ${urls.profile(account.username)} with rel="me".</p>
 ${fields.map(
   (f, i) => html`<div class="row"><div><label for="field_name_${i}">Label ${i + 1}</label><input id="field_name_${i}" name="field_name_${i}" maxlength="255" value="${f.name}"></div>
 <div><label for="field_value_${i}">Content ${i + 1}</label><input id="field_value_${i}" name="field_value_${i}" maxlength="2048" value="${f.value}"></div></div>${f.value !== "" && status(f.value)}`,
@@ -111,7 +112,17 @@ ${fields.map(
       avatar: await file("avatar"),
       header: await file("header"),
     });
-    if (!result.ok) return page(c, member, { error: result.message, status: 422 });
+    if (!result.ok) {
+      switch (result.error) {
+        case "invalid-name":
+        case "bio-too-long":
+        case "invalid-field":
+        case "image":
+          return page(c, member, { error: result.message, status: 422 });
+        default:
+          return unreachable(result.error);
+      }
+    }
     await profiles.verifyLinks(result.value);
     return c.redirect("/app/profile?done=profile", 303);
   });

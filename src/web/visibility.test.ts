@@ -101,4 +101,30 @@ describe("one visibility rule everywhere in the app", { timeout: 120_000 }, () =
       assert.match(page.html, /Brand whispers to acme/, path);
     }
   });
+
+  test("a page of notifications loads its posts in one query, not one or two per notification", async () => {
+    // Counts calls on the repository the app was wired with (the previous test recorded two
+    // notifications with posts); a lookup per row would show as findByUri/findById/canSee calls.
+    const repo = a.ctx.repos.posts as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const calls: Record<string, number> = {};
+    const originals = new Map<string, (...args: unknown[]) => unknown>();
+    for (const name of ["findVisible", "findByUri", "findById", "findByUriOrUrl", "canSee"]) {
+      const original = repo[name];
+      if (typeof original !== "function") continue;
+      originals.set(name, original);
+      calls[name] = 0;
+      repo[name] = function (this: unknown, ...args: unknown[]) {
+        calls[name]!++;
+        return original.apply(this, args);
+      };
+    }
+    try {
+      const page = await owner.get("/app/notifications");
+      assert.equal(page.status, 200);
+      assert.match(page.html, /Brand whispers to acme/);
+      assert.deepEqual(calls, { findVisible: 1, findByUri: 0, findById: 0, findByUriOrUrl: 0, canSee: 0 });
+    } finally {
+      for (const [name, original] of originals) repo[name] = original;
+    }
+  });
 });

@@ -1,5 +1,7 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
 import type { FederationModule } from "../federation/federation.module.ts";
+import { mimeTypeForFile } from "../media/media.entity.ts";
+import type { PagesModule } from "../pages/pages.module.ts";
 import type { PostModule } from "../post/post.module.ts";
 import type { SocialModule } from "../social/social.module.ts";
 import { createGuardedAgent } from "../net/guarded-agent.ts";
@@ -9,10 +11,12 @@ import { SessionStore } from "../user/session.store.ts";
 import { UserRepository } from "../user/user.repository.ts";
 import { UserService } from "../user/user.service.ts";
 import { loadWebAssets, type WebAssets } from "./assets.ts";
+import { AppViews } from "./app.views.ts";
 import { MediaProxy } from "./media-proxy.ts";
+import { suggest } from "./suggest.ts";
 import { WebCookies } from "./session.middleware.ts";
 import { ProfileService } from "./profile.service.ts";
-import { webRoutes } from "./web.routes.ts";
+import { webRoutes, type WebRoutesDeps } from "./web.routes.ts";
 import { DraftRepository } from "../post/schedule/draft.repository.ts";
 import { scheduledPostHandler } from "../post/schedule/schedule.handler.ts";
 import { ScheduleService } from "../post/schedule/schedule.service.ts";
@@ -34,13 +38,14 @@ export interface WebModule extends ModuleContributions {
   readonly schedule: ScheduleService;
   /** Profile settings, avatar/header images and rel=me verification. */
   readonly profiles: ProfileService;
-  readonly deps: WebModuleDeps;
 }
 
 export interface WebModuleDeps {
   readonly federation: FederationModule;
   readonly social: SocialModule;
   readonly posts: PostModule;
+  /** The public pages' stylesheet, which the app's pages load too. */
+  readonly pages: Pick<PagesModule, "stylesheet">;
 }
 
 export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
@@ -62,40 +67,82 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     dataDir: base.config.dataDir,
     maxChars: base.config.limits.postMaxChars,
   });
+  const profiles = new ProfileService({
+    db: base.database.db,
+    accounts: base.repos.accounts,
+    media: deps.posts.media,
+    events: deps.federation.bridge,
+    urls: base.urls,
+    clock: base.clock,
+    agent,
+    allowHttp: base.config.allowPrivateAddress,
+  });
+  const users = new UserService({
+    users: userRepository,
+    accounts: base.repos.accounts,
+    accountService: base.services.accounts,
+    throttle,
+    clock: base.clock,
+  });
+  const sessions = new SessionStore(base.database.db, base.clock);
+  const csrf = new Csrf(base.secret);
+  const cookies = new WebCookies(base.config.origin);
+  const assets = loadWebAssets();
+  const mediaProxy = new MediaProxy({
+    secret: base.secret,
+    dataDir: base.config.dataDir,
+    agent,
+    allowHttp: base.config.allowPrivateAddress,
+    clock: base.clock,
+  });
+  const { db } = base.database;
+  const { posts: postRepository, actors, accounts } = base.repos;
+  const media = deps.posts.media;
+  const routes: WebRoutesDeps = {
+    origin: base.config.origin,
+    domain: base.config.domain,
+    version: base.version,
+    dataDir: base.config.dataDir,
+    clock: base.clock,
+    urls: base.urls,
+    stylesheetHref: deps.pages.stylesheet.href,
+    web: { users, userRepository, sessions, csrf, cookies, assets, mediaProxy, profiles },
+    accounts,
+    posts: postRepository,
+    timeline: deps.posts.timeline,
+    interactions: deps.posts.service,
+    mediaLimits: media.limits,
+    notifications: deps.social.notifications,
+    follows: deps.social.follows,
+    views: new AppViews({ db, posts: postRepository, actors, urls: base.urls, proxy: mediaProxy }),
+    compose: {
+      maxChars: base.config.limits.postMaxChars,
+      schedule,
+      actors,
+      posts: postRepository,
+      // The composer's thumbnails: the file of one of the account's own media rows.
+      mediaFile: async (actorId, mediaId) => {
+        const row = await db.selectFrom("media").select("file_path").where("id", "=", mediaId).where("actor_id", "=", actorId).executeTakeFirst();
+        const fileName = row?.file_path?.replace(/^media\//, "") ?? "";
+        const mimeType = mimeTypeForFile(fileName);
+        const stored = mimeType !== null ? await media.localFile(mediaId, fileName) : null;
+        return stored === null || mimeType === null ? null : { path: stored.path, mimeType };
+      },
+      suggest: (viewer, q) => suggest({ db, posts: postRepository }, viewer, q, base.config.domain),
+    },
+  };
   return {
     schedule,
-    profiles: new ProfileService({
-      db: base.database.db,
-      accounts: base.repos.accounts,
-      media: deps.posts.media,
-      events: deps.federation.bridge,
-      urls: base.urls,
-      clock: base.clock,
-      agent,
-      allowHttp: base.config.allowPrivateAddress,
-    }),
-    users: new UserService({
-      users: userRepository,
-      accounts: base.repos.accounts,
-      accountService: base.services.accounts,
-      throttle,
-      clock: base.clock,
-    }),
+    profiles,
+    users,
     userRepository,
-    sessions: new SessionStore(base.database.db, base.clock),
-    csrf: new Csrf(base.secret),
+    sessions,
+    csrf,
     throttle,
-    cookies: new WebCookies(base.config.origin),
-    assets: loadWebAssets(),
-    mediaProxy: new MediaProxy({
-      secret: base.secret,
-      dataDir: base.config.dataDir,
-      agent,
-      allowHttp: base.config.allowPrivateAddress,
-      clock: base.clock,
-    }),
-    deps,
-    routes: [webRoutes],
+    cookies,
+    assets,
+    mediaProxy,
+    routes: [() => webRoutes(routes)],
     jobs: [scheduledPostHandler(schedule, base.clock)],
   };
 }

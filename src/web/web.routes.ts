@@ -1,5 +1,21 @@
 import { Hono, type Context } from "hono";
-import type { AppContext } from "../app/context.ts";
+import type { AccountRepository } from "../account/account.repository.ts";
+import type { Urls } from "../app/urls.ts";
+import type { Clock } from "../lib/time.ts";
+import type { MediaLimits } from "../media/media.service.ts";
+import type { PostRepository } from "../post/post.repository.ts";
+import type { PostService } from "../post/post.service.ts";
+import type { TimelineService } from "../post/timeline.service.ts";
+import type { FollowService } from "../social/follow.service.ts";
+import type { NotificationService } from "../social/notification.service.ts";
+import type { Csrf } from "../user/csrf.ts";
+import type { SessionStore } from "../user/session.store.ts";
+import type { UserRepository } from "../user/user.repository.ts";
+import type { UserService } from "../user/user.service.ts";
+import type { MediaProxy } from "./media-proxy.ts";
+import type { ProfileService } from "./profile.service.ts";
+import type { WebAssets } from "./assets.ts";
+import type { WebCookies } from "./session.middleware.ts";
 import { limitBody } from "../http/body-limit.ts";
 import { authRoutes } from "./auth.routes.ts";
 import { bodyLimitFor, webBodyLimits } from "./body-limits.ts";
@@ -9,24 +25,58 @@ import type { WebEnv } from "./web.env.ts";
 import type { Shell } from "./web.layout.ts";
 import type { Asset } from "./assets.ts";
 import { unreachable } from "../lib/result.ts";
-import { AppViews } from "./app.views.ts";
+import type { AppViews } from "./app.views.ts";
 import { calendarRoutes } from "./calendar.routes.ts";
-import { composeRoutes } from "./compose.routes.ts";
-import { conversationRoutes } from "./conversation.routes.ts";
+import { composeRoutes, type ComposeRoutesDeps } from "./compose.routes.ts";
+import { followerRoutes } from "./followers.routes.ts";
+import { notificationRoutes } from "./notifications.routes.ts";
+import { timelineRoutes } from "./timeline.routes.ts";
 import { profileImageRoutes, profileRoutes } from "./profile.routes.ts";
 
+/** What the web app's routes use: the web module's own parts and narrow ports of the modules below. */
+export interface WebRoutesDeps {
+  readonly origin: URL;
+  readonly domain: string;
+  readonly version: string;
+  readonly dataDir: string;
+  readonly clock: Clock;
+  readonly urls: Urls;
+  /** The public pages' stylesheet, which the app's pages load too. */
+  readonly stylesheetHref: string;
+  readonly web: {
+    readonly users: UserService;
+    readonly userRepository: UserRepository;
+    readonly sessions: SessionStore;
+    readonly csrf: Csrf;
+    readonly cookies: WebCookies;
+    readonly assets: WebAssets;
+    readonly mediaProxy: MediaProxy;
+    readonly profiles: ProfileService;
+  };
+  readonly accounts: AccountRepository;
+  readonly posts: Pick<PostRepository, "findVisible" | "listLocalPublishedBetween">;
+  readonly timeline: Pick<TimelineService, "list">;
+  readonly interactions: Pick<PostService, "like" | "unlike" | "boost" | "unboost">;
+  readonly mediaLimits: MediaLimits;
+  readonly notifications: Pick<NotificationService, "list">;
+  readonly follows: FollowService;
+  readonly views: AppViews;
+  readonly compose: Omit<ComposeRoutesDeps, "origin" | "domain" | "clock" | "urls" | "users">;
+}
+
 /** Everything under /app, plus the media proxy. Signed-in routes sit behind `requireMember`. */
-export function webRoutes(ctx: AppContext): Hono {
+export function webRoutes(deps: WebRoutesDeps): Hono {
   const app = new Hono<WebEnv>();
-  const { web } = ctx;
+  const { web, views } = deps;
+  const origin = deps.origin.origin;
   const shell: Shell = {
-    domain: ctx.config.domain,
-    version: ctx.version,
-    stylesheetHref: ctx.pages.stylesheet.href,
+    domain: deps.domain,
+    version: deps.version,
+    stylesheetHref: deps.stylesheetHref,
     appCssHref: web.assets.css.href,
     appJsHref: web.assets.js.href,
   };
-  const now = () => ctx.clock.now().toISOString();
+  const now = () => deps.clock.now().toISOString();
 
   app.get(web.assets.css.path, (c) => serveAsset(c, web.assets.css));
   app.get(web.assets.js.path, (c) => serveAsset(c, web.assets.js));
@@ -56,24 +106,23 @@ export function webRoutes(ctx: AppContext): Hono {
     });
   });
 
-  const views = new AppViews({ db: ctx.database.db, posts: ctx.repos.posts, actors: ctx.repos.actors, urls: ctx.urls, proxy: web.mediaProxy });
-  app.route("/", profileImageRoutes(ctx, web.profiles));
+  app.route("/", profileImageRoutes(deps.dataDir, web.profiles));
 
   // Before anything under /app can read a body: forms small, uploads up to the media limits.
-  const limit = limitBody(bodyLimitFor(webBodyLimits(ctx.posts.media.limits)));
+  const limit = limitBody(bodyLimitFor(webBodyLimits(deps.mediaLimits)));
   app.use("/app/*", limit);
   app.use("/app", limit);
-  app.use("/app/*", sameOriginPosts(ctx.config.origin.origin));
-  app.use("/app", sameOriginPosts(ctx.config.origin.origin));
-  app.route("/", authRoutes({ shell, users: web.users, sessions: web.sessions, accounts: ctx.repos.accounts, csrf: web.csrf, cookies: web.cookies }));
+  app.use("/app/*", sameOriginPosts(origin));
+  app.use("/app", sameOriginPosts(origin));
+  app.route("/", authRoutes({ shell, users: web.users, sessions: web.sessions, accounts: deps.accounts, csrf: web.csrf, cookies: web.cookies }));
 
   const member = requireMember({
     sessions: web.sessions,
     users: web.userRepository,
-    accounts: ctx.repos.accounts,
+    accounts: deps.accounts,
     csrf: web.csrf,
     cookies: web.cookies,
-    origin: ctx.config.origin.origin,
+    origin,
   });
   const needsSetup = async (c: Context, next: () => Promise<void>) => {
     if (c.req.method === "GET" && (await web.users.needsSetup())) return c.redirect("/app/setup", 303);
@@ -82,10 +131,12 @@ export function webRoutes(ctx: AppContext): Hono {
   app.use("/app", needsSetup, member);
   app.use("/app/*", needsSetup, member);
   app.route("/", sessionRoutes({ shell, sessions: web.sessions, users: web.userRepository, cookies: web.cookies, now }));
-  app.route("/", conversationRoutes(ctx, shell, views));
-  app.route("/", composeRoutes(ctx, shell, views));
-  app.route("/", calendarRoutes(ctx, shell));
-  app.route("/", profileRoutes(ctx, shell, views, web.profiles));
+  app.route("/", timelineRoutes({ timeline: deps.timeline, interactions: deps.interactions, views, shell }));
+  app.route("/", notificationRoutes({ notifications: deps.notifications, posts: deps.posts, views, shell }));
+  app.route("/", followerRoutes({ follows: deps.follows, views, shell }));
+  app.route("/", composeRoutes({ ...deps.compose, origin: deps.origin, domain: deps.domain, clock: deps.clock, urls: deps.urls, users: web.userRepository }, shell, views));
+  app.route("/", calendarRoutes({ clock: deps.clock, schedule: deps.compose.schedule, posts: deps.posts }, shell));
+  app.route("/", profileRoutes(deps.urls, shell, views, web.profiles));
   return app as unknown as Hono;
 }
 
