@@ -8,6 +8,7 @@ import type { DB } from "../db/schema.ts";
 import { toCount } from "../db/rows.ts";
 import { offlineContextLoader } from "../federation/context-loader.ts";
 import type { FederationRegistration } from "../federation/federation.ts";
+import type { OutboxRepository } from "../federation/outbound/outbox.repository.ts";
 import { isId } from "../lib/id.ts";
 import { logger } from "../lib/logger.ts";
 import { buildCreate, buildNote } from "./note.builder.ts";
@@ -28,6 +29,7 @@ export interface DispatcherDeps {
   readonly accounts: AccountRepository;
   readonly posts: PostRepository;
   readonly access: PostAccess;
+  readonly outbox: Pick<OutboxRepository, "findOwned">;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface DispatcherDeps {
  * the route in post.routes.ts, which Fedify falls through to.
  */
 export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
-  const { db, urls, accounts, posts, access } = deps;
+  const { db, urls, accounts, posts, access, outbox } = deps;
   const signers = new WeakMap<Request, Promise<string | null>>();
   /** The verified key owner of this request (once per request), or null when it is unsigned or invalid. */
   const signerOf = (ctx: RequestContext<void>): Promise<string | null> => {
@@ -94,10 +96,10 @@ export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
         if (!isId(id)) return null;
         const account = await accountOf(identifier);
         if (account === null) return null;
-        const row = await db.selectFrom("outbox_activities").selectAll().where("uri", "=", urls.activity(identifier, id)).executeTakeFirst();
-        if (row === undefined || row.actor_id !== account.actorId) return null;
-        if (!(await access.canReadActivity(row, () => signerOf(ctx)))) return null;
-        return await activityOf(row, account);
+        const stored = await outbox.findOwned(urls.activity(identifier, id), account.actorId);
+        if (stored === null) return null;
+        if (!(await access.canReadActivity(stored, () => signerOf(ctx)))) return null;
+        return await activityOf({ uri: stored.uri, type: stored.type, object_uri: stored.objectUri, json: stored.json }, account);
       })
       .authorize(authorize);
 

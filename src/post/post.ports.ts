@@ -23,6 +23,14 @@ export interface Notifier {
   existsForInteraction(interactionId: string): Promise<boolean>;
 }
 
+/** Accepted follows (social's FollowersRepository): who may read a followers-only post, who gets a remote one. */
+export interface FollowerPolicy {
+  /** Whether the actor with URI `followerUri` (a verified signer) is an accepted follower of `followeeId`. */
+  isAcceptedFollowerUri(followeeId: string, followerUri: string): Promise<boolean>;
+  /** Local actors with an accepted follow of `followeeId`. */
+  localFollowerIds(followeeId: string): Promise<string[]>;
+}
+
 /** Blocks in either direction between two actors (social.blocks). */
 export interface BlockPolicy {
   isBlocked(actorIdA: string, actorIdB: string): Promise<boolean>;

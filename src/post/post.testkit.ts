@@ -118,11 +118,13 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
   const resolver = new FakeResolver();
   const fetcher = new FakeFetcher();
   const delivery = new RecordingDelivery();
-  const bridge = new OutboundBridge({ db: ctx.database.db, urls: ctx.urls, clock, delivery, queue: ctx.queue });
+  const bridge = new OutboundBridge({ db: ctx.database.db, urls: ctx.urls, clock, delivery, queue: ctx.queue, followerInboxes: (actorId, trx) => ctx.social.followers.remoteInboxes(actorId, trx) });
   const posts = createPostServices(ctx, {
     resolver,
     fetcher,
     bridge,
+    followers: ctx.social.followers,
+    outbox: ctx.fed.outbox,
     ledger: {
       record: (input) => ctx.social.interactions.record(input),
       undo: (uri, actorId, at) => ctx.social.interactions.undo(uri, actorId, at),
