@@ -8,7 +8,8 @@ import type { DB } from "../db/schema.ts";
 import { toCount } from "../db/rows.ts";
 import { offlineContextLoader } from "../federation/context-loader.ts";
 import type { FederationRegistration } from "../federation/federation.ts";
-import type { OutboxRepository } from "../federation/outbound/outbox.repository.ts";
+import { standingActivitiesOf, type OutboxRepository } from "../federation/outbound/outbox.repository.ts";
+import { activeLikesOf } from "../social/interaction.queries.ts";
 import { isId } from "../lib/id.ts";
 import { logger } from "../lib/logger.ts";
 import { buildCreate, buildNote } from "./note.builder.ts";
@@ -171,14 +172,12 @@ export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
 
 /**
  * The outbox lists Create and Announce activities of public and unlisted posts that still stand:
- * Creates whose post was deleted and Announces that were undone are left out.
+ * Creates whose post was deleted and Announces that were undone are left out. The activities are
+ * federation's (its subquery); whether their post still stands is this module's.
  */
 function outboxQuery(db: Kysely<DB>, actorId: string) {
   return db
-    .selectFrom("outbox_activities as a")
-    .where("a.actor_id", "=", actorId)
-    .where("a.type", "in", ["Create", "Announce"])
-    .where("a.visibility", "in", ["public", "unlisted"])
+    .selectFrom(standingActivitiesOf(db, actorId).as("a"))
     .where((eb) =>
       eb.exists(
         eb
@@ -187,28 +186,14 @@ function outboxQuery(db: Kysely<DB>, actorId: string) {
           .whereRef("p.uri", "=", "a.object_uri")
           .where("p.state", "=", "published"),
       ),
-    )
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom("outbox_activities as u")
-            .select("u.id")
-            .whereRef("u.object_uri", "=", "a.uri")
-            .where("u.type", "=", "Undo"),
-        ),
-      ),
     );
 }
 
 /** Public and unlisted posts the account likes now (undone likes are left out). */
 function likedQuery(db: Kysely<DB>, actorId: string) {
   return db
-    .selectFrom("interactions as i")
+    .selectFrom(activeLikesOf(db, actorId).as("i"))
     .innerJoin("posts as p", "p.id", "i.post_id")
-    .where("i.actor_id", "=", actorId)
-    .where("i.kind", "=", "like")
-    .where("i.undone_at", "is", null)
     .where("p.state", "=", "published")
     .where("p.visibility", "in", ["public", "unlisted"]);
 }

@@ -67,6 +67,7 @@ export function createPostModule(base: AppBase, deps: { federation: FederationMo
       record: (input) => social.interactions.record(input),
       undo: (activityUri, actorId, at) => social.interactions.undo(activityUri, actorId, at),
       get: (interactionId) => social.interactions.get(interactionId),
+      active: (actorId, postId, kind) => social.interactions.active(actorId, postId, kind),
     },
     notifier: { notify: (input) => social.notifications.notify(input), existsForInteraction: (id) => social.notifications.existsForInteraction(id) },
     // An actor on a domain the operator blocked counts as blocked by every local account, so its

@@ -14,6 +14,8 @@ export interface InteractionLedger {
   record(input: RecordInteraction): Promise<{ interactionId: string; created: boolean }>;
   undo(activityUri: string, actorId: string, at: string): Promise<boolean>;
   get(interactionId: string): Promise<Interaction | null>;
+  /** The actor's newest like or boost of a post that is not undone. */
+  active(actorId: string, postId: string, kind: "like" | "boost"): Promise<Interaction | null>;
 }
 
 /** Notifications to local accounts (social.notifications). */

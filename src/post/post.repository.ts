@@ -344,20 +344,6 @@ export class PostRepository {
     return row !== undefined;
   }
 
-  /** The actor's newest interaction of this kind on a post that is not undone (what unlike and unboost undo). */
-  async activeInteraction(actorId: string, postId: string, kind: "like" | "boost"): Promise<{ id: string; activityUri: string } | null> {
-    const row = await this.#db
-      .selectFrom("interactions")
-      .select(["id", "activity_uri"])
-      .where("actor_id", "=", actorId)
-      .where("post_id", "=", postId)
-      .where("kind", "=", kind)
-      .where("undone_at", "is", null)
-      .orderBy("id", "desc")
-      .executeTakeFirst();
-    return row === undefined ? null : { id: row.id, activityUri: row.activity_uri };
-  }
-
   /** The boost row of `actorId` for a post, if it has one. */
   async findBoost(actorId: string, postId: string): Promise<Post | null> {
     const row = await this.#db

@@ -129,6 +129,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
       record: (input) => ctx.social.interactions.record(input),
       undo: (uri, actorId, at) => ctx.social.interactions.undo(uri, actorId, at),
       get: (id) => ctx.social.interactions.get(id),
+      active: (actorId, postId, kind) => ctx.social.interactions.active(actorId, postId, kind),
     },
     notifier: { notify: (input) => ctx.social.notifications.notify(input), existsForInteraction: (id) => ctx.social.notifications.existsForInteraction(id) },
     blocks: { isBlocked: (a, b) => ctx.social.blocks.isBlocked(a, b) },

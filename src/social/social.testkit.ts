@@ -4,7 +4,7 @@
  * The outbound bridge is the real one, so every test also exercises serialisation and addressing.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { FollowersRepository } from "../social/followers.repository.ts";
+import { FollowersRepository } from "./followers.repository.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Account } from "../account/account.entity.ts";

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { ExpressionBuilder, Kysely } from "kysely";
 import type { DB } from "../../db/schema.ts";
 
 /** An activity as stored once by the outbound bridge: what its id dereferences to and deliveries read. */
@@ -71,6 +71,34 @@ export class OutboxRepository {
       .executeTakeFirst();
     return row === undefined ? null : fromRow(row);
   }
+}
+
+/**
+ * The public and unlisted Create and Announce activities of `actorId` that were not undone, as a
+ * derived table for the outbox collection (the posts module adds whether each post still stands).
+ * A subquery rather than a method, so the collection stays one statement paged in SQL; both engines
+ * flatten it into the outer query.
+ */
+// `source` is any query context over Herold's schema; an expression builder with aliases is wider than `DB`.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function standingActivitiesOf(source: Kysely<DB> | ExpressionBuilder<any, any>, actorId: string) {
+  return (source as Kysely<DB>)
+    .selectFrom("outbox_activities as sa")
+    .select(["sa.id", "sa.uri", "sa.type", "sa.object_uri", "sa.json"])
+    .where("sa.actor_id", "=", actorId)
+    .where("sa.type", "in", ["Create", "Announce"])
+    .where("sa.visibility", "in", ["public", "unlisted"])
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom("outbox_activities as su")
+            .select("su.id")
+            .whereRef("su.object_uri", "=", "sa.uri")
+            .where("su.type", "=", "Undo"),
+        ),
+      ),
+    );
 }
 
 function fromRow(row: { id: string; uri: string; actor_id: string; type: string; object_uri: string | null; visibility: string; json: string; created_at: string }): StoredActivity {
