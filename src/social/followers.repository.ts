@@ -13,7 +13,6 @@ import { toCount } from "../db/rows.ts";
  */
 // `source` is any query context over Herold's schema (the subquery is uncorrelated, so which one
 // does not matter); an expression builder of a query with aliases is wider than `DB`, hence `any`.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function acceptedFolloweesOf(source: Kysely<DB> | ExpressionBuilder<any, any>, followerId: string): SelectQueryBuilder<DB, "follows", { followee_id: string }> {
   return (source as Kysely<DB>).selectFrom("follows").select("follows.followee_id").where("follows.follower_id", "=", followerId).where("follows.state", "=", "accepted");
 }

@@ -8,7 +8,6 @@ import type { DB } from "../db/schema.ts";
  * the collection stays one statement; both engines flatten it into the outer query.
  */
 // `source` is any query context over Herold's schema; an expression builder with aliases is wider than `DB`.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function activeLikesOf(source: Kysely<DB> | ExpressionBuilder<any, any>, actorId: string) {
   return (source as Kysely<DB>)
     .selectFrom("interactions")

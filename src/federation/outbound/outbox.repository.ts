@@ -80,7 +80,6 @@ export class OutboxRepository {
  * flatten it into the outer query.
  */
 // `source` is any query context over Herold's schema; an expression builder with aliases is wider than `DB`.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function standingActivitiesOf(source: Kysely<DB> | ExpressionBuilder<any, any>, actorId: string) {
   return (source as Kysely<DB>)
     .selectFrom("outbox_activities as sa")
