@@ -14,6 +14,7 @@ import { createHeroldFederation } from "../federation/federation.ts";
 import { createDeliveryModule, type DeliveryModule } from "../delivery/delivery.module.ts";
 import { createFederationModule, type FederationModule } from "../federation/federation.module.ts";
 import { createSocialModule, type SocialModule } from "../social/social.module.ts";
+import { FollowersRepository } from "../social/followers.repository.ts";
 import { createPostModule, type PostModule } from "../post/post.module.ts";
 import { createPagesModule, type PagesModule } from "../pages/pages.module.ts";
 import { createWebModule, type WebModule } from "../web/web.module.ts";
@@ -63,10 +64,13 @@ export async function createAppContext(config: Config, options: ContextOptions =
 
 
   const delivery = createDeliveryModule(base);
-  const fed = createFederationModule(base, { delivery });
+  // Social's read-only follower questions, built here because federation (wired before social)
+  // needs the follower inboxes and the pages need counts; `follows` stays social's table.
+  const followers = new FollowersRepository(database.db);
+  const fed = createFederationModule(base, { delivery, followerInboxes: (actorId, db) => followers.remoteInboxes(actorId, db) });
   const social = createSocialModule(base, { federation: fed });
   const posts = createPostModule(base, { federation: fed, social });
-  const pages = createPagesModule(base);
+  const pages = createPagesModule(base, { followers: social.followers });
   const web = createWebModule(base, { federation: fed, social, posts, pages });
   const modules: ModuleContributions[] = [delivery, fed, social, posts, web, pages];
 

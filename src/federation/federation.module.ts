@@ -19,7 +19,8 @@ import { InboxDispatcher, type InboxHandler } from "./inbox/inbox.types.ts";
 import { inboxQueueHandler, inboxSeenPurgeHandler } from "./inbox/inbox.worker.ts";
 import { RemoteKeyStore } from "./inbox/key-store.ts";
 import { InboxSignatureVerifier } from "./inbox/signature.ts";
-import { OutboundBridge } from "./outbound/bridge.ts";
+import { OutboundBridge, type FollowerInboxes } from "./outbound/bridge.ts";
+import { OutboxRepository } from "./outbound/outbox.repository.ts";
 import type { QueueHandler } from "../queue/queue.ts";
 
 const log = logger("federation");
@@ -48,6 +49,8 @@ export interface FederationModule extends ModuleContributions {
   readonly resolver: ActorResolver;
   readonly actors: ActorService;
   readonly bridge: OutboundBridge;
+  /** The stored outbound activities (what their ids dereference to). */
+  readonly outbox: OutboxRepository;
   readonly inbox: InboxDispatcher;
   readonly documents: DocumentSource;
   readonly instanceActor: InstanceActor;
@@ -70,10 +73,14 @@ export interface FederationModuleOptions {
   readonly documents?: DocumentSource;
 }
 
-export function createFederationModule(base: AppBase, deps: { delivery: DeliveryModule }, options: FederationModuleOptions = {}): FederationModule {
+/**
+ * `followerInboxes`: social's port (federation is wired before social, so the composition root
+ * builds it from social's repository and hands it in).
+ */
+export function createFederationModule(base: AppBase, deps: { delivery: DeliveryModule; followerInboxes: FollowerInboxes }, options: FederationModuleOptions = {}): FederationModule {
   const { config, clock, urls } = base;
   const db = base.database.db;
-  const bridge = new OutboundBridge({ db, urls, clock, delivery: deps.delivery.port, queue: base.queue });
+  const bridge = new OutboundBridge({ db, urls, clock, delivery: deps.delivery.port, queue: base.queue, followerInboxes: deps.followerInboxes });
   const domainBlocks = new DomainBlocks(db);
   const instanceActor = new InstanceActor({ db, urls, domain: config.domain, clock });
   const agent = createGuardedAgent({
@@ -132,6 +139,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     resolver: actors,
     actors,
     bridge,
+    outbox: new OutboxRepository(db),
     inbox,
     documents,
     instanceActor,

@@ -2,7 +2,7 @@ import type { AppBase, ModuleContributions } from "../app/base.ts";
 import { loadStylesheet, type Stylesheet } from "./assets.ts";
 import { pageRoutes } from "./pages.routes.ts";
 import { PostViews } from "./post.view.ts";
-import { ProfileViews } from "./profile.view.ts";
+import { ProfileViews, type FollowCounts } from "./profile.view.ts";
 
 /** Public HTML pages (profiles, posts), RSS/Atom feeds and the stylesheet: read-only views of local accounts. */
 export interface PagesModule extends ModuleContributions {
@@ -11,10 +11,10 @@ export interface PagesModule extends ModuleContributions {
   readonly posts: PostViews;
 }
 
-export function createPagesModule(base: AppBase): PagesModule {
+export function createPagesModule(base: AppBase, deps: { followers: FollowCounts }): PagesModule {
   const { accounts, posts } = base.repos;
   const postViews = new PostViews({ accounts, posts, urls: base.urls, domain: base.config.domain });
-  const profiles = new ProfileViews({ db: base.database.db, accounts, posts, postViews, urls: base.urls, domain: base.config.domain });
+  const profiles = new ProfileViews({ followers: deps.followers, accounts, posts, postViews, urls: base.urls, domain: base.config.domain });
   const stylesheet = loadStylesheet();
   return {
     stylesheet,

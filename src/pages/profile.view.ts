@@ -1,10 +1,7 @@
-import type { Kysely } from "kysely";
 import type { Account, ProfileField } from "../account/account.entity.ts";
 import { USERNAME_PATTERN } from "../account/account.entity.ts";
 import type { AccountRepository } from "../account/account.repository.ts";
 import type { Urls } from "../app/urls.ts";
-import { toCount } from "../db/rows.ts";
-import type { DB } from "../db/schema.ts";
 import { isId } from "../lib/id.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import type { Post } from "../post/post.entity.ts";
@@ -57,16 +54,21 @@ export type ProfileError = "not-found" | "invalid-cursor";
  * top-level posts newest first (paged by id), and its counts. Read-only queries over the tables the
  * repositories own; no writes, no federation.
  */
+/** Accepted follower and following counts (social's FollowersRepository: `follows` is social's table). */
+export interface FollowCounts {
+  counts(actorId: string): Promise<{ followers: number; following: number }>;
+}
+
 export class ProfileViews {
-  readonly #db: Kysely<DB>;
+  readonly #followers: FollowCounts;
   readonly #accounts: AccountRepository;
   readonly #posts: PostRepository;
   readonly #postViews: PostViews;
   readonly #urls: Urls;
   readonly #domain: string;
 
-  constructor(deps: { db: Kysely<DB>; accounts: AccountRepository; posts: PostRepository; postViews: PostViews; urls: Urls; domain: string }) {
-    this.#db = deps.db;
+  constructor(deps: { followers: FollowCounts; accounts: AccountRepository; posts: PostRepository; postViews: PostViews; urls: Urls; domain: string }) {
+    this.#followers = deps.followers;
     this.#accounts = deps.accounts;
     this.#posts = deps.posts;
     this.#postViews = deps.postViews;
@@ -127,19 +129,8 @@ export class ProfileViews {
   }
 
   async #counts(account: Account): Promise<ProfileCounts> {
-    const followQuery = (column: "followee_id" | "follower_id") =>
-      this.#db
-        .selectFrom("follows")
-        .select((eb) => eb.fn.countAll().as("n"))
-        .where(column, "=", account.actorId)
-        .where("state", "=", "accepted")
-        .executeTakeFirst();
-    const [posts, followers, following] = await Promise.all([
-      this.#posts.countByActor(account.actorId, PUBLIC_VISIBILITIES),
-      followQuery("followee_id"),
-      followQuery("follower_id"),
-    ]);
-    return { posts, followers: toCount(followers?.n), following: toCount(following?.n) };
+    const [posts, follows] = await Promise.all([this.#posts.countByActor(account.actorId, PUBLIC_VISIBILITIES), this.#followers.counts(account.actorId)]);
+    return { posts, ...follows };
   }
 
   #localOnly(url: string | null): string | null {

@@ -1,8 +1,7 @@
-import type { Kysely } from "kysely";
-import type { DB } from "../db/schema.ts";
 import { asArray, idOf, isObject } from "../content/validate.ts";
 import { parseJson } from "../db/rows.ts";
 import type { Post, Visibility } from "./post.entity.ts";
+import type { FollowerPolicy } from "./post.ports.ts";
 import type { PostRepository } from "./post.repository.ts";
 
 /**
@@ -14,12 +13,12 @@ import type { PostRepository } from "./post.repository.ts";
  * unsigned requests are refused before any of this (`allowsUnsigned`), with 401 rather than 404.
  */
 export class PostAccess {
-  readonly #db: Kysely<DB>;
+  readonly #followers: Pick<FollowerPolicy, "isAcceptedFollowerUri">;
   readonly #posts: PostRepository;
   readonly #authorizedFetch: boolean;
 
-  constructor(deps: { db: Kysely<DB>; posts: PostRepository; authorizedFetch: boolean }) {
-    this.#db = deps.db;
+  constructor(deps: { followers: Pick<FollowerPolicy, "isAcceptedFollowerUri">; posts: PostRepository; authorizedFetch: boolean }) {
+    this.#followers = deps.followers;
     this.#posts = deps.posts;
     this.#authorizedFetch = deps.authorizedFetch;
   }
@@ -38,9 +37,9 @@ export class PostAccess {
   }
 
   /** A stored outbox activity: its visibility, and its own addressing for those it names. */
-  async canReadActivity(row: { actor_id: string; visibility: string; json: string }, signer: Signer): Promise<boolean> {
+  async canReadActivity(row: { actorId: string; visibility: string; json: string }, signer: Signer): Promise<boolean> {
     const visibility = (["public", "unlisted", "followers"].includes(row.visibility) ? row.visibility : "direct") as Visibility;
-    return await this.#canRead(visibility, row.actor_id, signer, async (uri) => addressesOf(row.json).includes(uri));
+    return await this.#canRead(visibility, row.actorId, signer, async (uri) => addressesOf(row.json).includes(uri));
   }
 
   async #canRead(visibility: Visibility, authorActorId: string, signerOf: Signer, addressed: (uri: string) => Promise<boolean>): Promise<boolean> {
@@ -49,15 +48,7 @@ export class PostAccess {
     if (signer === null) return false;
     if (await addressed(signer)) return true;
     if (visibility !== "followers") return false;
-    const row = await this.#db
-      .selectFrom("follows")
-      .innerJoin("actors", "actors.id", "follows.follower_id")
-      .select("follows.id")
-      .where("follows.followee_id", "=", authorActorId)
-      .where("follows.state", "=", "accepted")
-      .where("actors.uri", "=", signer)
-      .executeTakeFirst();
-    return row !== undefined;
+    return await this.#followers.isAcceptedFollowerUri(authorActorId, signer);
   }
 }
 

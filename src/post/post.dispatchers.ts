@@ -8,6 +8,8 @@ import type { DB } from "../db/schema.ts";
 import { toCount } from "../db/rows.ts";
 import { offlineContextLoader } from "../federation/context-loader.ts";
 import type { FederationRegistration } from "../federation/federation.ts";
+import { standingActivitiesOf, type OutboxRepository } from "../federation/outbound/outbox.repository.ts";
+import { activeLikesOf } from "../social/interaction.queries.ts";
 import { isId } from "../lib/id.ts";
 import { logger } from "../lib/logger.ts";
 import { buildCreate, buildNote } from "./note.builder.ts";
@@ -28,6 +30,7 @@ export interface DispatcherDeps {
   readonly accounts: AccountRepository;
   readonly posts: PostRepository;
   readonly access: PostAccess;
+  readonly outbox: Pick<OutboxRepository, "findOwned">;
 }
 
 /**
@@ -38,7 +41,7 @@ export interface DispatcherDeps {
  * the route in post.routes.ts, which Fedify falls through to.
  */
 export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
-  const { db, urls, accounts, posts, access } = deps;
+  const { db, urls, accounts, posts, access, outbox } = deps;
   const signers = new WeakMap<Request, Promise<string | null>>();
   /** The verified key owner of this request (once per request), or null when it is unsigned or invalid. */
   const signerOf = (ctx: RequestContext<void>): Promise<string | null> => {
@@ -94,10 +97,10 @@ export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
         if (!isId(id)) return null;
         const account = await accountOf(identifier);
         if (account === null) return null;
-        const row = await db.selectFrom("outbox_activities").selectAll().where("uri", "=", urls.activity(identifier, id)).executeTakeFirst();
-        if (row === undefined || row.actor_id !== account.actorId) return null;
-        if (!(await access.canReadActivity(row, () => signerOf(ctx)))) return null;
-        return await activityOf(row, account);
+        const stored = await outbox.findOwned(urls.activity(identifier, id), account.actorId);
+        if (stored === null) return null;
+        if (!(await access.canReadActivity(stored, () => signerOf(ctx)))) return null;
+        return await activityOf({ uri: stored.uri, type: stored.type, object_uri: stored.objectUri, json: stored.json }, account);
       })
       .authorize(authorize);
 
@@ -169,14 +172,12 @@ export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
 
 /**
  * The outbox lists Create and Announce activities of public and unlisted posts that still stand:
- * Creates whose post was deleted and Announces that were undone are left out.
+ * Creates whose post was deleted and Announces that were undone are left out. The activities are
+ * federation's (its subquery); whether their post still stands is this module's.
  */
 function outboxQuery(db: Kysely<DB>, actorId: string) {
   return db
-    .selectFrom("outbox_activities as a")
-    .where("a.actor_id", "=", actorId)
-    .where("a.type", "in", ["Create", "Announce"])
-    .where("a.visibility", "in", ["public", "unlisted"])
+    .selectFrom(standingActivitiesOf(db, actorId).as("a"))
     .where((eb) =>
       eb.exists(
         eb
@@ -185,28 +186,14 @@ function outboxQuery(db: Kysely<DB>, actorId: string) {
           .whereRef("p.uri", "=", "a.object_uri")
           .where("p.state", "=", "published"),
       ),
-    )
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom("outbox_activities as u")
-            .select("u.id")
-            .whereRef("u.object_uri", "=", "a.uri")
-            .where("u.type", "=", "Undo"),
-        ),
-      ),
     );
 }
 
 /** Public and unlisted posts the account likes now (undone likes are left out). */
 function likedQuery(db: Kysely<DB>, actorId: string) {
   return db
-    .selectFrom("interactions as i")
+    .selectFrom(activeLikesOf(db, actorId).as("i"))
     .innerJoin("posts as p", "p.id", "i.post_id")
-    .where("i.actor_id", "=", actorId)
-    .where("i.kind", "=", "like")
-    .where("i.undone_at", "is", null)
     .where("p.state", "=", "published")
     .where("p.visibility", "in", ["public", "unlisted"]);
 }

@@ -6,7 +6,7 @@ import type { InboundActivity, InboxHandler, InboxOutcome } from "../federation/
 import { newId } from "../lib/id.ts";
 import { isPublicVisibility, visibilityOf } from "./addressing.ts";
 import type { Post } from "./post.entity.ts";
-import type { BlockPolicy, InteractionLedger, ObjectFetcher } from "./post.ports.ts";
+import type { BlockPolicy, FollowerPolicy, InteractionLedger, ObjectFetcher } from "./post.ports.ts";
 import { boostWrite, type PostRepository } from "./post.repository.ts";
 import type { RemotePostService } from "./remote-post.service.ts";
 import type { ParsedObject } from "./remote-object.ts";
@@ -23,6 +23,7 @@ export interface PostInboxDeps {
   readonly fetcher: ObjectFetcher;
   readonly ledger: InteractionLedger;
   readonly blocks: BlockPolicy;
+  readonly followers: Pick<FollowerPolicy, "localFollowerIds">;
 }
 
 /**
@@ -90,7 +91,7 @@ export class PostInbox {
     const existingBoost = await this.#deps.posts.findByUri(activity.id);
     if (existingBoost !== null) return existingBoost.actorId === activity.actor.id ? ignored(`${activity.id} is already stored`) : rejected(`${activity.id} is another actor's`);
     const booster = activity.actor;
-    const followers = await this.#localFollowersOf(booster.id);
+    const followers = await this.#deps.followers.localFollowerIds(booster.id);
     const localPost = this.#deps.urls.isLocal(objectId);
     if (followers.length === 0 && !localPost && activity.recipient === null) return ignored("no local account follows the booster, and the post is not a Herold post");
 
@@ -189,8 +190,8 @@ export class PostInbox {
   async #audience(activity: InboundActivity, parsed: ParsedObject): Promise<{ all: string[]; unblocked: string[] }> {
     const ids = new Set<string>();
     if (activity.recipient !== null) ids.add(activity.recipient.actorId);
-    for (const id of await this.#localFollowersOf(activity.actor.id)) ids.add(id);
-    if (activity.via !== undefined) for (const id of await this.#localFollowersOf(activity.via.id)) ids.add(id);
+    for (const id of await this.#deps.followers.localFollowerIds(activity.actor.id)) ids.add(id);
+    if (activity.via !== undefined) for (const id of await this.#deps.followers.localFollowerIds(activity.via.id)) ids.add(id);
     for (const uri of new Set([...parsed.mentions.map((m) => m.uri), ...parsed.to, ...parsed.cc])) {
       const username = this.#deps.urls.parseActor(uri);
       if (username === null) continue;
@@ -212,19 +213,6 @@ export class PostInbox {
     if (parsed === null) return null;
     const post = await this.#deps.posts.findById(parsed.postId);
     return post !== null && post.isLocal && post.uri === uri ? post : null;
-  }
-
-  /** Local actors with an accepted follow of `actorId`. */
-  async #localFollowersOf(actorId: string): Promise<string[]> {
-    const rows = await this.#deps.db
-      .selectFrom("follows")
-      .innerJoin("actors", "actors.id", "follows.follower_id")
-      .select("follows.follower_id")
-      .where("follows.followee_id", "=", actorId)
-      .where("follows.state", "=", "accepted")
-      .where("actors.is_local", "=", 1)
-      .execute();
-    return rows.map((r) => r.follower_id);
   }
 
   #blocked(localActorId: string, otherId: string): Promise<boolean> {

@@ -10,8 +10,10 @@ import { PostAccess } from "./post.access.ts";
 import { postDispatchers } from "./post.dispatchers.ts";
 import { PostInbox, registerPostInbox } from "./post.inbox.ts";
 import { registerPostBuilders } from "./post.outbound.ts";
-import type { BlockPolicy, InteractionLedger, Notifier, ObjectFetcher } from "./post.ports.ts";
+import type { BlockPolicy, FollowerPolicy, InteractionLedger, Notifier, ObjectFetcher } from "./post.ports.ts";
+import type { OutboxRepository } from "../federation/outbound/outbox.repository.ts";
 import { deletedPostRoutes } from "./post.routes.ts";
+import { TombstoneService } from "./tombstone.service.ts";
 import { PostService } from "./post.service.ts";
 import { RemotePostService } from "./remote-post.service.ts";
 import { TimelineService } from "./timeline.service.ts";
@@ -49,6 +51,8 @@ export interface PostPorts {
   readonly ledger: InteractionLedger;
   readonly notifier: Notifier;
   readonly blocks: BlockPolicy;
+  readonly followers: FollowerPolicy;
+  readonly outbox: Pick<OutboxRepository, "findOwned" | "latestAbout">;
 }
 
 export function createPostModule(base: AppBase, deps: { federation: FederationModule; social: SocialModule }): PostModule {
@@ -57,10 +61,13 @@ export function createPostModule(base: AppBase, deps: { federation: FederationMo
     resolver: fed.resolver,
     fetcher: { fetch: (url, options) => fed.documents.fetch(url, options) },
     bridge: fed.bridge,
+    followers: social.followers,
+    outbox: fed.outbox,
     ledger: {
       record: (input, db) => social.interactions.record(input, db),
       undo: (activityUri, actorId, at, db) => social.interactions.undo(activityUri, actorId, at, db),
       get: (interactionId) => social.interactions.get(interactionId),
+      active: (actorId, postId, kind) => social.interactions.active(actorId, postId, kind),
     },
     notifier: { notify: (input, db) => social.notifications.notify(input, db), existsForInteraction: (id, db) => social.notifications.existsForInteraction(id, db) },
     // An actor on a domain the operator blocked counts as blocked by every local account, so its
@@ -83,8 +90,8 @@ export function createPostModule(base: AppBase, deps: { federation: FederationMo
   const { accounts, posts } = base.repos;
   return {
     ...services,
-    routes: [deletedPostRoutes({ db, urls, accounts, posts, access: services.access }), mediaRoutes(services.media)],
-    federation: [postDispatchers({ db, urls, accounts, posts, access: services.access })],
+    routes: [deletedPostRoutes(new TombstoneService({ accounts, posts, outbox: fed.outbox, access: services.access, urls })), mediaRoutes(services.media)],
+    federation: [postDispatchers({ db, urls, accounts, posts, access: services.access, outbox: fed.outbox })],
     jobs: [services.backfill.handler()],
   };
 }
@@ -94,7 +101,7 @@ export function createPostServices(base: AppBase, ports: PostPorts): PostService
   const { config, clock, urls } = base;
   const db = base.database.db;
   const { accounts, actors, posts } = base.repos;
-  const { resolver, fetcher, bridge, ledger, notifier, blocks } = ports;
+  const { resolver, fetcher, bridge, ledger, notifier, blocks, followers } = ports;
 
   const media = new MediaService({ db, dataDir: config.dataDir, clock });
   const remote = new RemotePostService({ db, posts, actors, accounts, urls, resolver, fetcher, ledger, notifier, blocks, limits: config.limits, clock });
@@ -121,14 +128,14 @@ export function createPostServices(base: AppBase, ports: PostPorts): PostService
     limits: { pages: config.limits.collectionPagesFetched, objectFetches: config.limits.fetchesPerActivity },
     clock,
   });
-  registerPostBuilders(bridge, { db, urls, accounts, actors, posts, ledger });
+  registerPostBuilders(bridge, { outbox: ports.outbox, urls, accounts, actors, posts, ledger });
   return {
     service,
     remote,
     timeline: new TimelineService({ accounts, actors, posts }),
     media,
-    access: new PostAccess({ db, posts, authorizedFetch: config.authorizedFetch }),
-    inbox: new PostInbox({ db, urls, posts, remote, fetcher, ledger, blocks }),
+    access: new PostAccess({ followers, posts, authorizedFetch: config.authorizedFetch }),
+    inbox: new PostInbox({ db, urls, posts, remote, fetcher, ledger, blocks, followers }),
     backfill,
   };
 }

@@ -1,19 +1,18 @@
 import { Activity } from "@fedify/vocab";
-import type { Kysely } from "kysely";
 import type { Account } from "../account/account.entity.ts";
 import type { AccountRepository } from "../account/account.repository.ts";
 import type { ActorRepository } from "../actor/actor.repository.ts";
 import type { Urls } from "../app/urls.ts";
-import type { DB } from "../db/schema.ts";
 import { offlineContextLoader } from "../federation/context-loader.ts";
 import type { OutboundActivity, OutboundBridge } from "../federation/outbound/bridge.ts";
+import type { OutboxRepository } from "../federation/outbound/outbox.repository.ts";
 import { buildAnnounce, buildCreate, buildDelete, buildLike, buildNote, buildUndo, buildUpdate } from "./note.builder.ts";
 import type { Post } from "./post.entity.ts";
 import type { InteractionLedger } from "./post.ports.ts";
 import type { PostRepository } from "./post.repository.ts";
 
 export interface OutboundDeps {
-  readonly db: Kysely<DB>;
+  readonly outbox: Pick<OutboxRepository, "latestAbout">;
   readonly urls: Urls;
   readonly accounts: AccountRepository;
   readonly actors: ActorRepository;
@@ -133,15 +132,8 @@ export function postBuilders(deps: OutboundDeps) {
       const post = await posts.findById(interaction.postId);
       if (account === null || post === null) return null;
       // The activity being undone is the newest one of its kind this account sent about the post.
-      const sent = await deps.db
-        .selectFrom("outbox_activities")
-        .select(["uri", "json", "visibility"])
-        .where("actor_id", "=", account.actorId)
-        .where("object_uri", "=", post.uri)
-        .where("type", "=", interaction.kind === "like" ? "Like" : "Announce")
-        .orderBy("id", "desc")
-        .executeTakeFirst();
-      if (sent === undefined) return null;
+      const sent = await deps.outbox.latestAbout(account.actorId, post.uri, interaction.kind === "like" ? "Like" : "Announce");
+      if (sent === null) return null;
       const undone = await Activity.fromJsonLd(JSON.parse(sent.json), { contextLoader: offlineContextLoader, documentLoader: offlineContextLoader });
       const author = await actors.findById(post.actorId);
       const actorIds = author !== null && author.id !== account.actorId ? [author.id] : [];

@@ -19,6 +19,8 @@ export interface InteractionLedger {
   record(input: RecordInteraction, db?: Kysely<DB>): Promise<{ interactionId: string; created: boolean }>;
   undo(activityUri: string, actorId: string, at: string, db?: Kysely<DB>): Promise<boolean>;
   get(interactionId: string): Promise<Interaction | null>;
+  /** The actor's newest like or boost of a post that is not undone. */
+  active(actorId: string, postId: string, kind: "like" | "boost"): Promise<Interaction | null>;
 }
 
 /** Notifications to local accounts (social.notifications). */
@@ -26,6 +28,14 @@ export interface Notifier {
   notify(input: NotifyInput, db?: Kysely<DB>): Promise<unknown>;
   /** Whether the notification about this ledger entry was written (a retried job must not skip it). */
   existsForInteraction(interactionId: string, db?: Kysely<DB>): Promise<boolean>;
+}
+
+/** Accepted follows (social's FollowersRepository): who may read a followers-only post, who gets a remote one. */
+export interface FollowerPolicy {
+  /** Whether the actor with URI `followerUri` (a verified signer) is an accepted follower of `followeeId`. */
+  isAcceptedFollowerUri(followeeId: string, followerUri: string): Promise<boolean>;
+  /** Local actors with an accepted follow of `followeeId`. */
+  localFollowerIds(followeeId: string): Promise<string[]>;
 }
 
 /** Blocks in either direction between two actors (social.blocks). */

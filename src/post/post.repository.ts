@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type Updateable } from "kysely";
 import type { DB, MediaRow, PostRow } from "../db/schema.ts";
 import { fromBool } from "../db/rows.ts";
+import { acceptedFolloweesOf } from "../social/followers.repository.ts";
 import { postFromRow, type Card, type Poll, type Post, type Visibility } from "./post.entity.ts";
 
 /** A page of items and the cursor (exclusive upper bound, an id) of the next older page. */
@@ -375,13 +376,7 @@ export class PostRepository {
     if (post.actorId === viewer.id || post.visibility === "public" || post.visibility === "unlisted") return true;
     if (await this.mentions(post.id, viewer.uri)) return true;
     if (post.visibility !== "followers") return false;
-    const follow = await this.#db
-      .selectFrom("follows")
-      .select("id")
-      .where("follower_id", "=", viewer.id)
-      .where("followee_id", "=", post.actorId)
-      .where("state", "=", "accepted")
-      .executeTakeFirst();
+    const follow = await acceptedFolloweesOf(this.#db, viewer.id).where("follows.followee_id", "=", post.actorId).executeTakeFirst();
     return follow !== undefined;
   }
 
@@ -389,20 +384,6 @@ export class PostRepository {
   async mentions(postId: string, actorUri: string): Promise<boolean> {
     const row = await this.#db.selectFrom("post_mentions").select("post_id").where("post_id", "=", postId).where("actor_uri", "=", actorUri).executeTakeFirst();
     return row !== undefined;
-  }
-
-  /** The actor's newest interaction of this kind on a post that is not undone (what unlike and unboost undo). */
-  async activeInteraction(actorId: string, postId: string, kind: "like" | "boost"): Promise<{ id: string; activityUri: string } | null> {
-    const row = await this.#db
-      .selectFrom("interactions")
-      .select(["id", "activity_uri"])
-      .where("actor_id", "=", actorId)
-      .where("post_id", "=", postId)
-      .where("kind", "=", kind)
-      .where("undone_at", "is", null)
-      .orderBy("id", "desc")
-      .executeTakeFirst();
-    return row === undefined ? null : { id: row.id, activityUri: row.activity_uri };
   }
 
   /** The boost row of `actorId` for a post, if it has one. */
@@ -454,9 +435,10 @@ export class PostRepository {
   async timeline(actorId: string, actorUri: string, options: { before?: { publishedAt: string; id: string } | null; limit: number }): Promise<TimelineRow[]> {
     let query = this.#db
       .selectFrom("posts as p")
-      .innerJoin("follows as f", (join) => join.onRef("f.followee_id", "=", "p.actor_id").on("f.follower_id", "=", actorId).on("f.state", "=", "accepted"))
       .leftJoin("posts as b", "b.id", "p.boost_of_id")
       .selectAll("p")
+      // `follows` belongs to the social module: its subquery keeps the timeline one statement.
+      .where((eb) => eb("p.actor_id", "in", acceptedFolloweesOf(eb, actorId)))
       .where("p.state", "=", "published")
       .where("p.published_at", "is not", null)
       .where((eb) =>
@@ -529,14 +511,7 @@ export function visibleTo(eb: ExpressionBuilder<DB & { p: PostRow }, "p">, viewe
     eb.exists(eb.selectFrom("post_mentions as vm").select("vm.post_id").whereRef("vm.post_id", "=", "p.id").where("vm.actor_uri", "=", viewer.uri)),
     eb.and([
       eb("p.visibility", "=", "followers"),
-      eb.exists(
-        eb
-          .selectFrom("follows as vf")
-          .select("vf.id")
-          .whereRef("vf.followee_id", "=", "p.actor_id")
-          .where("vf.follower_id", "=", viewer.id)
-          .where("vf.state", "=", "accepted"),
-      ),
+      eb("p.actor_id", "in", acceptedFolloweesOf(eb, viewer.id)),
     ]),
   ]);
 }

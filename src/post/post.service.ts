@@ -312,7 +312,7 @@ export class PostService {
     if (!(await this.#canSee(account, post))) return err("not-allowed", `you cannot see ${url}`);
     // Mastodon does not let anyone boost followers-only or direct posts; peers would reject the Announce.
     if (kind === "boost" && !isPublicVisibility(post.visibility)) return err("not-allowed", "only public and unlisted posts can be boosted");
-    if ((await this.#posts.activeInteraction(account.actorId, post.id, kind)) !== null) {
+    if ((await this.#ledger.active(account.actorId, post.id, kind)) !== null) {
       return err("already-done", kind === "like" ? "you already like this post" : "you already boosted this post");
     }
     const now = this.#clock.now().toISOString();
@@ -354,7 +354,7 @@ export class PostService {
     const local = this.#urls.parsePost(url.trim());
     const post = local ? await this.#posts.findById(local.postId) : await this.#posts.findByUriOrUrl(url.trim());
     if (post === null) return err("not-found", `no known post ${url}`);
-    const active = await this.#posts.activeInteraction(account.actorId, post.id, kind);
+    const active = await this.#ledger.active(account.actorId, post.id, kind);
     if (active === null) return err("not-done", kind === "like" ? "you do not like this post" : "you have not boosted this post");
     const now = this.#clock.now().toISOString();
     const boost = kind === "boost" ? await this.#posts.findBoost(account.actorId, post.id) : null;

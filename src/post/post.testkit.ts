@@ -120,15 +120,18 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
   const resolver = new FakeResolver();
   const fetcher = new FakeFetcher();
   const delivery = new RecordingDelivery();
-  const bridge = new OutboundBridge({ db: ctx.database.db, urls: ctx.urls, clock, delivery, queue: ctx.queue });
+  const bridge = new OutboundBridge({ db: ctx.database.db, urls: ctx.urls, clock, delivery, queue: ctx.queue, followerInboxes: (actorId, trx) => ctx.social.followers.remoteInboxes(actorId, trx) });
   const posts = createPostServices(ctx, {
     resolver,
     fetcher,
     bridge,
+    followers: ctx.social.followers,
+    outbox: ctx.fed.outbox,
     ledger: {
       record: (input, db) => ctx.social.interactions.record(input, db),
       undo: (uri, actorId, at, db) => ctx.social.interactions.undo(uri, actorId, at, db),
       get: (id) => ctx.social.interactions.get(id),
+      active: (actorId, postId, kind) => ctx.social.interactions.active(actorId, postId, kind),
     },
     notifier: { notify: (input, db) => ctx.social.notifications.notify(input, db), existsForInteraction: (id, db) => ctx.social.notifications.existsForInteraction(id, db) },
     blocks: { isBlocked: (a, b) => ctx.social.blocks.isBlocked(a, b) },

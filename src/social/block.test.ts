@@ -20,7 +20,7 @@ describeEachEngine("blocks", (getDb) => {
     assert.ok(followed.ok);
     await h.receive(spam, { type: "Accept", id: "https://remote.example/a/s", actor: spam.uri, object: followed.value.follow.uri });
     await h.receive(spam, { type: "Follow", id: "https://remote.example/follows/s", actor: spam.uri, object: alpha.uri });
-    assert.equal(await h.social.follows.isAcceptedFollower(alpha.actorId, spam.id), true);
+    assert.equal(await h.social.followers.isAcceptedFollower(alpha.actorId, spam.id), true);
     const before = (await h.sent()).length;
 
     const blocked = await h.social.blocks.block("alpha", "@spam@remote.example");
@@ -36,7 +36,7 @@ describeEachEngine("blocks", (getDb) => {
 
     assert.equal(await h.social.blocks.isBlocked(alpha.actorId, spam.id), true);
     assert.equal(await h.social.blocks.isBlocked(spam.id, alpha.actorId), true, "either direction");
-    assert.equal(await h.social.follows.isAcceptedFollower(alpha.actorId, spam.id), false);
+    assert.equal(await h.social.followers.isAcceptedFollower(alpha.actorId, spam.id), false);
     const following = await h.social.follows.listFollowing("alpha");
     assert.ok(following.ok);
     assert.equal(following.value.items.length, 0);
@@ -51,7 +51,7 @@ describeEachEngine("blocks", (getDb) => {
     const reject = (await h.sent()).at(-1);
     assert.equal(reject?.json.type, "Reject");
     assert.equal(reject?.json.object.id, "https://remote.example/follows/s2");
-    assert.equal(await h.social.follows.isAcceptedFollower(alpha.actorId, spam.id), false);
+    assert.equal(await h.social.followers.isAcceptedFollower(alpha.actorId, spam.id), false);
     const again = await h.social.blocks.block("alpha", spam.uri);
     assert.equal(!again.ok && again.error, "already-blocked");
     const list = await h.social.blocks.listBlocked("alpha");
@@ -94,7 +94,7 @@ describeEachEngine("blocks", (getDb) => {
     const block = { type: "Block", id: "https://remote.example/blocks/1", actor: grump.uri, object: charlie.uri };
     assert.deepEqual(await h.receive(grump, block), { kind: "processed" });
     assert.equal(await h.social.blocks.isBlocked(charlie.actorId, grump.id), true);
-    assert.equal(await h.social.follows.isAcceptedFollower(charlie.actorId, grump.id), false);
+    assert.equal(await h.social.followers.isAcceptedFollower(charlie.actorId, grump.id), false);
     const following = await h.social.follows.listFollowing("charlie");
     assert.ok(following.ok);
     assert.equal(following.value.items.length, 0);

@@ -184,12 +184,6 @@ export class FollowService {
     );
   }
 
-  /** Whether `remoteActorId` follows the local actor and was accepted (pending requests do not count). */
-  async isAcceptedFollower(localActorId: string, remoteActorId: string): Promise<boolean> {
-    const follow = await this.#follows.findPair(remoteActorId, localActorId);
-    return follow !== null && follow.state === "accepted";
-  }
-
   /** Registers a listener for accepted follows of remote accounts by local ones (posts backfills the outbox). */
   onAccepted(listener: FollowAcceptedListener): void {
     this.#listeners.push(listener);

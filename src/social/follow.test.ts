@@ -33,7 +33,7 @@ describeEachEngine("follows", (getDb) => {
     assert.equal(follow.json.object, bob.uri);
     assert.deepEqual(follow.inboxes, ["https://remote.example/inbox"]);
     assert.equal(result.value.follow.uri, follow.uri, "the follow remembers the id of the Follow it sent");
-    assert.equal(await h.social.follows.isAcceptedFollower(bob.id, alice.actorId), false);
+    assert.equal(await h.social.followers.isAcceptedFollower(bob.id, alice.actorId), false);
 
     const again = await h.social.follows.follow("alice", bob.uri);
     assert.equal(!again.ok && again.error, "already-requested");
@@ -86,7 +86,7 @@ describeEachEngine("follows", (getDb) => {
     const followId = h.urls.activity("anna", "01bbbbbbbbbbbbbbbbbbbbbbbb");
     const outcome = await h.receive(dora, { type: "Accept", id: "https://remote.example/a/11", actor: dora.uri, object: followId });
     assert.deepEqual(outcome, { kind: "processed" });
-    assert.equal(await h.social.follows.isAcceptedFollower(dora.id, anna.actorId), true);
+    assert.equal(await h.social.followers.isAcceptedFollower(dora.id, anna.actorId), true);
   });
 
   test("a Reject of our Follow ends it and is kept in the follow history", async () => {
@@ -172,7 +172,7 @@ describeEachEngine("follows", (getDb) => {
     const followJson = { type: "Follow", id: "https://remote.example/follows/1", actor: gus.uri, object: cara.uri };
 
     assert.deepEqual(await h.receive(gus, followJson, cara), { kind: "processed" });
-    assert.equal(await h.social.follows.isAcceptedFollower(cara.actorId, gus.id), true);
+    assert.equal(await h.social.followers.isAcceptedFollower(cara.actorId, gus.id), true);
     const [accept] = (await h.sent()).slice(before);
     assert.equal(accept?.json.type, "Accept");
     assert.equal(accept?.json.actor, cara.uri);
@@ -193,7 +193,7 @@ describeEachEngine("follows", (getDb) => {
 
     // Undo(Follow) of the newest Follow ends it; the history says a follower was lost.
     assert.deepEqual(await h.receive(gus, { type: "Undo", id: "https://remote.example/undo/1", actor: gus.uri, object: { ...followJson, id: "https://remote.example/follows/2" } }), { kind: "processed" });
-    assert.equal(await h.social.follows.isAcceptedFollower(cara.actorId, gus.id), false);
+    assert.equal(await h.social.followers.isAcceptedFollower(cara.actorId, gus.id), false);
     const history = await new FollowRepository(h.base.database.db).eventsOfFollowee(cara.actorId);
     assert.deepEqual(history.map((e) => [e.kind, e.reason, e.wasAccepted]), [["requested", null, false], ["accepted", null, false], ["ended", "unfollow", true]]);
   });
@@ -230,7 +230,7 @@ describeEachEngine("follows", (getDb) => {
     const before = (await h.sent()).length;
     assert.deepEqual(await h.receive(hal, { type: "Follow", id: "https://remote.example/follows/h1", actor: hal.uri, object: dana.uri }), { kind: "processed" });
     assert.equal((await h.sent()).length, before, "no Accept before the account approves");
-    assert.equal(await h.social.follows.isAcceptedFollower(dana.actorId, hal.id), false);
+    assert.equal(await h.social.followers.isAcceptedFollower(dana.actorId, hal.id), false);
     const accepted = await h.social.follows.listFollowers("dana");
     assert.ok(accepted.ok);
     assert.equal(accepted.value.items.length, 0, "a pending request is nobody's follower yet");
@@ -249,7 +249,7 @@ describeEachEngine("follows", (getDb) => {
 
     const approved = await h.social.follows.approve("dana", "@hal@remote.example");
     assert.ok(approved.ok, !approved.ok ? approved.message : "");
-    assert.equal(await h.social.follows.isAcceptedFollower(dana.actorId, hal.id), true);
+    assert.equal(await h.social.followers.isAcceptedFollower(dana.actorId, hal.id), true);
     const accept = (await h.sent()).at(-1);
     assert.equal(accept?.json.type, "Accept");
     assert.equal(accept?.json.object.id, "https://remote.example/follows/h1");
@@ -285,10 +285,10 @@ describeEachEngine("follows", (getDb) => {
     assert.equal(forged.kind, "rejected");
     const forgedById = await h.receive(kim, { type: "Undo", id: "https://remote.example/u/k2", actor: kim.uri, object: { id: "https://remote.example/follows/j1", type: "Follow" } });
     assert.equal(forgedById.kind, "rejected");
-    assert.equal(await h.social.follows.isAcceptedFollower(fern.actorId, jon.id), true);
+    assert.equal(await h.social.followers.isAcceptedFollower(fern.actorId, jon.id), true);
     const undo = await h.receive(jon, { type: "Undo", id: "https://remote.example/u/j", actor: jon.uri, object: { id: "https://remote.example/follows/other", type: "Follow", actor: jon.uri, object: fern.uri } });
     assert.deepEqual(undo, { kind: "processed" });
-    assert.equal(await h.social.follows.isAcceptedFollower(fern.actorId, jon.id), false);
+    assert.equal(await h.social.followers.isAcceptedFollower(fern.actorId, jon.id), false);
   });
 
   test("Follows of actors that are not local accounts are ignored", async () => {
@@ -314,7 +314,7 @@ describeEachEngine("follows", (getDb) => {
     assert.equal(closed.value.follow.state, "pending");
     const approved = await h.social.follows.approve("iris", "@gina@herold.test");
     assert.ok(approved.ok);
-    assert.equal(await h.social.follows.isAcceptedFollower(approved.value.follow.followeeId, gina.actorId), true);
+    assert.equal(await h.social.followers.isAcceptedFollower(approved.value.follow.followeeId, gina.actorId), true);
     assert.equal((await h.sent()).length, before, "nothing leaves the server for local follows");
     const notes = await h.social.notifications.list("hugo");
     assert.ok(notes.ok);

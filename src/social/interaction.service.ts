@@ -102,6 +102,11 @@ export class InteractionService {
     return (await this.#interactions.markUndone(activityUri, actorId, at, db)) !== null;
   }
 
+  /** The actor's newest interaction of this kind on a post that is not undone (what unlike and unboost undo). */
+  async active(actorId: string, postId: string, kind: InteractionKind): Promise<Interaction | null> {
+    return await this.#interactions.latestActive(actorId, postId, [kind]);
+  }
+
   /**
    * Undoes the actor's newest active interaction of these kinds on a post. For Undo activities that
    * name the post but not the original activity id (Mastodon matches likes the same way).

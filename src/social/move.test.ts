@@ -84,6 +84,6 @@ describeEachEngine("moves", (getDb) => {
     const followed = await h.social.follows.follow("reader", old.uri);
     assert.ok(followed.ok);
     assert.deepEqual(await h.receive(old, { type: "Move", id: "https://old.example/m/l", actor: old.uri, object: old.uri, target: home.uri }), { kind: "processed" });
-    assert.equal(await h.social.follows.isAcceptedFollower(home.actorId, reader.actorId), true);
+    assert.equal(await h.social.followers.isAcceptedFollower(home.actorId, reader.actorId), true);
   });
 });

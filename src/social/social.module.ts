@@ -9,6 +9,7 @@ import { followCollections } from "./follow.collections.ts";
 import { awaitedAnswers, followHandlers } from "./follow.handler.ts";
 import { FollowRepository } from "./follow.repository.ts";
 import { FollowService } from "./follow.service.ts";
+import { FollowersRepository } from "./followers.repository.ts";
 import { InteractionRepository } from "./interaction.repository.ts";
 import { InteractionService } from "./interaction.service.ts";
 import { likeHandlers } from "./like.handler.ts";
@@ -22,7 +23,7 @@ import { TargetLookup } from "./target.ts";
 
 /**
  * Follows, blocks, the interaction ledger and notifications. Other modules code against exactly these
- * services: posts records likes/boosts/replies in `interactions`, asks `follows.isAcceptedFollower` and
+ * services: posts records likes/boosts/replies in `interactions`, asks `followers` (accepted follows) and
  * `blocks.isBlocked` before showing or delivering, and backfills outboxes from `follows.onAccepted`.
  */
 export interface SocialModule extends ModuleContributions {
@@ -30,6 +31,8 @@ export interface SocialModule extends ModuleContributions {
   readonly interactions: InteractionService;
   readonly notifications: NotificationService;
   readonly blocks: BlockService;
+  /** Read-only follower questions for other modules (who may see a post, profile counts). */
+  readonly followers: FollowersRepository;
 }
 
 /** The part of the federation module the social module uses (tests pass a fake resolver and a recording bridge). */
@@ -80,6 +83,7 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
     interactions,
     notifications,
     blocks,
+    followers: new FollowersRepository(db),
     federation: [followCollections({ follows: followRepository, accounts })],
   };
 }

@@ -4,6 +4,7 @@
  * The outbound bridge is the real one, so every test also exercises serialisation and addressing.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { FollowersRepository } from "./followers.repository.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Account } from "../account/account.entity.ts";
@@ -109,7 +110,7 @@ export async function createSocialHarness(db: TestDatabase): Promise<SocialHarne
   const { accounts, actors } = base.repos;
 
   const delivery = new RecordingDelivery();
-  const bridge = new OutboundBridge({ db: database.db, urls, clock, delivery, queue: base.queue });
+  const bridge = new OutboundBridge({ db: database.db, urls, clock, delivery, queue: base.queue, followerInboxes: (actorId, trx) => new FollowersRepository(database.db).remoteInboxes(actorId, trx) });
   const resolver = new FakeResolver();
   const inbox = new InboxDispatcher();
   const federation: SocialFederationDeps = { resolver, bridge, inbox };

@@ -5,6 +5,7 @@
  * Test support only.
  */
 import { randomBytes } from "node:crypto";
+import { FollowersRepository } from "../../social/followers.repository.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,7 +77,7 @@ export async function createDeliveryHarness(test: TestDatabase, options: Harness
   const config = harnessConfig(test.url, dataDir, options.env);
   const base = createTestBase(options.database ?? test.database, config, clock);
   const delivery = createDeliveryModule(base, options);
-  const bridge = new OutboundBridge({ db: base.database.db, urls: base.urls, clock, delivery: delivery.port, queue: base.queue });
+  const bridge = new OutboundBridge({ db: base.database.db, urls: base.urls, clock, delivery: delivery.port, queue: base.queue, followerInboxes: (actorId, trx) => new FollowersRepository(base.database.db).remoteInboxes(actorId, trx) });
 
   let account: Account | undefined;
   if (options.account !== false) {

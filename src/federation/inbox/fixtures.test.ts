@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { FollowersRepository } from "../../social/followers.repository.ts";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -172,7 +173,7 @@ describeEachEngine("inbox fixtures", (get) => {
     base = createAppBase({ config, database: db.database, clock: systemClock, secret: Buffer.alloc(32, 1), version: "test" });
 
     const delivery = createDeliveryModule(base);
-    fed = createFederationModule(base, { delivery }, { documents: new FixtureDocuments(fixtures) });
+    fed = createFederationModule(base, { delivery, followerInboxes: (actorId, trx) => new FollowersRepository(base.database.db).remoteInboxes(actorId, trx) }, { documents: new FixtureDocuments(fixtures) });
     const social = createSocialModule(base, { federation: fed });
     createPostModule(base, { federation: fed, social });
     const created = await base.services.accounts.create({ username: "carol" });

@@ -12,6 +12,7 @@ import type { Visibility } from "../../post/post.entity.ts";
 import type { JobQueue, QueueHandler } from "../../queue/queue.ts";
 import { offlineContextLoader } from "../context-loader.ts";
 import type { DomainEvent, DomainEventType, EventOf } from "./events.ts";
+import { OutboxRepository } from "./outbox.repository.ts";
 
 const log = logger("federation", "outbound");
 
@@ -28,6 +29,13 @@ export interface OutboundActivity {
     readonly actorIds: readonly string[];
   };
 }
+
+/**
+ * The inboxes of the remote accepted followers of a local actor, read in the bridge's transaction.
+ * `follows` belongs to the social module, which implements this port; federation is wired before
+ * social, so the composition root hands it in (social's `FollowersRepository.remoteInboxes`).
+ */
+export type FollowerInboxes = (actorId: string, db: Kysely<DB>) => Promise<string[]>;
 
 export type ActivityBuilder<T extends DomainEventType> = (event: EventOf<T>) => Promise<OutboundActivity | null>;
 
@@ -83,12 +91,16 @@ export class OutboundBridge implements EventOutbox {
   readonly #clock: Clock;
   readonly #delivery: DeliveryPort;
   readonly #queue: JobQueue;
+  readonly #outbox: OutboxRepository;
+  readonly #followerInboxes: FollowerInboxes;
   #afterCommit: ((intent: FederationIntent) => Promise<void> | void) | undefined;
   #beforeCommit: ((trx: Kysely<DB>, intents: readonly FederationIntent[]) => Promise<void> | void) | undefined;
   readonly #builders = new Map<DomainEventType, (event: DomainEvent) => Promise<OutboundActivity | null>>();
 
-  constructor(deps: { db: Kysely<DB>; urls: Urls; clock: Clock; delivery: DeliveryPort; queue: JobQueue }) {
+  constructor(deps: { db: Kysely<DB>; urls: Urls; clock: Clock; delivery: DeliveryPort; queue: JobQueue; followerInboxes: FollowerInboxes }) {
     this.#db = deps.db;
+    this.#outbox = new OutboxRepository(deps.db);
+    this.#followerInboxes = deps.followerInboxes;
     this.#urls = deps.urls;
     this.#clock = deps.clock;
     this.#delivery = deps.delivery;
@@ -211,21 +223,11 @@ export class OutboundBridge implements EventOutbox {
     const now = this.#clock.now().toISOString();
     const count = await this.#db.transaction().execute(async (trx) => {
       if (options.jobId) await trx.deleteFrom("jobs").where("id", "=", options.jobId).where("locked_by", "is", null).execute();
-      const stored = await trx
-        .insertInto("outbox_activities")
-        .values({
-          id: rowId,
-          uri,
-          actor_id: outbound.account.actorId,
-          type,
-          object_uri: outbound.objectUri,
-          visibility: outbound.visibility,
-          json,
-          created_at: now,
-        })
-        .onConflict((oc) => oc.column("id").doNothing())
-        .executeTakeFirst();
-      if (Number(stored.numInsertedOrUpdatedRows ?? 0n) === 0) return 0; // sent before: by a worker, or a repeated run
+      const stored = await this.#outbox.insert(
+        { id: rowId, uri, actorId: outbound.account.actorId, type, objectUri: outbound.objectUri, visibility: outbound.visibility, json, createdAt: now },
+        trx,
+      );
+      if (!stored) return 0; // sent before: by a worker, or a repeated run
       const inboxes = await this.#inboxes(trx, outbound);
       return inboxes.length === 0 ? 0 : await this.#delivery.enqueue({ outboxActivityId: rowId, accountId: outbound.account.id, inboxes }, trx);
     });
@@ -236,21 +238,7 @@ export class OutboundBridge implements EventOutbox {
   /** Distinct inboxes: accepted remote followers (shared inbox preferred) and direct recipients. */
   async #inboxes(db: Kysely<DB>, outbound: OutboundActivity): Promise<string[]> {
     const inboxes = new Set<string>();
-    if (outbound.audience.followers) {
-      const rows = await db
-        .selectFrom("follows")
-        .innerJoin("actors", "actors.id", "follows.follower_id")
-        .select(["actors.shared_inbox_url", "actors.inbox_url"])
-        .where("follows.followee_id", "=", outbound.account.actorId)
-        .where("follows.state", "=", "accepted")
-        .where("actors.is_local", "=", 0)
-        .where("actors.gone_at", "is", null)
-        .execute();
-      for (const row of rows) {
-        const inbox = row.shared_inbox_url ?? row.inbox_url;
-        if (inbox) inboxes.add(inbox);
-      }
-    }
+    if (outbound.audience.followers) for (const inbox of await this.#followerInboxes(outbound.account.actorId, db)) inboxes.add(inbox);
     if (outbound.audience.actorIds.length > 0) {
       const rows = await db
         .selectFrom("actors")

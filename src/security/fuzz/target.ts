@@ -10,6 +10,7 @@
  *   own actor), so mutated documents that no signature would let through still reach the handlers.
  */
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { FollowersRepository } from "../../social/followers.repository.ts";
 import type { Kysely } from "kysely";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -127,7 +128,7 @@ export async function startFuzzTarget(engine: Engine = "sqlite"): Promise<FuzzTa
   }
 
   const delivery = createDeliveryModule(base);
-  const fed = createFederationModule(base, { delivery }, { documents });
+  const fed = createFederationModule(base, { delivery, followerInboxes: (actorId, trx) => new FollowersRepository(base.database.db).remoteInboxes(actorId, trx) }, { documents });
   const social = createSocialModule(base, { federation: fed });
   const posts = createPostModule(base, { federation: fed, social });
   const created = await base.services.accounts.create({ username: "carol" });

@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { describeEachEngine } from "../testing/databases.ts";
+import { FollowRepository } from "./follow.repository.ts";
+import { acceptedFolloweesOf, FollowersRepository } from "./followers.repository.ts";
+import { createSocialHarness, type SocialHarness } from "./social.testkit.ts";
+
+// The ports other modules use instead of querying `follows`: only accepted follows count.
+describeEachEngine("FollowersRepository (social's follower ports)", (getDb) => {
+  let h: SocialHarness;
+  let followers: FollowersRepository;
+  let follows: FollowRepository;
+
+  const follow = async (followerId: string, followeeId: string, state: "pending" | "accepted") => {
+    const now = h.clock.now().toISOString();
+    const { follow: created } = await follows.create({ followerId, followeeId, state: "pending", uri: null }, now);
+    if (state === "accepted") await follows.accept(created.id, now);
+  };
+
+  before(async () => {
+    h = await createSocialHarness(getDb());
+    followers = new FollowersRepository(h.base.database.db);
+    follows = new FollowRepository(h.base.database.db);
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test("follower checks, local followers, counts and the followee subquery see accepted follows only", async () => {
+    const acme = await h.addAccount("acme");
+    const local = await h.addAccount("reader");
+    const fan = await h.addRemote("fan", "remote.example");
+    const asking = await h.addRemote("asking", "remote.example");
+    await follow(fan.id, acme.actorId, "accepted");
+    await follow(local.actorId, acme.actorId, "accepted");
+    await follow(asking.id, acme.actorId, "pending");
+    await follow(acme.actorId, fan.id, "accepted");
+
+    assert.equal(await followers.isAcceptedFollower(acme.actorId, fan.id), true);
+    assert.equal(await followers.isAcceptedFollower(acme.actorId, asking.id), false);
+    assert.equal(await followers.isAcceptedFollower(fan.id, asking.id), false);
+    assert.equal(await followers.isAcceptedFollowerUri(acme.actorId, fan.uri), true);
+    assert.equal(await followers.isAcceptedFollowerUri(acme.actorId, asking.uri), false);
+    assert.deepEqual(await followers.localFollowerIds(acme.actorId), [local.actorId]);
+    assert.deepEqual(await followers.counts(acme.actorId), { followers: 2, following: 1 });
+    const followees = await acceptedFolloweesOf(h.base.database.db, local.actorId).execute();
+    assert.deepEqual(followees.map((r) => r.followee_id), [acme.actorId]);
+    assert.deepEqual(await acceptedFolloweesOf(h.base.database.db, asking.id).execute(), []);
+  });
+
+  test("remote inboxes: accepted remote followers that are not gone, shared inbox preferred, each once", async () => {
+    const news = await h.addAccount("news");
+    const one = await h.addRemote("one", "shared.example");
+    const two = await h.addRemote("two", "shared.example");
+    const gone = await h.addRemote("gone", "gone.example");
+    const pending = await h.addRemote("pending", "pending.example");
+    const local = await h.addAccount("neighbour");
+    for (const actor of [one, two, gone]) await follow(actor.id, news.actorId, "accepted");
+    await follow(pending.id, news.actorId, "pending");
+    await follow(local.actorId, news.actorId, "accepted");
+    await h.base.database.db.updateTable("actors").set({ gone_at: h.clock.now().toISOString() }).where("id", "=", gone.id).execute();
+
+    const expected = [...new Set([one, two].map((a) => a.sharedInboxUrl ?? a.inboxUrl))];
+    assert.ok(expected.every((inbox) => inbox !== null));
+    assert.deepEqual((await followers.remoteInboxes(news.actorId)).sort(), expected.sort());
+  });
+});
