@@ -8,7 +8,7 @@ import { judgeFailure, judgeStatus, nextAttemptAt, type Verdict } from "./delive
 import type { DeliveryRepository } from "./delivery.repository.ts";
 import type { HostRegistry } from "./host-registry.ts";
 import { DEFAULT_SIGNATURE_SPEC, type SignableBody, type SigningKey } from "./http-signature.ts";
-import type { LoadingLru } from "./lru.ts";
+import type { LoadingLru } from "../lib/lru.ts";
 import type { DeliveryMetrics } from "./metrics.ts";
 import type { InboxSender } from "./sender.ts";
 
@@ -40,7 +40,8 @@ export interface DeliverHandlerDeps {
   readonly clock: Clock;
   readonly repo: DeliveryRepository;
   readonly activities: LoadingLru<string, PreparedActivity>;
-  readonly signers: LoadingLru<string, Signer>;
+  /** Signers by account id: the account module's key store, which keeps them imported (no second cache here). */
+  readonly signers: { get(accountId: string): Promise<Signer | null> };
   readonly sender: InboxSender;
   readonly breaker: CircuitBreaker;
   readonly hosts: HostRegistry;
