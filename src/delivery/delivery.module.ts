@@ -107,6 +107,7 @@ export function createDeliveryModule(base: AppBase, options: DeliveryModuleOptio
     config: delivery,
     clock,
     repo,
+    actorsGone: base.actorsGone,
     activities,
     signers,
     sender,

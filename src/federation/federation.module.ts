@@ -1,5 +1,5 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
-import { ActorService, type ActorGoneHandler } from "../actor/actor.service.ts";
+import { ActorService } from "../actor/actor.service.ts";
 import type { ActorResolver } from "../actor/actor.resolver.ts";
 import { InstanceActor } from "../actor/instance-actor.ts";
 import { instanceActorRoutes } from "../actor/instance-actor.routes.ts";
@@ -60,7 +60,6 @@ export interface FederationModule extends ModuleContributions {
   readonly loaders: FederationLoaders;
   onObjectUpdate(handler: InboxHandler): void;
   onObjectDelete(handler: InboxHandler): void;
-  onActorGone(handler: ActorGoneHandler): void;
   /** Closes the fetch connection pool. */
   close(): Promise<void>;
 }
@@ -92,7 +91,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     },
     userAgent: `Herold/${base.version} (+${urls.origin})`,
   });
-  const actors = new ActorService({ config, urls, clock, actors: base.repos.actors, fetcher: documents, domainBlocks });
+  const actors = new ActorService({ config, urls, clock, actors: base.repos.actors, fetcher: documents, domainBlocks, gone: base.actorsGone });
   const keys = new RemoteKeyStore({ config, urls, clock, actors: base.repos.actors, actorService: actors, fetcher: documents, domainBlocks });
   const verifier = new InboxSignatureVerifier({ keys, clock, windowSeconds: config.limits.signatureWindowSeconds, origin: config.origin });
   const capacity = new InboxCapacity({
@@ -143,7 +142,6 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     loaders,
     onObjectUpdate: (handler) => hooks.onObjectUpdate(handler),
     onObjectDelete: (handler) => hooks.onObjectDelete(handler),
-    onActorGone: (handler) => actors.onGone(handler),
     routes: [() => inboxRoutes(receiver, config), () => instanceActorRoutes(instanceActor, urls.origin, config.domain)],
     jobs: [inboxQueueHandler(workerDeps), inboxSeenPurgeHandler(workerDeps), bridge.handler() as QueueHandler<unknown>],
     close: async () => {

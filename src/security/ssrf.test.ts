@@ -244,7 +244,7 @@ describe("case 12: names, redirects and every fetcher through the guard (stub DN
       },
       userAgent: "Herold (ssrf suite)",
     });
-    const actors = new ActorService({ config: ctx.config, urls: ctx.urls, clock: ctx.clock, actors: ctx.repos.actors, fetcher, domainBlocks: ctx.fed.domainBlocks });
+    const actors = new ActorService({ config: ctx.config, urls: ctx.urls, clock: ctx.clock, actors: ctx.repos.actors, fetcher, domainBlocks: ctx.fed.domainBlocks, gone: ctx.actorsGone });
     return { fetcher, actors };
   };
 
