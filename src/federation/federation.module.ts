@@ -38,8 +38,9 @@ const log = logger("federation");
  *   Registering `Update`/`Delete` in the dispatcher again fails at start-up with that hint.
  * - `Announce/<Activity>` (group announces) is unwrapped here, checked against the inner activity's
  *   origin, and dispatched again under the inner key with `activity.via` set to the group.
- * - `onActorGone(handler)`: clean up what you keep per remote actor when it is gone (410, Tombstone,
- *   its own Delete). Follows in both directions are already removed by then.
+ * - Actors gone (410, Tombstone, their own Delete, a dead personal inbox) are announced by
+ *   `base.actorsGone` (src/actor/actor-gone.ts); a module that keeps relations with actors subscribes
+ *   there, in the announcing transaction (social ends follows).
  * - `resolver` (`ActorService`): remote actors by id or handle. `documents`: any other ActivityPub
  *   document (signed by the instance actor, guarded, domain blocks applied). Pass the activity's
  *   `budget` to both while handling inbound activities.
