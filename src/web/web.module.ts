@@ -59,7 +59,6 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     media: deps.posts.media,
     queue: base.queue,
     clock: base.clock,
-    dataDir: base.config.dataDir,
     maxChars: base.config.limits.postMaxChars,
   });
   return {
