@@ -1,6 +1,7 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
 import type { PostModule } from "../post/post.module.ts";
 import { loadStylesheet, type Stylesheet } from "./assets.ts";
+import { assetRoutes } from "../http/static-assets.ts";
 import { pageRoutes } from "./pages.routes.ts";
 import { PostViews } from "./post.view.ts";
 import { ProfileViews } from "./profile.view.ts";
@@ -15,10 +16,12 @@ export interface PagesModule extends ModuleContributions {
 export function createPagesModule(base: AppBase, _deps: { posts: PostModule }): PagesModule {
   const { accounts, posts } = base.repos;
   const postViews = new PostViews({ accounts, posts, urls: base.urls, domain: base.config.domain });
+  const stylesheet = loadStylesheet();
   return {
-    stylesheet: loadStylesheet(),
+    stylesheet,
     posts: postViews,
     profiles: new ProfileViews({ db: base.database.db, accounts, posts, postViews, urls: base.urls, domain: base.config.domain }),
-    routes: [pageRoutes],
+    // Static files through the one asset route group, before the pages.
+    routes: [() => assetRoutes([stylesheet]), pageRoutes],
   };
 }

@@ -9,6 +9,7 @@ import { SessionStore } from "../user/session.store.ts";
 import { UserRepository } from "../user/user.repository.ts";
 import { UserService } from "../user/user.service.ts";
 import { loadWebAssets, type WebAssets } from "./assets.ts";
+import { assetRoutes } from "../http/static-assets.ts";
 import { MediaProxy } from "./media-proxy.ts";
 import { WebCookies } from "./session.middleware.ts";
 import { ProfileService } from "./profile.service.ts";
@@ -61,6 +62,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     clock: base.clock,
     maxChars: base.config.limits.postMaxChars,
   });
+  const assets = loadWebAssets();
   return {
     schedule,
     profiles: new ProfileService({
@@ -85,7 +87,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     csrf: new Csrf(base.secret),
     throttle,
     cookies: new WebCookies(base.config.origin),
-    assets: loadWebAssets(),
+    assets,
     mediaProxy: new MediaProxy({
       secret: base.secret,
       dataDir: base.config.dataDir,
@@ -94,7 +96,8 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
       clock: base.clock,
     }),
     deps,
-    routes: [webRoutes],
+    // Static files through the one asset route group, before the app's routes.
+    routes: [() => assetRoutes([assets.css, assets.js]), webRoutes],
     jobs: [scheduledPostHandler(schedule, base.clock)],
   };
 }
