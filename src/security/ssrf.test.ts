@@ -13,7 +13,7 @@ import { FetchBudget } from "../federation/fetch/fetch-budget.ts";
 import { canonicalAddress, isForbiddenAddress } from "../net/address-policy.ts";
 import { createGuardedAgent, type GuardedAgent, type LookupFn } from "../net/guarded-agent.ts";
 import { Http1Client } from "../net/http1-client.ts";
-import { startRawServer, startTestServer, type RawTestServer, type TestServer } from "../net/test-server.ts";
+import { startRawServer, startTestServer, type RawTestServer, type TestServer } from "../testing/test-server.ts";
 import { OK_TEST_CERT, OK_TEST_KEY } from "../net/tls-fixture.ts";
 import { checkUrl } from "../net/url-policy.ts";
 import { MediaProxy } from "../web/media-proxy.ts";
