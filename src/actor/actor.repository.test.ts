@@ -87,41 +87,14 @@ describeEachEngine("ActorRepository (core: remote actors, lookups, local actors)
 
     test("markGone marks remote actors only", async () => {
       const bob = (await repo.findByUri("https://remote.example/users/bob"))!;
-      await repo.markGone(bob.id, t2);
+      assert.deepEqual(await repo.markGone([bob.id], t2), [bob.id]);
       assert.equal((await repo.findById(bob.id))?.goneAt, t2);
       const acme = (await repo.findByUri("https://social.example.org/users/acme"))!;
-      await repo.markGone(acme.id, t2);
+      assert.deepEqual(await repo.markGone([acme.id], t2), []);
       assert.equal((await repo.findById(acme.id))?.goneAt, null);
       // A new fetch revives a gone actor.
       const revived = await repo.upsertRemote(remote("remote.example", "bob"), "2026-03-03T00:00:00.000Z");
       assert.equal(revived.goneAt, null);
-    });
-  });
-
-  describe("gone actors", () => {
-    test("markGoneAndUnfollow ends follows both ways and records each in the follow history", async () => {
-      const { db } = get().database;
-      const gone = await repo.upsertRemote(remote("gone.example", "carol"), t1);
-      const acme = (await repo.findByUri("https://social.example.org/users/acme"))!;
-      const follow = (follower: string, followee: string, state: string) => ({
-        id: newId(), follower_id: follower, followee_id: followee, state, uri: null, created_at: t1, accepted_at: null, updated_at: t1,
-      });
-      await db.insertInto("follows").values([follow(gone.id, acme.id, "accepted"), follow(acme.id, gone.id, "pending")]).execute();
-      assert.equal(await repo.markGoneAndUnfollow(gone.id, t2), 2);
-      assert.equal((await repo.findById(gone.id))?.goneAt, t2);
-      const left = await db.selectFrom("follows").select("id").where((eb) => eb.or([eb("follower_id", "=", gone.id), eb("followee_id", "=", gone.id)])).execute();
-      assert.deepEqual(left, []);
-      const events = await db
-        .selectFrom("follow_events")
-        .select(["follower_id", "followee_id", "kind", "reason", "was_accepted"])
-        .where((eb) => eb.or([eb("follower_id", "=", gone.id), eb("followee_id", "=", gone.id)]))
-        .orderBy("follower_id")
-        .execute();
-      assert.equal(events.length, 2);
-      assert.ok(events.every((e) => e.kind === "ended" && e.reason === "gone"));
-      assert.deepEqual(events.map((e) => [e.follower_id === gone.id, e.was_accepted]).sort(), [[false, 0], [true, 1]]);
-      // A local actor is never marked gone from remote input.
-      assert.equal(await repo.markGoneAndUnfollow(acme.id, t2), 0);
     });
   });
 

@@ -3,7 +3,6 @@ import type { DB } from "../db/schema.ts";
 import { fromBool } from "../db/rows.ts";
 import { newId } from "../lib/id.ts";
 import { actorFromRow, type Actor, type RemoteActorData } from "./actor.entity.ts";
-import { endFollowsWhere } from "../social/follow-history.ts";
 
 /** Storage of actors (local and remote). Local actors are created by the account repository. */
 export class ActorRepository {
@@ -83,8 +82,21 @@ export class ActorRepository {
     return actorFromRow(row);
   }
 
-  async markGone(id: string, now: string): Promise<void> {
-    await this.#db.updateTable("actors").set({ gone_at: now, updated_at: now }).where("id", "=", id).where("is_local", "=", 0).execute();
+  /**
+   * Marks remote actors gone; local and unknown ids are left alone. Returns the ids marked. Only the
+   * gone announcer (actor-gone.ts) calls this, so the relations with a gone actor always end with it.
+   */
+  async markGone(ids: readonly string[], now: string, db: Kysely<DB> = this.#db): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await db.updateTable("actors").set({ gone_at: now, updated_at: now }).where("id", "in", [...ids]).where("is_local", "=", 0).returning("id").execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** The ids among `ids` that are remote actors. */
+  async remoteIds(ids: readonly string[], db: Kysely<DB> = this.#db): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await db.selectFrom("actors").select("id").where("id", "in", [...ids]).where("is_local", "=", 0).execute();
+    return rows.map((r) => r.id);
   }
 
   /** The document an actor was last stored from (remote actors only). */
@@ -103,19 +115,6 @@ export class ActorRepository {
       .orderBy("updated_at", "desc")
       .executeTakeFirst();
     return row ? actorFromRow(row) : null;
-  }
-
-  /**
-   * A remote actor that no longer exists (410 Gone, or it deleted itself): marked gone and removed
-   * from every follow relation in both directions, in one transaction, so nothing is delivered to
-   * it and it appears in no follower list. Returns how many follows were removed.
-   */
-  async markGoneAndUnfollow(id: string, now: string): Promise<number> {
-    return await this.#db.transaction().execute(async (trx) => {
-      const marked = await trx.updateTable("actors").set({ gone_at: now, updated_at: now }).where("id", "=", id).where("is_local", "=", 0).executeTakeFirst();
-      if (Number(marked.numUpdatedRows) === 0) return 0; // unknown or local: never touched from remote input
-      return await endFollowsWhere(trx, (eb) => eb.or([eb("follower_id", "=", id), eb("followee_id", "=", id)]), "gone", now);
-    });
   }
 
   async countLocal(): Promise<number> {

@@ -10,6 +10,7 @@ import type { Clock } from "../lib/time.ts";
 import { isJsonObject, parseJsonLimited } from "../net/json-limits.ts";
 import type { Actor } from "./actor.entity.ts";
 import { parseRemoteActor, type ParsedActor, type ParsedKey } from "./actor.parser.ts";
+import type { ActorGoneAnnouncer } from "./actor-gone.ts";
 import type { ActorRepository } from "./actor.repository.ts";
 import type { ActorResolver, ResolveActorError, ResolveOptions } from "./actor.resolver.ts";
 
@@ -21,8 +22,6 @@ export const DEFAULT_ACTOR_TTL_MS = 24 * 3600_000;
 /** Fetch failures after which a stale cached copy still answers (unless a refresh was demanded). */
 const STALE_COPY_SERVES: ReadonlySet<ResolveActorError> = new Set(["not-found", "invalid", "unreachable"]);
 
-/** Called when a remote actor is found to be gone (410, Tombstone, or its own Delete). */
-export type ActorGoneHandler = (actor: Actor) => Promise<void>;
 /** Called after a remote actor document was stored, with the keys it lists (the inbox key cache listens). */
 export type ActorStoredListener = (actor: Actor, keys: readonly ParsedKey[]) => void;
 
@@ -33,6 +32,8 @@ export interface ActorServiceDeps {
   readonly actors: ActorRepository;
   readonly fetcher: DocumentSource;
   readonly domainBlocks: DomainBlocks;
+  /** Where "this actor is gone" is announced; the modules owning relations with actors subscribe to it. */
+  readonly gone: ActorGoneAnnouncer;
   readonly ttlMs?: number;
 }
 
@@ -44,8 +45,8 @@ export interface ActorServiceDeps {
  *   `requested-url` rule of the fetcher): a URL cannot answer for another actor.
  * - Local ids are never fetched; a remote document never overwrites a local actor.
  * - Blocked domains are refused before any request.
- * - 410 Gone (or a Tombstone) marks a known actor gone and removes its follows; modules that keep
- *   more per actor clean up in `onGone` handlers.
+ * - 410 Gone (or a Tombstone) marks a known actor gone through the `ActorGoneAnnouncer`, whose
+ *   subscribers end what they keep with it (social: follows).
  * - Fetch failures of a stale copy answer with the stale copy unless a refresh was asked for.
  * - Concurrent resolutions of one id share one fetch.
  */
@@ -54,17 +55,16 @@ export class ActorService implements ActorResolver {
   readonly #ttlMs: number;
   readonly #inflight = new Map<string, Promise<Result<Actor, ResolveActorError>>>();
   readonly #inflightUnstored = new Map<string, Promise<Result<ParsedActor, ResolveActorError>>>();
-  readonly #goneHandlers: ActorGoneHandler[] = [];
   readonly #storedListeners: ActorStoredListener[] = [];
 
   constructor(deps: ActorServiceDeps) {
     this.#deps = deps;
     this.#ttlMs = deps.ttlMs ?? DEFAULT_ACTOR_TTL_MS;
-  }
-
-  /** Installs a clean-up step for actors that are gone (posts, notifications, ledger entries …). */
-  onGone(handler: ActorGoneHandler): void {
-    this.#goneHandlers.push(handler);
+    // However an actor is found gone (here, or by the delivery engine), stored listeners hear of it
+    // with no keys, so the inbox key cache forgets its keys.
+    deps.gone.observe((actor) => {
+      for (const listener of this.#storedListeners) listener(actor, []);
+    });
   }
 
   onStored(listener: ActorStoredListener): void {
@@ -173,20 +173,11 @@ export class ActorService implements ActorResolver {
     return await task;
   }
 
-  /** Marks a remote actor gone, removes its follows, and runs the modules' clean-up handlers. */
+  /** Marks a remote actor gone; the announcer's subscribers end its relations in the same transaction. */
   async markGone(actor: Actor, reason: string): Promise<void> {
     if (actor.isLocal) return;
-    const removed = await this.#deps.actors.markGoneAndUnfollow(actor.id, this.#deps.clock.now().toISOString());
+    const removed = await this.#deps.gone.announce([actor.id], "actor", this.#deps.clock.now().toISOString());
     log.info("actor {uri} is gone ({reason}); removed {removed} follows", { uri: actor.uri, reason, removed });
-    const gone = (await this.#deps.actors.findById(actor.id)) ?? actor;
-    for (const listener of this.#storedListeners) listener(gone, []);
-    for (const handler of this.#goneHandlers) {
-      try {
-        await handler(gone);
-      } catch (error) {
-        log.error("clean-up of gone actor {uri} failed in a handler: {error}", { uri: actor.uri, error });
-      }
-    }
   }
 
   #fresh(actor: Actor): boolean {

@@ -2,6 +2,7 @@ import type { Config } from "../config/config.ts";
 import { AccountRepository } from "../account/account.repository.ts";
 import { AccountService } from "../account/account.service.ts";
 import { SigningKeyStore } from "../account/signing-keys.ts";
+import { ActorGoneAnnouncer } from "../actor/actor-gone.ts";
 import { ActorRepository } from "../actor/actor.repository.ts";
 import { PostRepository } from "../post/post.repository.ts";
 import { createJobQueue } from "../queue/queue.ts";
@@ -24,6 +25,8 @@ export interface AppBase {
   /** Instance secret (HMAC keys for sessions, CSRF, signed media URLs); generated on first start. */
   readonly secret: Buffer;
   readonly keys: SigningKeyStore;
+  /** Where any module says remote actors are gone; the modules owning relations with actors subscribe. */
+  readonly actorsGone: ActorGoneAnnouncer;
   readonly repos: {
     readonly accounts: AccountRepository;
     readonly actors: ActorRepository;
@@ -58,6 +61,7 @@ export function createAppBase(input: {
   const { config, database, clock } = input;
   const urls = new Urls(config.origin);
   const accounts = new AccountRepository(database.db);
+  const actors = new ActorRepository(database.db);
   return {
     config,
     version: input.version,
@@ -67,7 +71,8 @@ export function createAppBase(input: {
     urls,
     secret: input.secret,
     keys: new SigningKeyStore(accounts, (username) => urls.rsaKeyId(username)),
-    repos: { accounts, actors: new ActorRepository(database.db), posts: new PostRepository(database.db) },
+    actorsGone: new ActorGoneAnnouncer(database.db, actors),
+    repos: { accounts, actors, posts: new PostRepository(database.db) },
     services: { accounts: new AccountService({ accounts, urls, domain: config.domain, clock }) },
   };
 }

@@ -8,7 +8,8 @@ import { judgeFailure, judgeStatus, nextAttemptAt, type Verdict } from "./delive
 import type { DeliveryRepository } from "./delivery.repository.ts";
 import type { HostRegistry } from "./host-registry.ts";
 import { DEFAULT_SIGNATURE_SPEC, type SignableBody, type SigningKey } from "./http-signature.ts";
-import type { LoadingLru } from "./lru.ts";
+import type { ActorGoneAnnouncer } from "../actor/actor-gone.ts";
+import type { LoadingLru } from "../lib/lru.ts";
 import type { DeliveryMetrics } from "./metrics.ts";
 import type { InboxSender } from "./sender.ts";
 
@@ -39,8 +40,11 @@ export interface DeliverHandlerDeps {
   readonly config: DeliveryConfig;
   readonly clock: Clock;
   readonly repo: DeliveryRepository;
+  /** A personal inbox answering 404/410 is announced here (the actor module's port; social ends the follows). */
+  readonly actorsGone: Pick<ActorGoneAnnouncer, "announce">;
   readonly activities: LoadingLru<string, PreparedActivity>;
-  readonly signers: LoadingLru<string, Signer>;
+  /** Signers by account id: the account module's key store, which keeps them imported (no second cache here). */
+  readonly signers: { get(accountId: string): Promise<Signer | null> };
   readonly sender: InboxSender;
   readonly breaker: CircuitBreaker;
   readonly hosts: HostRegistry;
@@ -131,7 +135,7 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): QueueHandler<Del
         return { kind: "done" };
       case "gone": {
         breaker.success(host);
-        const reason = await removeDeadFollowers(deps.repo, payload.inbox, verdict.status, now);
+        const reason = await inboxGone(deps, payload.inbox, verdict.status, now);
         metrics.final("failed", host);
         return { kind: "fail", error: reason };
       }
@@ -175,19 +179,20 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): QueueHandler<Del
 }
 
 /**
- * 404/410 from an inbox. A personal inbox that is gone means its owner is gone: the owner's follows
- * of local accounts end (410 also marks the actor gone). A shared inbox answering 404/410 says nothing
+ * 404/410 from an inbox. A personal inbox that is gone means its owner is gone, announced the one way
+ * actors go (`ActorGoneAnnouncer`): 410 says the actor is gone (marked gone, every follow with it
+ * ends), 404 that it receives nothing (its follows of local accounts end). A shared inbox answering 404/410 says nothing
  * certain about each actor behind it (the server may have dropped its shared endpoint, a proxy may be
  * misrouting), so nobody is removed on that evidence alone: the delivery is buried with the reason and
  * the actors' own documents decide when they are refreshed.
  */
-async function removeDeadFollowers(repo: DeliveryRepository, inbox: string, status: 404 | 410, now: Date): Promise<string> {
-  const owners = await repo.inboxOwners(inbox);
+async function inboxGone(deps: Pick<DeliverHandlerDeps, "repo" | "actorsGone">, inbox: string, status: 404 | 410, now: Date): Promise<string> {
+  const owners = await deps.repo.inboxOwners(inbox);
   const sharedWithOthers = owners.shared.some((id) => !owners.personal.includes(id));
   if (owners.personal.length === 0 || sharedWithOthers) {
     return `HTTP ${status} from a shared inbox; ${owners.shared.length} followers behind it kept`;
   }
-  const ended = await repo.removeDeadFollowers(owners.personal, status === 410, now.toISOString());
+  const ended = await deps.actorsGone.announce(owners.personal, status === 410 ? "actor" : "inbox", now.toISOString());
   log.info("inbox {inbox} answered {status}: ended {ended} follows", { inbox, status, ended });
   return `HTTP ${status}: inbox gone; ${ended} follows ended`;
 }

@@ -13,7 +13,7 @@ import { DeliveryRepository, type HostRecord } from "./delivery.repository.ts";
 import { HostLimiter } from "./host-limiter.ts";
 import { HostRegistry } from "./host-registry.ts";
 import { prepareBody } from "./http-signature.ts";
-import { LoadingLru } from "./lru.ts";
+import { LoadingLru } from "../lib/lru.ts";
 import { DeliveryMetrics } from "./metrics.ts";
 import { metricsRoutes } from "./metrics.routes.ts";
 import { InboxSender } from "./sender.ts";
@@ -95,18 +95,19 @@ export function createDeliveryModule(base: AppBase, options: DeliveryModuleOptio
     const stored = await repo.findActivity(id);
     return stored === null ? null : { body: prepareBody(Buffer.from(stored.json)), actorId: stored.actorId };
   });
-  // Keys come from the database through the key store (imported once); payloads never carry them.
-  const signers = new LoadingLru<string, Signer>(256, async (accountId) => {
-    const account = await base.repos.accounts.findById(accountId);
-    if (account === null) return null;
-    const keys = await base.keys.get(account);
-    return keys === null ? null : { actorId: account.actorId, key: { keyId: keys.keyId, privateKey: keys.rsaPrivate } };
-  });
+  // Keys come from the database through the key store, which keeps them imported; payloads never carry them.
+  const signers = {
+    get: async (accountId: string): Promise<Signer | null> => {
+      const keys = await base.keys.get({ id: accountId });
+      return keys === null ? null : { actorId: keys.actorId, key: { keyId: keys.keyId, privateKey: keys.rsaPrivate } };
+    },
+  };
 
   const handler = createDeliverHandler({
     config: delivery,
     clock,
     repo,
+    actorsGone: base.actorsGone,
     activities,
     signers,
     sender,

@@ -1,7 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import { toCount } from "../db/rows.ts";
-import { endFollowsWhere } from "../social/follow-history.ts";
 
 /** A stored outgoing activity, as the delivery handler needs it. */
 export interface StoredActivity {
@@ -144,27 +143,6 @@ export class DeliveryRepository {
       personal: rows.filter((r) => r.inbox_url === inbox).map((r) => r.id),
       shared: rows.filter((r) => r.shared_inbox_url === inbox).map((r) => r.id),
     };
-  }
-
-  /**
-   * Ends every follow of local accounts by these remote actors (their inbox is gone) and records
-   * the loss in the follow history, in one transaction; with `markGone`, the actors are marked gone
-   * so no later fan-out addresses them. Returns how many follows ended.
-   */
-  async removeDeadFollowers(actorIds: readonly string[], markGone: boolean, now: string): Promise<number> {
-    if (actorIds.length === 0) return 0;
-    return await this.#db.transaction().execute(async (trx) => {
-      const ended = await endFollowsWhere(
-        trx,
-        (eb) => eb.and([eb("follower_id", "in", [...actorIds]), eb("followee_id", "in", eb.selectFrom("actors").select("id").where("is_local", "=", 1))]),
-        "gone",
-        now,
-      );
-      if (markGone) {
-        await trx.updateTable("actors").set({ gone_at: now, updated_at: now }).where("id", "in", [...actorIds]).where("is_local", "=", 0).execute();
-      }
-      return ended;
-    });
   }
 
   /** Deliveries waiting for a retry (failed at least once, not running now). */

@@ -258,6 +258,47 @@ describeEachEngine("delivery engine", (get) => {
     }
   });
 
+  test("a 410 from a personal inbox is an actor gone like any other: the local account's follow of it ends too", async () => {
+    try {
+      const h = await harness();
+      const gone = await receiver({ status: 410 });
+      const deadId = await h.addFollower({ inbox: gone.url("/users/dead/inbox") });
+      const db = get().database.db;
+      const at = "2026-01-01T00:00:00.000Z";
+      // The local account follows the dead actor back: the same rule as a 410 for its document.
+      await db
+        .insertInto("follows")
+        .values({ id: "follow-back", follower_id: h.account.actorId, followee_id: deadId, state: "accepted", uri: null, created_at: at, accepted_at: at, updated_at: at })
+        .execute();
+      await h.publish();
+      await runDue(h.base.queue, h.delivery.jobs[0]!);
+      const left = await db.selectFrom("follows").select("id").where((eb) => eb.or([eb("follower_id", "=", deadId), eb("followee_id", "=", deadId)])).execute();
+      assert.deepEqual(left, []);
+      const letter = await db.selectFrom("jobs").select("last_error").where("queue", "=", `dead:${DELIVER_QUEUE}`).executeTakeFirstOrThrow();
+      assert.match(letter.last_error ?? "", /^HTTP 410: inbox gone; 2 follows ended$/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test("a 404 from a personal inbox ends its follows of local accounts without marking it gone", async () => {
+    try {
+      const h = await harness();
+      const missing = await receiver({ status: 404 });
+      const deadId = await h.addFollower({ inbox: missing.url("/users/dead/inbox") });
+      await h.publish();
+      await runDue(h.base.queue, h.delivery.jobs[0]!);
+      const db = get().database.db;
+      assert.deepEqual(await db.selectFrom("follows").select("id").where("follower_id", "=", deadId).execute(), []);
+      const actor = await db.selectFrom("actors").select("gone_at").where("id", "=", deadId).executeTakeFirstOrThrow();
+      assert.equal(actor.gone_at, null);
+      const event = await db.selectFrom("follow_events").selectAll().where("follower_id", "=", deadId).executeTakeFirstOrThrow();
+      assert.deepEqual([event.kind, event.reason], ["ended", "gone"]);
+    } finally {
+      await cleanup();
+    }
+  });
+
   test("a 410 from a shared inbox keeps the followers behind it", async () => {
     try {
       const h = await harness();

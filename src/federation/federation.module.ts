@@ -1,5 +1,5 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
-import { ActorService, type ActorGoneHandler } from "../actor/actor.service.ts";
+import { ActorService } from "../actor/actor.service.ts";
 import type { ActorResolver } from "../actor/actor.resolver.ts";
 import { InstanceActor } from "../actor/instance-actor.ts";
 import { instanceActorRoutes } from "../actor/instance-actor.routes.ts";
@@ -39,8 +39,9 @@ const log = logger("federation");
  *   Registering `Update`/`Delete` in the dispatcher again fails at start-up with that hint.
  * - `Announce/<Activity>` (group announces) is unwrapped here, checked against the inner activity's
  *   origin, and dispatched again under the inner key with `activity.via` set to the group.
- * - `onActorGone(handler)`: clean up what you keep per remote actor when it is gone (410, Tombstone,
- *   its own Delete). Follows in both directions are already removed by then.
+ * - Actors gone (410, Tombstone, their own Delete, a dead personal inbox) are announced by
+ *   `base.actorsGone` (src/actor/actor-gone.ts); a module that keeps relations with actors subscribes
+ *   there, in the announcing transaction (social ends follows).
  * - `resolver` (`ActorService`): remote actors by id or handle. `documents`: any other ActivityPub
  *   document (signed by the instance actor, guarded, domain blocks applied). Pass the activity's
  *   `budget` to both while handling inbound activities.
@@ -63,7 +64,6 @@ export interface FederationModule extends ModuleContributions {
   readonly loaders: FederationLoaders;
   onObjectUpdate(handler: InboxHandler): void;
   onObjectDelete(handler: InboxHandler): void;
-  onActorGone(handler: ActorGoneHandler): void;
   /** Closes the fetch connection pool. */
   close(): Promise<void>;
 }
@@ -99,7 +99,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     },
     userAgent: `Herold/${base.version} (+${urls.origin})`,
   });
-  const actors = new ActorService({ config, urls, clock, actors: base.repos.actors, fetcher: documents, domainBlocks });
+  const actors = new ActorService({ config, urls, clock, actors: base.repos.actors, fetcher: documents, domainBlocks, gone: base.actorsGone });
   const keys = new RemoteKeyStore({ config, urls, clock, actors: base.repos.actors, actorService: actors, fetcher: documents, domainBlocks });
   const verifier = new InboxSignatureVerifier({ keys, clock, windowSeconds: config.limits.signatureWindowSeconds, origin: config.origin });
   const capacity = new InboxCapacity({
@@ -151,7 +151,6 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     loaders,
     onObjectUpdate: (handler) => hooks.onObjectUpdate(handler),
     onObjectDelete: (handler) => hooks.onObjectDelete(handler),
-    onActorGone: (handler) => actors.onGone(handler),
     routes: [() => inboxRoutes(receiver, config), () => instanceActorRoutes(instanceActor, urls.origin, config.domain)],
     jobs: [inboxQueueHandler(workerDeps), inboxSeenPurgeHandler(workerDeps), bridge.handler() as QueueHandler<unknown>],
     close: async () => {

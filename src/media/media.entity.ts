@@ -43,6 +43,23 @@ export interface LocalMedia {
   readonly description: string | null;
 }
 
+/** The folder under the data directory that holds every stored file. */
+const MEDIA_DIR = "media";
+
+/**
+ * Where a stored file lives, relative to the data directory (`media/<id>.<ext>`, what `file_path`
+ * holds): the one derivation of a media path; `storedFileName` is its inverse.
+ */
+export function storedFilePath(fileName: string): string {
+  return `${MEDIA_DIR}/${fileName}`;
+}
+
+/** Whether `filePath` is one Herold wrote itself (`media/<id>.<ext>`): nothing else is ever read or removed. */
+export function isStoredFilePath(filePath: string): boolean {
+  const slash = filePath.indexOf("/");
+  return filePath.slice(0, slash) === MEDIA_DIR && /^[0-9a-z]{26}\.[a-z]{3,4}$/.test(filePath.slice(slash + 1));
+}
+
 /** The file name of a stored media row (the last URL segment), or null for remote media. */
 export function storedFileName(row: Pick<Selectable<MediaRow>, "file_path">): string | null {
   return row.file_path === null || row.file_path === "" ? null : basename(row.file_path);

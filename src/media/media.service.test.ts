@@ -10,6 +10,7 @@ import { ManualClock } from "../lib/time.ts";
 import { newId } from "../lib/id.ts";
 import { describeEachEngine } from "../testing/databases.ts";
 import { mediaRoutes } from "./media.routes.ts";
+import { isStoredFilePath, storedFileName, storedFilePath } from "./media.entity.ts";
 import { MediaService, sniffFormat } from "./media.service.ts";
 import type { AppContext } from "../app/context.ts";
 
@@ -101,6 +102,18 @@ describeEachEngine("media uploads", (getDb) => {
     assert.ok(!stored.includes(Buffer.from("Secret Photographer")));
     const row = await getDb().database.db.selectFrom("media").selectAll().where("id", "=", media.id).executeTakeFirstOrThrow();
     assert.deepEqual([row.actor_id, row.post_id, row.kind, row.file_path, row.width, row.height], [actorId, null, "image", media.filePath, 300, 400]);
+  });
+
+  test("a draft's files: by media id, only this actor's unattached media, the one path derivation (and its inverse)", async () => {
+    const stored = await service.storeImage(actorId, await jpegWithExif(40, 30), null);
+    assert.ok(stored.ok);
+    const media = stored.value;
+    assert.equal(media.filePath, storedFilePath(media.fileName));
+    assert.equal(storedFileName({ file_path: media.filePath }), media.fileName);
+    assert.ok(isStoredFilePath(media.filePath) && !isStoredFilePath(`../${media.filePath}`) && !isStoredFilePath(`media/../${media.fileName}`));
+    const files = await service.unattachedFiles(actorId, [media.id, "no-such-media"]);
+    assert.deepEqual([...files], [[media.id, join(dataDir, media.filePath)]]);
+    assert.deepEqual([...(await service.unattachedFiles(newId(), [media.id]))], [], "another actor's media are not named");
   });
 
   test("bytes hidden after the image (a polyglot) do not survive re-encoding", async () => {

@@ -1,5 +1,5 @@
 import { open, mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Kysely } from "kysely";
 import type Sharp from "sharp";
 import { sanitizeRemoteText } from "../content/sanitize.ts";
@@ -8,7 +8,7 @@ import type { DB } from "../db/schema.ts";
 import { newId } from "../lib/id.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import type { Clock } from "../lib/time.ts";
-import { IMAGE_FORMATS, type ImageFormat, type LocalMedia } from "./media.entity.ts";
+import { IMAGE_FORMATS, isStoredFilePath, storedFilePath, type ImageFormat, type LocalMedia } from "./media.entity.ts";
 
 // sharp (libvips) adds about 20 MB to a process's resident memory as soon as it is loaded; most
 // processes never see an image (workers, web processes between uploads), so it is loaded on first use.
@@ -84,10 +84,10 @@ export class MediaService {
     const id = newId(this.#clock.now().getTime());
     const { ext, mimeType } = IMAGE_FORMATS[format];
     const fileName = `${id}.${ext}`;
-    const filePath = `media/${fileName}`;
-    await mkdir(join(this.#dataDir, "media"), { recursive: true });
+    const filePath = storedFilePath(fileName);
+    await mkdir(dirname(this.#absolute(filePath)), { recursive: true });
     // `wx`: never overwrite anything, whatever happens to be there.
-    await writeFile(join(this.#dataDir, filePath), data, { flag: "wx", mode: 0o644 });
+    await writeFile(this.#absolute(filePath), data, { flag: "wx", mode: 0o644 });
     try {
       await this.#db
         .insertInto("media")
@@ -109,7 +109,7 @@ export class MediaService {
         })
         .execute();
     } catch (error) {
-      await rm(join(this.#dataDir, filePath), { force: true });
+      await rm(this.#absolute(filePath), { force: true });
       throw error;
     }
     return ok({ id, actorId, postId: null, kind: "image", mimeType, filePath, fileName, width: info.width, height: info.height, sizeBytes: data.length, description: alt });
@@ -157,14 +157,31 @@ export class MediaService {
   /** Absolute path of a stored file by media id and the file name from its URL; null when they do not match. */
   async localFile(mediaId: string, fileName: string): Promise<{ path: string; postId: string | null } | null> {
     const row = await this.#db.selectFrom("media").select(["file_path", "post_id"]).where("id", "=", mediaId).executeTakeFirst();
-    if (row === undefined || row.file_path === null || row.file_path !== `media/${fileName}`) return null;
-    return { path: join(this.#dataDir, row.file_path), postId: row.post_id };
+    if (row === undefined || row.file_path === null || row.file_path !== storedFilePath(fileName)) return null;
+    return { path: this.#absolute(row.file_path), postId: row.post_id };
+  }
+
+  /** Absolute paths of `actorId`'s stored media not attached to a post yet (a draft's), by media id; other ids are left out. */
+  async unattachedFiles(actorId: string, mediaIds: readonly string[]): Promise<Map<string, string>> {
+    if (mediaIds.length === 0) return new Map();
+    const rows = await this.#db
+      .selectFrom("media")
+      .select(["id", "file_path"])
+      .where("id", "in", [...mediaIds])
+      .where("actor_id", "=", actorId)
+      .where("post_id", "is", null)
+      .execute();
+    return new Map(rows.flatMap((r) => (r.file_path !== null && isStoredFilePath(r.file_path) ? [[r.id, this.#absolute(r.file_path)] as const] : [])));
+  }
+
+  #absolute(filePath: string): string {
+    return join(this.#dataDir, filePath);
   }
 
   async #removeFile(filePath: string | null): Promise<void> {
-    // Only paths Herold wrote itself: `media/<id>.<ext>`.
-    if (filePath === null || !/^media\/[0-9a-z]{26}\.[a-z]{3,4}$/.test(filePath)) return;
-    await rm(join(this.#dataDir, filePath), { force: true });
+    // Only paths Herold wrote itself.
+    if (filePath === null || !isStoredFilePath(filePath)) return;
+    await rm(this.#absolute(filePath), { force: true });
   }
 
   async #read(path: string): Promise<Result<Buffer, MediaError>> {

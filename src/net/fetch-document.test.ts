@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { fetchActivityPubDocument, type FetchDocumentOptions } from "./fetch-document.ts";
 import { createGuardedAgent, type GuardedAgent } from "./guarded-agent.ts";
-import { startTestServer, type TestServer } from "./test-server.ts";
+import { startTestServer, type TestServer } from "../testing/test-server.ts";
 
 // One loopback server on 127.0.0.1, reached by literal address with allowPrivateAddress (dev mode).
 // The resolver refuses every name, so nothing here can reach real DNS.

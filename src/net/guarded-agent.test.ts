@@ -3,7 +3,7 @@ import { after, before, test } from "node:test";
 import { createGuardedAgent, ForbiddenAddressError, type GuardedAgentOptions, type LookupFn } from "./guarded-agent.ts";
 import { CONNECT_TIMEOUT_CODE } from "./http1-client.ts";
 import { OK_TEST_CERT, OK_TEST_KEY } from "./tls-fixture.ts";
-import { startTestServer, type TestServer } from "./test-server.ts";
+import { startTestServer, type TestServer } from "../testing/test-server.ts";
 
 // Every connection in this file goes to a listener on 127.0.0.1. Names resolve only through the stub
 // below; private and metadata addresses appear only as stub answers that the guard must refuse before

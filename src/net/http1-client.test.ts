@@ -4,7 +4,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from "node:n
 import { CONNECT_TIMEOUT_CODE, HEADERS_TIMEOUT_CODE, Http1Client, type Http1ClientOptions, type Http1Request } from "./http1-client.ts";
 import { BAD_RESPONSE_CODE } from "./http1-parser.ts";
 import { FORBIDDEN_ADDRESS_CODE, type LookupFn } from "./resolve-allowed.ts";
-import { startTestServer } from "./test-server.ts";
+import { startTestServer } from "../testing/test-server.ts";
 import { OK_TEST_CERT, OK_TEST_KEY } from "./tls-fixture.ts";
 
 /** Loopback only: tests allow private addresses the way HEROLD_ALLOW_PRIVATE_ADDRESS does. */

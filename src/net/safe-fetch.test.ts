@@ -5,7 +5,7 @@ import { brotliCompressSync, constants, deflateRawSync, deflateSync, gzipSync } 
 import { createGuardedAgent, type GuardedAgent, type LookupFn } from "./guarded-agent.ts";
 import { safeFetch, type SafeFetchOptions, type SignRequest } from "./safe-fetch.ts";
 import { OK_TEST_CERT, OK_TEST_KEY } from "./tls-fixture.ts";
-import { startRawServer, startTestServer, type RawTestServer, type TestServer } from "./test-server.ts";
+import { startRawServer, startTestServer, type RawTestServer, type TestServer } from "../testing/test-server.ts";
 
 // Network rule for this file: servers bind to 127.0.0.1; names resolve only through `lookup` below.
 // `ok.test`/`ok2.test` reach server A through an exact endpoint exception (127.0.0.1:A). `evil.test`

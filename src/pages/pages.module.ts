@@ -1,5 +1,6 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
 import { loadStylesheet, type Stylesheet } from "./assets.ts";
+import { assetRoutes } from "../http/static-assets.ts";
 import { pageRoutes } from "./pages.routes.ts";
 import { PostViews } from "./post.view.ts";
 import { ProfileViews, type FollowCounts } from "./profile.view.ts";
@@ -20,6 +21,7 @@ export function createPagesModule(base: AppBase, deps: { followers: FollowCounts
     stylesheet,
     posts: postViews,
     profiles,
-    routes: [() => pageRoutes({ stylesheet, profiles, posts: postViews, urls: base.urls, domain: base.config.domain, version: base.version })],
+    // Static files through the one asset route group, before the pages.
+    routes: [() => assetRoutes([stylesheet]), () => pageRoutes({ stylesheet, profiles, posts: postViews, urls: base.urls, domain: base.config.domain, version: base.version })],
   };
 }

@@ -32,16 +32,6 @@ export function pageRoutes(deps: PageRoutesDeps): Hono {
   const site: Site = { domain: deps.domain, stylesheetHref: stylesheet.href, version: deps.version };
   const generator = `Herold ${deps.version}`;
 
-  app.get(stylesheet.path, (c) => {
-    const headers = {
-      ETag: stylesheet.etag,
-      // Versioned links may be cached for a year; the bare path is revalidated hourly.
-      "Cache-Control": c.req.query("v") === stylesheet.etag.slice(1, -1) ? "public, max-age=31536000, immutable" : "public, max-age=3600",
-    };
-    if (c.req.header("if-none-match") === stylesheet.etag) return c.body(null, 304, headers);
-    return c.body(stylesheet.body, 200, { ...headers, "Content-Type": "text/css; charset=utf-8" });
-  });
-
   const profile = (base: "/@" | "/users/") => async (c: Context) => {
     const username = base === "/@" ? c.req.param("handle")!.slice(1) : c.req.param("username")!;
     if (wantsJson(c.req.header("accept"))) {

@@ -222,6 +222,16 @@ describeEachEngine("posts inbox", (getDb) => {
     assert.equal((await stored(note.id))?.contentHtml, "<p>second</p>");
   });
 
+  test("an edit that newly addresses a local account names it as the first version would (one mapping for store and update)", async () => {
+    const note = noteBy(bob, { content: "<p>first</p>" });
+    await h.receive(bob, create(bob, note));
+    const edited = { ...note, content: "<p>now for zoe</p>", to: [...note.to, zoe.uri], updated: "2026-02-03T00:00:00Z" };
+    assert.deepEqual(await h.receive(bob, { id: `${note.id}#updates/zoe`, type: "Update", actor: bob.uri, object: edited }), { kind: "processed" });
+    const post = await stored(note.id);
+    const mentions = await h.ctx.repos.posts.mentionsOf(post!.id);
+    assert.deepEqual(mentions, [{ actorUri: zoe.uri, handle: `zoe@${new URL(h.ctx.urls.origin).host}` }]);
+  });
+
   test("Update of a poll's vote counts is not an edit", async () => {
     const poll = noteBy(bob, { type: "Question", content: "<p>Which?</p>", oneOf: [{ type: "Note", name: "A", replies: { totalItems: 1 } }, { type: "Note", name: "B", replies: { totalItems: 0 } }], endTime: "2026-03-10T00:00:00Z" });
     await h.receive(bob, create(bob, poll));

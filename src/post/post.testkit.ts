@@ -9,11 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Account } from "../account/account.entity.ts";
 import type { Actor } from "../actor/actor.entity.ts";
-import type { ActorResolver, ResolveActorError } from "../actor/actor.resolver.ts";
 import { createAppContext, type AppContext } from "../app/context.ts";
 import { loadConfig } from "../config/config.ts";
-import type { DeliveryPort, DeliveryRequest } from "../delivery/delivery.port.ts";
 import type { InboundActivity, InboxOutcome } from "../federation/inbox/inbox.types.ts";
+import { FakeResolver, RecordingDelivery } from "../testing/fakes.ts";
 import { OutboundBridge } from "../federation/outbound/bridge.ts";
 import { newId } from "../lib/id.ts";
 import { err, ok, type Result } from "../lib/result.ts";
@@ -23,27 +22,9 @@ import { createPostServices, type PostServices } from "./post.module.ts";
 import type { FetchedObject, ObjectFetcher } from "./post.ports.ts";
 import { remoteActorData } from "../testing/fixtures.ts";
 
+export { FakeResolver, RecordingDelivery };
+
 export const TEST_ORIGIN = "https://herold.test";
-
-/** Knows only the actors a test added. */
-export class FakeResolver implements ActorResolver {
-  readonly #byUri = new Map<string, Actor>();
-
-  add(actor: Actor): void {
-    this.#byUri.set(actor.uri, actor);
-  }
-
-  async resolveUri(uri: string): Promise<Result<Actor, ResolveActorError>> {
-    const actor = this.#byUri.get(uri);
-    return actor ? ok(actor) : err("not-found", `no actor at ${uri}`);
-  }
-
-  async resolveHandle(handle: string): Promise<Result<Actor, ResolveActorError>> {
-    const bare = handle.replace(/^@/, "").toLowerCase();
-    for (const actor of this.#byUri.values()) if (actor.handle.toLowerCase() === bare || actor.uri === handle) return ok(actor);
-    return err("not-found", `no actor ${bare}`);
-  }
-}
 
 /** Serves documents a test added, applying the same id rules as the real fetcher. */
 export class FakeFetcher implements ObjectFetcher {
@@ -70,14 +51,6 @@ export class FakeFetcher implements ObjectFetcher {
     if (new URL(id).origin !== new URL(url).origin) return err("id-mismatch", `document id ${id} is not on the origin of ${url}`);
     if (options.requireIdEquals !== "same-origin" && id !== url) return err("id-mismatch", `document id ${id} differs from ${url}`);
     return ok({ document, id, finalUrl: url });
-  }
-}
-
-export class RecordingDelivery implements DeliveryPort {
-  readonly requests: DeliveryRequest[] = [];
-  async enqueue(input: DeliveryRequest): Promise<number> {
-    this.requests.push(input);
-    return input.inboxes.length;
   }
 }
 

@@ -156,10 +156,6 @@ export class RemotePostService {
       parsed.quote ? this.#posts.findByUri(parsed.quote) : null,
       this.#localAccountsAddressed(parsed),
     ]);
-    const mentions: MentionRef[] = parsed.mentions.map((m) => ({ actorUri: m.uri, handle: m.handle }));
-    for (const account of localMentions) {
-      if (!mentions.some((m) => m.actorUri === account.uri)) mentions.push({ actorUri: account.uri, handle: `${account.username}@${this.#urls.origin.replace(/^https?:\/\//, "")}` });
-    }
     const write: PostWrite = {
       uri: parsed.id,
       actorId: author.id,
@@ -167,12 +163,7 @@ export class RemotePostService {
       type: parsed.type,
       state: "published",
       visibility: visibilityOf(parsed.to, parsed.cc, author.followersUrl),
-      sourceText: null,
-      contentHtml: parsed.contentHtml,
-      summary: parsed.summary,
-      name: parsed.name,
-      sensitive: parsed.sensitive,
-      language: parsed.language,
+      ...contentOf(parsed, raw),
       url: parsed.url,
       inReplyToUri: parsed.inReplyTo,
       inReplyToId: parent?.id ?? null,
@@ -182,16 +173,12 @@ export class RemotePostService {
       conversationUri: parsed.conversation ?? parent?.conversationUri ?? null,
       to: parsed.to,
       cc: parsed.cc,
-      emojis: parsed.emojis,
-      poll: parsed.poll,
-      card: parsed.card,
-      rawJson: truncateRaw(raw),
       publishedAt: parsed.published ?? options.receivedAt ?? now,
       editedAt: parsed.updated !== null && parsed.updated !== parsed.published ? parsed.updated : null,
     };
     const id = newId(this.#clock.now().getTime());
     const inserted = await this.#db.transaction().execute(async (trx) => {
-      const done = await this.#posts.insert(id, write, { mentions, tags: parsed.hashtags }, now, trx);
+      const done = await this.#posts.insert(id, write, this.#relationsOf(parsed, localMentions), now, trx);
       if (done) await this.#posts.replaceRemoteMedia(id, author.id, remoteMedia(parsed, now), trx);
       return done;
     });
@@ -231,25 +218,11 @@ export class RemotePostService {
       return (await this.#posts.findById(existing.id)) ?? existing;
     }
     const localMentions = await this.#localAccountsAddressed(parsed);
-    const mentions: MentionRef[] = parsed.mentions.map((m) => ({ actorUri: m.uri, handle: m.handle }));
-    for (const account of localMentions) if (!mentions.some((m) => m.actorUri === account.uri)) mentions.push({ actorUri: account.uri, handle: null });
     await this.#db.transaction().execute(async (trx) => {
       await this.#posts.updateContent(
         existing,
-        {
-          sourceText: null,
-          contentHtml: parsed.contentHtml,
-          summary: parsed.summary,
-          name: parsed.name,
-          sensitive: parsed.sensitive,
-          language: parsed.language,
-          emojis: parsed.emojis,
-          poll: parsed.poll,
-          card: parsed.card,
-          rawJson: truncateRaw(raw),
-          editedAt: parsed.updated ?? now,
-        },
-        { mentions, tags: parsed.hashtags },
+        { ...contentOf(parsed, raw), editedAt: parsed.updated ?? now },
+        this.#relationsOf(parsed, localMentions),
         { now, editId: newId(this.#clock.now().getTime()) },
         trx,
       );
@@ -333,6 +306,19 @@ export class RemotePostService {
     }
   }
 
+  /**
+   * Mentions and hashtags of a post, for its insert and for every edit alike: its Mention tags, and
+   * the local accounts it addresses without one (some servers send DMs without tags), named by handle.
+   */
+  #relationsOf(parsed: ParsedObject, localMentions: readonly Account[]): { mentions: MentionRef[]; tags: readonly string[] } {
+    const mentions: MentionRef[] = parsed.mentions.map((m) => ({ actorUri: m.uri, handle: m.handle }));
+    const host = this.#urls.origin.replace(/^https?:\/\//, "");
+    for (const account of localMentions) {
+      if (!mentions.some((m) => m.actorUri === account.uri)) mentions.push({ actorUri: account.uri, handle: `${account.username}@${host}` });
+    }
+    return { mentions, tags: parsed.hashtags };
+  }
+
   /** Local accounts a post names: Mention tags and direct addressing (some servers send DMs without tags). */
   async #localAccountsAddressed(parsed: ParsedObject): Promise<Account[]> {
     const uris = new Set([...parsed.mentions.map((m) => m.uri), ...parsed.to, ...parsed.cc]);
@@ -394,6 +380,25 @@ function remoteMedia(parsed: ParsedObject, now: string): Insertable<MediaRow>[] 
     description: a.description,
     created_at: now,
   }));
+}
+
+/**
+ * What a remote object says about its post's content, the same for the first store and every update
+ * (one mapping, so an edit can never drop or rename a field the insert wrote).
+ */
+function contentOf(parsed: ParsedObject, raw: unknown) {
+  return {
+    sourceText: null,
+    contentHtml: parsed.contentHtml,
+    summary: parsed.summary,
+    name: parsed.name,
+    sensitive: parsed.sensitive,
+    language: parsed.language,
+    emojis: parsed.emojis,
+    poll: parsed.poll,
+    card: parsed.card,
+    rawJson: truncateRaw(raw),
+  } satisfies Partial<PostWrite>;
 }
 
 /** The stored original is for debugging and re-parsing; a bound keeps one post from filling the disk. */

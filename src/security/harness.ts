@@ -22,7 +22,7 @@ import type { DispatchResult } from "../federation/inbox/inbox.processor.ts";
 import { INBOX_QUEUE } from "../federation/inbox/inbox.receiver.ts";
 import { rebuildActivity } from "../federation/inbox/inbox.worker.ts";
 import { generateTestKey, post, signedHeaders, startFakePeer, type FakePeer, type PostResult, type SignOptions, type TestKey } from "../federation/inbox/testing.ts";
-import { startTestServer, type TestServer } from "../net/test-server.ts";
+import { startTestServer, type TestServer } from "../testing/test-server.ts";
 import type { Engine } from "../testing/databases.ts";
 import { startTestInstance, type TestInstance, type TestInstanceOptions } from "../testing/instance.ts";
 import { captureLogs, type LogCapture } from "./logs.ts";

@@ -13,7 +13,7 @@ import { FetchBudget } from "../federation/fetch/fetch-budget.ts";
 import { canonicalAddress, isForbiddenAddress } from "../net/address-policy.ts";
 import { createGuardedAgent, type GuardedAgent, type LookupFn } from "../net/guarded-agent.ts";
 import { Http1Client } from "../net/http1-client.ts";
-import { startRawServer, startTestServer, type RawTestServer, type TestServer } from "../net/test-server.ts";
+import { startRawServer, startTestServer, type RawTestServer, type TestServer } from "../testing/test-server.ts";
 import { OK_TEST_CERT, OK_TEST_KEY } from "../net/tls-fixture.ts";
 import { checkUrl } from "../net/url-policy.ts";
 import { MediaProxy } from "../web/media-proxy.ts";
@@ -244,7 +244,7 @@ describe("case 12: names, redirects and every fetcher through the guard (stub DN
       },
       userAgent: "Herold (ssrf suite)",
     });
-    const actors = new ActorService({ config: ctx.config, urls: ctx.urls, clock: ctx.clock, actors: ctx.repos.actors, fetcher, domainBlocks: ctx.fed.domainBlocks });
+    const actors = new ActorService({ config: ctx.config, urls: ctx.urls, clock: ctx.clock, actors: ctx.repos.actors, fetcher, domainBlocks: ctx.fed.domainBlocks, gone: ctx.actorsGone });
     return { fetcher, actors };
   };
 

@@ -1,6 +1,7 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from "kysely";
 import type { DB } from "../db/schema.ts";
 import { newId } from "../lib/id.ts";
+import type { ActorGoneListener } from "../actor/actor-gone.ts";
 import type { FollowEndReason } from "./follow.entity.ts";
 
 /**
@@ -34,3 +35,18 @@ export async function endFollowsWhere(
   }
   return ended.length;
 }
+
+/**
+ * Social's part of actors going (subscribed to the actor module's `ActorGoneAnnouncer` by
+ * `createSocialModule`): a gone actor loses every follow in both directions; an actor whose personal
+ * inbox answered 404 stops following local accounts. Each ended follow is recorded as `gone`.
+ */
+export const endFollowsOfGoneActors: ActorGoneListener = async (gone, trx) =>
+  await endFollowsWhere(
+    trx,
+    gone.evidence === "actor"
+      ? (eb) => eb.or([eb("follower_id", "in", [...gone.actorIds]), eb("followee_id", "in", [...gone.actorIds])])
+      : (eb) => eb.and([eb("follower_id", "in", [...gone.actorIds]), eb("followee_id", "in", eb.selectFrom("actors").select("id").where("is_local", "=", 1))]),
+    "gone",
+    gone.now,
+  );

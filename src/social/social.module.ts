@@ -7,6 +7,7 @@ import { BlockService } from "./block.service.ts";
 import { flagHandlers } from "./flag.handler.ts";
 import { followCollections } from "./follow.collections.ts";
 import { awaitedAnswers, followHandlers } from "./follow.handler.ts";
+import { endFollowsOfGoneActors } from "./follow-history.ts";
 import { FollowRepository } from "./follow.repository.ts";
 import { FollowService } from "./follow.service.ts";
 import { FollowersRepository } from "./followers.repository.ts";
@@ -45,6 +46,8 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
   const clock = base.clock;
 
   const followRepository = new FollowRepository(db);
+  // Social owns follows, so it ends them when the actor module announces an actor gone.
+  base.actorsGone.subscribe(endFollowsOfGoneActors);
   const blockRepository = new BlockRepository(db);
   const targets = new TargetLookup({ resolver, actors, accounts, urls: base.urls, domain: base.config.domain });
 

@@ -12,15 +12,13 @@ import type { Account } from "../account/account.entity.ts";
 
 
 import type { Actor } from "../actor/actor.entity.ts";
-import type { ActorResolver, ResolveActorError } from "../actor/actor.resolver.ts";
 import { type AppBase, createAppBase } from "../app/base.ts";
 import { Urls } from "../app/urls.ts";
 import { loadConfig } from "../config/config.ts";
-import type { DeliveryPort, DeliveryRequest } from "../delivery/delivery.port.ts";
 import { InboxDispatcher, type InboundActivity, type InboxOutcome } from "../federation/inbox/inbox.types.ts";
+import { FakeResolver, RecordingDelivery } from "../testing/fakes.ts";
 import { OutboundBridge } from "../federation/outbound/bridge.ts";
 import { newId } from "../lib/id.ts";
-import { err, ok, type Result } from "../lib/result.ts";
 import { ManualClock } from "../lib/time.ts";
 import type { Post, Visibility } from "../post/post.entity.ts";
 
@@ -29,46 +27,9 @@ import type { TestDatabase } from "../testing/databases.ts";
 import { createSocialModule, type SocialFederationDeps, type SocialModule } from "./social.module.ts";
 import { remoteActorData } from "../testing/fixtures.ts";
 
+export { FakeResolver, RecordingDelivery };
+
 export const TEST_ORIGIN = "https://herold.test";
-
-/** Resolves only the actors a test registered; counts fetches so tests can tell cache from network. */
-export class FakeResolver implements ActorResolver {
-  readonly #byUri = new Map<string, Actor>();
-  readonly #failures = new Map<string, ResolveActorError>();
-  readonly refreshes: string[] = [];
-
-  add(actor: Actor): void {
-    this.#byUri.set(actor.uri, actor);
-  }
-  fail(uriOrHandle: string, error: ResolveActorError): void {
-    this.#failures.set(uriOrHandle, error);
-  }
-
-  async resolveUri(uri: string, options: { refresh?: boolean } = {}): Promise<Result<Actor, ResolveActorError>> {
-    if (options.refresh) this.refreshes.push(uri);
-    const failure = this.#failures.get(uri);
-    if (failure !== undefined) return err(failure, `fake failure for ${uri}`);
-    const actor = this.#byUri.get(uri);
-    return actor ? ok(actor) : err("not-found", `no actor at ${uri}`);
-  }
-
-  async resolveHandle(handle: string): Promise<Result<Actor, ResolveActorError>> {
-    const bare = handle.replace(/^@/, "").toLowerCase();
-    const failure = this.#failures.get(bare);
-    if (failure !== undefined) return err(failure, `fake failure for ${bare}`);
-    for (const actor of this.#byUri.values()) if (actor.handle.toLowerCase() === bare || actor.url === handle) return ok(actor);
-    return err("not-found", `no actor ${bare}`);
-  }
-}
-
-/** Records delivery requests instead of queueing them. */
-export class RecordingDelivery implements DeliveryPort {
-  readonly requests: DeliveryRequest[] = [];
-  async enqueue(input: DeliveryRequest): Promise<number> {
-    this.requests.push(input);
-    return input.inboxes.length;
-  }
-}
 
 export interface SentActivity {
   readonly uri: string;

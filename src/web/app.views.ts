@@ -1,4 +1,4 @@
-import { basename } from "node:path";
+import { storedFileName } from "../media/media.entity.ts";
 import type { Kysely, Selectable } from "kysely";
 import type { Actor } from "../actor/actor.entity.ts";
 import type { ActorRepository } from "../actor/actor.repository.ts";
@@ -102,7 +102,8 @@ export class AppViews {
 
   #attachment(row: Selectable<MediaRow>): AppAttachment[] {
     let src: string | null = null;
-    if (row.file_path !== null && row.file_path !== "") src = this.#urls.media(row.id, encodeURIComponent(basename(row.file_path))).slice(this.#urls.origin.length);
+    const fileName = storedFileName(row);
+    if (fileName !== null) src = this.#urls.media(row.id, encodeURIComponent(fileName)).slice(this.#urls.origin.length);
     else if (row.remote_url !== null && (row.kind === "image" || row.kind === "document")) src = this.#proxy.path(row.remote_url);
     if (src === null) return [];
     return [{ kind: row.kind, src, description: row.description ?? "", width: row.width, height: row.height }];

@@ -1,30 +1,18 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { loadAsset, type StaticAsset } from "../http/static-assets.ts";
 
 /**
- * The web app's own stylesheet and script, read once at start and served with a content hash in
- * the URL (cached for a year, new URL after an upgrade). No build step: plain CSS and a small
- * same-origin script that only adds comfort; every page works without it.
+ * The web app's own stylesheet and script (loaded and served like every static asset, by
+ * src/http/static-assets.ts). A small same-origin script that only adds comfort; every page works
+ * without it.
  */
-export interface Asset {
-  readonly path: string;
-  readonly href: string;
-  readonly etag: string;
-  readonly body: string;
-  readonly contentType: string;
-}
-
-function load(file: string, contentType: string): Asset {
-  const body = readFileSync(new URL(`./assets/${file}`, import.meta.url), "utf8");
-  const hash = createHash("sha256").update(body).digest("hex").slice(0, 16);
-  const path = `/app/assets/${file}`;
-  return { path, href: `${path}?v=${hash}`, etag: `"${hash}"`, body, contentType };
-}
+export type Asset = StaticAsset;
 
 export interface WebAssets {
   readonly css: Asset;
   readonly js: Asset;
 }
+
+const load = (file: string, contentType: string): Asset => loadAsset(new URL(`./assets/${file}`, import.meta.url), `/app/assets/${file}`, contentType);
 
 export function loadWebAssets(): WebAssets {
   return { css: load("app.css", "text/css; charset=utf-8"), js: load("app.js", "text/javascript; charset=utf-8") };

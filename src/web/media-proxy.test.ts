@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
 import { systemClock } from "../lib/time.ts";
 import { createGuardedAgent } from "../net/guarded-agent.ts";
-import { startTestServer, type TestServer } from "../net/test-server.ts";
+import { startTestServer, type TestServer } from "../testing/test-server.ts";
 import { MediaProxy } from "./media-proxy.ts";
 import { verifyRelMe } from "./rel-me.ts";
 

@@ -1,6 +1,6 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
 import type { FederationModule } from "../federation/federation.module.ts";
-import { mimeTypeForFile } from "../media/media.entity.ts";
+import { mimeTypeForFile, storedFileName } from "../media/media.entity.ts";
 import type { PagesModule } from "../pages/pages.module.ts";
 import type { PostModule } from "../post/post.module.ts";
 import type { SocialModule } from "../social/social.module.ts";
@@ -12,6 +12,7 @@ import { UserRepository } from "../user/user.repository.ts";
 import { UserService } from "../user/user.service.ts";
 import { loadWebAssets, type WebAssets } from "./assets.ts";
 import { AppViews } from "./app.views.ts";
+import { assetRoutes } from "../http/static-assets.ts";
 import { MediaProxy } from "./media-proxy.ts";
 import { suggest } from "./suggest.ts";
 import { WebCookies } from "./session.middleware.ts";
@@ -64,7 +65,6 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     media: deps.posts.media,
     queue: base.queue,
     clock: base.clock,
-    dataDir: base.config.dataDir,
     maxChars: base.config.limits.postMaxChars,
   });
   const profiles = new ProfileService({
@@ -123,7 +123,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
       // The composer's thumbnails: the file of one of the account's own media rows.
       mediaFile: async (actorId, mediaId) => {
         const row = await db.selectFrom("media").select("file_path").where("id", "=", mediaId).where("actor_id", "=", actorId).executeTakeFirst();
-        const fileName = row?.file_path?.replace(/^media\//, "") ?? "";
+        const fileName = row === undefined ? "" : (storedFileName(row) ?? "");
         const mimeType = mimeTypeForFile(fileName);
         const stored = mimeType !== null ? await media.localFile(mediaId, fileName) : null;
         return stored === null || mimeType === null ? null : { path: stored.path, mimeType };
@@ -142,7 +142,8 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     cookies,
     assets,
     mediaProxy,
-    routes: [() => webRoutes(routes)],
+    // Static files through the one asset route group, before the app's routes.
+    routes: [() => assetRoutes([assets.css, assets.js]), () => webRoutes(routes)],
     jobs: [scheduledPostHandler(schedule, base.clock)],
   };
 }

@@ -23,7 +23,6 @@ import { requireMember, sameOriginPosts } from "./session.middleware.ts";
 import { sessionRoutes } from "./session.routes.ts";
 import type { WebEnv } from "./web.env.ts";
 import type { Shell } from "./web.layout.ts";
-import type { Asset } from "./assets.ts";
 import { unreachable } from "../lib/result.ts";
 import type { AppViews } from "./app.views.ts";
 import { calendarRoutes } from "./calendar.routes.ts";
@@ -77,9 +76,6 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
     appJsHref: web.assets.js.href,
   };
   const now = () => deps.clock.now().toISOString();
-
-  app.get(web.assets.css.path, (c) => serveAsset(c, web.assets.css));
-  app.get(web.assets.js.path, (c) => serveAsset(c, web.assets.js));
 
   app.get("/media/proxy/:mac/:encoded", async (c) => {
     const result = await web.mediaProxy.get(c.req.param("mac"), c.req.param("encoded"));
@@ -138,13 +134,4 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   app.route("/", calendarRoutes({ clock: deps.clock, schedule: deps.compose.schedule, posts: deps.posts }, shell));
   app.route("/", profileRoutes(deps.urls, shell, views, web.profiles));
   return app as unknown as Hono;
-}
-
-function serveAsset(c: Context, asset: Asset): Response {
-  const headers = {
-    ETag: asset.etag,
-    "Cache-Control": c.req.query("v") === asset.etag.slice(1, -1) ? "public, max-age=31536000, immutable" : "public, max-age=3600",
-  };
-  if (c.req.header("if-none-match") === asset.etag) return c.body(null, 304, headers);
-  return c.body(asset.body, 200, { ...headers, "Content-Type": asset.contentType });
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
-import { startTestServer } from "../net/test-server.ts";
+import { startTestServer } from "../testing/test-server.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
 import { WebClient } from "./testing/web-client.ts";
 

@@ -16,6 +16,7 @@ import type { Account } from "../../account/account.entity.ts";
 
 
 import { type AppBase, createAppBase } from "../../app/base.ts";
+import { endFollowsOfGoneActors } from "../../social/follow-history.ts";
 import { loadConfig, type Config } from "../../config/config.ts";
 import { OutboundBridge } from "../../federation/outbound/bridge.ts";
 import { newId } from "../../lib/id.ts";
@@ -68,7 +69,11 @@ export function harnessConfig(databaseUrl: string, dataDir: string, env: Readonl
 
 /** The infrastructure part of the composition root (src/app/context.ts), on `database`. */
 export function createTestBase(database: Database, config: Config, clock: Clock): AppBase {
-  return createAppBase({ config, database, clock, secret: randomBytes(32), version: "test" });
+  const base = createAppBase({ config, database, clock, secret: randomBytes(32), version: "test" });
+  // No social module here: its part of an actor going (ending follows) is subscribed as
+  // createSocialModule subscribes it in the real composition.
+  base.actorsGone.subscribe(endFollowsOfGoneActors);
+  return base;
 }
 
 export async function createDeliveryHarness(test: TestDatabase, options: HarnessOptions = {}): Promise<DeliveryHarness> {

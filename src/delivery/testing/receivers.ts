@@ -1,11 +1,11 @@
 /**
  * Loopback inboxes for the delivery tests (test support only). Each receiver is an HTTP server on
- * 127.0.0.1 that records what it received by activity id, can verify signatures, can insist on one
+ * 127.0.0.1 (through the one loopback core, src/testing/test-server.ts) that records what it received by activity id, can verify signatures, can insist on one
  * signature spec (to exercise double-knocking), answer a chosen status, answer slowly, or be "down"
  * (every connection is dropped at once, like a host that is unreachable).
  */
 import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenOnLoopback } from "../../testing/test-server.ts";
 import type { SignatureSpec } from "../http-signature.ts";
 import type { SignedRequestParts, VerifyResult } from "./verify.ts";
 
@@ -57,11 +57,9 @@ export async function startReceiver(initial: ReceiverOptions = {}): Promise<Rece
   let options = initial;
   let isDown = false;
   let requests = 0;
-  let connections = 0;
   const deliveries: ReceivedDelivery[] = [];
   const refusals: string[] = [];
   const counts = new Map<string, number>();
-  const sockets = new Set<Socket>();
 
   let inFlight = 0;
   let maxConcurrent = 0;
@@ -106,20 +104,9 @@ export async function startReceiver(initial: ReceiverOptions = {}): Promise<Rece
     })().catch(() => response.destroy());
   });
   server.keepAliveTimeout = 30_000;
-  server.on("connection", (socket: Socket) => {
-    connections++;
-    if (isDown) {
-      socket.destroy();
-      return;
-    }
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  // A receiver that is down accepts the connection and drops it at once, like an unreachable host.
+  const listener = await listenOnLoopback(server, () => !isDown);
+  const port = listener.port;
   const origin = `http://127.0.0.1:${port}`;
   return {
     port,
@@ -130,20 +117,16 @@ export async function startReceiver(initial: ReceiverOptions = {}): Promise<Rece
     refusals,
     requests: () => requests,
     maxConcurrent: () => maxConcurrent,
-    connections: () => connections,
+    connections: listener.connections,
     count: (activityId) => counts.get(activityId) ?? 0,
     set(next) {
       options = next;
     },
     down(next) {
       isDown = next;
-      if (next) for (const socket of sockets) socket.destroy();
+      if (next) listener.dropConnections();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: listener.close,
   };
 }
 

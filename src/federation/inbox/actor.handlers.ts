@@ -45,8 +45,8 @@ export interface ActorHandlerDeps {
  * came through a group's Announce). Any other actor document is never taken from the activity: a
  * known actor is re-fetched from its own origin; an unknown one is ignored.
  *
- * Delete of an actor: only the actor itself may delete itself; it is marked gone, its follows in
- * both directions are removed, and the modules' `onGone` clean-ups run. Deleting another actor is
+ * Delete of an actor: only the actor itself may delete itself; it is marked gone and its follows in
+ * both directions are removed (`ActorService.markGone`, the one path for gone actors). Deleting another actor is
  * refused. Everything else is an object and goes to the posts module's hooks.
  */
 export function registerActorHandlers(dispatcher: InboxDispatcher, deps: ActorHandlerDeps): void {

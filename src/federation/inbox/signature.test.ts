@@ -60,3 +60,22 @@ test("a domain block covers subdomains; a port narrows it to one origin", () => 
   assert.deepEqual(blockCandidates({ name: "a.evil.example", host: "a.evil.example" }), ["a.evil.example", "evil.example", "example"]);
   assert.deepEqual(blockCandidates({ name: "127.0.0.1", host: "127.0.0.1:4567" }), ["127.0.0.1:4567", "127.0.0.1"]);
 });
+
+test("one parser for both body-digest headers: SHA-256 required and matched, other algorithms ignored", async () => {
+  const { checkBodyDigest } = await import("./signature.ts");
+  const good = "X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=";
+  assert.deepEqual(checkBodyDigest(`SHA-256=${good}`, "Digest", good), { ok: true, value: { onlySha256: true } });
+  assert.deepEqual(checkBodyDigest(`sha-512=x, sha-256=${good}`, "Digest", good), { ok: true, value: { onlySha256: false } });
+  assert.deepEqual(checkBodyDigest(`sha-256=:${good}:`, "Content-Digest", good), { ok: true, value: { onlySha256: true } });
+  for (const [header, form] of [
+    [`sha-256=:${good}:`, "Digest"],
+    [`sha-256=${good}`, "Content-Digest"],
+    ["sha-512=abc", "Digest"],
+    [`sha-256=${good}, sha-256=other`, "Digest"],
+    ["", "Content-Digest"],
+  ] as const) {
+    const result = checkBodyDigest(header, form, good);
+    assert.equal(result.ok, false, `${form}: ${header}`);
+    assert.equal(!result.ok && result.error, "digest");
+  }
+});

@@ -118,7 +118,7 @@ export class InboxSignatureVerifier {
     if (spec === "rfc9421") {
       const contentDigest = headers.get("content-digest");
       if (contentDigest === null) return err("digest", "RFC 9421 POST without Content-Digest");
-      const check = checkContentDigest(contentDigest, digestBase64);
+      const check = checkBodyDigest(contentDigest, "Content-Digest", digestBase64);
       if (!check.ok) return check;
     } else {
       const parsed = parseDraftSignature(signature);
@@ -128,9 +128,9 @@ export class InboxSignatureVerifier {
       if (!host.ok) return host;
       const digest = headers.get("digest");
       if (digest === null) return err("digest", "POST without a Digest header");
-      const check = checkDigest(digest, digestBase64);
+      const check = checkBodyDigest(digest, "Digest", digestBase64);
       if (!check.ok) return check;
-      const cached = verifyCachedDraft(request, parsed.value, digest, { keys: this.#keys, now: this.#clock.now().getTime(), windowSeconds: this.#windowSeconds });
+      const cached = verifyCachedDraft(request, parsed.value, check.value.onlySha256, { keys: this.#keys, now: this.#clock.now().getTime(), windowSeconds: this.#windowSeconds });
       if (cached !== null) return ok({ spec, key: cached });
     }
 
@@ -220,10 +220,10 @@ export class InboxSignatureVerifier {
  * (`created`/`expires`, another digest besides SHA-256, a key not in memory, a signature that does not
  * verify with the cached key, so perhaps a rotated one) returns null and takes the full path.
  */
-function verifyCachedDraft(request: SignedRequest, params: ReadonlyMap<string, string>, digest: string, deps: { keys: RemoteKeyStore; now: number; windowSeconds: number }): KeyEntry | null {
+function verifyCachedDraft(request: SignedRequest, params: ReadonlyMap<string, string>, onlySha256: boolean, deps: { keys: RemoteKeyStore; now: number; windowSeconds: number }): KeyEntry | null {
   if (params.has("created") || params.has("expires")) return null;
   // Fedify checks every digest algorithm it knows; with SHA-256 alone, the caller's check is the same.
-  if (!/^\s*sha-256=[^,]*$/i.test(digest)) return null;
+  if (!onlySha256) return null;
   const keyId = parseIri(params.get("keyId"));
   if (keyId === null) return null;
   const entry = deps.keys.cached(keyId.href);
@@ -280,31 +280,29 @@ export function parseDraftSignature(header: string): Result<Map<string, string>,
   return ok(params);
 }
 
-/** `Digest: SHA-256=<base64>[, other=…]`: a SHA-256 entry is required and must match. */
-function checkDigest(header: string, expected: string): Result<true, "digest"> {
-  let found = false;
-  for (const entry of header.split(",")) {
-    const at = entry.indexOf("=");
-    if (at < 0) continue;
-    if (entry.slice(0, at).trim().toLowerCase() !== "sha-256") continue;
-    found = true;
-    if (entry.slice(at + 1).trim() !== expected) return err("digest", "Digest does not match the body");
-  }
-  return found ? ok(true) : err("digest", "Digest has no SHA-256 value (the only algorithm accepted)");
-}
+/** The two body-digest headers: `Digest` (RFC 3230, draft-cavage) and `Content-Digest` (RFC 9530). */
+export type DigestHeader = "Digest" | "Content-Digest";
 
-/** `Content-Digest: sha-256=:<base64>:[, …]` (RFC 9530). */
-function checkContentDigest(header: string, expected: string): Result<true, "digest"> {
+/**
+ * The one parser of both digest headers: `Digest: SHA-256=<base64>[, other=…]` and
+ * `Content-Digest: sha-256=:<base64>:[, …]` (RFC 9530 wraps the value in colons). A SHA-256 entry is
+ * required and every one must match; other algorithms are ignored. `onlySha256` says the header has
+ * no other entry, so checking SHA-256 here is all Fedify's own digest check would do.
+ */
+export function checkBodyDigest(header: string, form: DigestHeader, expectedBase64: string): Result<{ onlySha256: boolean }, "digest"> {
+  const entries = header.split(",");
   let found = false;
-  for (const entry of header.split(",")) {
+  for (const entry of entries) {
     const at = entry.indexOf("=");
-    if (at < 0) continue;
-    if (entry.slice(0, at).trim().toLowerCase() !== "sha-256") continue;
+    if (at < 0 || entry.slice(0, at).trim().toLowerCase() !== "sha-256") continue;
     found = true;
-    const value = /^:([A-Za-z0-9+/=]+):$/.exec(entry.slice(at + 1).trim());
-    if (value === null || value[1] !== expected) return err("digest", "Content-Digest does not match the body");
+    const raw = entry.slice(at + 1).trim();
+    const value = form === "Digest" ? raw : (/^:([A-Za-z0-9+/=]+):$/.exec(raw)?.[1] ?? null);
+    if (value !== expectedBase64) return err("digest", `${form} does not match the body`);
   }
-  return found ? ok(true) : err("digest", "Content-Digest has no sha-256 value (the only algorithm accepted)");
+  // Each header's own spelling of the algorithm (RFC 3230 upper case, RFC 9530 lower case).
+  if (!found) return err("digest", `${form} has no ${form === "Digest" ? "SHA-256" : "sha-256"} value (the only algorithm accepted)`);
+  return ok({ onlySha256: entries.length === 1 });
 }
 
 /**

@@ -6,7 +6,7 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { request } from "node:http";
 import { prepareBody, signRequestSync } from "../../delivery/http-signature.ts";
-import { startTestServer, type TestServer } from "../../net/test-server.ts";
+import { startTestServer, type TestServer } from "../../testing/test-server.ts";
 
 export interface TestKey {
   readonly privateKey: KeyObject;

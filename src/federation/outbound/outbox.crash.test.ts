@@ -9,7 +9,7 @@ import { createAppContext, type AppContext } from "../../app/context.ts";
 import { startWorker } from "../../app/worker.ts";
 import { loadConfig } from "../../config/config.ts";
 import { newId } from "../../lib/id.ts";
-import { startTestServer, type TestServer } from "../../net/test-server.ts";
+import { startTestServer, type TestServer } from "../../testing/test-server.ts";
 import type { Post } from "../../post/post.entity.ts";
 import { createTestDatabase, describeEachEngine, type Engine } from "../../testing/databases.ts";
 import { remoteActorData } from "../../testing/fixtures.ts";

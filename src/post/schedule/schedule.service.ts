@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { Kysely } from "kysely";
 import type { Account } from "../../account/account.entity.ts";
 import type { AccountRepository } from "../../account/account.repository.ts";
@@ -26,6 +25,8 @@ export interface DraftPublisher {
 export interface DraftMediaStore {
   storeImage(actorId: string, input: Buffer, description: string | null): Promise<Result<LocalMedia, MediaError>>;
   discard(mediaIds: readonly string[]): Promise<void>;
+  /** Where the draft's stored files are (the media module derives media paths, nobody else). */
+  unattachedFiles(actorId: string, mediaIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }
 
 /** A claim older than this belongs to an attempt that died (publishing takes seconds, not minutes). */
@@ -88,7 +89,6 @@ export class ScheduleService {
   readonly #media: DraftMediaStore;
   readonly #queue: JobQueue;
   readonly #clock: Clock;
-  readonly #dataDir: string;
   readonly #maxChars: number;
 
   constructor(deps: {
@@ -99,7 +99,6 @@ export class ScheduleService {
     media: DraftMediaStore;
     queue: JobQueue;
     clock: Clock;
-    dataDir: string;
     maxChars: number;
   }) {
     this.#db = deps.db;
@@ -109,7 +108,6 @@ export class ScheduleService {
     this.#media = deps.media;
     this.#queue = deps.queue;
     this.#clock = deps.clock;
-    this.#dataDir = deps.dataDir;
     this.#maxChars = deps.maxChars;
   }
 
@@ -332,18 +330,10 @@ export class ScheduleService {
 
   /** Files of the draft's images (only unattached media of this account: nothing else can be named). */
   async #mediaFiles(account: Account, media: readonly DraftMedia[]): Promise<{ path: string; description: string | null }[]> {
-    if (media.length === 0) return [];
-    const rows = await this.#db
-      .selectFrom("media")
-      .select(["id", "file_path"])
-      .where("id", "in", media.map((m) => m.id))
-      .where("actor_id", "=", account.actorId)
-      .where("post_id", "is", null)
-      .execute();
-    const paths = new Map(rows.map((r) => [r.id, r.file_path]));
+    const paths = await this.#media.unattachedFiles(account.actorId, media.map((m) => m.id));
     return media.flatMap((m) => {
       const path = paths.get(m.id);
-      return path ? [{ path: join(this.#dataDir, path), description: m.description }] : [];
+      return path !== undefined ? [{ path, description: m.description }] : [];
     });
   }
 

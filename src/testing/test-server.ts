@@ -1,12 +1,58 @@
 /**
- * Loopback HTTP servers for the src/net tests. Test support only; not imported by production code.
+ * The loopback test servers (test support only; not imported by production code): an HTTP(S)
+ * server that records requests, a raw TCP one, and `listenOnLoopback`, the one core under them and
+ * under the delivery tests' inboxes (src/delivery/testing/receivers.ts).
  *
  * Every server binds to 127.0.0.1 and counts the TCP connections it accepts, so a test can prove that a
  * refused fetch never reached it (zero connections), not merely that the fetch reported an error.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from "node:net";
+
+/** A server listening on 127.0.0.1, its connections counted and tracked so `close` never waits on keep-alive. */
+export interface LoopbackListener {
+  readonly port: number;
+  connections(): number;
+  /** Destroys every open connection (the server keeps listening). */
+  dropConnections(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on an ephemeral port of 127.0.0.1 (never another address). `accept` may refuse a connection
+ * (it is counted, then destroyed at once: a host that is down).
+ */
+export async function listenOnLoopback(server: Server, accept: (socket: Socket) => boolean = () => true): Promise<LoopbackListener> {
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    connections++;
+    if (!accept(socket)) {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const dropConnections = () => {
+    for (const socket of sockets) socket.destroy();
+  };
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => connections,
+    dropConnections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        dropConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 export interface RecordedRequest {
   readonly method: string;
@@ -34,8 +80,6 @@ export interface TestServerOptions {
 export type TestHandler = (request: IncomingMessage, response: ServerResponse, body: Buffer) => void;
 
 export async function startTestServer(handler: TestHandler, options: TestServerOptions = {}): Promise<TestServer> {
-  let connections = 0;
-  const sockets = new Set<Socket>();
   const requests: RecordedRequest[] = [];
   const servernames: Array<string | false> = [];
   const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
@@ -49,28 +93,15 @@ export async function startTestServer(handler: TestHandler, options: TestServerO
   };
   const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createServer(onRequest);
   server.on("secureConnection", (socket: { servername?: string | false }) => servernames.push(socket.servername ?? false));
-  server.on("connection", (socket: Socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listener = await listenOnLoopback(server);
   const scheme = options.tls ? "https" : "http";
   return {
-    port,
-    url: (path = "/", host = "127.0.0.1") => `${scheme}://${host}:${port}${path}`,
-    connections: () => connections,
+    port: listener.port,
+    url: (path = "/", host = "127.0.0.1") => `${scheme}://${host}:${listener.port}${path}`,
+    connections: listener.connections,
     requests,
     servernames,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: listener.close,
   };
 }
 
@@ -86,28 +117,15 @@ export interface RawTestServer {
  * refuses to produce (a Content-Length that lies, a body delimited only by closing the socket).
  */
 export async function startRawServer(onConnection: (socket: Socket) => void): Promise<RawTestServer> {
-  let connections = 0;
-  const sockets = new Set<Socket>();
   const server = createTcpServer((socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => undefined);
     onConnection(socket);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listener = await listenOnLoopback(server);
   return {
-    port,
-    url: (path = "/", host = "127.0.0.1") => `http://${host}:${port}${path}`,
-    connections: () => connections,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    port: listener.port,
+    url: (path = "/", host = "127.0.0.1") => `http://${host}:${listener.port}${path}`,
+    connections: listener.connections,
+    close: listener.close,
   };
 }
