@@ -20,7 +20,7 @@
  * Options: --servers N, --shared-every K, --db sqlite|postgres, --rounds N, --concurrency N (in flight,
  * for Herold and the probe), --skip-fedify, --fedify-timeout S, --cpu-prof DIR, --herold-node-options "…",
  * --clients own,node: one Herold process per HTTP client (own = src/net/http1-client.ts, node =
- * node:http with a pinned-address Agent, src/net/node-http-client.ts, swapped in by
+ * node:http with a pinned-address Agent, bench/net/node-http-baseline.ts, swapped in by
  * bench/net/use-node-http.ts), each on its own database, taking turns with the probe in every round.
  */
 import { fork, type ChildProcess } from "node:child_process";

@@ -5,7 +5,7 @@
  *
  * Processes: the servers (bench/fetch/servers.ts), and one fetching process per client
  * (bench/fetch/client.ts; `node` runs with bench/net/use-node-http.ts, so its GuardedAgent holds
- * src/net/node-http-client.ts instead of src/net/http1-client.ts). Every round, each client fetches
+ * bench/net/node-http-baseline.ts instead of src/net/http1-client.ts). Every round, each client fetches
  * `--per-server` actors from each of `--servers` servers with `--concurrency` in flight; before each
  * measured run the servers drop every connection, so every origin is connected to afresh and then
  * reused (at most 2 connections per origin). Who goes first alternates. Reported: medians of wall

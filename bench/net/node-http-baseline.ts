@@ -2,7 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type Cl
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isIP, type LookupFunction, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { isAddressAllowed } from "./address-policy.ts";
+import { isAddressAllowed } from "../../src/net/address-policy.ts";
 import {
   CLIENT_CLOSED_CODE,
   CONNECT_TIMEOUT_CODE,
@@ -11,20 +11,25 @@ import {
   type Http1ClientOptions,
   type Http1Request,
   type Http1Response,
-} from "./http1-client.ts";
-import { BAD_RESPONSE_CODE } from "./http1-parser.ts";
-import { defaultLookup, ForbiddenAddressError, resolveAllowed, type LookupFn } from "./resolve-allowed.ts";
+} from "../../src/net/http1-client.ts";
+import { BAD_RESPONSE_CODE } from "../../src/net/http1-parser.ts";
+import { defaultLookup, ForbiddenAddressError, resolveAllowed, type LookupFn } from "../../src/net/resolve-allowed.ts";
 
 /**
- * The same guarded client as http1-client.ts, on node:http/node:https (Node's llhttp parser) with one
- * keep-alive Agent per scheme whose `createConnection` pins every socket to the addresses the address
- * policy checked: the name is resolved once (resolve-allowed.ts) inside the socket's `lookup`, every
- * address must be allowed, and the socket connects only to those (no second resolution); a literal IP
- * is checked before the socket exists. TLS verifies the certificate for the name (SNI = name).
+ * BENCHMARK BASELINE, not used by Herold: the guarded client of src/net/http1-client.ts rebuilt on
+ * node:http/node:https (Node's llhttp parser), kept so the measurement of docs/adr/0006 can be
+ * repeated (`npm run bench -- fanout --clients own,node`, `npm run bench -- fetch`).
  *
- * Same options, request and response shapes and error codes as Http1Client, so either can be used
- * where the other is; `npm run bench -- fanout --clients own,node` and `npm run bench -- fetch`
- * compare them.
+ * One keep-alive Agent per scheme whose `createConnection` pins every socket to the addresses the
+ * address policy checked: a name is resolved once (resolve-allowed.ts) inside the socket's `lookup`,
+ * every address must be allowed, and the socket connects only to those (no second resolution); a
+ * literal IP is checked before the socket exists. TLS verifies the certificate for the name (SNI =
+ * name). Per-origin limit = the Agent's `maxSockets`; idle sockets closed after `keepAliveTimeoutMs`
+ * (or the peer's shorter Keep-Alive hint, Node's own rule) and beyond `maxIdleSockets` in total;
+ * connect/headers/total deadlines, abort, body counted or collected under the cap with an announced
+ * oversize refused at once, one resend on a reused socket the peer had closed. Same options, request
+ * and response shapes and error codes as Http1Client; node-http-baseline.test.ts runs
+ * src/net/http1-client.test.ts against it.
  */
 export class NodeHttpClient {
   readonly #options: Http1ClientOptions;
