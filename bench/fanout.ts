@@ -18,7 +18,10 @@
  * connections, so each one connects afresh, as a first post would.
  *
  * Options: --servers N, --shared-every K, --db sqlite|postgres, --rounds N, --concurrency N (in flight,
- * for Herold and the probe), --skip-fedify, --fedify-timeout S, --cpu-prof DIR, --herold-node-options "…".
+ * for Herold and the probe), --skip-fedify, --fedify-timeout S, --cpu-prof DIR, --herold-node-options "…",
+ * --clients own,node: one Herold process per HTTP client (own = src/net/http1-client.ts, node =
+ * node:http with a pinned-address Agent, bench/net/node-http-baseline.ts, swapped in by
+ * bench/net/use-node-http.ts), each on its own database, taking turns with the probe in every round.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
@@ -62,6 +65,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       /** Node options for the Herold process, space separated; default: those of `npm start`. */
       "herold-node-options": { type: "string" },
       rounds: { type: "string", default: "3" },
+      clients: { type: "string", default: "own" },
     },
     strict: true,
   });
@@ -125,14 +129,30 @@ export async function main(argv: readonly string[]): Promise<void> {
       ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : []),
       ...(values["herold-node-options"]?.split(/\s+/).filter((o) => o !== "") ?? npmStartOptions()),
     ];
-    const herold = spawn("herold.ts", heroldArgv);
-    const ready = await request<{ type: string; keys: Array<{ keyId: string; pem: string }>; followers: number; rssMiB: number; startupRssMiB: number }>(
-      herold,
-      { type: "setup", servers: specs, warmUpPort, engine, env: values.concurrency !== undefined ? { HEROLD_DELIVERY_CONCURRENCY: values.concurrency } : {} },
-      "ready",
-    );
-    for (const key of ready.keys) await register(key);
-    await warmUp(herold, { type: "warm-up" }, 3);
+    const clientNames = values.clients.split(",").map((c) => c.trim());
+    for (const c of clientNames) if (c !== "own" && c !== "node") throw new Error(`--clients: unknown client ${c} (own, node)`);
+    const useNodeHttp = new URL("./net/use-node-http.ts", import.meta.url).pathname;
+    const subjects: Array<{ name: string; child: ChildProcess; ready: { rssMiB: number; startupRssMiB: number } }> = [];
+    for (const client of clientNames) {
+      const child = spawn("herold.ts", client === "node" ? ["--import", useNodeHttp, ...heroldArgv] : heroldArgv);
+      const ready = await request<{ type: string; keys: Array<{ keyId: string; pem: string }>; followers: number; rssMiB: number; startupRssMiB: number }>(
+        child,
+        {
+          type: "setup",
+          servers: specs,
+          warmUpPort,
+          engine,
+          // Each Herold its own origin, so the servers tell their keys (same key ids otherwise) apart.
+          env: { ...(values.concurrency !== undefined ? { HEROLD_DELIVERY_CONCURRENCY: values.concurrency } : {}), ...(subjects.length > 0 ? { HEROLD_ORIGIN: `https://herold-${client}.bench` } : {}) },
+        },
+        "ready",
+      );
+      for (const key of ready.keys) await register(key);
+      await warmUp(child, { type: "warm-up" }, 3);
+      subjects.push({ name: client, child, ready });
+    }
+    const herold = subjects[0]!.child;
+    const ready = subjects[0]!.ready;
 
     const probe = spawn("probe.ts");
     await register(await request<{ type: string; keyId: string; pem: string }>(probe, { type: "init" }, "key"));
@@ -146,7 +166,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       await request(servers, { type: "drop" }, "dropped");
       await new Promise((r) => setTimeout(r, 300));
     };
-    const heroldRound = async () => {
+    const heroldRound = async (herold: ChildProcess) => {
       await dropConnections();
       const publishedMessage = nextMessage<{ type: string; activityId: string; json: string; publishMs: number }>(herold, "published");
       const run = await timed(herold, { type: "go" });
@@ -170,13 +190,20 @@ export async function main(argv: readonly string[]): Promise<void> {
     const probeMs: number[] = [];
     const heroldCpu: number[] = [];
     const probeCpu: number[] = [];
+    /** Per client (`--clients`): wall and CPU ms of each round. */
+    const perClient = new Map(subjects.map((s) => [s.name, { ms: [] as number[], cpuMs: [] as number[], serversCpuMs: [] as number[] }]));
     /** CPU the simulated servers used while receiving each subject's fan-out. */
     const serversCpu = { herold: [] as number[], probe: [] as number[] };
     let probeFailures = 0;
     let lastPublished: { activityId: string; json: string; publishMs: number } | undefined;
     for (let round = 1; round <= rounds; round++) {
-      const measureHerold = async () => {
-        const result = await heroldRound();
+      const measureHerold = async (subject: (typeof subjects)[number]) => {
+        const result = await heroldRound(subject.child);
+        const figures = perClient.get(subject.name)!;
+        figures.ms.push(result.ms);
+        figures.cpuMs.push(result.cpuMs);
+        figures.serversCpuMs.push(result.serversCpuMs);
+        if (subject !== subjects[0]) return;
         heroldMs.push(result.ms);
         heroldCpu.push(result.cpuMs);
         serversCpu.herold.push(result.serversCpuMs);
@@ -191,17 +218,20 @@ export async function main(argv: readonly string[]): Promise<void> {
         serversCpu.probe.push(result.serversCpuMs);
         probeFailures += result.failures;
       };
-      if (round % 2 === 1) {
-        await measureHerold();
-        await measureProbe();
-      } else {
-        await measureProbe();
-        await measureHerold();
-      }
+      // Who goes first rotates (the probe needs the first subject's bytes, so it never opens round 1).
+      const turns: Array<() => Promise<void>> = [...subjects.map((subject) => () => measureHerold(subject)), measureProbe];
+      const shift = (round - 1) % turns.length;
+      const order = round === 1 ? turns : [...turns.slice(shift), ...turns.slice(0, shift)];
+      for (const turn of order) await turn();
       const memory = (await request<{ type: string; peakRssMiB: number; memory: Record<string, number> }>(herold, { type: "stats" }, "stats"));
       process.stdout.write(
         `  round ${round}: Herold ${seconds(heroldMs.at(-1)!)} s (CPU ${seconds(heroldCpu.at(-1)!)} s), probe ${seconds(probeMs.at(-1)!)} s (CPU ${seconds(probeCpu.at(-1)!)} s); servers' CPU ${seconds(serversCpu.herold.at(-1)!)} / ${seconds(serversCpu.probe.at(-1)!)} s; ratio ${(heroldMs.at(-1)! / probeMs.at(-1)!).toFixed(2)}; Herold peak RSS ${memory.peakRssMiB.toFixed(0)} MiB (now: heap ${memory.memory.heapUsed}/${memory.memory.heapTotal}, external ${memory.memory.external} MiB)\n`,
       );
+      for (const subject of subjects.slice(1)) {
+        const figures = perClient.get(subject.name)!;
+        const peak = await request<{ type: string; peakRssMiB: number }>(subject.child, { type: "stats" }, "stats");
+        process.stdout.write(`           Herold [${subject.name}] ${seconds(figures.ms.at(-1)!)} s (CPU ${seconds(figures.cpuMs.at(-1)!)} s); peak RSS ${peak.peakRssMiB.toFixed(0)} MiB\n`);
+      }
     }
     const heroldStats = await request<{ type: string; peakRssMiB: number; totals: { results: Record<string, number>; retries: number } }>(herold, { type: "stats" }, "stats");
 
@@ -219,6 +249,22 @@ export async function main(argv: readonly string[]): Promise<void> {
         const run = await timed(fedify, { type: "run", followers, text }, Number(values["fedify-timeout"]) * 1000);
         fedifyRuns.push({ keys, ms: run.ms, cpuMs: run.cpuMs });
         stopChild(fedify);
+      }
+    }
+    const clientLines: string[] = [];
+    if (subjects.length > 1) {
+      clientLines.push(`  HTTP clients (median of ${rounds} rounds each; CPU of the Herold process per delivery; ratio to ${subjects[0]!.name}):`);
+      const base = perClient.get(subjects[0]!.name)!;
+      for (const subject of subjects) {
+        const figures = perClient.get(subject.name)!;
+        const stats = await request<{ type: string; peakRssMiB: number; totals: { results: Record<string, number>; retries: number } }>(subject.child, { type: "stats" }, "stats");
+        const ms = median(figures.ms);
+        const cpu = median(figures.cpuMs);
+        clientLines.push(
+          `    ${subject.name.padEnd(4)} ${seconds(ms)} s, CPU ${seconds(cpu)} s = ${((cpu * 1000) / count).toFixed(0)} µs/delivery, peak RSS ${stats.peakRssMiB.toFixed(1)} MiB; ` +
+            `${(ms / median(base.ms)).toFixed(3)}× time, ${(cpu / median(base.cpuMs)).toFixed(3)}× CPU; ${(ms / median(probeMs)).toFixed(2)}× / ${(cpu / median(probeCpu)).toFixed(2)}× the probe; ` +
+            `ok ${stats.totals.results.ok ?? 0}, retries ${stats.totals.retries}; rounds ${figures.ms.map(seconds).join(" ")} s, CPU ${figures.cpuMs.map(seconds).join(" ")} s`,
+        );
       }
     }
     const serverStats = await request<{ type: string; accepted: number; refused: number; duplicates: number; reasons: Record<string, number> }>(servers, { type: "stats" }, "stats");
@@ -248,6 +294,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       `  Herold deliveries ok ${heroldStats.totals.results.ok ?? 0}, retries ${heroldStats.totals.retries}; servers: ${serverStats.accepted} accepted, ${serverStats.refused} refused, ${serverStats.duplicates} duplicates${
         serverStats.refused > 0 ? ` (${JSON.stringify(serverStats.reasons)})` : ""
       }`,
+      ...clientLines,
     ].filter((l) => l !== "");
     process.stdout.write(lines.join("\n") + "\n");
   } finally {

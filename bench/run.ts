@@ -4,6 +4,7 @@
  */
 const BENCHMARKS: Record<string, () => Promise<{ main(argv: readonly string[]): Promise<void> }>> = {
   fanout: () => import("./fanout.ts"),
+  fetch: () => import("./fetch.ts"),
   inbound: () => import("./inbound.ts"),
   text: () => import("./text.ts"),
 };
