@@ -2,21 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Account } from "../account/account.entity.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
-import { WebClient } from "./testing/web-client.ts";
+import { signIn, WebClient } from "./testing/web-client.ts";
 
 /**
  * Issue #10, item 2: who may change a scheduled post. Editing or deleting a scheduled post needs the
  * publish permission; an author changes only their own unscheduled drafts; every change records who
  * made it; the scheduler publishes what the permitted person saved.
  */
-async function signIn(instance: TestInstance, login: string, password: string): Promise<WebClient> {
-  const client = new WebClient(instance.origin);
-  await client.get("/app/login");
-  const response = await client.post("/app/login", { login, password, next: "/app" });
-  assert.equal(response.status, 303, `sign-in of ${login}: ${response.status}`);
-  return client;
-}
-
 describe("drafts and scheduled posts: who may change them", { timeout: 120_000 }, () => {
   let a: TestInstance;
   let acme: Account;

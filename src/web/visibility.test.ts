@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { Account } from "../account/account.entity.ts";
 import type { Post } from "../post/post.entity.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
-import { WebClient } from "./testing/web-client.ts";
+import { signIn, WebClient } from "./testing/web-client.ts";
 
 /**
  * Issue #10, item 3: members of one account must not read another account's private posts through
@@ -30,9 +30,7 @@ describe("one visibility rule everywhere in the app", { timeout: 120_000 }, () =
     brand = (await a.ctx.services.accounts.get("brand"))!;
     const cara = (await a.ctx.services.accounts.get("cara"))!;
     assert.ok((await a.ctx.web.users.create({ email: "owner@acme.example", password: "owner's long password", accountUsername: "acme", role: "owner" })).ok);
-    owner = new WebClient(a.origin);
-    await owner.get("/app/login");
-    assert.equal((await owner.post("/app/login", { login: "owner@acme.example", password: "owner's long password" })).status, 303);
+    owner = await signIn(a, "owner@acme.example", "owner's long password");
 
     await publish("public", { username: "brand", text: "Brand public news #opennews", visibility: "public" });
     await publish("followers", { username: "brand", text: "Brand followers secret #closedtopic", visibility: "followers" });

@@ -4,21 +4,13 @@ import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
 import { startTestServer } from "../testing/test-server.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
-import { WebClient } from "./testing/web-client.ts";
+import { signIn, WebClient } from "./testing/web-client.ts";
 
 /**
  * The web app over HTTP (no browser): sessions, CSRF on every state-changing route, the sign-in
  * throttle and its keys, redirects, object scoping between accounts (IDOR) and roles.
  */
 const PASSWORD = "owner's long password";
-
-async function signIn(instance: TestInstance, login: string, password: string): Promise<WebClient> {
-  const client = new WebClient(instance.origin);
-  await client.get("/app/login");
-  const response = await client.post("/app/login", { login, password, next: "/app" });
-  assert.equal(response.status, 303, `sign-in of ${login}: ${response.status}`);
-  return client;
-}
 
 describe("web app over HTTP", { timeout: 180_000 }, () => {
   let a: TestInstance;

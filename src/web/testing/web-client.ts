@@ -70,3 +70,12 @@ export class WebClient {
     return match[1]!;
   }
 }
+
+/** Signs in through the real form (as a person would) and returns the client holding the session. */
+export async function signIn(instance: { readonly origin: string }, login: string, password: string): Promise<WebClient> {
+  const client = new WebClient(instance.origin);
+  await client.get("/app/login");
+  const response = await client.post("/app/login", { login, password, next: "/app" });
+  if (response.status !== 303) throw new Error(`sign-in of ${login}: HTTP ${response.status}`);
+  return client;
+}
