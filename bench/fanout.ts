@@ -28,7 +28,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config/config.ts";
 import { npmStartOptions } from "./start-options.ts";
-import { deliveryInboxOf, followersOf, layout, nextMessage, type Message } from "./fanout/protocol.ts";
+import { deliveryInboxOf, followersOf, layout, median, nextMessage, request, type Message } from "./fanout/protocol.ts";
 
 const here = (name: string) => new URL(`./fanout/${name}`, import.meta.url).pathname;
 
@@ -36,19 +36,9 @@ function start(name: string, execArgv: string[] = []): ChildProcess {
   return fork(here(name), [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv });
 }
 
-async function request<T extends Message>(child: ChildProcess, message: Message, reply: string, timeoutMs?: number): Promise<T> {
-  const answer = nextMessage<T>(child, reply, timeoutMs);
-  child.send(message);
-  return await answer;
-}
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 export async function main(argv: readonly string[]): Promise<void> {
   const { values } = parseArgs({

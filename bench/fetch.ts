@@ -14,22 +14,12 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { nextMessage, type Message } from "./fanout/protocol.ts";
+import { median, request, type Message } from "./fanout/protocol.ts";
 import { npmStartOptions } from "./start-options.ts";
 
 const here = (name: string) => new URL(name, import.meta.url).pathname;
 
-async function request<T extends Message>(child: ChildProcess, message: Message, reply: string): Promise<T> {
-  const answer = nextMessage<T>(child, reply);
-  child.send(message);
-  return await answer;
-}
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 export async function main(argv: readonly string[]): Promise<void> {
   const { values } = parseArgs({

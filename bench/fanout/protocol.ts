@@ -73,3 +73,17 @@ export function cpuMessage(): Message {
   const usage = process.cpuUsage();
   return { type: "cpu", ms: (usage.user + usage.system) / 1000 };
 }
+
+/** Sends `message` to a benchmark child process and waits for its reply of type `reply`. */
+export async function request<T extends Message>(child: ChildProcess, message: Message, reply: string, timeoutMs?: number): Promise<T> {
+  const answer = nextMessage<T>(child, reply, timeoutMs);
+  child.send(message);
+  return await answer;
+}
+
+/** The median of a non-empty list (the mean of the two middle values for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
