@@ -21,7 +21,7 @@ export interface LocalTemplate {
   readonly outbox: Row;
   readonly postId: string;
   readonly activityId: string;
-  /** Its publication time: the time of acme's post number 0 (the template is that post). */
+  /** Its publication time. */
   readonly publishedMs: number;
   /** The text it was published with; copies replace it (plain words: the same in text, HTML and JSON). */
   readonly mark: string;
@@ -182,7 +182,7 @@ export function follow(follower: { id: string }, followee: { id: string }, uri: 
   };
 }
 
-/** acme's post number `i` (i ≥ 1) and its Create activity: the template with id, times and text replaced. */
+/** acme's post number `i` and its Create activity: the template with id, times and text replaced. */
 export function acmePost(template: LocalTemplate, i: number, time: Timeline): { post: Row; outbox: Row; id: string } {
   const ms = time.acmePost(i);
   const postId = idAt(ms);
