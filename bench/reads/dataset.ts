@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { createAppContext } from "../../src/app/context.ts";
-import { loadConfig } from "../../src/config/config.ts";
+import { loadConfig, parseDatabaseUrl, type DatabaseConfig } from "../../src/config/config.ts";
 import { TEST_PG_URL, type Engine } from "../../src/testing/databases.ts";
 import { unreachable } from "../../src/lib/result.ts";
 import {
@@ -86,7 +86,7 @@ export async function ensureDataset(engine: Engine, posts: number, origin: strin
       const partial = `${path}.partial`;
       for (const suffix of ["", "-wal", "-shm"]) rmSync(partial + suffix, { force: true });
       const started = performance.now();
-      await build(shape, `sqlite:${partial}`, origin, () => sqliteSink(partial), log);
+      await buildDataset({ kind: "sqlite", path: partial, url: `sqlite:${partial}` }, shape, origin, log);
       for (const suffix of ["-wal", "-shm"]) rmSync(partial + suffix, { force: true });
       renameSync(partial, path);
       return { engine, shape, url, builtMs: performance.now() - started };
@@ -100,7 +100,7 @@ export async function ensureDataset(engine: Engine, posts: number, origin: strin
         if (found.length > 0) return { engine, shape, url: `${TEST_PG_URL}?schema=${schema}`, builtMs: null };
         await admin.unsafe(`DROP SCHEMA IF EXISTS "${partial}" CASCADE`);
         const started = performance.now();
-        await build(shape, `${TEST_PG_URL}?schema=${partial}`, origin, () => postgresSink(TEST_PG_URL, partial), log);
+        await buildDataset(parseDatabaseUrl(`${TEST_PG_URL}?schema=${partial}`, process.cwd()), shape, origin, log);
         await admin.unsafe(`ALTER SCHEMA "${partial}" RENAME TO "${schema}"`);
         return { engine, shape, url: `${TEST_PG_URL}?schema=${schema}`, builtMs: performance.now() - started };
       } finally {
@@ -112,11 +112,13 @@ export async function ensureDataset(engine: Engine, posts: number, origin: strin
   }
 }
 
-async function build(shape: Shape, url: string, origin: string, openSink: () => Sink, log: (line: string) => void): Promise<void> {
+/** Builds the data set of `shape` into an empty (or freshly migrated) database. */
+export async function buildDataset(database: DatabaseConfig, shape: Shape, origin: string, log: (line: string) => void): Promise<void> {
+  const url = database.url + (database.kind === "postgres" && database.schema !== undefined ? `${database.url.includes("?") ? "&" : "?"}schema=${database.schema}` : "");
   const time = new Timeline(shape, Math.floor(Date.now() / 60_000) * 60_000);
   const env = { HEROLD_ORIGIN: origin, HEROLD_DATABASE_URL: url, HEROLD_LOG_LEVEL: "warning" };
-  const { template, acme } = await seedThroughHerold(env, time);
-  const sink = openSink();
+  const { template, acme } = await seedThroughHerold(env);
+  const sink = openSink(database);
   try {
     await loadBulk(sink, shape, time, template, acme, log);
   } finally {
@@ -125,14 +127,27 @@ async function build(shape: Shape, url: string, origin: string, openSink: () => 
   await afterLoad(url, env, log);
 }
 
+function openSink(database: DatabaseConfig): Sink {
+  switch (database.kind) {
+    case "sqlite":
+      return sqliteSink(database.path);
+    case "postgres":
+      return postgresSink(database.url, database.schema ?? "public");
+    default:
+      return unreachable(database);
+  }
+}
+
 /**
  * Step 1: what Herold's own services write — the schema (migrations), the account with its keys,
  * the owner who signs in to the web app, and acme's first post with its Create activity.
  */
-async function seedThroughHerold(env: Record<string, string>, time: Timeline): Promise<{ template: LocalTemplate; acme: Acme }> {
+async function seedThroughHerold(env: Record<string, string>): Promise<{ template: LocalTemplate; acme: Acme }> {
   const dataDir = mkdtempSync(join(tmpdir(), "herold-bench-reads-seed-"));
-  const publishedMs = time.acmePost(0);
-  const ctx = await createAppContext(loadConfig({ ...env, HEROLD_DATA_DIR: dataDir }), { migrate: true, clock: { now: () => new Date(publishedMs) } });
+  // The real clock: the services mint ids with `newId()` at the present, so the account, its actor
+  // and the owner are rows of the build's time (their ids and timestamps agree); the history below
+  // is written with ids of its own past times.
+  const ctx = await createAppContext(loadConfig({ ...env, HEROLD_DATA_DIR: dataDir }), { migrate: true });
   try {
     const account = await ctx.services.accounts.create({ username: USERNAME, name: "ACME", type: "organization", summary: "The ACME organisation." });
     if (!account.ok) throw new Error(`account: ${account.message}`);
@@ -158,7 +173,7 @@ async function seedThroughHerold(env: Record<string, string>, time: Timeline): P
     if (left.length > 0) throw new Error(`jobs left after seeding: ${left.map((j) => j.queue).join(", ")}`);
     const handle = `@${USERNAME}@${ctx.config.domain}`;
     return {
-      template: { post: postRow, outbox, postId: post.id, activityId: String(outbox["id"]), publishedMs, mark: MARK },
+      template: { post: postRow, outbox, postId: post.id, activityId: String(outbox["id"]), publishedMs: Date.parse(post.publishedAt!), mark: MARK },
       acme: { actorId: account.value.actorId, uri: ctx.urls.actor(USERNAME), profileUrl: ctx.urls.profile(USERNAME), handle },
     };
   } finally {
