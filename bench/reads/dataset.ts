@@ -4,7 +4,8 @@
  * - SQLite: a file under bench/.cache/, built as `….partial` and renamed when complete.
  * - PostgreSQL: a schema in the `test` database, built as `…_partial` and renamed when complete.
  * The cache key hashes the size, the origin, every migration file and the generator's own files,
- * so a schema change (or a change here) builds a new data set instead of reusing a stale one.
+ * so a schema change (or a change here) builds a new data set instead of reusing a stale one; the
+ * stale ones of the same size are removed then.
  *
  * Steps: (1) Herold's own code migrates, creates the organisation account and its owner, and
  * publishes acme's first post through PostService (the bridge stores its Create activity): the
@@ -83,6 +84,8 @@ export async function ensureDataset(engine: Engine, posts: number, origin: strin
       const path = join(CACHE_DIR, `reads-${posts}-${key}.db`);
       const url = `sqlite:${path}`;
       if (existsSync(path)) return { engine, shape, url, builtMs: null };
+      // Data sets of this size from other schemas or generators are stale: removed, not kept (each is GBs).
+      for (const name of readdirSync(CACHE_DIR)) if (name.startsWith(`reads-${posts}-`) && !name.startsWith(`reads-${posts}-${key}.`)) rmSync(join(CACHE_DIR, name), { force: true });
       const partial = `${path}.partial`;
       for (const suffix of ["", "-wal", "-shm"]) rmSync(partial + suffix, { force: true });
       const started = performance.now();
@@ -98,7 +101,8 @@ export async function ensureDataset(engine: Engine, posts: number, origin: strin
       try {
         const found = await admin`SELECT 1 FROM information_schema.schemata WHERE schema_name = ${schema}`;
         if (found.length > 0) return { engine, shape, url: `${TEST_PG_URL}?schema=${schema}`, builtMs: null };
-        await admin.unsafe(`DROP SCHEMA IF EXISTS "${partial}" CASCADE`);
+        const stale = await admin<{ name: string }[]>`SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE ${`bench\_reads\_${posts}\_%`}`;
+        for (const { name } of stale) await admin.unsafe(`DROP SCHEMA "${name}" CASCADE`);
         const started = performance.now();
         await buildDataset(parseDatabaseUrl(`${TEST_PG_URL}?schema=${partial}`, process.cwd()), shape, origin, log);
         await admin.unsafe(`ALTER SCHEMA "${partial}" RENAME TO "${schema}"`);
