@@ -1,13 +1,17 @@
-import { ConfigError, loadConfig } from "../config/config.ts";
-import { createAppContext } from "../app/context.ts";
-import { setupLogging } from "../lib/logger.ts";
-import { CommandError, parseCommandArgs, UsageError, type Command, type Output } from "./cli.ts";
+import { ConfigError, loadConfig, type Config } from "../config/config.ts";
+import { unreachable } from "../lib/result.ts";
+import { CommandError, parseCommandArgs, UsageError, type Command, type Output, type ParsedArgs } from "./cli.ts";
 import { commands } from "./commands/index.ts";
+import { openBaseContext, openDatabaseContext, openDeliveryContext, openServerContext, type OpenedContext } from "./contexts.ts";
 
 /**
  * `npm run -s herold -- <command> …`: how operators script Herold. Every expected failure prints
  * one line on stderr (exit 1; usage mistakes exit 2); unexpected ones print one line too, plus the
  * stack only with HEROLD_LOG_LEVEL=debug.
+ *
+ * Start-up is per command: this file and the command modules load no package; a command loads the
+ * context it names (`Command.context`), so `help` and the account commands never load Fedify or
+ * the delivery engine (`startup.test.ts` checks what each loads).
  */
 export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: Output): Promise<number> {
   if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") {
@@ -22,13 +26,9 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
   try {
     const args = parseCommandArgs(command, argv.slice(command.path.length));
     const config = loadConfig(env, []);
+    const { setupLogging } = await import("../lib/logger.ts");
     await setupLogging(env.HEROLD_LOG_LEVEL === "debug" ? "debug" : "warning", "text");
-    const ctx = await createAppContext(config, { migrate: true });
-    try {
-      await command.run(ctx, args, io);
-    } finally {
-      await ctx.close();
-    }
+    await runOnContext(command, config, args, io);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
@@ -47,6 +47,30 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
     io.err(`herold: ${command.path.join(" ")} failed: ${(error as Error).message}`);
     if (env.HEROLD_LOG_LEVEL === "debug") io.err(String((error as Error).stack));
     return 1;
+  }
+}
+
+/** Builds the context the command names, runs it there and closes the context again. */
+async function runOnContext(command: Command, config: Config, args: ParsedArgs, io: Output): Promise<void> {
+  switch (command.context) {
+    case "database":
+      return withContext(await openDatabaseContext(config), (ctx) => command.run(ctx, args, io));
+    case "base":
+      return withContext(await openBaseContext(config), (ctx) => command.run(ctx, args, io));
+    case "delivery":
+      return withContext(await openDeliveryContext(config), (ctx) => command.run(ctx, args, io));
+    case "server":
+      return withContext(await openServerContext(config), (ctx) => command.run(ctx, args, io));
+    default:
+      return unreachable(command);
+  }
+}
+
+async function withContext<C>(opened: OpenedContext<C>, use: (ctx: C) => Promise<void>): Promise<void> {
+  try {
+    await use(opened.ctx);
+  } finally {
+    await opened.close();
   }
 }
 
