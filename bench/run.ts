@@ -5,6 +5,7 @@
 const BENCHMARKS: Record<string, () => Promise<{ main(argv: readonly string[]): Promise<void> }>> = {
   fanout: () => import("./fanout.ts"),
   inbound: () => import("./inbound.ts"),
+  pageviews: () => import("./pageviews.ts"),
   text: () => import("./text.ts"),
 };
 
