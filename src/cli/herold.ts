@@ -1,3 +1,5 @@
+import { enableCompileCache } from "node:module";
+import { join } from "node:path";
 import { ConfigError, loadConfig, type Config } from "../config/config.ts";
 import { unreachable } from "../lib/result.ts";
 import { CommandError, parseCommandArgs, UsageError, type Command, type Output, type ParsedArgs } from "./cli.ts";
@@ -13,7 +15,7 @@ import { openBaseContext, openDatabaseContext, openDeliveryContext, openServerCo
  * context it names (`Command.context`), so `help` and the account commands never load Fedify or
  * the delivery engine (`startup.test.ts` checks what each loads).
  */
-export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: Output): Promise<number> {
+export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: Output, options: CliOptions = {}): Promise<number> {
   if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") {
     io.out(helpText());
     return 0;
@@ -26,6 +28,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
   try {
     const args = parseCommandArgs(command, argv.slice(command.path.length));
     const config = loadConfig(env, []);
+    if (options.compileCache === true) cacheCompiledCode(config);
     const { setupLogging } = await import("../lib/logger.ts");
     await setupLogging(env.HEROLD_LOG_LEVEL === "debug" ? "debug" : "warning", "text");
     await runOnContext(command, config, args, io);
@@ -48,6 +51,26 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
     if (env.HEROLD_LOG_LEVEL === "debug") io.err(String((error as Error).stack));
     return 1;
   }
+}
+
+export interface CliOptions {
+  /**
+   * Keep compiled code in the data directory (`herold` as its own process; in-process callers
+   * such as tests keep their module loading as it is).
+   */
+  readonly compileCache?: boolean;
+}
+
+/**
+ * Type stripping and compiling the ~400 modules a database command loads is most of its start-up;
+ * Node's compile cache skips both for unchanged files from the second run on (entries are checked
+ * against the source, so upgrades just add new ones). It lives in the data directory, which only
+ * Herold's user writes, not in the shared temporary directory: a planted cache entry would be code.
+ * Only modules loaded after this call are cached, i.e. the command's context, not this file.
+ * Best effort: a cache that cannot be written leaves the command as fast as it was.
+ */
+function cacheCompiledCode(config: Config): void {
+  enableCompileCache(join(config.dataDir, "compile-cache"));
 }
 
 /** Builds the context the command names, runs it there and closes the context again. */
@@ -92,9 +115,10 @@ function helpText(): string {
 }
 
 if (import.meta.main) {
-  const code = await runCli(process.argv.slice(2), process.env, {
+  const io: Output = {
     out: (text) => process.stdout.write(text + "\n"),
     err: (text) => process.stderr.write(text + "\n"),
-  });
+  };
+  const code = await runCli(process.argv.slice(2), process.env, io, { compileCache: true });
   process.exitCode = code;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -101,6 +101,20 @@ describe("herold CLI start-up loads per command what it needs", () => {
     assert.deepEqual(offending(run.modules, SERVER_ONLY), []);
   });
 
+  test("a command process keeps its compiled code in the data directory, help writes nothing", async () => {
+    // Type stripping and compiling ~400 modules is most of a read-only command's start-up; Node's
+    // compile cache, in the data directory (only Herold's user writes there), skips both next time.
+    const cache = join(dir, "data", "compile-cache");
+    rmSync(cache, { recursive: true, force: true });
+    assert.equal((await traced(["help"])).code, 0);
+    assert.equal(existsSync(cache), false, "help parses no configuration and writes no cache");
+    const list = await traced(["account", "list"]);
+    assert.equal(list.code, 0, list.err);
+    assert.ok(existsSync(cache) && readdirSync(cache, { recursive: true }).length > 0, "compiled code cached");
+    const again = await traced(["account", "list"]);
+    assert.equal(again.out, list.out);
+  });
+
   test("commands that act through the server still get the whole server", async () => {
     const run = await traced(["followers", "acme"]);
     assert.equal(run.code, 0, run.err);
@@ -127,6 +141,8 @@ describe("herold migrate on a fresh database", () => {
       const second = await run();
       assert.equal(second.code, 0, second.err);
       assert.equal(second.out, "database schema is up to date");
+      // In-process callers (tests, the test kit) keep their own module loading: no compile cache.
+      assert.equal(existsSync(join(dir, "data", "compile-cache")), false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
