@@ -5,7 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createTestDatabase, type TestDatabase } from "../testing/databases.ts";
+import { sql } from "kysely";
+import { parseDatabaseUrl } from "../config/config.ts";
+import { openDatabase } from "../db/database.ts";
+import { createTestDatabase, ENGINES, TEST_PG_URL, type TestDatabase } from "../testing/databases.ts";
 import { runCli } from "./herold.ts";
 
 /**
@@ -125,26 +128,35 @@ describe("herold CLI start-up loads per command what it needs", () => {
 describe("herold migrate on a fresh database", () => {
   // The CLI used to migrate while opening, so `migrate` itself never had anything left to apply
   // and always said "up to date". It now opens the database alone and reports what it applied.
-  test("names the migrations it applied, then reports an up-to-date schema [sqlite]", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "herold-cli-migrate-"));
-    try {
-      const env = { HEROLD_DATABASE_URL: `sqlite:${join(dir, "fresh.db")}`, HEROLD_DATA_DIR: join(dir, "data"), HEROLD_ORIGIN: "https://social.example.org" };
-      const run = async () => {
-        const out: string[] = [];
-        const err: string[] = [];
-        const code = await runCli(["migrate"], env, { out: (t) => out.push(t), err: (t) => err.push(t) });
-        return { code, out: out.join("\n"), err: err.join("\n") };
-      };
-      const first = await run();
-      assert.equal(first.code, 0, first.err);
-      assert.match(first.out, /^applied 0001_initial, 0002_inbound, .+/);
-      const second = await run();
-      assert.equal(second.code, 0, second.err);
-      assert.equal(second.out, "database schema is up to date");
-      // In-process callers (tests, the test kit) keep their own module loading: no compile cache.
-      assert.equal(existsSync(join(dir, "data", "compile-cache")), false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  for (const engine of ENGINES) {
+    test(`names the migrations it applied, then reports an up-to-date schema [${engine}]`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "herold-cli-migrate-"));
+      const schema = `t_cli_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+      const url = engine === "sqlite" ? `sqlite:${join(dir, "fresh.db")}` : `${TEST_PG_URL}?schema=${schema}`;
+      try {
+        const env = { HEROLD_DATABASE_URL: url, HEROLD_DATA_DIR: join(dir, "data"), HEROLD_ORIGIN: "https://social.example.org" };
+        const run = async () => {
+          const out: string[] = [];
+          const err: string[] = [];
+          const code = await runCli(["migrate"], env, { out: (t) => out.push(t), err: (t) => err.push(t) });
+          return { code, out: out.join("\n"), err: err.join("\n") };
+        };
+        const first = await run();
+        assert.equal(first.code, 0, first.err);
+        assert.match(first.out, /^applied 0001_initial, 0002_inbound, .+/);
+        const second = await run();
+        assert.equal(second.code, 0, second.err);
+        assert.equal(second.out, "database schema is up to date");
+        // In-process callers (tests, the test kit) keep their own module loading: no compile cache.
+        assert.equal(existsSync(join(dir, "data", "compile-cache")), false);
+      } finally {
+        if (engine === "postgres") {
+          const admin = await openDatabase(parseDatabaseUrl(TEST_PG_URL, process.cwd()), { maxConnections: 1 });
+          await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(admin.db);
+          await admin.close();
+        }
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
