@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { Federation } from "@fedify/fedify";
 import type { Config } from "../config/config.ts";
 import { openDatabase } from "../db/database.ts";
@@ -20,9 +19,10 @@ import { createPagesModule, type PagesModule } from "../pages/pages.module.ts";
 import { createWebModule, type WebModule } from "../web/web.module.ts";
 import { type AppBase, type ModuleContributions, createAppBase } from "./base.ts";
 import { loadOrCreateSecret } from "./secret.ts";
+import { VERSION } from "./version.ts";
 
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+export { VERSION };
 
 /**
  * The composition root: every long-lived object is built here, once, from the parsed config and

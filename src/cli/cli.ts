@@ -1,5 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { AppBase } from "../app/base.ts";
 import type { AppContext } from "../app/context.ts";
+import type { Config } from "../config/config.ts";
+import type { Database } from "../db/database.ts";
+import type { DeliveryModule } from "../delivery/delivery.module.ts";
 
 /** A mistake in how the command was called: printed as one line plus the usage, exit code 2. */
 export class UsageError extends Error {
@@ -16,14 +20,39 @@ export interface Output {
   err(text: string): void;
 }
 
-export interface Command {
+/**
+ * What a command runs on, smallest first. The CLI builds only the one its command names
+ * (`contexts.ts`, loaded on demand): the whole server loads Fedify's vocabulary and every module,
+ * which costs a read-only command most of its run time and memory.
+ */
+export interface CommandContexts {
+  /** The open database, not migrated (`migrate` does that itself and reports what it applied). */
+  readonly database: { readonly config: Config; readonly database: Database };
+  /** The migrated database with the core repositories and the account service. */
+  readonly base: AppBase;
+  /** `base` plus the delivery module (its status report). */
+  readonly delivery: AppBase & { readonly delivery: DeliveryModule };
+  /** The whole server: every module, Fedify, the outbound bridge. */
+  readonly server: AppContext;
+}
+export type ContextKind = keyof CommandContexts;
+
+interface CommandOn<K extends ContextKind> {
   /** Words that select the command, e.g. ["account", "create"]. */
   readonly path: readonly string[];
   readonly usage: string;
   readonly summary: string;
   readonly options?: ParseArgsConfig["options"];
-  run(ctx: AppContext, args: ParsedArgs, io: Output): Promise<void>;
+  /** The smallest context the command needs. */
+  readonly context: K;
+  run(ctx: CommandContexts[K], args: ParsedArgs, io: Output): Promise<void>;
 }
+
+/**
+ * A CLI command. Command modules are imported by `help`, so they import at run time only what
+ * `help` may load too (the CLI's own helpers, `lib/`); everything else comes from the context.
+ */
+export type Command<K extends ContextKind = ContextKind> = K extends ContextKind ? CommandOn<K> : never;
 
 export interface ParsedArgs {
   readonly positionals: readonly string[];

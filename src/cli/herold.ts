@@ -1,15 +1,21 @@
-import { ConfigError, loadConfig } from "../config/config.ts";
-import { createAppContext } from "../app/context.ts";
-import { setupLogging } from "../lib/logger.ts";
-import { CommandError, parseCommandArgs, UsageError, type Command, type Output } from "./cli.ts";
+import { enableCompileCache } from "node:module";
+import { join } from "node:path";
+import { ConfigError, loadConfig, type Config } from "../config/config.ts";
+import { unreachable } from "../lib/result.ts";
+import { CommandError, parseCommandArgs, UsageError, type Command, type Output, type ParsedArgs } from "./cli.ts";
 import { commands } from "./commands/index.ts";
+import { openBaseContext, openDatabaseContext, openDeliveryContext, openServerContext, type OpenedContext } from "./contexts.ts";
 
 /**
  * `npm run -s herold -- <command> …`: how operators script Herold. Every expected failure prints
  * one line on stderr (exit 1; usage mistakes exit 2); unexpected ones print one line too, plus the
  * stack only with HEROLD_LOG_LEVEL=debug.
+ *
+ * Start-up is per command: this file and the command modules load no package; a command loads the
+ * context it names (`Command.context`), so `help` and the account commands never load Fedify or
+ * the delivery engine (`startup.test.ts` checks what each loads).
  */
-export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: Output): Promise<number> {
+export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: Output, options: CliOptions = {}): Promise<number> {
   if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") {
     io.out(helpText());
     return 0;
@@ -22,13 +28,10 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
   try {
     const args = parseCommandArgs(command, argv.slice(command.path.length));
     const config = loadConfig(env, []);
+    if (options.compileCache === true) cacheCompiledCode(config);
+    const { setupLogging } = await import("../lib/logger.ts");
     await setupLogging(env.HEROLD_LOG_LEVEL === "debug" ? "debug" : "warning", "text");
-    const ctx = await createAppContext(config, { migrate: true });
-    try {
-      await command.run(ctx, args, io);
-    } finally {
-      await ctx.close();
-    }
+    await runOnContext(command, config, args, io);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
@@ -50,6 +53,50 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
   }
 }
 
+export interface CliOptions {
+  /**
+   * Keep compiled code in the data directory (`herold` as its own process; in-process callers
+   * such as tests keep their module loading as it is).
+   */
+  readonly compileCache?: boolean;
+}
+
+/**
+ * Type stripping and compiling the ~400 modules a database command loads is most of its start-up;
+ * Node's compile cache skips both for unchanged files from the second run on (entries are checked
+ * against the source, so upgrades just add new ones). It lives in the data directory, which only
+ * Herold's user writes, not in the shared temporary directory: a planted cache entry would be code.
+ * Only modules loaded after this call are cached, i.e. the command's context, not this file.
+ * Best effort: a cache that cannot be written leaves the command as fast as it was.
+ */
+function cacheCompiledCode(config: Config): void {
+  enableCompileCache(join(config.dataDir, "compile-cache"));
+}
+
+/** Builds the context the command names, runs it there and closes the context again. */
+async function runOnContext(command: Command, config: Config, args: ParsedArgs, io: Output): Promise<void> {
+  switch (command.context) {
+    case "database":
+      return withContext(await openDatabaseContext(config), (ctx) => command.run(ctx, args, io));
+    case "base":
+      return withContext(await openBaseContext(config), (ctx) => command.run(ctx, args, io));
+    case "delivery":
+      return withContext(await openDeliveryContext(config), (ctx) => command.run(ctx, args, io));
+    case "server":
+      return withContext(await openServerContext(config), (ctx) => command.run(ctx, args, io));
+    default:
+      return unreachable(command);
+  }
+}
+
+async function withContext<C>(opened: OpenedContext<C>, use: (ctx: C) => Promise<void>): Promise<void> {
+  try {
+    await use(opened.ctx);
+  } finally {
+    await opened.close();
+  }
+}
+
 function findCommand(argv: readonly string[]): Command | undefined {
   return [...commands]
     .sort((a, b) => b.path.length - a.path.length)
@@ -68,9 +115,10 @@ function helpText(): string {
 }
 
 if (import.meta.main) {
-  const code = await runCli(process.argv.slice(2), process.env, {
+  const io: Output = {
     out: (text) => process.stdout.write(text + "\n"),
     err: (text) => process.stderr.write(text + "\n"),
-  });
+  };
+  const code = await runCli(process.argv.slice(2), process.env, io, { compileCache: true });
   process.exitCode = code;
 }

@@ -19,6 +19,7 @@ export const userCreate: Command = {
   path: ["user", "create"],
   usage: "user create <email> --account <username> [--role owner|admin|publisher|author] [--name TEXT] [--username NAME] [--password-stdin]",
   summary: "add a person who signs in to the web app and acts for an account",
+  context: "server",
   options: {
     account: { type: "string" },
     role: { type: "string" },

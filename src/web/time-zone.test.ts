@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatDate, formatTime, fromWallTime, isTimeZone, parseWallTime, toWallTime } from "./time-zone.ts";
+import { formatDate, formatLocal, formatTime, fromWallTime, isTimeZone, parseWallTime, toWallTime, ZONE_CACHE_SIZE } from "./time-zone.ts";
 
 test("wall times in a zone become the right UTC instants, across the year", () => {
   assert.equal(fromWallTime({ year: 2026, month: 1, day: 15, hour: 9, minute: 30 }, "Europe/Berlin").toISOString(), "2026-01-15T08:30:00.000Z");
@@ -39,4 +39,55 @@ test("only real IANA zone names are accepted", () => {
   assert.equal(isTimeZone("Mars/Olympus_Mons"), false);
   assert.equal(isTimeZone("Europe/Berlin\"><script>"), false);
   assert.equal(isTimeZone(""), false);
+});
+
+/**
+ * Counts the Intl.DateTimeFormat objects built while `use` runs. A formatter costs ~40 µs and native
+ * memory the garbage collector does not see, so building one per timestamp drove a role-all process
+ * past 800 MB after a few hundred web-app pages.
+ */
+function formattersBuilt(use: () => void): number {
+  const original = Intl.DateTimeFormat;
+  let built = 0;
+  Intl.DateTimeFormat = new Proxy(original, {
+    construct(target, args: ConstructorParameters<typeof Intl.DateTimeFormat>) {
+      built++;
+      return new target(...args);
+    },
+  });
+  try {
+    use();
+  } finally {
+    Intl.DateTimeFormat = original;
+  }
+  return built;
+}
+
+test("formatters are built once per zone and kept, not once per timestamp or check", () => {
+  const zone = "Pacific/Chatham"; // not used by the tests above: its formatters are not cached yet
+  const built = formattersBuilt(() => {
+    for (let i = 0; i < 200; i++) {
+      formatLocal(new Date(Date.UTC(2026, 0, 1, 0, i)), zone);
+      toWallTime(new Date(Date.UTC(2026, 0, 1, 0, i)), zone);
+      fromWallTime({ year: 2026, month: 1, day: 1, hour: 12, minute: i % 60 }, zone);
+      assert.equal(isTimeZone(zone), true);
+    }
+  });
+  assert.ok(built <= 2, `${built} formatters built for 800 calls in one zone`);
+  assert.equal(formatLocal("2026-03-03T14:05:00Z", "Europe/Berlin"), "Tue, 3 Mar 2026, 15:05");
+  assert.equal(formattersBuilt(() => formatLocal("2026-03-03T14:05:00Z", "Europe/Berlin")), 0);
+});
+
+test("the formatter cache is bounded: zone names come from people and browsers", () => {
+  // Intl accepts every zone in any letter case ("europe/berlin"), so the names are many; the
+  // least recently used formatters make room.
+  const zones = Intl.supportedValuesOf("timeZone").slice(0, ZONE_CACHE_SIZE + 10);
+  assert.equal(zones.length, ZONE_CACHE_SIZE + 10);
+  for (const zone of zones) assert.equal(isTimeZone(zone.toLowerCase()), true, zone);
+  // The first zone was evicted (built again), the last is still cached.
+  assert.equal(formattersBuilt(() => isTimeZone(zones.at(-1)!.toLowerCase())), 0);
+  assert.equal(formattersBuilt(() => isTimeZone(zones[0]!.toLowerCase())), 1);
+  // A name Intl refuses is not cached and still refused.
+  assert.equal(isTimeZone("Mars/Olympus_Mons"), false);
+  assert.equal(isTimeZone("Mars/Olympus_Mons"), false);
 });

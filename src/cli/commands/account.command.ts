@@ -1,10 +1,10 @@
 import type { Account } from "../../account/account.entity.ts";
-import type { AppContext } from "../../app/context.ts";
+import type { AppBase } from "../../app/base.ts";
 import { unreachable } from "../../lib/result.ts";
 import { CommandError, requirePositionals, stringOption, type Command } from "../cli.ts";
 
 /** What the CLI (and later the API) shows of an account: never key material. */
-export function accountView(ctx: AppContext, account: Account) {
+export function accountView(ctx: AppBase, account: Account) {
   return {
     username: account.username,
     handle: `@${account.username}@${ctx.config.domain}`,
@@ -24,6 +24,7 @@ export const accountCreate: Command = {
   path: ["account", "create"],
   usage: "account create <username> [--type organization|person|service] [--name TEXT] [--summary TEXT]",
   summary: "create a local account (an ActivityPub actor with RSA and Ed25519 keys)",
+  context: "base",
   options: { type: { type: "string" }, name: { type: "string" }, summary: { type: "string" }, json: { type: "boolean" } },
   async run(ctx, args, io) {
     const [username] = requirePositionals(args, ["<username>"]);
@@ -54,6 +55,7 @@ export const accountList: Command = {
   path: ["account", "list"],
   usage: "account list [--json]",
   summary: "list local accounts",
+  context: "base",
   options: { json: { type: "boolean" } },
   async run(ctx, args, io) {
     requirePositionals(args, []);
@@ -68,6 +70,7 @@ export const accountShow: Command = {
   path: ["account", "show"],
   usage: "account show <username> [--json]",
   summary: "show one local account",
+  context: "base",
   options: { json: { type: "boolean" } },
   async run(ctx, args, io) {
     const [username] = requirePositionals(args, ["<username>"]);

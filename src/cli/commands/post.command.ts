@@ -1,5 +1,4 @@
 import type { Actor } from "../../actor/actor.entity.ts";
-import { htmlToPlainText } from "../../content/text.ts";
 import { unreachable, type Result } from "../../lib/result.ts";
 import type { Post } from "../../post/post.entity.ts";
 import type { DeleteError, EditError, InteractError, PublishError, UndoInteractionError } from "../../post/post.service.ts";
@@ -47,6 +46,7 @@ export const post: Command = {
   usage:
     "post <account> <text> [--visibility public|unlisted|followers|direct] [--cw TEXT] [--reply-to URL] [--quote URL] [--media FILE --alt TEXT]... [--language xx] [--mention HANDLE]...",
   summary: "publish a post (prints its URL); @user@host, #tags and links in the text become links",
+  context: "server",
   options: {
     visibility: { type: "string" },
     cw: { type: "string" },
@@ -83,6 +83,7 @@ export const edit: Command = {
   path: ["edit"],
   usage: "edit <account> <post-url> <text>",
   summary: "replace the text of a post (the previous version is kept; followers get an Update)",
+  context: "server",
   async run(ctx, args, io) {
     const [username, url, text] = requirePositionals(args, ["<account>", "<post-url>", "<text>"]);
     const updated = orFail(await ctx.posts.service.edit(username!, url!, text!));
@@ -94,6 +95,7 @@ export const remove: Command = {
   path: ["delete"],
   usage: "delete <account> <post-url>",
   summary: "delete a post (its URL then answers 410 Gone; followers get a Delete)",
+  context: "server",
   async run(ctx, args, io) {
     const [username, url] = requirePositionals(args, ["<account>", "<post-url>"]);
     const deleted = orFail(await ctx.posts.service.delete(username!, url!));
@@ -106,6 +108,7 @@ function interaction(name: "like" | "unlike" | "boost" | "unboost", summary: str
     path: [name],
     usage: `${name} <account> <url>`,
     summary,
+    context: "server",
     async run(ctx, args, io) {
       const [username, url] = requirePositionals(args, ["<account>", "<url>"]);
       const service = ctx.posts.service;
@@ -131,15 +134,18 @@ export const timeline: Command = {
   path: ["timeline"],
   usage: "timeline <account> [--limit N] [--before CURSOR] [--json]",
   summary: "posts and boosts of the accounts an account follows, newest first",
+  context: "server",
   options: { json: { type: "boolean" }, limit: { type: "string" }, before: { type: "string" } },
   async run(ctx, args, io) {
     const [username] = requirePositionals(args, ["<account>"]);
+    // sanitize-html is loaded on use: `help` imports this module.
+    const { htmlToPlainText } = await import("../../content/text.ts");
     const limitText = stringOption(args, "limit");
     if (limitText !== undefined && !/^\d{1,3}$/.test(limitText)) throw new UsageError("--limit must be a number from 1 to 200");
     const page = orFail(
       await ctx.posts.timeline.list(username!, { limit: limitText === undefined ? 40 : Number(limitText), before: stringOption(args, "before") ?? null }),
     );
-    if (args.values.json === true) return io.out(JSON.stringify({ items: page.entries.map(entryView), next: page.next }, null, 2));
+    if (args.values.json === true) return io.out(JSON.stringify({ items: page.entries.map((entry) => entryView(entry, htmlToPlainText)), next: page.next }, null, 2));
     if (page.entries.length === 0) return io.out(`${username}'s timeline is empty`);
     for (const entry of page.entries) {
       const who = entry.boostedBy ? `${at(entry.boostedBy)} boosted ${at(entry.author)}` : at(entry.author);
@@ -157,16 +163,16 @@ function actorView(actor: Actor) {
   return { uri: actor.uri, handle: at(actor), name: actor.name };
 }
 
-function entryView(entry: TimelineEntry) {
+function entryView(entry: TimelineEntry, htmlToPlainText: (html: string) => string) {
   return {
     at: entry.at,
     boostedBy: entry.boostedBy ? actorView(entry.boostedBy) : null,
-    post: postView(entry.post),
+    post: postView(entry.post, htmlToPlainText),
     author: actorView(entry.author),
   };
 }
 
-function postView(p: Post) {
+function postView(p: Post, htmlToPlainText: (html: string) => string) {
   return {
     uri: p.uri,
     url: p.url,

@@ -21,6 +21,7 @@ export const follow: Command = {
   path: ["follow"],
   usage: "follow <account> <target> [--json]",
   summary: "follow an account (@user@host, user@host or actor URL); pending until it accepts",
+  context: "server",
   options: { json: { type: "boolean" } },
   async run(ctx, args, io) {
     const [username, target] = requirePositionals(args, ["<account>", "<target>"]);
@@ -34,6 +35,7 @@ export const unfollow: Command = {
   path: ["unfollow"],
   usage: "unfollow <account> <target>",
   summary: "stop following an account, or withdraw a pending follow request",
+  context: "server",
   async run(ctx, args, io) {
     const [username, target] = requirePositionals(args, ["<account>", "<target>"]);
     const { follow: row, target: actor } = orFail(await ctx.social.follows.unfollow(username!, target!));
@@ -45,6 +47,7 @@ export const block: Command = {
   path: ["block"],
   usage: "block <account> <target>",
   summary: "block an account: ends follows both ways and tells its server",
+  context: "server",
   async run(ctx, args, io) {
     const [username, target] = requirePositionals(args, ["<account>", "<target>"]);
     const { target: actor } = orFail(await ctx.social.blocks.block(username!, target!));
@@ -56,6 +59,7 @@ export const unblock: Command = {
   path: ["unblock"],
   usage: "unblock <account> <target>",
   summary: "lift a block",
+  context: "server",
   async run(ctx, args, io) {
     const [username, target] = requirePositionals(args, ["<account>", "<target>"]);
     const { target: actor } = orFail(await ctx.social.blocks.unblock(username!, target!));
@@ -67,6 +71,7 @@ export const blocks: Command = {
   path: ["blocks"],
   usage: "blocks <account> [--json]",
   summary: "list the accounts an account blocks",
+  context: "server",
   options: { json: { type: "boolean" } },
   async run(ctx, args, io) {
     const [username] = requirePositionals(args, ["<account>"]);
@@ -81,6 +86,7 @@ export const followers: Command = {
   path: ["followers"],
   usage: "followers <account> [--pending] [--json]",
   summary: "list accepted followers, or with --pending the open follow requests",
+  context: "server",
   options: { pending: { type: "boolean" }, json: { type: "boolean" } },
   async run(ctx, args, io) {
     const [username] = requirePositionals(args, ["<account>"]);
@@ -94,6 +100,7 @@ export const followersApprove: Command = {
   path: ["followers", "approve"],
   usage: "followers approve <account> <actor>",
   summary: "accept a pending follow request",
+  context: "server",
   async run(ctx, args, io) {
     const [username, actor] = requirePositionals(args, ["<account>", "<actor>"]);
     const { follower } = orFail(await ctx.social.follows.approve(username!, actor!));
@@ -105,6 +112,7 @@ export const followersReject: Command = {
   path: ["followers", "reject"],
   usage: "followers reject <account> <actor>",
   summary: "reject a pending follow request, or remove a follower",
+  context: "server",
   async run(ctx, args, io) {
     const [username, actor] = requirePositionals(args, ["<account>", "<actor>"]);
     const { follower, wasAccepted } = orFail(await ctx.social.follows.reject(username!, actor!));
@@ -116,6 +124,7 @@ export const following: Command = {
   path: ["following"],
   usage: "following <account> [--json]",
   summary: "list the accounts an account follows (and pending requests)",
+  context: "server",
   options: { json: { type: "boolean" } },
   async run(ctx, args, io) {
     const [username] = requirePositionals(args, ["<account>"]);
@@ -128,6 +137,7 @@ export const notifications: Command = {
   path: ["notifications"],
   usage: "notifications <account> [--limit N] [--json]",
   summary: "follows, follow requests, likes, boosts, replies, quotes, mentions and reactions, newest first",
+  context: "server",
   options: { limit: { type: "string" }, json: { type: "boolean" } },
   async run(ctx, args, io) {
     const [username] = requirePositionals(args, ["<account>"]);

@@ -9,6 +9,7 @@ export const status: Command = {
   path: ["status"],
   usage: "status [--json]",
   summary: "queue depths, retry backlog, unavailable domains and failing hosts",
+  context: "delivery",
   options: { json: { type: "boolean" } },
   async run(ctx, args, io) {
     requirePositionals(args, []);

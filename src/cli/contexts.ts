@@ -1,0 +1,73 @@
+import type { AppBase } from "../app/base.ts";
+import type { Config } from "../config/config.ts";
+import type { CommandContexts } from "./cli.ts";
+
+/**
+ * Builds the context a command runs on (`Command.context`), each from the modules it needs, loaded
+ * here on demand: this file is imported by every CLI process, `help` included, so it imports no
+ * value statically. The whole server (`server`) is what `herold` used to build for every command.
+ */
+export interface OpenedContext<C> {
+  readonly ctx: C;
+  /** Closes what opening built, in reverse order. */
+  close(): Promise<void>;
+}
+
+export async function openDatabaseContext(config: Config): Promise<OpenedContext<CommandContexts["database"]>> {
+  const { openDatabase } = await import("../db/database.ts");
+  const database = await openDatabase(config.database);
+  return { ctx: { config, database }, close: () => database.close() };
+}
+
+/** The database, migrated as at every start, with what `createAppBase` builds on it (as createAppContext does). */
+export async function openBaseContext(config: Config): Promise<OpenedContext<AppBase>> {
+  const [{ openDatabase }, { migrateToLatest }, { createAppBase }, { loadOrCreateSecret }, { VERSION }, { systemClock }] = await Promise.all([
+    import("../db/database.ts"),
+    import("../db/migrate.ts"),
+    import("../app/base.ts"),
+    import("../app/secret.ts"),
+    import("../app/version.ts"),
+    import("../lib/time.ts"),
+  ]);
+  const database = await openDatabase(config.database);
+  try {
+    await migrateToLatest(database, config.database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const base = createAppBase({ config, database, clock: systemClock, secret: loadOrCreateSecret(config.dataDir), version: VERSION });
+  return {
+    ctx: base,
+    close: async () => {
+      // Queues first: postgres.js throws CONNECTION_DESTROYED if LISTEN outlives the pool.
+      await base.queue.close();
+      await database.close();
+    },
+  };
+}
+
+export async function openDeliveryContext(config: Config): Promise<OpenedContext<CommandContexts["delivery"]>> {
+  const base = await openBaseContext(config);
+  try {
+    const { createDeliveryModule } = await import("../delivery/delivery.module.ts");
+    const delivery = createDeliveryModule(base.ctx);
+    return {
+      ctx: { ...base.ctx, delivery },
+      close: async () => {
+        // Delivery first: it writes buffered host state and closes its connection pools.
+        await delivery.close();
+        await base.close();
+      },
+    };
+  } catch (error) {
+    await base.close();
+    throw error;
+  }
+}
+
+export async function openServerContext(config: Config): Promise<OpenedContext<CommandContexts["server"]>> {
+  const { createAppContext } = await import("../app/context.ts");
+  const ctx = await createAppContext(config, { migrate: true });
+  return { ctx, close: () => ctx.close() };
+}
