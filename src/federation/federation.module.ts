@@ -8,7 +8,7 @@ import { logger } from "../lib/logger.ts";
 import { createGuardedAgent } from "../net/guarded-agent.ts";
 import { DomainBlocks } from "./domain-blocks.ts";
 import { DocumentFetcher, fedifyAuthenticatedDocumentLoader, fedifyDocumentLoader, type DocumentSource } from "./fetch/document-fetcher.ts";
-import type { FederationLoaders } from "./federation.ts";
+import type { FederationLoaders } from "./federation.deps.ts";
 import { registerActorHandlers, ObjectHooks } from "./inbox/actor.handlers.ts";
 import { registerAnnounceUnwrapping } from "./inbox/announce.handler.ts";
 import { InboxCapacity } from "./inbox/capacity.ts";
