@@ -124,7 +124,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     isAwaited: (activity, signerId) => inbox.isAwaited(activity, signerId),
   });
 
-  const processor = new InboxProcessor({ db, dispatcher: inbox });
+  const processor = new InboxProcessor({ dispatcher: inbox });
   const hooks = new ObjectHooks();
   registerActorHandlers(inbox, { actorService: actors, actors: base.repos.actors, hooks });
   registerAnnounceUnwrapping(inbox, { db, fetcher: documents, resolver: actors, domainBlocks, processor: () => processor });
