@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { after, test } from "node:test";
+import { configure, reset, type LogRecord } from "@logtape/logtape";
 import { Hono } from "hono";
+import { logger } from "../lib/logger.ts";
 import { requestContext, securityHeaders } from "./middleware.ts";
 
 // The headers every response carries, exactly; nothing else is added (no HSTS: TLS is the proxy's
@@ -26,6 +29,10 @@ function app(): Hono {
   // A file route's own, stricter CSP stays; the other headers are Herold's whatever the handler set.
   app.get("/file", () => new Response("x", { headers: { "Content-Security-Policy": "default-src 'none'; sandbox", "X-Frame-Options": "SAMEORIGIN" } }));
   app.get("/context", (c) => c.text(`${c.get("requestId" as never)}`));
+  app.get("/logs", (c) => {
+    logger("test").info("inside the handler");
+    return c.text("ok");
+  });
   return app;
 }
 
@@ -55,4 +62,22 @@ test("a request id on every response: a proxy's well-formed X-Request-Id is kept
   }
   const inContext = await app().request("/context", { headers: { "x-request-id": "abcd1234" } });
   assert.equal(await inContext.text(), "abcd1234");
+});
+
+test("every log line of a request, the access log's too, carries the request id", async () => {
+  const records: LogRecord[] = [];
+  await configure({
+    sinks: { memory: (record) => void records.push(record) },
+    loggers: [{ category: ["herold"], lowestLevel: "info", sinks: ["memory"] }],
+    contextLocalStorage: new AsyncLocalStorage(),
+    reset: true,
+  });
+  after(() => reset());
+  const response = await app().request("/logs", { headers: { "x-request-id": "trace-me-1" } });
+  assert.equal(response.headers.get("x-request-id"), "trace-me-1");
+  assert.deepEqual(
+    records.map((r) => [r.category.join("."), r.properties["requestId"]]),
+    [["herold.test", "trace-me-1"], ["herold.http", "trace-me-1"]],
+  );
+  assert.equal(records[1]!.properties["path"], "/logs");
 });
