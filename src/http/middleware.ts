@@ -1,6 +1,6 @@
 import { withContext } from "@logtape/logtape";
 import type { MiddlewareHandler } from "hono";
-import { requestId } from "hono/request-id";
+import { requestId, type RequestIdVariables } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { newId } from "../lib/id.ts";
 import { logger } from "../lib/logger.ts";
@@ -28,10 +28,10 @@ const assignRequestId = requestId({
  * every log line of the request. The access log records method, path, status and time — never the
  * client address: Herold stores no visitor IPs.
  */
-export const requestContext: MiddlewareHandler = async (c, next) => {
+export const requestContext: MiddlewareHandler<{ Variables: RequestIdVariables }> = async (c, next) => {
   const started = performance.now();
   await assignRequestId(c, async () => {
-    const id = c.get("requestId" as never) as string;
+    const id = c.get("requestId");
     await withContext({ requestId: id }, async () => {
       await next();
       c.header(REQUEST_ID_HEADER, id);
