@@ -12,7 +12,7 @@ import type { Clock } from "../lib/time.ts";
 import type { JobQueue } from "../queue/queue.ts";
 import type { QueueHandler } from "../queue/worker.ts";
 import type { RouteGroup } from "../http/route-group.ts";
-import type { FederationRegistration } from "../federation/federation.ts";
+import type { FederationRegistration } from "../federation/federation.deps.ts";
 
 /** The infrastructure every feature module receives from the composition root. */
 export interface AppBase {

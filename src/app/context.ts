@@ -11,6 +11,7 @@ import { systemClock, type Clock } from "../lib/time.ts";
 
 import { createHeroldFederation } from "../federation/federation.ts";
 import { createDeliveryModule, type DeliveryModule } from "../delivery/delivery.module.ts";
+import { OutboxRepository } from "../federation/outbound/outbox.repository.ts";
 import { createFederationModule, type FederationModule } from "../federation/federation.module.ts";
 import { createSocialModule, type SocialModule } from "../social/social.module.ts";
 import { FollowersRepository } from "../social/followers.repository.ts";
@@ -63,7 +64,8 @@ export async function createAppContext(config: Config, options: ContextOptions =
   const base = createAppBase({ config, database, clock, secret: loadOrCreateSecret(config.dataDir), version: VERSION });
 
 
-  const delivery = createDeliveryModule(base);
+  // Delivery is wired before federation but sends what federation stored: it gets the outbox reader.
+  const delivery = createDeliveryModule(base, { outbox: new OutboxRepository(database.db) });
   // Social's read-only follower questions, built here because federation (wired before social)
   // needs the follower inboxes and the pages need counts; `follows` stays social's table.
   const followers = new FollowersRepository(database.db);

@@ -16,6 +16,11 @@ test("the composition root, the HTTP app and the web and page modules are in no 
   assert.deepEqual(circles, []);
 });
 
+test("there is no import circle anywhere in src/", () => {
+  // Type-only imports count too: a circle of types still ties the files' designs together.
+  assert.deepEqual(importCircles(graph), []);
+});
+
 test("no route file imports the application context; RouteGroup's file imports no module", () => {
   const routeFiles = [...graph.keys()].filter((file) => file.endsWith(".routes.ts"));
   assert.ok(routeFiles.length > 5);

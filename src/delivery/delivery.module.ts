@@ -8,7 +8,7 @@ import type { EnqueueItem, QueueDepth } from "../queue/queue.ts";
 import type { QueueHandler } from "../queue/worker.ts";
 import { CircuitBreaker } from "./circuit-breaker.ts";
 import { createDeliverHandler, DELIVER_QUEUE, type DeliverPayload, type PreparedActivity, type Signer } from "./delivery.handler.ts";
-import type { DeliveryPort } from "./delivery.port.ts";
+import type { DeliveryPort, OutboxReader } from "./delivery.port.ts";
 import { DeliveryRepository, type HostRecord } from "./delivery.repository.ts";
 import { HostLimiter } from "./host-limiter.ts";
 import { HostRegistry } from "./host-registry.ts";
@@ -61,7 +61,8 @@ export interface DeliveryModuleOptions {
   readonly random?: () => number;
 }
 
-export function createDeliveryModule(base: AppBase, options: DeliveryModuleOptions = {}): DeliveryModule {
+/** `outbox`: the stored activities to send (federation's outbox repository). */
+export function createDeliveryModule(base: AppBase, deps: { outbox: OutboxReader }, options: DeliveryModuleOptions = {}): DeliveryModule {
   const { config, clock, queue } = base;
   const delivery = config.delivery;
   const random = options.random ?? Math.random;
@@ -92,7 +93,7 @@ export function createDeliveryModule(base: AppBase, options: DeliveryModuleOptio
 
   // Serialised once per activity: the bytes and both digests are shared by every recipient.
   const activities = new LoadingLru<string, PreparedActivity>(64, async (id) => {
-    const stored = await repo.findActivity(id);
+    const stored = await deps.outbox.findById(id);
     return stored === null ? null : { body: prepareBody(Buffer.from(stored.json)), actorId: stored.actorId };
   });
   // Keys come from the database through the key store, which keeps them imported; payloads never carry them.

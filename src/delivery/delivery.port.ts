@@ -10,6 +10,15 @@ export interface DeliveryPort {
   enqueue(input: DeliveryRequest, executor?: Kysely<DB>): Promise<number>;
 }
 
+/**
+ * Where the deliver jobs read the activity they send: federation's outbox (`outbox_activities`),
+ * handed in at the composition root because delivery is wired before federation.
+ */
+export interface OutboxReader {
+  /** The stored activity with this id: its serialised JSON and the local actor that sent it. */
+  findById(id: string): Promise<{ readonly json: string; readonly actorId: string } | null>;
+}
+
 export interface DeliveryRequest {
   readonly outboxActivityId: string;
   /** The local account whose keys sign the deliveries. */

@@ -2,13 +2,6 @@ import { sql, type Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import { toCount } from "../db/rows.ts";
 
-/** A stored outgoing activity, as the delivery handler needs it. */
-export interface StoredActivity {
-  readonly json: string;
-  /** The local actor that sent it (must be the signing account's actor). */
-  readonly actorId: string;
-}
-
 /** What Herold remembers about a remote server (`hosts` row). */
 export interface HostRecord {
   readonly domain: string;
@@ -31,17 +24,12 @@ export interface InboxOwners {
 
 const NOTABLE_LIMIT = 100_000;
 
-/** Storage for the delivery engine: activities to send, host health, dead followers, status. */
+/** Storage for the delivery engine: host health, dead followers, status. */
 export class DeliveryRepository {
   readonly #db: Kysely<DB>;
 
   constructor(db: Kysely<DB>) {
     this.#db = db;
-  }
-
-  async findActivity(id: string): Promise<StoredActivity | null> {
-    const row = await this.#db.selectFrom("outbox_activities").select(["json", "actor_id"]).where("id", "=", id).executeTakeFirst();
-    return row ? { json: row.json, actorId: row.actor_id } : null;
   }
 
   async findHost(domain: string): Promise<HostRecord | null> {

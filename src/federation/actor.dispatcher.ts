@@ -2,7 +2,7 @@ import type { Federation } from "@fedify/fedify";
 import { Endpoints, Image, Multikey, Organization, Person, PropertyValue, Service } from "@fedify/vocab";
 import { toInstant } from "./temporal.ts";
 import type { Account } from "../account/account.entity.ts";
-import type { FederationDeps } from "./federation.ts";
+import type { FederationDeps } from "./federation.deps.ts";
 
 /**
  * The actor document of each local account (`/users/{identifier}`), its key pairs and the

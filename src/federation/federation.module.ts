@@ -8,7 +8,7 @@ import { logger } from "../lib/logger.ts";
 import { createGuardedAgent } from "../net/guarded-agent.ts";
 import { DomainBlocks } from "./domain-blocks.ts";
 import { DocumentFetcher, fedifyAuthenticatedDocumentLoader, fedifyDocumentLoader, type DocumentSource } from "./fetch/document-fetcher.ts";
-import type { FederationLoaders } from "./federation.ts";
+import type { FederationLoaders } from "./federation.deps.ts";
 import { registerActorHandlers, ObjectHooks } from "./inbox/actor.handlers.ts";
 import { registerAnnounceUnwrapping } from "./inbox/announce.handler.ts";
 import { InboxCapacity } from "./inbox/capacity.ts";
@@ -124,7 +124,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     isAwaited: (activity, signerId) => inbox.isAwaited(activity, signerId),
   });
 
-  const processor = new InboxProcessor({ db, dispatcher: inbox });
+  const processor = new InboxProcessor({ dispatcher: inbox });
   const hooks = new ObjectHooks();
   registerActorHandlers(inbox, { actorService: actors, actors: base.repos.actors, hooks });
   registerAnnounceUnwrapping(inbox, { db, fetcher: documents, resolver: actors, domainBlocks, processor: () => processor });

@@ -1,5 +1,5 @@
 import type { Federation, NodeInfo } from "@fedify/fedify";
-import type { FederationDeps } from "./federation.ts";
+import type { FederationDeps } from "./federation.deps.ts";
 
 export const SOFTWARE_NAME = "herold";
 

@@ -1,6 +1,6 @@
 import { nodeInfoToJson } from "@fedify/fedify";
 import { Hono } from "hono";
-import type { FederationDeps } from "../federation/federation.ts";
+import type { FederationDeps } from "../federation/federation.deps.ts";
 import { buildNodeInfo } from "../federation/nodeinfo.ts";
 
 export interface DiscoveryDeps {

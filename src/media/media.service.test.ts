@@ -116,6 +116,15 @@ describeEachEngine("media uploads", (getDb) => {
     assert.deepEqual([...(await service.unattachedFiles(newId(), [media.id]))], [], "another actor's media are not named");
   });
 
+  test("an actor's own file (the composer's thumbnails): its path and type, attached or not; null for others' and unknown ids", async () => {
+    const stored = await service.storeImage(actorId, await jpegWithExif(40, 30), null);
+    assert.ok(stored.ok);
+    const media = stored.value;
+    assert.deepEqual(await service.ownFile(actorId, media.id), { path: join(dataDir, media.filePath), mimeType: "image/jpeg" });
+    assert.equal(await service.ownFile(newId(), media.id), null, "another actor's media are not served");
+    assert.equal(await service.ownFile(actorId, "no-such-media"), null);
+  });
+
   test("bytes hidden after the image (a polyglot) do not survive re-encoding", async () => {
     const png = await sharp({ create: { width: 20, height: 20, channels: 4, background: "#00ff00" } }).png().toBuffer();
     const path = write("polyglot.png", Buffer.concat([png, Buffer.from("<html><script>alert(1)</script></html>")]));

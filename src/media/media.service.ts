@@ -8,7 +8,7 @@ import type { DB } from "../db/schema.ts";
 import { newId } from "../lib/id.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import type { Clock } from "../lib/time.ts";
-import { IMAGE_FORMATS, isStoredFilePath, storedFilePath, type ImageFormat, type LocalMedia } from "./media.entity.ts";
+import { IMAGE_FORMATS, isStoredFilePath, mimeTypeForFile, storedFileName, storedFilePath, type ImageFormat, type LocalMedia } from "./media.entity.ts";
 
 // sharp (libvips) adds about 20 MB to a process's resident memory as soon as it is loaded; most
 // processes never see an image (workers, web processes between uploads), so it is loaded on first use.
@@ -159,6 +159,17 @@ export class MediaService {
     const row = await this.#db.selectFrom("media").select(["file_path", "post_id"]).where("id", "=", mediaId).executeTakeFirst();
     if (row === undefined || row.file_path === null || row.file_path !== storedFilePath(fileName)) return null;
     return { path: this.#absolute(row.file_path), postId: row.post_id };
+  }
+
+  /**
+   * Absolute path and Content-Type of one of `actorId`'s own stored files (the composer's
+   * thumbnails), attached to a post or not; null for another actor's, remote or unknown media.
+   */
+  async ownFile(actorId: string, mediaId: string): Promise<{ path: string; mimeType: string } | null> {
+    const row = await this.#db.selectFrom("media").select("file_path").where("id", "=", mediaId).where("actor_id", "=", actorId).executeTakeFirst();
+    if (row === undefined || row.file_path === null || !isStoredFilePath(row.file_path)) return null;
+    const mimeType = mimeTypeForFile(storedFileName(row) ?? "");
+    return mimeType === null ? null : { path: this.#absolute(row.file_path), mimeType };
   }
 
   /** Absolute paths of `actorId`'s stored media not attached to a post yet (a draft's), by media id; other ids are left out. */

@@ -6,16 +6,32 @@ import { wantsJson } from "../http/negotiation.ts";
 test("interpolated text is escaped for content and quoted attributes", () => {
   const name = `<script>alert("x")</script> & 'friends'`;
   assert.equal(
-    html`<p title="${name}">${name}</p>`.value,
+    html`<p title="${name}">${name}</p>`.toString(),
     `<p title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;friends&#39;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;friends&#39;</p>`,
   );
 });
 
 test("nested templates and raw() are inserted as they are; arrays are joined; null, undefined and false vanish", () => {
   const items = ["a<b", "c"].map((t) => html`<li>${t}</li>`);
-  assert.equal(html`<ul>${items}</ul>${null}${undefined}${false}${0}`.value, "<ul><li>a&lt;b</li><li>c</li></ul>0");
-  assert.equal(html`<div>${raw("<p>sanitised</p>")}</div>`.value, "<div><p>sanitised</p></div>");
-  assert.equal(html`${[[html`<i>`, "<"], "&"]}`.value, "<i>&lt;&amp;");
+  assert.equal(html`<ul>${items}</ul>${null}${undefined}${false}${0}`.toString(), "<ul><li>a&lt;b</li><li>c</li></ul>0");
+  assert.equal(html`<div>${raw("<p>sanitised</p>")}</div>`.toString(), "<div><p>sanitised</p></div>");
+  assert.equal(html`${[[html`<i>`, "<"], "&"]}`.toString(), "<i>&lt;&amp;");
+});
+
+test("exactly the five characters & < > \" ' are escaped, in every code unit, whatever the value's type", () => {
+  const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  const expected = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  let all = "";
+  for (let code = 0; code < 0x3000; code++) all += String.fromCharCode(code);
+  for (const text of [all, "\uD800<\uDFFF>", `"'><svg onload=alert(1)>`, "&amp;", "&#x3C;script&#x3E;"]) {
+    assert.equal(html`${text}`.toString(), expected(text));
+    assert.equal(html`<a title="${text}">`.toString(), `<a title="${expected(text)}">`);
+  }
+  // Only templates and raw() count as HTML: a String object, or a string that looks like a template's
+  // output, is text like any other.
+  const boxed = Object(`<b>`) as string;
+  assert.equal(html`${boxed}`.toString(), "&lt;b&gt;");
+  assert.equal(html`${String(html`<b>`)}`.toString(), "&lt;b&gt;");
 });
 
 test("JSON is wanted only when no HTML type is preferred", () => {

@@ -1,44 +1,26 @@
+import { html as honoHtml, raw as honoRaw } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+
 /**
- * A small auto-escaping HTML template for the server-rendered pages. Every interpolated value is
- * escaped unless it is already `Html` (another template, or `raw()` for HTML that was sanitised before
- * it was stored). Arrays are joined; null, undefined and false render nothing, so conditionals read as
- * `${cond && html`…`}`.
+ * The auto-escaping HTML template for the server-rendered pages: Hono's `html`, typed narrower.
+ * Every interpolated string is escaped (`& < > " '`, the same five as before) unless it is already
+ * `Html` (another template, or `raw()` for HTML that was sanitised before it was stored). Arrays are
+ * joined; null, undefined and false render nothing, so conditionals read as `${cond && html`…`}`.
+ *
+ * `HtmlValue` admits no Promise and no other object: Hono's template then stays synchronous, and
+ * nothing but a template or `raw()` carries Hono's "already escaped" mark into a page.
  *
  * Escaping covers element content and quoted attribute values. Templates must quote every attribute
  * (`href="${url}"`); URLs are the caller's responsibility (pages only link URLs Herold minted itself
  * or ones that passed `safeLinkHref`).
  */
-export class Html {
-  readonly value: string;
-
-  constructor(value: string) {
-    this.value = value;
-  }
-
-  toString(): string {
-    return this.value;
-  }
-}
+export type Html = HtmlEscapedString;
 
 export type HtmlValue = Html | string | number | null | undefined | false | readonly HtmlValue[];
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-export function escapeText(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
-function render(value: HtmlValue): string {
-  if (value === null || value === undefined || value === false) return "";
-  if (value instanceof Html) return value.value;
-  if (Array.isArray(value)) return value.map(render).join("");
-  return escapeText(String(value));
-}
-
 export function html(strings: TemplateStringsArray, ...values: readonly HtmlValue[]): Html {
-  let out = strings[0]!;
-  for (let i = 0; i < values.length; i++) out += render(values[i]!) + strings[i + 1]!;
-  return new Html(out);
+  // Synchronous: only a Promise among the values would make Hono's result one, and HtmlValue has none.
+  return honoHtml(strings, ...values) as Html;
 }
 
 /**
@@ -46,5 +28,5 @@ export function html(strings: TemplateStringsArray, ...values: readonly HtmlValu
  * (src/content/sanitize.ts) or the local post renderer before it was stored.
  */
 export function raw(sanitised: string): Html {
-  return new Html(sanitised);
+  return honoRaw(sanitised);
 }

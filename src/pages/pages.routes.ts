@@ -101,5 +101,5 @@ export function pageRoutes(deps: PageRoutesDeps): Hono {
 
 /** HTML responses vary by Accept: the same URLs answer ActivityPub JSON to servers. */
 function send(c: Context, page: Html, status: 200 | 400 | 404 | 410): Response {
-  return c.body(page.value, status, { "Content-Type": "text/html; charset=utf-8", Vary: "Accept" });
+  return c.body(page.toString(), status, { "Content-Type": "text/html; charset=utf-8", Vary: "Accept" });
 }

@@ -7,7 +7,7 @@ import type { Urls } from "../app/urls.ts";
 import type { DB } from "../db/schema.ts";
 import { toCount } from "../db/rows.ts";
 import { offlineContextLoader } from "../federation/context-loader.ts";
-import type { FederationRegistration } from "../federation/federation.ts";
+import type { FederationRegistration } from "../federation/federation.deps.ts";
 import { standingActivitiesOf, type OutboxRepository } from "../federation/outbound/outbox.repository.ts";
 import { activeLikesOf } from "../social/interaction.queries.ts";
 import { isId } from "../lib/id.ts";

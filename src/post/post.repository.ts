@@ -2,6 +2,7 @@ import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selecta
 import type { DB, MediaRow, PostRow } from "../db/schema.ts";
 import { fromBool } from "../db/rows.ts";
 import { acceptedFolloweesOf } from "../social/followers.repository.ts";
+import { blockedTargetsOf } from "../social/block.repository.ts";
 import { postFromRow, type Card, type Poll, type Post, type Visibility } from "./post.entity.ts";
 
 /** A page of items and the cursor (exclusive upper bound, an id) of the next older page. */
@@ -449,17 +450,9 @@ export class PostRepository {
       )
       .where((eb) => eb.or([eb("p.boost_of_id", "is", null), eb.and([eb("b.state", "=", "published"), eb("b.visibility", "in", ["public", "unlisted"])])]))
       // Boosts must not carry a blocked author's posts back in (hostile-inputs case 18).
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom("blocks as k")
-              .select("k.id")
-              .where("k.actor_id", "=", actorId)
-              .where((inner) => inner.or([inner("k.target_id", "=", inner.ref("p.actor_id")), inner("k.target_id", "=", inner.ref("b.actor_id"))])),
-          ),
-        ),
-      );
+      // (`b.actor_id` is null for a post that is no boost: such rows must stay, hence the `is null`.)
+      .where((eb) => eb("p.actor_id", "not in", blockedTargetsOf(eb, actorId)))
+      .where((eb) => eb.or([eb("b.actor_id", "is", null), eb("b.actor_id", "not in", blockedTargetsOf(eb, actorId))]));
     if (options.before) {
       const { publishedAt, id } = options.before;
       query = query.where((eb) => eb.or([eb("p.published_at", "<", publishedAt), eb.and([eb("p.published_at", "=", publishedAt), eb("p.id", "<", id)])]));

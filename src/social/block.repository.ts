@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import type { ExpressionBuilder, Kysely, Selectable, SelectQueryBuilder } from "kysely";
 import type { BlockRow, DB } from "../db/schema.ts";
 import { newId } from "../lib/id.ts";
 
@@ -13,6 +13,15 @@ export interface Block {
 
 function blockFromRow(row: Selectable<BlockRow>): Block {
   return { id: row.id, actorId: row.actor_id, targetId: row.target_id, uri: row.uri, createdAt: row.created_at };
+}
+
+/**
+ * The actors `actorId` blocks, as a subquery for other modules' queries (the home timeline leaves
+ * their posts and boosts out in one statement); `blocks` stays social's table. Uncorrelated, like
+ * `acceptedFolloweesOf`, hence the same `any` for the query context.
+ */
+export function blockedTargetsOf(source: Kysely<DB> | ExpressionBuilder<any, any>, actorId: string): SelectQueryBuilder<DB, "blocks", { target_id: string }> {
+  return (source as Kysely<DB>).selectFrom("blocks").select("blocks.target_id").where("blocks.actor_id", "=", actorId);
 }
 
 /** Blocks in both directions: local accounts blocking others, and remote actors blocking local accounts. */

@@ -4,7 +4,8 @@ import { generateCryptoKeyPair, signRequest, type Federation } from "@fedify/fed
 import { CryptographicKey, Person } from "@fedify/vocab";
 import type { RemoteDocument } from "@fedify/vocab";
 import { offlineContextLoader } from "../federation/context-loader.ts";
-import { createHeroldFederation, type FederationLoaders } from "../federation/federation.ts";
+import { createHeroldFederation } from "../federation/federation.ts";
+import type { FederationLoaders } from "../federation/federation.deps.ts";
 import { describeEachEngine } from "../testing/databases.ts";
 import { COLLECTION_PAGE_SIZE } from "./follow.collections.ts";
 import { FollowRepository } from "./follow.repository.ts";

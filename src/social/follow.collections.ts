@@ -1,7 +1,7 @@
 import type { Federation, RequestContext } from "@fedify/fedify";
 import type { Recipient } from "@fedify/vocab";
 import type { AccountRepository } from "../account/account.repository.ts";
-import type { FederationRegistration } from "../federation/federation.ts";
+import type { FederationRegistration } from "../federation/federation.deps.ts";
 import { isId } from "../lib/id.ts";
 import type { FollowRepository } from "./follow.repository.ts";
 

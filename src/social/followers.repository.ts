@@ -17,6 +17,11 @@ export function acceptedFolloweesOf(source: Kysely<DB> | ExpressionBuilder<any, 
   return (source as Kysely<DB>).selectFrom("follows").select("follows.followee_id").where("follows.follower_id", "=", followerId).where("follows.state", "=", "accepted");
 }
 
+/** The accepted follows of `followeeId`, joined to their followers' actors (select what is needed). */
+function acceptedFollowersOf(db: Kysely<DB>, followeeId: string) {
+  return db.selectFrom("follows").innerJoin("actors", "actors.id", "follows.follower_id").where("follows.followee_id", "=", followeeId).where("follows.state", "=", "accepted");
+}
+
 /**
  * Read-only questions other modules ask about follows (the narrow ports the composition root hands
  * them): follower checks for who may see a post, follower inboxes for delivery, counts for pages.
@@ -36,27 +41,13 @@ export class FollowersRepository {
 
   /** The same, for a follower known by its actor URI (a verified request signer). */
   async isAcceptedFollowerUri(followeeId: string, followerUri: string): Promise<boolean> {
-    const row = await this.#db
-      .selectFrom("follows")
-      .innerJoin("actors", "actors.id", "follows.follower_id")
-      .select("follows.id")
-      .where("follows.followee_id", "=", followeeId)
-      .where("follows.state", "=", "accepted")
-      .where("actors.uri", "=", followerUri)
-      .executeTakeFirst();
+    const row = await acceptedFollowersOf(this.#db, followeeId).select("follows.id").where("actors.uri", "=", followerUri).executeTakeFirst();
     return row !== undefined;
   }
 
   /** Ids of the local actors with an accepted follow of `followeeId`. */
   async localFollowerIds(followeeId: string): Promise<string[]> {
-    const rows = await this.#db
-      .selectFrom("follows")
-      .innerJoin("actors", "actors.id", "follows.follower_id")
-      .select("follows.follower_id")
-      .where("follows.followee_id", "=", followeeId)
-      .where("follows.state", "=", "accepted")
-      .where("actors.is_local", "=", 1)
-      .execute();
+    const rows = await acceptedFollowersOf(this.#db, followeeId).select("follows.follower_id").where("actors.is_local", "=", 1).execute();
     return rows.map((r) => r.follower_id);
   }
 
@@ -65,12 +56,8 @@ export class FollowersRepository {
    * `followeeId`; distinct. `db` is the caller's transaction (the bridge queues deliveries in it).
    */
   async remoteInboxes(followeeId: string, db: Kysely<DB> = this.#db): Promise<string[]> {
-    const rows = await db
-      .selectFrom("follows")
-      .innerJoin("actors", "actors.id", "follows.follower_id")
+    const rows = await acceptedFollowersOf(db, followeeId)
       .select(["actors.shared_inbox_url", "actors.inbox_url"])
-      .where("follows.followee_id", "=", followeeId)
-      .where("follows.state", "=", "accepted")
       .where("actors.is_local", "=", 0)
       .where("actors.gone_at", "is", null)
       .execute();

@@ -81,6 +81,20 @@ export class InteractionRepository {
     return { interaction: existing, created: false };
   }
 
+  /** Which of these kinds `actorId` has active (not undone) on each of these posts, in one query. */
+  async activeOn(actorId: string, postIds: readonly string[], kinds: readonly InteractionKind[]): Promise<Array<{ postId: string; kind: InteractionKind }>> {
+    if (postIds.length === 0 || kinds.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom("interactions")
+      .select(["post_id", "kind"])
+      .where("actor_id", "=", actorId)
+      .where("post_id", "in", postIds)
+      .where("kind", "in", kinds)
+      .where("undone_at", "is", null)
+      .execute();
+    return rows.map((r) => ({ postId: r.post_id, kind: r.kind as InteractionKind }));
+  }
+
   async findById(id: string): Promise<Interaction | null> {
     const row = await this.#db.selectFrom("interactions").selectAll().where("id", "=", id).executeTakeFirst();
     return row ? interactionFromRow(row) : null;

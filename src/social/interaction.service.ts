@@ -107,6 +107,11 @@ export class InteractionService {
     return await this.#interactions.latestActive(actorId, postId, [kind]);
   }
 
+  /** Which of these kinds the actor has active on each of these posts (the app's like and boost buttons). */
+  async activeOn(actorId: string, postIds: readonly string[], kinds: readonly InteractionKind[]): Promise<Array<{ postId: string; kind: InteractionKind }>> {
+    return await this.#interactions.activeOn(actorId, postIds, kinds);
+  }
+
   /**
    * Undoes the actor's newest active interaction of these kinds on a post. For Undo activities that
    * name the post but not the original activity id (Mastodon matches likes the same way).

@@ -51,6 +51,10 @@ describeEachEngine("likes and reactions", (getDb) => {
     assert.equal(undone?.undoneAt, h.clock.now().toISOString());
     assert.equal((await h.receive(fan, { type: "Undo", id: "https://remote.example/undo/2", actor: fan.uri, object: like })).kind, "ignored");
     assert.deepEqual(await h.social.interactions.countsByPost(post.id), { like: { total: 2, active: 1 } });
+
+    // An Undo that names the Like only by its id: social's undone-type lookup keys it Undo/Like.
+    assert.deepEqual(await h.receive(fan, { type: "Undo", id: "https://remote.example/undo/3", actor: fan.uri, object: "https://remote.example/likes/2" }), { kind: "processed" });
+    assert.deepEqual(await h.social.interactions.countsByPost(post.id), { like: { total: 2, active: 0 } });
   });
 
   test("undoing someone else's Like is refused; an Undo without a known id undoes the actor's latest like of that post", async () => {

@@ -19,6 +19,7 @@ import { NotificationRepository } from "./notification.repository.ts";
 import { NotificationService } from "./notification.service.ts";
 import { ReportRepository } from "./report.repository.ts";
 import { registerSocialBuilders } from "./social.builders.ts";
+import { undoneActivityType } from "./undone.lookup.ts";
 import type { SocialHandlerDeps } from "./social.handlers.ts";
 import { TargetLookup } from "./target.ts";
 
@@ -52,7 +53,8 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
   const targets = new TargetLookup({ resolver, actors, accounts, urls: base.urls, domain: base.config.domain });
 
   const notifications = new NotificationService({ notifications: new NotificationRepository(db), accounts, actors, blocks: blockRepository, clock });
-  const interactions = new InteractionService({ interactions: new InteractionRepository(db), posts, actors, notifications });
+  const interactionRepository = new InteractionRepository(db);
+  const interactions = new InteractionService({ interactions: interactionRepository, posts, actors, notifications });
   const follows = new FollowService({ follows: followRepository, blocks: blockRepository, accounts, actors, targets, bridge, notifications, clock });
   const blocks = new BlockService({ blocks: blockRepository, follows: followRepository, followService: follows, accounts, actors, targets, bridge, clock });
 
@@ -80,6 +82,7 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
     for (const [key, handler] of Object.entries(table)) inbox.register(key, handler);
   }
   for (const [type, check] of Object.entries(awaitedAnswers(handlerDeps))) inbox.awaitRepeats(type, check);
+  inbox.identifyUndone(undoneActivityType({ follows: followRepository, interactions: interactionRepository, blocks: blockRepository }));
 
   return {
     follows,

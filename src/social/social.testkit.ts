@@ -15,6 +15,7 @@ import type { Actor } from "../actor/actor.entity.ts";
 import { type AppBase, createAppBase } from "../app/base.ts";
 import { Urls } from "../app/urls.ts";
 import { loadConfig } from "../config/config.ts";
+import { dispatchKey } from "../federation/inbox/dispatch-key.ts";
 import { InboxDispatcher, type InboundActivity, type InboxOutcome } from "../federation/inbox/inbox.types.ts";
 import { FakeResolver, RecordingDelivery } from "../testing/fakes.ts";
 import { OutboundBridge } from "../federation/outbound/bridge.ts";
@@ -135,9 +136,7 @@ export async function createSocialHarness(db: TestDatabase): Promise<SocialHarne
     },
     async receive(actor, json, recipient = null) {
       const type = typeof json["type"] === "string" ? json["type"] : "";
-      const inner = json["object"];
-      const innerType = typeof inner === "object" && inner !== null && typeof (inner as Record<string, unknown>)["type"] === "string" ? (inner as Record<string, string>)["type"] : null;
-      const key = type === "Undo" && innerType !== null ? `Undo/${innerType}` : type;
+      const key = await dispatchKey(json, (uri) => inbox.undoneType(uri));
       const handler = inbox.get(key);
       if (handler === undefined) throw new Error(`no handler registered for ${key}`);
       const activity: InboundActivity = {

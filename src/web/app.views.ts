@@ -1,11 +1,12 @@
 import { storedFileName } from "../media/media.entity.ts";
-import type { Kysely, Selectable } from "kysely";
+import type { Selectable } from "kysely";
 import type { Actor } from "../actor/actor.entity.ts";
 import type { ActorRepository } from "../actor/actor.repository.ts";
 import type { Urls } from "../app/urls.ts";
-import type { DB, MediaRow } from "../db/schema.ts";
+import type { MediaRow } from "../db/schema.ts";
 import type { Post } from "../post/post.entity.ts";
 import type { PostRepository } from "../post/post.repository.ts";
+import type { InteractionService } from "../social/interaction.service.ts";
 import { safeHttpUrl } from "../pages/post.view.ts";
 import type { MediaProxy } from "./media-proxy.ts";
 
@@ -38,14 +39,14 @@ export interface AppPost {
  * template can hot-link another server.
  */
 export class AppViews {
-  readonly #db: Kysely<DB>;
+  readonly #interactions: Pick<InteractionService, "activeOn">;
   readonly #posts: PostRepository;
   readonly #actors: ActorRepository;
   readonly #urls: Urls;
   readonly #proxy: MediaProxy;
 
-  constructor(deps: { db: Kysely<DB>; posts: PostRepository; actors: ActorRepository; urls: Urls; proxy: MediaProxy }) {
-    this.#db = deps.db;
+  constructor(deps: { interactions: Pick<InteractionService, "activeOn">; posts: PostRepository; actors: ActorRepository; urls: Urls; proxy: MediaProxy }) {
+    this.#interactions = deps.interactions;
     this.#posts = deps.posts;
     this.#actors = deps.actors;
     this.#urls = deps.urls;
@@ -71,16 +72,9 @@ export class AppViews {
     const [media, actors, mine] = await Promise.all([
       this.#posts.mediaOf(ids),
       this.#actors.findManyByIds(missing),
-      this.#db
-        .selectFrom("interactions")
-        .select(["post_id", "kind"])
-        .where("actor_id", "=", viewerActorId)
-        .where("post_id", "in", ids)
-        .where("kind", "in", ["like", "boost"])
-        .where("undone_at", "is", null)
-        .execute(),
+      this.#interactions.activeOn(viewerActorId, ids, ["like", "boost"]),
     ]);
-    const done = new Set(mine.map((r) => `${r.kind}:${r.post_id}`));
+    const done = new Set(mine.map((r) => `${r.kind}:${r.postId}`));
     const out: AppPost[] = [];
     for (const item of items) {
       const author = item.author ?? actors.get(item.post.actorId);

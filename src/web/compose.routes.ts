@@ -292,7 +292,7 @@ ${schedule.mayChange(editor, d) && html`<form method="post" action="/app/drafts/
     const form = await readForm(c);
     const text = form.text("text", 100_000);
     const warning = form.text("content_warning", 1000);
-    return c.json({ html: (await renderPreview(member, text, warning)).value, count: countCharacters(text, warning), max: maxChars });
+    return c.json({ html: (await renderPreview(member, text, warning)).toString(), count: countCharacters(text, warning), max: maxChars });
   });
 
   app.get("/app/api/suggest", async (c) => {

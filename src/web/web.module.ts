@@ -1,6 +1,5 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
 import type { FederationModule } from "../federation/federation.module.ts";
-import { mimeTypeForFile, storedFileName } from "../media/media.entity.ts";
 import type { PagesModule } from "../pages/pages.module.ts";
 import type { PostModule } from "../post/post.module.ts";
 import type { SocialModule } from "../social/social.module.ts";
@@ -114,20 +113,14 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     mediaLimits: media.limits,
     notifications: deps.social.notifications,
     follows: deps.social.follows,
-    views: new AppViews({ db, posts: postRepository, actors, urls: base.urls, proxy: mediaProxy }),
+    views: new AppViews({ interactions: deps.social.interactions, posts: postRepository, actors, urls: base.urls, proxy: mediaProxy }),
     compose: {
       maxChars: base.config.limits.postMaxChars,
       schedule,
       actors,
       posts: postRepository,
       // The composer's thumbnails: the file of one of the account's own media rows.
-      mediaFile: async (actorId, mediaId) => {
-        const row = await db.selectFrom("media").select("file_path").where("id", "=", mediaId).where("actor_id", "=", actorId).executeTakeFirst();
-        const fileName = row === undefined ? "" : (storedFileName(row) ?? "");
-        const mimeType = mimeTypeForFile(fileName);
-        const stored = mimeType !== null ? await media.localFile(mediaId, fileName) : null;
-        return stored === null || mimeType === null ? null : { path: stored.path, mimeType };
-      },
+      mediaFile: (actorId, mediaId) => media.ownFile(actorId, mediaId),
       suggest: (viewer, q) => suggest({ db, posts: postRepository }, viewer, q, base.config.domain),
     },
   };

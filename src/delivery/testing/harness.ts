@@ -26,6 +26,7 @@ import { systemClock, type Clock } from "../../lib/time.ts";
 import type { Database } from "../../db/database.ts";
 import type { TestDatabase } from "../../testing/databases.ts";
 import { createDeliveryModule, type DeliveryModule, type DeliveryModuleOptions } from "../delivery.module.ts";
+import { OutboxRepository } from "../../federation/outbound/outbox.repository.ts";
 import { remoteActorData } from "../../testing/fixtures.ts";
 
 export const TEST_ORIGIN = "https://herold.test";
@@ -81,7 +82,7 @@ export async function createDeliveryHarness(test: TestDatabase, options: Harness
   const dataDir = mkdtempSync(join(tmpdir(), "herold-delivery-"));
   const config = harnessConfig(test.url, dataDir, options.env);
   const base = createTestBase(options.database ?? test.database, config, clock);
-  const delivery = createDeliveryModule(base, options);
+  const delivery = createDeliveryModule(base, { outbox: new OutboxRepository(base.database.db) }, options);
   const bridge = new OutboundBridge({ db: base.database.db, urls: base.urls, clock, delivery: delivery.port, queue: base.queue, followerInboxes: (actorId, trx) => new FollowersRepository(base.database.db).remoteInboxes(actorId, trx) });
 
   let account: Account | undefined;

@@ -10,6 +10,7 @@ import { setupLogging } from "../../lib/logger.ts";
 import { systemClock } from "../../lib/time.ts";
 import { runWorkers } from "../../queue/worker.ts";
 import { createDeliveryModule } from "../delivery.module.ts";
+import { OutboxRepository } from "../../federation/outbound/outbox.repository.ts";
 import { createTestBase } from "./harness.ts";
 
 const config = loadConfig(process.env);
@@ -17,7 +18,7 @@ const config = loadConfig(process.env);
 await setupLogging("warning", "text");
 const database = await openDatabase(config.database);
 const base = createTestBase(database, config, systemClock);
-const delivery = createDeliveryModule(base);
+const delivery = createDeliveryModule(base, { outbox: new OutboxRepository(base.database.db) });
 const stop = new AbortController();
 process.on("SIGTERM", () => stop.abort());
 

@@ -1,6 +1,5 @@
-import type { Kysely } from "kysely";
 import { idOf, isObject, typesOf } from "../../content/validate.ts";
-import type { DB } from "../../db/schema.ts";
+import type { UndoneTypeLookup } from "./inbox.types.ts";
 
 /**
  * Activity types: an Announce whose object is one of these (embedded) re-shares an activity
@@ -13,16 +12,13 @@ export const ACTIVITY_TYPES: ReadonlySet<string> = new Set([
   "TentativeAccept", "TentativeReject", "Travel", "Undo", "Update", "View",
 ]);
 
-/** What an interaction ledger kind was created by, for `Undo` whose object is only a URI. */
-const INTERACTION_ACTIVITY: Readonly<Record<string, string>> = { like: "Like", boost: "Announce", react: "EmojiReact", dislike: "Dislike" };
-
 /**
  * The dispatcher key of an activity: its type, or `Outer/Inner` for an `Undo` (of what) and for an
- * `Announce` of an embedded activity. For an `Undo` that names its object only by URI, the stored
- * records say what that URI was: a Follow (`follows.uri`), a Like/Announce/EmojiReact
- * (`interactions.activity_uri`), a Block (`blocks.uri`). An unknown one stays `Undo`.
+ * `Announce` of an embedded activity. For an `Undo` that names its object only by URI, the modules
+ * that stored it say what that URI was (`undoneType`, registered on the inbox dispatcher: social
+ * knows its follows, interactions and blocks). An unknown one stays `Undo`.
  */
-export async function dispatchKey(json: Readonly<Record<string, unknown>>, db: Kysely<DB>): Promise<string> {
+export async function dispatchKey(json: Readonly<Record<string, unknown>>, undoneType: UndoneTypeLookup): Promise<string> {
   const type = typesOf(json, 4)[0] ?? "";
   const object = json["object"];
   if (type === "Announce") {
@@ -36,16 +32,6 @@ export async function dispatchKey(json: Readonly<Record<string, unknown>>, db: K
   }
   const uri = idOf(object);
   if (uri === null) return "Undo";
-  const inner = await undoneType(uri, db);
+  const inner = await undoneType(uri);
   return inner !== null ? `Undo/${inner}` : "Undo";
-}
-
-async function undoneType(uri: string, db: Kysely<DB>): Promise<string | null> {
-  const follow = await db.selectFrom("follows").select("id").where("uri", "=", uri).executeTakeFirst();
-  if (follow !== undefined) return "Follow";
-  const interaction = await db.selectFrom("interactions").select("kind").where("activity_uri", "=", uri).executeTakeFirst();
-  if (interaction !== undefined) return INTERACTION_ACTIVITY[interaction.kind] ?? null;
-  const block = await db.selectFrom("blocks").select("id").where("uri", "=", uri).executeTakeFirst();
-  if (block !== undefined) return "Block";
-  return null;
 }

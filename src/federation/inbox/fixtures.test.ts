@@ -12,6 +12,7 @@ import { type AppBase, createAppBase } from "../../app/base.ts";
 import { loadConfig } from "../../config/config.ts";
 import { asArray, idOf, isObject, typesOf } from "../../content/validate.ts";
 import { createDeliveryModule } from "../../delivery/delivery.module.ts";
+import { OutboxRepository } from "../outbound/outbox.repository.ts";
 import { err, ok } from "../../lib/result.ts";
 import { systemClock } from "../../lib/time.ts";
 import { normalizeUrl } from "../../net/url-policy.ts";
@@ -172,7 +173,7 @@ describeEachEngine("inbox fixtures", (get) => {
     const config = loadConfig({ HEROLD_ORIGIN: "https://herold.test", HEROLD_DATABASE_URL: db.url, HEROLD_DATA_DIR: dataDir, HEROLD_ALLOW_PRIVATE_ADDRESS: "true" });
     base = createAppBase({ config, database: db.database, clock: systemClock, secret: Buffer.alloc(32, 1), version: "test" });
 
-    const delivery = createDeliveryModule(base);
+    const delivery = createDeliveryModule(base, { outbox: new OutboxRepository(base.database.db) });
     fed = createFederationModule(base, { delivery, followerInboxes: (actorId, trx) => new FollowersRepository(base.database.db).remoteInboxes(actorId, trx) }, { documents: new FixtureDocuments(fixtures) });
     const social = createSocialModule(base, { federation: fed });
     createPostModule(base, { federation: fed, social });

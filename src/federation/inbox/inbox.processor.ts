@@ -1,5 +1,3 @@
-import type { Kysely } from "kysely";
-import type { DB } from "../../db/schema.ts";
 import { logger } from "../../lib/logger.ts";
 import { dispatchKey } from "./dispatch-key.ts";
 import type { InboundActivity, InboxDispatcher, InboxOutcome } from "./inbox.types.ts";
@@ -17,17 +15,15 @@ export interface DispatchResult {
  * debug, rejected at info with the reason. Handler exceptions propagate: the queue retries the job.
  */
 export class InboxProcessor {
-  readonly #db: Kysely<DB>;
   readonly #dispatcher: InboxDispatcher;
 
-  constructor(deps: { db: Kysely<DB>; dispatcher: InboxDispatcher }) {
-    this.#db = deps.db;
+  constructor(deps: { dispatcher: InboxDispatcher }) {
     this.#dispatcher = deps.dispatcher;
   }
 
   /** `nested`: the activity was unwrapped from an Announce; announces inside it are not unwrapped again. */
   async dispatch(activity: InboundActivity, options: { nested?: boolean } = {}): Promise<DispatchResult> {
-    const key = await dispatchKey(activity.json, this.#db);
+    const key = await dispatchKey(activity.json, (uri) => this.#dispatcher.undoneType(uri));
     let outcome: InboxOutcome;
     if (options.nested === true && key.startsWith("Announce/")) {
       outcome = { kind: "rejected", reason: "an announced activity may not itself announce an activity" };

@@ -45,6 +45,12 @@ export type InboxHandler = (activity: InboundActivity) => Promise<InboxOutcome>;
 export type AwaitedCheck = (activity: { readonly id: string; readonly type: string; readonly json: Readonly<Record<string, unknown>> }, signerId: string) => Promise<boolean>;
 
 /**
+ * The activity type a URI named only by an `Undo` was (`Follow`, `Like`, `Block` …), from the
+ * records of the module that stored it; null when that module does not know the URI.
+ */
+export type UndoneTypeLookup = (uri: string) => Promise<string | null>;
+
+/**
  * Keys the federation module handles itself. `Update` and `Delete` are split by what they target:
  * actors are the federation module's, objects (posts) go to the hooks `onObjectUpdate` /
  * `onObjectDelete` that the posts module installs. `Announce/<Activity>` is the unwrapping of
@@ -62,6 +68,7 @@ const RESERVED: Readonly<Record<string, string>> = {
 export class InboxDispatcher {
   readonly #handlers = new Map<string, InboxHandler>();
   readonly #awaited = new Map<string, AwaitedCheck>();
+  readonly #undone: UndoneTypeLookup[] = [];
 
   register(key: string, handler: InboxHandler): void {
     if (this.#handlers.has(key)) {
@@ -94,5 +101,22 @@ export class InboxDispatcher {
   async isAwaited(activity: Parameters<AwaitedCheck>[0], signerId: string): Promise<boolean> {
     const check = this.#awaited.get(activity.type);
     return check === undefined ? false : await check(activity, signerId);
+  }
+
+  /**
+   * Adds a lookup for what an `Undo`'s bare object URI was (dispatch-key.ts). The module that owns
+   * the records registers it, so federation never reads another module's tables.
+   */
+  identifyUndone(lookup: UndoneTypeLookup): void {
+    this.#undone.push(lookup);
+  }
+
+  /** The first registered lookup's answer for `uri`, in registration order; null when none knows it. */
+  async undoneType(uri: string): Promise<string | null> {
+    for (const lookup of this.#undone) {
+      const type = await lookup(uri);
+      if (type !== null) return type;
+    }
+    return null;
   }
 }

@@ -18,7 +18,8 @@ export interface StoredActivity {
 
 /**
  * `outbox_activities`, owned by the federation module: the bridge writes it, the posts module reads
- * it through here (dereferencing activity ids, tombstones, undoing what was sent).
+ * it through here (dereferencing activity ids, tombstones, undoing what was sent), and the delivery
+ * engine reads what it sends (handed to it at the composition root).
  */
 export class OutboxRepository {
   readonly #db: Kysely<DB>;
@@ -48,6 +49,12 @@ export class OutboxRepository {
       .onConflict((oc) => oc.column("id").doNothing())
       .executeTakeFirst();
     return Number(stored.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  /** The activity with this id (what a deliver job sends). */
+  async findById(id: string): Promise<StoredActivity | null> {
+    const row = await this.#db.selectFrom("outbox_activities").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? null : fromRow(row);
   }
 
   /**

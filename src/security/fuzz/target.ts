@@ -25,6 +25,7 @@ import { listen, type RunningServer } from "../../app/server.ts";
 import { loadConfig, type Config } from "../../config/config.ts";
 import type { DB } from "../../db/schema.ts";
 import { createDeliveryModule } from "../../delivery/delivery.module.ts";
+import { OutboxRepository } from "../../federation/outbound/outbox.repository.ts";
 import { createFederationModule, type FederationModule } from "../../federation/federation.module.ts";
 import { FetchBudget } from "../../federation/fetch/fetch-budget.ts";
 import { TransientFetchError } from "../../federation/inbox/announce.handler.ts";
@@ -127,7 +128,7 @@ export async function startFuzzTarget(engine: Engine = "sqlite"): Promise<FuzzTa
     signers.push({ id, keyId: `${id}#main-key`, privateKey });
   }
 
-  const delivery = createDeliveryModule(base);
+  const delivery = createDeliveryModule(base, { outbox: new OutboxRepository(base.database.db) });
   const fed = createFederationModule(base, { delivery, followerInboxes: (actorId, trx) => new FollowersRepository(base.database.db).remoteInboxes(actorId, trx) }, { documents });
   const social = createSocialModule(base, { federation: fed });
   const posts = createPostModule(base, { federation: fed, social });
