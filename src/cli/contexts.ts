@@ -51,7 +51,8 @@ export async function openDeliveryContext(config: Config): Promise<OpenedContext
   const base = await openBaseContext(config);
   try {
     const { createDeliveryModule } = await import("../delivery/delivery.module.ts");
-    const delivery = createDeliveryModule(base.ctx);
+    const { OutboxRepository } = await import("../federation/outbound/outbox.repository.ts");
+    const delivery = createDeliveryModule(base.ctx, { outbox: new OutboxRepository(base.ctx.database.db) });
     return {
       ctx: { ...base.ctx, delivery },
       close: async () => {
