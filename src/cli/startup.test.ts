@@ -101,7 +101,10 @@ describe("herold CLI start-up loads per command what it needs", () => {
     const run = await traced(["status"]);
     assert.equal(run.code, 0, run.err);
     assert.match(run.out, /^Queues \(ready \/ delayed \/ running \/ dead\):\n {2}all empty\n/);
-    assert.deepEqual(offending(run.modules, SERVER_ONLY), []);
+    // Delivery reads the activities it sends through federation's outbox repository (a leaf file of
+    // type imports only); nothing else of federation is loaded.
+    const outboxReader = /\/src\/federation\/outbound\/outbox\.repository\.ts$/;
+    assert.deepEqual(offending(run.modules, SERVER_ONLY).filter((url) => !outboxReader.test(url)), []);
   });
 
   test("a command process keeps its compiled code in the data directory, help writes nothing", async () => {
