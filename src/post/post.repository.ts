@@ -1,8 +1,10 @@
 import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type Updateable } from "kysely";
 import type { DB, MediaRow, PostRow } from "../db/schema.ts";
-import { fromBool } from "../db/rows.ts";
+import { inTransaction } from "../db/transaction.ts";
+import { fromBool, toCount } from "../db/rows.ts";
+import { addToCounters, counterKey, readCounterSum, reconcileCounters, type CounterCorrection, type CounterDelta } from "../db/counters.ts";
 import { acceptedFolloweesOf } from "../social/followers.repository.ts";
-import { postFromRow, type Card, type Poll, type Post, type Visibility } from "./post.entity.ts";
+import { postFromRow, VISIBILITIES, type Card, type Poll, type Post, type Visibility } from "./post.entity.ts";
 
 /** A page of items and the cursor (exclusive upper bound, an id) of the next older page. */
 export interface Page<T> {
@@ -94,6 +96,39 @@ export interface PostEdit {
 export interface TimelineRow {
   readonly entry: Post;
   readonly boosted: Post | null;
+}
+
+/** The counters' scope of instance-wide figures (NodeInfo). */
+const INSTANCE_SCOPE = "instance";
+/** Published local posts and boosts, every visibility: NodeInfo's `localPosts`. */
+const LOCAL_POSTS = "posts.local";
+/** Published posts (not boosts) of an actor with this visibility: the profile's count. */
+const postsCounter = (visibility: Visibility): string => `posts.${visibility}`;
+
+/** What decides which counters a post row is counted in. */
+interface Counted {
+  readonly actorId: string;
+  readonly state: string;
+  readonly visibility: string;
+  readonly boostOfId: string | null;
+  readonly isLocal: boolean;
+}
+
+function countedOf(row: { actor_id: string; state: string; visibility: string; boost_of_id: string | null; is_local: number }): Counted {
+  return { actorId: row.actor_id, state: row.state, visibility: row.visibility, boostOfId: row.boost_of_id, isLocal: row.is_local === 1 };
+}
+
+/**
+ * The counter changes of a post row appearing (+1) or leaving (-1) the counted set: the same
+ * definitions as the `COUNT(*)` queries these counters replace (and `repairCounters`). Kept for
+ * remote actors too (`countByActor` answers for any actor), one upsert per stored post.
+ */
+function countDeltas(post: Counted, sign: 1 | -1): CounterDelta[] {
+  if (post.state !== "published") return [];
+  const deltas: CounterDelta[] = [];
+  if (post.boostOfId === null) deltas.push({ scope: post.actorId, name: postsCounter(post.visibility as Visibility), delta: sign });
+  if (post.isLocal) deltas.push({ scope: INSTANCE_SCOPE, name: LOCAL_POSTS, delta: sign });
+  return deltas;
 }
 
 export class PostRepository {
@@ -207,26 +242,40 @@ export class PostRepository {
     return { items, next: rows.length > options.limit ? (items.at(-1)?.id ?? null) : null };
   }
 
+  /** Published local posts and boosts (NodeInfo's `localPosts`), from the counters. */
   async countLocalPublished(): Promise<number> {
-    const row = await this.#db
-      .selectFrom("posts")
-      .select((eb) => eb.fn.countAll().as("n"))
-      .where("is_local", "=", 1)
-      .where("state", "=", "published")
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
+    return await readCounterSum(this.#db, INSTANCE_SCOPE, [LOCAL_POSTS]);
   }
 
+  /** Published posts (not boosts) of an actor with one of the visibilities (profile pages), from the counters. */
   async countByActor(actorId: string, visibilities: readonly Visibility[]): Promise<number> {
-    const row = await this.#db
-      .selectFrom("posts")
-      .select((eb) => eb.fn.countAll().as("n"))
-      .where("actor_id", "=", actorId)
-      .where("state", "=", "published")
-      .where("visibility", "in", [...visibilities])
-      .where("boost_of_id", "is", null)
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
+    return await readCounterSum(this.#db, actorId, visibilities.map(postsCounter));
+  }
+
+  /**
+   * `herold repair`: recounts the posts module's counters from `posts` (the definitions
+   * `countDeltas` maintains) and corrects the stored ones, in one transaction.
+   */
+  async repairCounters(): Promise<CounterCorrection[]> {
+    return await this.#db.transaction().execute(async (trx) => {
+      const truth = new Map<string, number>();
+      const perActor = await trx
+        .selectFrom("posts")
+        .select(["actor_id", "visibility", (eb) => eb.fn.countAll().as("n")])
+        .where("state", "=", "published")
+        .where("boost_of_id", "is", null)
+        .groupBy(["actor_id", "visibility"])
+        .execute();
+      for (const r of perActor) truth.set(counterKey(r.actor_id, postsCounter(r.visibility as Visibility)), toCount(r.n));
+      const local = await trx
+        .selectFrom("posts")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("is_local", "=", 1)
+        .where("state", "=", "published")
+        .executeTakeFirst();
+      truth.set(counterKey(INSTANCE_SCOPE, LOCAL_POSTS), toCount(local?.n));
+      return await reconcileCounters(trx, [LOCAL_POSTS, ...VISIBILITIES.map(postsCounter)], truth);
+    });
   }
 
   async mediaOf(postIds: readonly string[]): Promise<Map<string, Selectable<MediaRow>[]>> {
@@ -248,15 +297,19 @@ export class PostRepository {
    * this URI exists already: deliveries repeat, and the unique index decides between racing workers.
    */
   async insert(id: string, write: PostWrite, relations: { mentions: readonly MentionRef[]; tags: readonly string[] }, now: string, db: Kysely<DB> = this.#db): Promise<boolean> {
-    const inserted = await db
-      .insertInto("posts")
-      .values({ id, ...toRow(write), created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column("uri").doNothing())
-      .returning("id")
-      .executeTakeFirst();
-    if (inserted === undefined) return false;
-    await this.#writeRelations(db, id, relations);
-    return true;
+    // One transaction (the caller's when it has one): the post, its relations and its counters.
+    return await inTransaction(db, async (trx) => {
+      const inserted = await trx
+        .insertInto("posts")
+        .values({ id, ...toRow(write), created_at: now, updated_at: now })
+        .onConflict((oc) => oc.column("uri").doNothing())
+        .returning("id")
+        .executeTakeFirst();
+      if (inserted === undefined) return false;
+      await this.#writeRelations(trx, id, relations);
+      await addToCounters(trx, countDeltas({ actorId: write.actorId, state: write.state, visibility: write.visibility, boostOfId: write.boostOfId, isLocal: write.isLocal }, +1));
+      return true;
+    });
   }
 
   /** Replaces the content of a post; the previous version goes to `post_edits` when `keepVersion` is set. */
@@ -313,32 +366,53 @@ export class PostRepository {
    * content, its boosts, its attachments' rows and its place in featured collections.
    */
   async markDeleted(post: Post, now: string, db: Kysely<DB> = this.#db): Promise<void> {
-    await db
-      .updateTable("posts")
-      .set({
-        state: "deleted",
-        deleted_at: now,
-        updated_at: now,
-        source_text: null,
-        content_html: null,
-        summary: null,
-        name: null,
-        poll_json: null,
-        card_json: null,
-        raw_json: null,
-        emojis_json: "[]",
-      })
-      .where("id", "=", post.id)
-      .execute();
-    await db.deleteFrom("posts").where("boost_of_id", "=", post.id).where("type", "=", "Announce").execute();
-    await db.deleteFrom("post_tags").where("post_id", "=", post.id).execute();
-    await db.deleteFrom("post_edits").where("post_id", "=", post.id).execute();
-    await db.deleteFrom("media").where("post_id", "=", post.id).execute();
-    await db.deleteFrom("featured").where("post_uri", "=", post.uri).execute();
+    await inTransaction(db, async (trx) => {
+      // Only a post not deleted yet: of two racing deletes, one changes the row and the counters.
+      const changed = await trx
+        .updateTable("posts")
+        .set({
+          state: "deleted",
+          deleted_at: now,
+          updated_at: now,
+          source_text: null,
+          content_html: null,
+          summary: null,
+          name: null,
+          poll_json: null,
+          card_json: null,
+          raw_json: null,
+          emojis_json: "[]",
+        })
+        .where("id", "=", post.id)
+        .where("state", "<>", "deleted")
+        .executeTakeFirst();
+      const deltas: CounterDelta[] = [];
+      if (Number(changed.numUpdatedRows) > 0) deltas.push(...countDeltas(post, -1));
+      const boosts = await trx
+        .deleteFrom("posts")
+        .where("boost_of_id", "=", post.id)
+        .where("type", "=", "Announce")
+        .returning(["actor_id", "state", "visibility", "boost_of_id", "is_local"])
+        .execute();
+      for (const boost of boosts) deltas.push(...countDeltas(countedOf(boost), -1));
+      await addToCounters(trx, deltas);
+      await trx.deleteFrom("post_tags").where("post_id", "=", post.id).execute();
+      await trx.deleteFrom("post_edits").where("post_id", "=", post.id).execute();
+      await trx.deleteFrom("media").where("post_id", "=", post.id).execute();
+      await trx.deleteFrom("featured").where("post_uri", "=", post.uri).execute();
+    });
   }
 
   async deleteAnnounce(id: string, db: Kysely<DB> = this.#db): Promise<void> {
-    await db.deleteFrom("posts").where("id", "=", id).where("type", "=", "Announce").execute();
+    await inTransaction(db, async (trx) => {
+      const gone = await trx
+        .deleteFrom("posts")
+        .where("id", "=", id)
+        .where("type", "=", "Announce")
+        .returning(["actor_id", "state", "visibility", "boost_of_id", "is_local"])
+        .execute();
+      await addToCounters(trx, gone.flatMap((row) => countDeltas(countedOf(row), -1)));
+    });
   }
 
   async mentionsOf(postId: string): Promise<MentionRef[]> {
