@@ -106,7 +106,7 @@ const LOCAL_POSTS = "posts.local";
 const postsCounter = (visibility: Visibility): string => `posts.${visibility}`;
 
 /** What decides which counters a post row is counted in. */
-interface Counted {
+export interface Counted {
   readonly actorId: string;
   readonly state: string;
   readonly visibility: string;
@@ -123,7 +123,7 @@ function countedOf(row: { actor_id: string; state: string; visibility: string; b
  * definitions as the `COUNT(*)` queries these counters replace (and `repairCounters`). Kept for
  * remote actors too (`countByActor` answers for any actor), one upsert per stored post.
  */
-function countDeltas(post: Counted, sign: 1 | -1): CounterDelta[] {
+export function countDeltas(post: Counted, sign: 1 | -1): CounterDelta[] {
   if (post.state !== "published") return [];
   const deltas: CounterDelta[] = [];
   if (post.boostOfId === null) deltas.push({ scope: post.actorId, name: postsCounter(post.visibility as Visibility), delta: sign });
@@ -536,7 +536,10 @@ export class PostRepository {
       );
     if (options.before) {
       const { publishedAt, id } = options.before;
-      query = query.where((eb) => eb.or([eb("p.published_at", "<", publishedAt), eb.and([eb("p.published_at", "=", publishedAt), eb("p.id", "<", id)])]));
+      // A row-value comparison, not `a < x OR (a = x AND id < y)`: both engines turn it into a range
+      // of the (published_at, id) index, read backwards from the cursor, where the OR made SQLite
+      // read every row and sort (issue #15).
+      query = query.where((eb) => eb(eb.refTuple("p.published_at", "p.id"), "<", eb.tuple(publishedAt, id)));
     }
     const rows = await query.orderBy("p.published_at", "desc").orderBy("p.id", "desc").limit(options.limit).execute();
     const entries = rows.map(postFromRow);
