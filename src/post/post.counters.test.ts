@@ -42,6 +42,7 @@ describeEachEngine("PostRepository counters", (get) => {
     all: await repo.countByActor(acme, ["public", "unlisted", "followers", "direct"]),
     remote: await repo.countByActor(remote, ["public"]),
     local: await repo.countLocalPublished(),
+    outbox: await repo.countOutbox(acme),
   });
 
   before(async () => {
@@ -65,15 +66,15 @@ describeEachEngine("PostRepository counters", (get) => {
     const boostOfFirst = newId();
     await repo.insert(boostOfFirst, boostWrite({ uri: `https://social.example.org/boosts/${boostOfFirst}`, actorId: acme, isLocal: true, boostOfId: first, visibility: "public", to: [], cc: [], publishedAt: now }), { mentions: [], tags: [] }, now);
     // Boosts are not the actor's posts, but NodeInfo's localPosts counts them (as it did).
-    assert.deepEqual(await counts(), { public: 2, all: 3, remote: 2, local: 5 });
+    assert.deepEqual(await counts(), { public: 2, all: 3, remote: 2, local: 5, outbox: 4 });
 
     await repo.deleteAnnounce(boostId);
-    assert.deepEqual(await counts(), { public: 2, all: 3, remote: 2, local: 4 });
+    assert.deepEqual(await counts(), { public: 2, all: 3, remote: 2, local: 4, outbox: 3 });
     // Deleting a post removes it and the boosts of it; deleting it twice counts once.
     const post = (await repo.findById(first))!;
     await repo.markDeleted(post, now);
     await repo.markDeleted(post, now);
-    assert.deepEqual(await counts(), { public: 1, all: 2, remote: 2, local: 2 });
+    assert.deepEqual(await counts(), { public: 1, all: 2, remote: 2, local: 2, outbox: 1 });
 
     // Repair finds nothing to correct after repository writes.
     assert.deepEqual(await repo.repairCounters(), []);
@@ -92,7 +93,7 @@ describeEachEngine("PostRepository counters", (get) => {
         { scope: acme, name: "posts.unlisted", from: 1, to: 0 },
       ].sort((a, b) => (a.name < b.name ? -1 : 1)),
     );
-    assert.deepEqual(await counts(), { ...before, public: before.public - 1, all: before.all - 1, local: before.local - 1 });
+    assert.deepEqual(await counts(), { ...before, public: before.public - 1, all: before.all - 1, local: before.local - 1, outbox: before.outbox - 1 });
     assert.equal(await repo.countByActor(remote, ["direct"]), 0);
     assert.deepEqual(await repo.repairCounters(), []);
   });

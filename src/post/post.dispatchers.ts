@@ -122,8 +122,7 @@ export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
       .setCounter(async (_ctx, identifier) => {
         const account = await accountOf(identifier);
         if (account === null) return null;
-        const row = await outboxQuery(db, account.actorId).select((eb) => eb.fn.countAll().as("n")).executeTakeFirst();
-        return toCount(row?.n);
+        return await posts.countOutbox(account.actorId);
       })
       .setFirstCursor(() => FIRST_PAGE)
       .authorize(authorize);

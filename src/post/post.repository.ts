@@ -102,6 +102,8 @@ export interface TimelineRow {
 const INSTANCE_SCOPE = "instance";
 /** Published local posts and boosts, every visibility: NodeInfo's `localPosts`. */
 const LOCAL_POSTS = "posts.local";
+/** Boosts by an actor (a boost's row is published while the boosted post is): with its public and unlisted posts, the outbox's `totalItems`. */
+const BOOSTS = "posts.boosts";
 /** Published posts (not boosts) of an actor with this visibility: the profile's count. */
 const postsCounter = (visibility: Visibility): string => `posts.${visibility}`;
 
@@ -127,6 +129,7 @@ export function countDeltas(post: Counted, sign: 1 | -1): CounterDelta[] {
   if (post.state !== "published") return [];
   const deltas: CounterDelta[] = [];
   if (post.boostOfId === null) deltas.push({ scope: post.actorId, name: postsCounter(post.visibility as Visibility), delta: sign });
+  else deltas.push({ scope: post.actorId, name: BOOSTS, delta: sign });
   if (post.isLocal) deltas.push({ scope: INSTANCE_SCOPE, name: LOCAL_POSTS, delta: sign });
   return deltas;
 }
@@ -253,6 +256,16 @@ export class PostRepository {
   }
 
   /**
+   * The outbox's `totalItems`, from the counters: an outbox lists the standing Create (public or
+   * unlisted) and Announce activities whose post is still published, which are exactly the actor's
+   * published public and unlisted posts and its boosts (a boost's row goes with its Undo and with
+   * the boosted post's deletion; the start-up backfill gives every post its Create).
+   */
+  async countOutbox(actorId: string): Promise<number> {
+    return await readCounterSum(this.#db, actorId, [postsCounter("public"), postsCounter("unlisted"), BOOSTS]);
+  }
+
+  /**
    * `herold repair`: recounts the posts module's counters from `posts` (the definitions
    * `countDeltas` maintains) and corrects the stored ones, in one transaction.
    */
@@ -267,6 +280,14 @@ export class PostRepository {
         .groupBy(["actor_id", "visibility"])
         .execute();
       for (const r of perActor) truth.set(counterKey(r.actor_id, postsCounter(r.visibility as Visibility)), toCount(r.n));
+      const boosts = await trx
+        .selectFrom("posts")
+        .select(["actor_id", (eb) => eb.fn.countAll().as("n")])
+        .where("state", "=", "published")
+        .where("boost_of_id", "is not", null)
+        .groupBy("actor_id")
+        .execute();
+      for (const r of boosts) truth.set(counterKey(r.actor_id, BOOSTS), toCount(r.n));
       const local = await trx
         .selectFrom("posts")
         .select((eb) => eb.fn.countAll().as("n"))
@@ -274,7 +295,7 @@ export class PostRepository {
         .where("state", "=", "published")
         .executeTakeFirst();
       truth.set(counterKey(INSTANCE_SCOPE, LOCAL_POSTS), toCount(local?.n));
-      return await reconcileCounters(trx, [LOCAL_POSTS, ...VISIBILITIES.map(postsCounter)], truth);
+      return await reconcileCounters(trx, [LOCAL_POSTS, BOOSTS, ...VISIBILITIES.map(postsCounter)], truth);
     });
   }
 

@@ -22,6 +22,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     SELECT actor_id, 'posts.' || visibility, 0, count(*) FROM posts
     WHERE state = 'published' AND boost_of_id IS NULL GROUP BY actor_id, visibility`.execute(db);
   await sql`INSERT INTO counters (scope, name, slot, value)
+    SELECT actor_id, 'posts.boosts', 0, count(*) FROM posts
+    WHERE state = 'published' AND boost_of_id IS NOT NULL GROUP BY actor_id`.execute(db);
+  await sql`INSERT INTO counters (scope, name, slot, value)
     SELECT 'instance', 'posts.local', 0, count(*) FROM posts WHERE is_local = 1 AND state = 'published'`.execute(db);
   await sql`INSERT INTO counters (scope, name, slot, value)
     SELECT followee_id, 'social.followers', 0, count(*) FROM follows WHERE state = 'accepted' GROUP BY followee_id`.execute(db);
