@@ -58,6 +58,18 @@ export async function readCounterSum(db: Kysely<DB>, scope: string, names: reado
   return toCount(row?.n);
 }
 
+/**
+ * The first statement of a repair's transaction, before it counts: a write to the counters it will
+ * set, so that writes in flight cannot slip between the count and the correction. On SQLite the
+ * write takes the database's write lock at once (no other writer until the repair commits). On
+ * PostgreSQL it locks every existing slot row: a writer that already added to one has to commit
+ * first (its rows are then in the count), and one that adds later waits for the repair and then
+ * adds its delta on top of the corrected value (its rows were not in the count).
+ */
+export async function lockCounters(db: Kysely<DB>, names: readonly string[]): Promise<void> {
+  await db.updateTable("counters").set({ value: sql<number>`value` }).where("name", "in", [...names]).execute();
+}
+
 /** One counter that `reconcileCounters` found wrong and set right. */
 export interface CounterCorrection {
   readonly scope: string;
@@ -87,7 +99,15 @@ export async function reconcileCounters(db: Kysely<DB>, names: readonly string[]
     if (from === to) continue;
     const [scope, name] = splitKey(key);
     await db.deleteFrom("counters").where("scope", "=", scope).where("name", "=", name).execute();
-    if (to !== 0) await db.insertInto("counters").values({ scope, name, slot: 0, value: to }).execute();
+    // An upsert: a writer that began after the count may have created a slot row meanwhile (not
+    // visible to the delete); its delta then adds to the corrected value, as it should.
+    if (to !== 0) {
+      await db
+        .insertInto("counters")
+        .values({ scope, name, slot: 0, value: to })
+        .onConflict((oc) => oc.columns(["scope", "name", "slot"]).doUpdateSet({ value: sql<number>`counters.value + excluded.value` }))
+        .execute();
+    }
     corrections.push({ scope, name, from, to });
   }
   return corrections;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import { newId } from "../lib/id.ts";
 import { describeEachEngine } from "../testing/databases.ts";
@@ -95,6 +95,39 @@ describeEachEngine("PostRepository counters", (get) => {
     );
     assert.deepEqual(await counts(), { ...before, public: before.public - 1, all: before.all - 1, local: before.local - 1, outbox: before.outbox - 1 });
     assert.equal(await repo.countByActor(remote, ["direct"]), 0);
+    assert.deepEqual(await repo.repairCounters(), []);
+  });
+
+  test("repair beside a writer in flight: the writer's post is counted once, whichever commits first", async () => {
+    const engine = get().engine;
+    // The counter is wrong (plain SQL) in every slot, so repair must rewrite the rows the writer adds to.
+    for (let slot = 0; slot < 8; slot++) {
+      await db.insertInto("counters").values({ scope: acme, name: "posts.direct", slot, value: 1 }).onConflict((oc) => oc.columns(["scope", "name", "slot"]).doUpdateSet({ value: 1 })).execute();
+    }
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let inserted!: () => void;
+    const insertedYet = new Promise<void>((resolve) => (inserted = resolve));
+    const writer = db.transaction().execute(async (trx) => {
+      assert.equal(await repo.insert(newId(), note(acme, true, "direct"), { mentions: [], tags: [] }, now, trx), true);
+      inserted();
+      await gate;
+    });
+    await insertedYet;
+    const repair = repo.repairCounters();
+    if (engine === "postgres") {
+      // Wait until the repair is blocked on the writer's counter row (a definite state, not a delay).
+      for (;;) {
+        const waiting = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ${'%"counters"%'} AND query NOT LIKE ${"%pg_stat_activity%"}`.execute(db);
+        if (waiting.rows[0]!.n > 0) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    // (SQLite: one connection, the repair queues behind the writer's transaction.)
+    release();
+    await writer;
+    await repair;
+    assert.equal(await repo.countByActor(acme, ["direct"]), 1);
     assert.deepEqual(await repo.repairCounters(), []);
   });
 });

@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selecta
 import type { DB, MediaRow, PostRow } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import { fromBool, toCount } from "../db/rows.ts";
-import { addToCounters, counterKey, readCounterSum, reconcileCounters, type CounterCorrection, type CounterDelta } from "../db/counters.ts";
+import { addToCounters, counterKey, lockCounters, readCounterSum, reconcileCounters, type CounterCorrection, type CounterDelta } from "../db/counters.ts";
 import { acceptedFolloweesOf } from "../social/followers.repository.ts";
 import { postFromRow, VISIBILITIES, type Card, type Poll, type Post, type Visibility } from "./post.entity.ts";
 
@@ -270,7 +270,9 @@ export class PostRepository {
    * `countDeltas` maintains) and corrects the stored ones, in one transaction.
    */
   async repairCounters(): Promise<CounterCorrection[]> {
+    const names = [LOCAL_POSTS, BOOSTS, ...VISIBILITIES.map(postsCounter)];
     return await this.#db.transaction().execute(async (trx) => {
+      await lockCounters(trx, names);
       const truth = new Map<string, number>();
       const perActor = await trx
         .selectFrom("posts")
@@ -295,7 +297,7 @@ export class PostRepository {
         .where("state", "=", "published")
         .executeTakeFirst();
       truth.set(counterKey(INSTANCE_SCOPE, LOCAL_POSTS), toCount(local?.n));
-      return await reconcileCounters(trx, [LOCAL_POSTS, BOOSTS, ...VISIBILITIES.map(postsCounter)], truth);
+      return await reconcileCounters(trx, names, truth);
     });
   }
 

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { addToCounters, counterKey, readCounterSum, reconcileCounters, type CounterCorrection } from "../db/counters.ts";
+import { addToCounters, counterKey, lockCounters, readCounterSum, reconcileCounters, type CounterCorrection } from "../db/counters.ts";
 import { toCount } from "../db/rows.ts";
 import type { DB } from "../db/schema.ts";
 
@@ -33,6 +33,7 @@ export async function acceptedFollowingCount(db: Kysely<DB>, actorId: string): P
 /** `herold repair`: recounts social's counters from `follows` and corrects the stored ones. */
 export async function repairFollowCounters(db: Kysely<DB>): Promise<CounterCorrection[]> {
   return await db.transaction().execute(async (trx) => {
+    await lockCounters(trx, [FOLLOWERS, FOLLOWING]);
     const truth = new Map<string, number>();
     const followers = await trx.selectFrom("follows").select(["followee_id", (eb) => eb.fn.countAll().as("n")]).where("state", "=", "accepted").groupBy("followee_id").execute();
     for (const r of followers) truth.set(counterKey(r.followee_id, FOLLOWERS), toCount(r.n));
