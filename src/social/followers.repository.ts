@@ -1,6 +1,5 @@
 import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from "kysely";
 import type { DB } from "../db/schema.ts";
-import { toCount } from "../db/rows.ts";
 import { acceptedFollowerCount, acceptedFollowingCount } from "./follow.counters.ts";
 
 /**
