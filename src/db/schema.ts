@@ -29,6 +29,7 @@ export interface DB {
   users: UserRow;
   sessions: SessionRow;
   setup_tokens: SetupTokenRow;
+  counters: CounterRow;
   memberships: MembershipRow;
   post_authors: PostAuthorRow;
   drafts: DraftRow;
@@ -309,6 +310,14 @@ export interface SessionRow {
 }
 
 /** One-time first-run setup tokens, by the SHA-256 of the token (migration 0012). */
+/** Slotted counter deltas (migrations/0013_counters.ts, db/counters.ts); PostgreSQL returns bigint as text. */
+export interface CounterRow {
+  scope: string;
+  name: string;
+  slot: number;
+  value: ColumnType<string | number, number, number>;
+}
+
 export interface SetupTokenRow {
   id: string;
   created_at: string;

@@ -4,10 +4,14 @@ import { newId } from "../lib/id.ts";
 import type { RemoteActorData } from "../actor/actor.entity.ts";
 import { remoteActorData as sharedRemoteActorData } from "../testing/fixtures.ts";
 import type { PostState, Visibility } from "../post/post.entity.ts";
+import { addToCounters } from "../db/counters.ts";
+import { countDeltas } from "../post/post.repository.ts";
+import { countAcceptedFollows } from "../social/follow.counters.ts";
 
 /**
  * Test data for the page tests: rows written straight into the tables, so the pages can be checked
- * before (and independently of) the services that will write posts and follows in production.
+ * before (and independently of) the services that will write posts and follows in production. The
+ * counters the repositories keep with those writes are kept here too (db/counters.ts).
  */
 export interface FixturePost {
   readonly actorId: string;
@@ -54,6 +58,8 @@ export async function insertPost(db: Kysely<DB>, input: FixturePost): Promise<st
       updated_at: now,
     })
     .execute();
+  const counted = { actorId: input.actorId, state, visibility: input.visibility ?? "public", boostOfId: input.boostOfId ?? null, isLocal: input.isLocal !== false };
+  await addToCounters(db, countDeltas(counted, +1));
   return id;
 }
 
@@ -97,6 +103,7 @@ export async function insertFollow(db: Kysely<DB>, followerId: string, followeeI
     .insertInto("follows")
     .values({ id: newId(), follower_id: followerId, followee_id: followeeId, state, uri: null, created_at: now, accepted_at: state === "accepted" ? now : null, updated_at: now })
     .execute();
+  if (state === "accepted") await countAcceptedFollows(db, [{ follower_id: followerId, followee_id: followeeId }], +1);
 }
 
 /** Remote actors with an avatar URL (the pages must never show it: no hot-linking). */

@@ -1,9 +1,11 @@
 import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type Updateable } from "kysely";
 import type { DB, MediaRow, PostRow } from "../db/schema.ts";
-import { fromBool } from "../db/rows.ts";
+import { inTransaction } from "../db/transaction.ts";
+import { fromBool, toCount } from "../db/rows.ts";
+import { addToCounters, counterKey, lockCounters, readCounterSum, reconcileCounters, type CounterCorrection, type CounterDelta } from "../db/counters.ts";
 import { acceptedFolloweesOf } from "../social/followers.repository.ts";
 import { blockedTargetsOf } from "../social/block.repository.ts";
-import { postFromRow, type Card, type Poll, type Post, type Visibility } from "./post.entity.ts";
+import { postFromRow, VISIBILITIES, type Card, type Poll, type Post, type Visibility } from "./post.entity.ts";
 
 /** A page of items and the cursor (exclusive upper bound, an id) of the next older page. */
 export interface Page<T> {
@@ -95,6 +97,42 @@ export interface PostEdit {
 export interface TimelineRow {
   readonly entry: Post;
   readonly boosted: Post | null;
+}
+
+/** The counters' scope of instance-wide figures (NodeInfo). */
+const INSTANCE_SCOPE = "instance";
+/** Published local posts and boosts, every visibility: NodeInfo's `localPosts`. */
+const LOCAL_POSTS = "posts.local";
+/** Boosts by an actor (a boost's row is published while the boosted post is): with its public and unlisted posts, the outbox's `totalItems`. */
+const BOOSTS = "posts.boosts";
+/** Published posts (not boosts) of an actor with this visibility: the profile's count. */
+const postsCounter = (visibility: Visibility): string => `posts.${visibility}`;
+
+/** What decides which counters a post row is counted in. */
+export interface Counted {
+  readonly actorId: string;
+  readonly state: string;
+  readonly visibility: string;
+  readonly boostOfId: string | null;
+  readonly isLocal: boolean;
+}
+
+function countedOf(row: { actor_id: string; state: string; visibility: string; boost_of_id: string | null; is_local: number }): Counted {
+  return { actorId: row.actor_id, state: row.state, visibility: row.visibility, boostOfId: row.boost_of_id, isLocal: row.is_local === 1 };
+}
+
+/**
+ * The counter changes of a post row appearing (+1) or leaving (-1) the counted set: the same
+ * definitions as the `COUNT(*)` queries these counters replace (and `repairCounters`). Kept for
+ * remote actors too (`countByActor` answers for any actor), one upsert per stored post.
+ */
+export function countDeltas(post: Counted, sign: 1 | -1): CounterDelta[] {
+  if (post.state !== "published") return [];
+  const deltas: CounterDelta[] = [];
+  if (post.boostOfId === null) deltas.push({ scope: post.actorId, name: postsCounter(post.visibility as Visibility), delta: sign });
+  else deltas.push({ scope: post.actorId, name: BOOSTS, delta: sign });
+  if (post.isLocal) deltas.push({ scope: INSTANCE_SCOPE, name: LOCAL_POSTS, delta: sign });
+  return deltas;
 }
 
 export class PostRepository {
@@ -208,26 +246,60 @@ export class PostRepository {
     return { items, next: rows.length > options.limit ? (items.at(-1)?.id ?? null) : null };
   }
 
+  /** Published local posts and boosts (NodeInfo's `localPosts`), from the counters. */
   async countLocalPublished(): Promise<number> {
-    const row = await this.#db
-      .selectFrom("posts")
-      .select((eb) => eb.fn.countAll().as("n"))
-      .where("is_local", "=", 1)
-      .where("state", "=", "published")
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
+    return await readCounterSum(this.#db, INSTANCE_SCOPE, [LOCAL_POSTS]);
   }
 
+  /** Published posts (not boosts) of an actor with one of the visibilities (profile pages), from the counters. */
   async countByActor(actorId: string, visibilities: readonly Visibility[]): Promise<number> {
-    const row = await this.#db
-      .selectFrom("posts")
-      .select((eb) => eb.fn.countAll().as("n"))
-      .where("actor_id", "=", actorId)
-      .where("state", "=", "published")
-      .where("visibility", "in", [...visibilities])
-      .where("boost_of_id", "is", null)
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
+    return await readCounterSum(this.#db, actorId, visibilities.map(postsCounter));
+  }
+
+  /**
+   * The outbox's `totalItems`, from the counters: an outbox lists the standing Create (public or
+   * unlisted) and Announce activities whose post is still published, which are exactly the actor's
+   * published public and unlisted posts and its boosts (a boost's row goes with its Undo and with
+   * the boosted post's deletion; the start-up backfill gives every post its Create).
+   */
+  async countOutbox(actorId: string): Promise<number> {
+    return await readCounterSum(this.#db, actorId, [postsCounter("public"), postsCounter("unlisted"), BOOSTS]);
+  }
+
+  /**
+   * `herold repair`: recounts the posts module's counters from `posts` (the definitions
+   * `countDeltas` maintains) and corrects the stored ones, in one transaction.
+   */
+  async repairCounters(): Promise<CounterCorrection[]> {
+    const names = [LOCAL_POSTS, BOOSTS, ...VISIBILITIES.map(postsCounter)];
+    return await this.#db.transaction().execute(async (trx) => {
+      await lockCounters(trx, names);
+      const truth = new Map<string, number>();
+      const perActor = await trx
+        .selectFrom("posts")
+        .select(["actor_id", "visibility", (eb) => eb.fn.countAll().as("n")])
+        .where("state", "=", "published")
+        .where("boost_of_id", "is", null)
+        .groupBy(["actor_id", "visibility"])
+        .execute();
+      for (const r of perActor) truth.set(counterKey(r.actor_id, postsCounter(r.visibility as Visibility)), toCount(r.n));
+      const boosts = await trx
+        .selectFrom("posts")
+        .select(["actor_id", (eb) => eb.fn.countAll().as("n")])
+        .where("state", "=", "published")
+        .where("boost_of_id", "is not", null)
+        .groupBy("actor_id")
+        .execute();
+      for (const r of boosts) truth.set(counterKey(r.actor_id, BOOSTS), toCount(r.n));
+      const local = await trx
+        .selectFrom("posts")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("is_local", "=", 1)
+        .where("state", "=", "published")
+        .executeTakeFirst();
+      truth.set(counterKey(INSTANCE_SCOPE, LOCAL_POSTS), toCount(local?.n));
+      return await reconcileCounters(trx, names, truth);
+    });
   }
 
   async mediaOf(postIds: readonly string[]): Promise<Map<string, Selectable<MediaRow>[]>> {
@@ -249,15 +321,19 @@ export class PostRepository {
    * this URI exists already: deliveries repeat, and the unique index decides between racing workers.
    */
   async insert(id: string, write: PostWrite, relations: { mentions: readonly MentionRef[]; tags: readonly string[] }, now: string, db: Kysely<DB> = this.#db): Promise<boolean> {
-    const inserted = await db
-      .insertInto("posts")
-      .values({ id, ...toRow(write), created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column("uri").doNothing())
-      .returning("id")
-      .executeTakeFirst();
-    if (inserted === undefined) return false;
-    await this.#writeRelations(db, id, relations);
-    return true;
+    // One transaction (the caller's when it has one): the post, its relations and its counters.
+    return await inTransaction(db, async (trx) => {
+      const inserted = await trx
+        .insertInto("posts")
+        .values({ id, ...toRow(write), created_at: now, updated_at: now })
+        .onConflict((oc) => oc.column("uri").doNothing())
+        .returning("id")
+        .executeTakeFirst();
+      if (inserted === undefined) return false;
+      await this.#writeRelations(trx, id, relations);
+      await addToCounters(trx, countDeltas({ actorId: write.actorId, state: write.state, visibility: write.visibility, boostOfId: write.boostOfId, isLocal: write.isLocal }, +1));
+      return true;
+    });
   }
 
   /** Replaces the content of a post; the previous version goes to `post_edits` when `keepVersion` is set. */
@@ -314,32 +390,53 @@ export class PostRepository {
    * content, its boosts, its attachments' rows and its place in featured collections.
    */
   async markDeleted(post: Post, now: string, db: Kysely<DB> = this.#db): Promise<void> {
-    await db
-      .updateTable("posts")
-      .set({
-        state: "deleted",
-        deleted_at: now,
-        updated_at: now,
-        source_text: null,
-        content_html: null,
-        summary: null,
-        name: null,
-        poll_json: null,
-        card_json: null,
-        raw_json: null,
-        emojis_json: "[]",
-      })
-      .where("id", "=", post.id)
-      .execute();
-    await db.deleteFrom("posts").where("boost_of_id", "=", post.id).where("type", "=", "Announce").execute();
-    await db.deleteFrom("post_tags").where("post_id", "=", post.id).execute();
-    await db.deleteFrom("post_edits").where("post_id", "=", post.id).execute();
-    await db.deleteFrom("media").where("post_id", "=", post.id).execute();
-    await db.deleteFrom("featured").where("post_uri", "=", post.uri).execute();
+    await inTransaction(db, async (trx) => {
+      // Only a post not deleted yet: of two racing deletes, one changes the row and the counters.
+      const changed = await trx
+        .updateTable("posts")
+        .set({
+          state: "deleted",
+          deleted_at: now,
+          updated_at: now,
+          source_text: null,
+          content_html: null,
+          summary: null,
+          name: null,
+          poll_json: null,
+          card_json: null,
+          raw_json: null,
+          emojis_json: "[]",
+        })
+        .where("id", "=", post.id)
+        .where("state", "<>", "deleted")
+        .executeTakeFirst();
+      const deltas: CounterDelta[] = [];
+      if (Number(changed.numUpdatedRows) > 0) deltas.push(...countDeltas(post, -1));
+      const boosts = await trx
+        .deleteFrom("posts")
+        .where("boost_of_id", "=", post.id)
+        .where("type", "=", "Announce")
+        .returning(["actor_id", "state", "visibility", "boost_of_id", "is_local"])
+        .execute();
+      for (const boost of boosts) deltas.push(...countDeltas(countedOf(boost), -1));
+      await addToCounters(trx, deltas);
+      await trx.deleteFrom("post_tags").where("post_id", "=", post.id).execute();
+      await trx.deleteFrom("post_edits").where("post_id", "=", post.id).execute();
+      await trx.deleteFrom("media").where("post_id", "=", post.id).execute();
+      await trx.deleteFrom("featured").where("post_uri", "=", post.uri).execute();
+    });
   }
 
   async deleteAnnounce(id: string, db: Kysely<DB> = this.#db): Promise<void> {
-    await db.deleteFrom("posts").where("id", "=", id).where("type", "=", "Announce").execute();
+    await inTransaction(db, async (trx) => {
+      const gone = await trx
+        .deleteFrom("posts")
+        .where("id", "=", id)
+        .where("type", "=", "Announce")
+        .returning(["actor_id", "state", "visibility", "boost_of_id", "is_local"])
+        .execute();
+      await addToCounters(trx, gone.flatMap((row) => countDeltas(countedOf(row), -1)));
+    });
   }
 
   async mentionsOf(postId: string): Promise<MentionRef[]> {
@@ -455,7 +552,10 @@ export class PostRepository {
       .where((eb) => eb.or([eb("b.actor_id", "is", null), eb("b.actor_id", "not in", blockedTargetsOf(eb, actorId))]));
     if (options.before) {
       const { publishedAt, id } = options.before;
-      query = query.where((eb) => eb.or([eb("p.published_at", "<", publishedAt), eb.and([eb("p.published_at", "=", publishedAt), eb("p.id", "<", id)])]));
+      // A row-value comparison, not `a < x OR (a = x AND id < y)`: both engines turn it into a range
+      // of the (published_at, id) index, read backwards from the cursor, where the OR made SQLite
+      // read every row and sort (issue #15).
+      query = query.where((eb) => eb(eb.refTuple("p.published_at", "p.id"), "<", eb.tuple(publishedAt, id)));
     }
     const rows = await query.orderBy("p.published_at", "desc").orderBy("p.id", "desc").limit(options.limit).execute();
     const entries = rows.map(postFromRow);

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { acceptedFollowerCount, acceptedFollowingCount, countAcceptedFollows } from "./follow.counters.ts";
 import type { DB } from "../db/schema.ts";
 import { toBool, toCount } from "../db/rows.ts";
 import { inTransaction } from "../db/transaction.ts";
@@ -97,7 +98,10 @@ export class FollowRepository {
         return { follow: followFromRow(existing), created: false };
       }
       await this.#event(trx, input.followerId, input.followeeId, "requested", null, false, now);
-      if (input.state === "accepted") await this.#event(trx, input.followerId, input.followeeId, "accepted", null, false, now);
+      if (input.state === "accepted") {
+        await this.#event(trx, input.followerId, input.followeeId, "accepted", null, false, now);
+        await countAcceptedFollows(trx, [row], +1);
+      }
       return { follow: followFromRow(row), created: true };
     });
   }
@@ -114,6 +118,7 @@ export class FollowRepository {
         .executeTakeFirst();
       if (row === undefined) return null;
       await this.#event(trx, row.follower_id, row.followee_id, "accepted", null, false, now);
+      await countAcceptedFollows(trx, [row], +1);
       return followFromRow(row);
     });
   }
@@ -130,6 +135,7 @@ export class FollowRepository {
       if (row === undefined) return null;
       const follow = followFromRow(row);
       await this.#event(trx, follow.followerId, follow.followeeId, "ended", reason, follow.state === "accepted", now);
+      if (follow.state === "accepted") await countAcceptedFollows(trx, [row], -1);
       return follow;
     });
   }
@@ -144,7 +150,9 @@ export class FollowRepository {
     return this.#list("follower_id", "followee_id", followerId, options);
   }
 
+  /** Followers in `state`; accepted ones from the counters (follow.counters.ts). */
   async countFollowers(followeeId: string, state: FollowState): Promise<number> {
+    if (state === "accepted") return await acceptedFollowerCount(this.#db, followeeId);
     const row = await this.#db
       .selectFrom("follows")
       .select((eb) => eb.fn.countAll().as("n"))
@@ -154,7 +162,9 @@ export class FollowRepository {
     return toCount(row?.n);
   }
 
+  /** Followings in `state`; accepted ones from the counters (follow.counters.ts). */
   async countFollowing(followerId: string, state: FollowState): Promise<number> {
+    if (state === "accepted") return await acceptedFollowingCount(this.#db, followerId);
     const row = await this.#db
       .selectFrom("follows")
       .select((eb) => eb.fn.countAll().as("n"))

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { describeEachEngine } from "../testing/databases.ts";
 import { FollowRepository } from "./follow.repository.ts";
+import { repairFollowCounters } from "./follow.counters.ts";
+import { endFollowsWhere } from "./follow-history.ts";
 import { acceptedFolloweesOf, FollowersRepository } from "./followers.repository.ts";
 import { createSocialHarness, type SocialHarness } from "./social.testkit.ts";
 
@@ -63,5 +65,46 @@ describeEachEngine("FollowersRepository (social's follower ports)", (getDb) => {
     const expected = [...new Set([one, two].map((a) => a.sharedInboxUrl ?? a.inboxUrl))];
     assert.ok(expected.every((inbox) => inbox !== null));
     assert.deepEqual((await followers.remoteInboxes(news.actorId)).sort(), expected.sort());
+  });
+
+  // Issue #15: counts come from counters kept in each follow write's transaction.
+  test("counters follow create, accept, end and bulk ends; repair recounts after plain SQL", async () => {
+    const org = await h.addAccount("counted");
+    const a = await h.addRemote("ca", "count.example");
+    const b = await h.addRemote("cb", "count.example");
+    const c = await h.addRemote("cc", "count.example");
+    const now = h.clock.now().toISOString();
+    const direct = await follows.create({ followerId: a.id, followeeId: org.actorId, state: "accepted", uri: null }, now);
+    await follow(b.id, org.actorId, "accepted");
+    await follow(c.id, org.actorId, "pending");
+    await follow(org.actorId, a.id, "accepted");
+    // Accepting twice or creating the pair again changes nothing.
+    await follows.accept(direct.follow.id, now);
+    await follows.create({ followerId: a.id, followeeId: org.actorId, state: "accepted", uri: null }, now);
+    assert.deepEqual(await followers.counts(org.actorId), { followers: 2, following: 1 });
+    assert.equal(await follows.countFollowers(org.actorId, "accepted"), 2);
+    assert.equal(await follows.countFollowing(a.id, "accepted"), 1);
+    assert.equal(await follows.countFollowers(org.actorId, "pending"), 1);
+
+    assert.notEqual(await follows.end(direct.follow.id, "unfollow", now), null);
+    assert.equal(await follows.end(direct.follow.id, "unfollow", now), null);
+    assert.deepEqual(await followers.counts(org.actorId), { followers: 1, following: 1 });
+    assert.deepEqual(await followers.counts(a.id), { followers: 1, following: 0 });
+    // Bulk ends (an actor gone) count each accepted follow they end, in both directions.
+    await h.base.database.db.transaction().execute((trx) => endFollowsWhere(trx, (eb) => eb.or([eb("follower_id", "=", b.id), eb("followee_id", "=", a.id)]), "gone", now));
+    assert.deepEqual(await followers.counts(org.actorId), { followers: 0, following: 0 });
+    assert.deepEqual(await repairFollowCounters(h.base.database.db), []);
+
+    // Plain SQL (a restore, manual fixes) bypasses the counters; repair sets them right and says so.
+    await h.base.database.db.updateTable("follows").set({ state: "accepted" }).where("follower_id", "=", c.id).execute();
+    const corrections = await repairFollowCounters(h.base.database.db);
+    assert.deepEqual(
+      [...corrections].sort((x, y) => (x.name < y.name ? -1 : 1)),
+      [
+        { scope: org.actorId, name: "social.followers", from: 0, to: 1 },
+        { scope: c.id, name: "social.following", from: 0, to: 1 },
+      ],
+    );
+    assert.deepEqual(await followers.counts(org.actorId), { followers: 1, following: 0 });
   });
 });

@@ -1,6 +1,6 @@
 import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from "kysely";
 import type { DB } from "../db/schema.ts";
-import { toCount } from "../db/rows.ts";
+import { acceptedFollowerCount, acceptedFollowingCount } from "./follow.counters.ts";
 
 /**
  * The accepted follows of `followerId`, as a subquery of followee ids: the SQL form of "follows, and
@@ -69,11 +69,9 @@ export class FollowersRepository {
     return [...inboxes];
   }
 
-  /** Accepted followers and accepted followings of an actor (profile pages). */
+  /** Accepted followers and accepted followings of an actor (profile pages), from the counters. */
   async counts(actorId: string): Promise<{ followers: number; following: number }> {
-    const count = (column: "followee_id" | "follower_id") =>
-      this.#db.selectFrom("follows").select((eb) => eb.fn.countAll().as("n")).where(column, "=", actorId).where("state", "=", "accepted").executeTakeFirst();
-    const [followers, following] = await Promise.all([count("followee_id"), count("follower_id")]);
-    return { followers: toCount(followers?.n), following: toCount(following?.n) };
+    const [followers, following] = await Promise.all([acceptedFollowerCount(this.#db, actorId), acceptedFollowingCount(this.#db, actorId)]);
+    return { followers, following };
   }
 }

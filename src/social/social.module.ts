@@ -1,4 +1,6 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
+import type { CounterCorrection } from "../db/counters.ts";
+import { repairFollowCounters } from "./follow.counters.ts";
 import type { FederationModule } from "../federation/federation.module.ts";
 import { ActorMoveRepository } from "./actor-move.repository.ts";
 import { blockHandlers } from "./block.handler.ts";
@@ -35,6 +37,8 @@ export interface SocialModule extends ModuleContributions {
   readonly blocks: BlockService;
   /** Read-only follower questions for other modules (who may see a post, profile counts). */
   readonly followers: FollowersRepository;
+  /** `herold repair`: recounts social's counters (accepted followers and following) from `follows`. */
+  repairCounters(): Promise<CounterCorrection[]>;
 }
 
 /** The part of the federation module the social module uses (tests pass a fake resolver and a recording bridge). */
@@ -90,6 +94,7 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
     notifications,
     blocks,
     followers: new FollowersRepository(db),
+    repairCounters: () => repairFollowCounters(db),
     federation: [followCollections({ follows: followRepository, accounts })],
   };
 }

@@ -20,6 +20,8 @@ import { InboxDispatcher, type InboundActivity, type InboxOutcome } from "../fed
 import { FakeResolver, RecordingDelivery } from "../testing/fakes.ts";
 import { OutboundBridge } from "../federation/outbound/bridge.ts";
 import { newId } from "../lib/id.ts";
+import { addToCounters } from "../db/counters.ts";
+import { countDeltas } from "../post/post.repository.ts";
 import { ManualClock } from "../lib/time.ts";
 import type { Post, Visibility } from "../post/post.entity.ts";
 
@@ -129,6 +131,8 @@ export async function createSocialHarness(db: TestDatabase): Promise<SocialHarne
           updated_at: now,
         })
         .execute();
+      // The counters the posts repository keeps with its inserts (db/counters.ts).
+      await addToCounters(database.db, countDeltas({ actorId: account.actorId, state: options.state ?? "published", visibility: options.visibility ?? "public", boostOfId: null, isLocal: true }, +1));
       for (const actorUri of options.mentions ?? []) await database.db.insertInto("post_mentions").values({ post_id: id, actor_uri: actorUri, handle: null }).execute();
       const post = await base.repos.posts.findById(id);
       if (post === null) throw new Error("post vanished");

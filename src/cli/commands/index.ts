@@ -2,9 +2,10 @@ import type { Command } from "../cli.ts";
 import { accountCreate, accountList, accountShow } from "./account.command.ts";
 import { migrate } from "./migrate.command.ts";
 import { status } from "./status.command.ts";
+import { repair } from "./repair.command.ts";
 import { socialCommands } from "./social.command.ts";
 import { postCommands } from "./post.command.ts";
 import { userCreate } from "../../user/user.command.ts";
 
 /** Every CLI command; feature modules add theirs here. */
-export const commands: readonly Command[] = [accountCreate, accountList, accountShow, migrate, ...socialCommands, ...postCommands, userCreate, status];
+export const commands: readonly Command[] = [accountCreate, accountList, accountShow, migrate, ...socialCommands, ...postCommands, userCreate, status, repair];
