@@ -5,7 +5,7 @@ import { InstanceActor } from "../actor/instance-actor.ts";
 import { instanceActorRoutes } from "../actor/instance-actor.routes.ts";
 import type { DeliveryModule } from "../delivery/delivery.module.ts";
 import { logger } from "../lib/logger.ts";
-import { createGuardedAgent } from "../net/guarded-agent.ts";
+import { createGuardedHttpClient } from "../net/guarded-client.ts";
 import { DomainBlocks } from "./domain-blocks.ts";
 import { DocumentFetcher, fedifyAuthenticatedDocumentLoader, fedifyDocumentLoader, type DocumentSource } from "./fetch/document-fetcher.ts";
 import type { FederationLoaders } from "./federation.ts";
@@ -83,7 +83,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
   const bridge = new OutboundBridge({ db, urls, clock, delivery: deps.delivery.port, queue: base.queue, followerInboxes: deps.followerInboxes });
   const domainBlocks = new DomainBlocks(db);
   const instanceActor = new InstanceActor({ db, urls, domain: config.domain, clock });
-  const agent = createGuardedAgent({
+  const guardedClient = createGuardedHttpClient({
     allowPrivateAddress: config.allowPrivateAddress,
     connectTimeoutMs: config.delivery.connectTimeoutMs,
     connectionsPerOrigin: 4,
@@ -91,7 +91,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
   const documents: DocumentSource = options.documents ?? new DocumentFetcher({
     config,
     clock,
-    agent,
+    guardedClient,
     domainBlocks,
     instanceKey: async () => {
       const keys = await instanceActor.keys();
@@ -154,7 +154,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     routes: [() => inboxRoutes(receiver, config), () => instanceActorRoutes(instanceActor, urls.origin, config.domain)],
     jobs: [inboxQueueHandler(workerDeps), inboxSeenPurgeHandler(workerDeps), bridge.handler() as QueueHandler<unknown>],
     close: async () => {
-      await agent.close();
+      await guardedClient.close();
     },
   };
 }

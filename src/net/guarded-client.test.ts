@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { createGuardedAgent, ForbiddenAddressError, type GuardedAgentOptions, type LookupFn } from "./guarded-agent.ts";
+import { createGuardedHttpClient, ForbiddenAddressError, type GuardedHttpClientOptions, type LookupFn } from "./guarded-client.ts";
 import { CONNECT_TIMEOUT_CODE } from "./http1-client.ts";
 import { OK_TEST_CERT, OK_TEST_KEY } from "./tls-fixture.ts";
 import { startTestServer, type TestServer } from "../testing/test-server.ts";
@@ -18,8 +18,8 @@ function stubLookup(table: Record<string, readonly string[]>, calls: string[] = 
   };
 }
 
-function agentWith(options: Partial<GuardedAgentOptions> & Pick<GuardedAgentOptions, "lookup">) {
-  return createGuardedAgent({ allowPrivateAddress: false, connectTimeoutMs: 2000, connectionsPerOrigin: 2, ...options });
+function clientWith(options: Partial<GuardedHttpClientOptions> & Pick<GuardedHttpClientOptions, "lookup">) {
+  return createGuardedHttpClient({ allowPrivateAddress: false, connectTimeoutMs: 2000, connectionsPerOrigin: 2, ...options });
 }
 
 let server: TestServer;
@@ -31,25 +31,25 @@ before(async () => {
 });
 after(() => server.close());
 
-async function get(agent: ReturnType<typeof createGuardedAgent>, url: string) {
-  const response = await agent.client.request({ url: new URL(url), method: "GET", headers: {}, body: null, headersTimeoutMs: 2000, totalTimeoutMs: 4000, maxBodyBytes: 4096, collectBody: true });
+async function get(guardedClient: ReturnType<typeof createGuardedHttpClient>, url: string) {
+  const response = await guardedClient.client.request({ url: new URL(url), method: "GET", headers: {}, body: null, headersTimeoutMs: 2000, totalTimeoutMs: 4000, maxBodyBytes: 4096, collectBody: true });
   return { status: response.status, text: response.bytes.toString() };
 }
 
 test("a name resolving to loopback is refused and the listener receives nothing", async () => {
-  const agent = agentWith({ lookup: stubLookup({ "evil.test": ["127.0.0.1"] }) });
+  const guardedClient = clientWith({ lookup: stubLookup({ "evil.test": ["127.0.0.1"] }) });
   const before = server.connections();
-  await assert.rejects(get(agent, server.url("/", "evil.test")), (error: unknown) => {
+  await assert.rejects(get(guardedClient, server.url("/", "evil.test")), (error: unknown) => {
     assert.ok(error instanceof ForbiddenAddressError);
     assert.equal(error.address, "127.0.0.1");
     return true;
   });
   assert.equal(server.connections(), before);
-  await agent.destroy();
+  await guardedClient.destroy();
 });
 
 test("private and metadata answers are refused before connecting", async () => {
-  const agent = agentWith({
+  const guardedClient = clientWith({
     lookup: stubLookup({
       "private.test": ["10.0.0.1"],
       "metadata.test": ["169.254.169.254"],
@@ -60,49 +60,49 @@ test("private and metadata answers are refused before connecting", async () => {
     }),
   });
   for (const name of ["private.test", "metadata.test", "mapped.test", "compat.test", "nat64.test", "garbage.test"]) {
-    await assert.rejects(get(agent, `http://${name}/`), ForbiddenAddressError, name);
+    await assert.rejects(get(guardedClient, `http://${name}/`), ForbiddenAddressError, name);
   }
-  await agent.destroy();
+  await guardedClient.destroy();
 });
 
 test("a mixed answer is refused even when one address would be allowed", async () => {
-  const agent = agentWith({
+  const guardedClient = clientWith({
     lookup: stubLookup({ "mixed.test": ["127.0.0.1", "10.0.0.1"] }),
     allowedEndpoints: [{ address: "127.0.0.1", port: server.port }],
   });
   const before = server.connections();
-  await assert.rejects(get(agent, server.url("/", "mixed.test")), ForbiddenAddressError);
+  await assert.rejects(get(guardedClient, server.url("/", "mixed.test")), ForbiddenAddressError);
   assert.equal(server.connections(), before);
-  await agent.destroy();
+  await guardedClient.destroy();
 });
 
 test("a literal loopback URL is refused by the connector itself", async () => {
-  const agent = agentWith({ lookup: stubLookup({}) });
+  const guardedClient = clientWith({ lookup: stubLookup({}) });
   const before = server.connections();
-  await assert.rejects(get(agent, server.url("/")), ForbiddenAddressError);
-  await assert.rejects(get(agent, `http://[::ffff:127.0.0.1]:${server.port}/`), ForbiddenAddressError);
+  await assert.rejects(get(guardedClient, server.url("/")), ForbiddenAddressError);
+  await assert.rejects(get(guardedClient, `http://[::ffff:127.0.0.1]:${server.port}/`), ForbiddenAddressError);
   assert.equal(server.connections(), before);
-  await agent.destroy();
+  await guardedClient.destroy();
 });
 
 test("an exact endpoint exception lets one loopback port through, keeping the name as Host", async () => {
-  const agent = agentWith({
+  const guardedClient = clientWith({
     lookup: stubLookup({ "ok.test": ["127.0.0.1"] }),
     allowedEndpoints: [{ address: "127.0.0.1", port: server.port }],
   });
-  const response = await get(agent, server.url("/", "ok.test"));
+  const response = await get(guardedClient, server.url("/", "ok.test"));
   assert.equal(response.status, 200);
   assert.equal(response.text, `host=ok.test:${server.port}`);
   // The exception is for that port only.
-  await assert.rejects(get(agent, `http://ok.test:${server.port === 65535 ? 65534 : server.port + 1}/`), ForbiddenAddressError);
-  await agent.destroy();
+  await assert.rejects(get(guardedClient, `http://ok.test:${server.port === 65535 ? 65534 : server.port + 1}/`), ForbiddenAddressError);
+  await guardedClient.destroy();
 });
 
 test("allowPrivateAddress lets a loopback server through, by literal and by name", async () => {
-  const agent = agentWith({ allowPrivateAddress: true, lookup: stubLookup({ "dev.test": ["127.0.0.1"] }) });
-  assert.equal((await get(agent, server.url("/"))).status, 200);
-  assert.equal((await get(agent, server.url("/", "dev.test"))).text, `host=dev.test:${server.port}`);
-  await agent.destroy();
+  const guardedClient = clientWith({ allowPrivateAddress: true, lookup: stubLookup({ "dev.test": ["127.0.0.1"] }) });
+  assert.equal((await get(guardedClient, server.url("/"))).status, 200);
+  assert.equal((await get(guardedClient, server.url("/", "dev.test"))).text, `host=dev.test:${server.port}`);
+  await guardedClient.destroy();
 });
 
 test("the checked address is the one connected to: one resolution per connection, reused while kept alive", async () => {
@@ -115,29 +115,29 @@ test("the checked address is the one connected to: one resolution per connection
     answered = true;
     return [{ address: "127.0.0.1", family: 4 }];
   };
-  const agent = createGuardedAgent({
+  const guardedClient = createGuardedHttpClient({
     allowPrivateAddress: false,
     lookup,
     connectTimeoutMs: 2000,
     connectionsPerOrigin: 1,
     allowedEndpoints: [{ address: "127.0.0.1", port: server.port }],
   });
-  for (let i = 0; i < 3; i++) assert.equal((await get(agent, server.url("/", "rebind.test"))).status, 200);
+  for (let i = 0; i < 3; i++) assert.equal((await get(guardedClient, server.url("/", "rebind.test"))).status, 200);
   assert.deepEqual(calls, ["rebind.test"]);
-  await agent.destroy();
+  await guardedClient.destroy();
 });
 
 test("resolution failures and hung resolvers are errors, not hangs", async () => {
   const hung: LookupFn = () => new Promise(() => undefined);
-  const agent = agentWith({ lookup: hung, connectTimeoutMs: 200 });
-  await assert.rejects(get(agent, "http://slow-dns.test/"), (error: unknown) => (error as { code?: string }).code === CONNECT_TIMEOUT_CODE);
-  await agent.destroy();
+  const guardedClient = clientWith({ lookup: hung, connectTimeoutMs: 200 });
+  await assert.rejects(get(guardedClient, "http://slow-dns.test/"), (error: unknown) => (error as { code?: string }).code === CONNECT_TIMEOUT_CODE);
+  await guardedClient.destroy();
 
-  const missing = agentWith({ lookup: stubLookup({}) });
+  const missing = clientWith({ lookup: stubLookup({}) });
   await assert.rejects(get(missing, "http://nowhere.test/"), (error: unknown) => (error as { code?: string }).code === "ENOTFOUND");
   await missing.destroy();
 
-  const empty = agentWith({ lookup: async () => [] });
+  const empty = clientWith({ lookup: async () => [] });
   await assert.rejects(get(empty, "http://empty.test/"), (error: unknown) => (error as { code?: string }).code === "ENOTFOUND");
   await empty.destroy();
 });
@@ -147,26 +147,26 @@ test("TLS: connects to the checked address but sends SNI and verifies the certif
     (request, response) => response.end(`host=${request.headers.host}`),
     { tls: { cert: OK_TEST_CERT, key: OK_TEST_KEY } },
   );
-  const agent = agentWith({
+  const guardedClient = clientWith({
     lookup: stubLookup({ "ok.test": ["127.0.0.1"], "wrong.test": ["127.0.0.1"] }),
     allowedEndpoints: [{ address: "127.0.0.1", port: tlsServer.port }],
     ca: OK_TEST_CERT,
   });
   try {
-    const response = await get(agent, tlsServer.url("/", "ok.test"));
+    const response = await get(guardedClient, tlsServer.url("/", "ok.test"));
     assert.equal(response.text, `host=ok.test:${tlsServer.port}`);
     assert.deepEqual(tlsServer.servernames, ["ok.test"]);
     // Same address, other name: the certificate does not cover it, so the handshake must fail.
     await assert.rejects(
-      get(agent, tlsServer.url("/", "wrong.test")),
+      get(guardedClient, tlsServer.url("/", "wrong.test")),
       (error: unknown) => (error as { code?: string }).code === "ERR_TLS_CERT_ALTNAME_INVALID",
     );
     // An address literal is verified as an address: the certificate names ok.test only.
-    const literal = agentWith({ lookup: stubLookup({}), allowPrivateAddress: true, ca: OK_TEST_CERT });
+    const literal = clientWith({ lookup: stubLookup({}), allowPrivateAddress: true, ca: OK_TEST_CERT });
     await assert.rejects(get(literal, tlsServer.url("/")), (error: unknown) => (error as { code?: string }).code === "ERR_TLS_CERT_ALTNAME_INVALID");
     await literal.destroy();
   } finally {
-    await agent.destroy();
+    await guardedClient.destroy();
     await tlsServer.close();
   }
 });

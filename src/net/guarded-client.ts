@@ -24,7 +24,7 @@ import type { LookupFn } from "./resolve-allowed.ts";
 
 export { FORBIDDEN_ADDRESS_CODE, ForbiddenAddressError, type LookupAddress, type LookupFn } from "./resolve-allowed.ts";
 
-export interface GuardedAgentOptions {
+export interface GuardedHttpClientOptions {
   /** Dev/test only: allow loopback and private addresses (config `allowPrivateAddress`). */
   readonly allowPrivateAddress: boolean;
   /** Defaults to node:dns `lookup` with `all: true`. */
@@ -45,14 +45,14 @@ export interface GuardedAgentOptions {
   readonly ca?: string | readonly string[];
 }
 
-/** The guarded client and its policy. Create it with `createGuardedAgent`. */
-export class GuardedAgent {
+/** The guarded client and its policy. Create it with `createGuardedHttpClient`. */
+export class GuardedHttpClient {
   /** The policy every connection passes; `safeFetch` applies the same one to literal-IP URLs up front. */
   readonly addressPolicy: AddressPolicy;
   readonly client: Http1Client;
   readonly headersTimeoutMs: number;
 
-  constructor(options: GuardedAgentOptions) {
+  constructor(options: GuardedHttpClientOptions) {
     this.addressPolicy = { allowPrivateAddress: options.allowPrivateAddress, allowedEndpoints: options.allowedEndpoints ?? [] };
     this.headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
     this.client = new Http1Client({
@@ -76,6 +76,6 @@ export class GuardedAgent {
   }
 }
 
-export function createGuardedAgent(options: GuardedAgentOptions): GuardedAgent {
-  return new GuardedAgent(options);
+export function createGuardedHttpClient(options: GuardedHttpClientOptions): GuardedHttpClient {
+  return new GuardedHttpClient(options);
 }

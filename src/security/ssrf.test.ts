@@ -11,7 +11,7 @@ import { InboxSender } from "../delivery/sender.ts";
 import { DocumentFetcher } from "../federation/fetch/document-fetcher.ts";
 import { FetchBudget } from "../federation/fetch/fetch-budget.ts";
 import { canonicalAddress, isForbiddenAddress } from "../net/address-policy.ts";
-import { createGuardedAgent, type GuardedAgent, type LookupFn } from "../net/guarded-agent.ts";
+import { createGuardedHttpClient, type GuardedHttpClient, type LookupFn } from "../net/guarded-client.ts";
 import { Http1Client } from "../net/http1-client.ts";
 import { startRawServer, startTestServer, type RawTestServer, type TestServer } from "../testing/test-server.ts";
 import { OK_TEST_CERT, OK_TEST_KEY } from "../net/tls-fixture.ts";
@@ -162,7 +162,7 @@ for (const engine of ["sqlite", "postgres"] as const) {
 describe("case 12: names, redirects and every fetcher through the guard (stub DNS, TLS loopback)", () => {
   let okServer: TestServer;
   let inside: RawTestServer;
-  let agent: GuardedAgent;
+  let guardedClient: GuardedHttpClient;
   let deliveryClient: Http1Client;
   let env: HostileEnv;
   let dataDir: string;
@@ -214,7 +214,7 @@ describe("case 12: names, redirects and every fetcher through the guard (stub DN
       return answer;
     };
     // Production policy, with one narrow exception: ok.test's listener (address and port).
-    agent = createGuardedAgent({
+    guardedClient = createGuardedHttpClient({
       allowPrivateAddress: false,
       lookup,
       connectTimeoutMs: 2000,
@@ -222,12 +222,12 @@ describe("case 12: names, redirects and every fetcher through the guard (stub DN
       allowedEndpoints: [{ address: "127.0.0.1", port: okServer.port }],
       ca: OK_TEST_CERT,
     });
-    deliveryClient = new Http1Client({ addressPolicy: agent.addressPolicy, lookup, connectTimeoutMs: 2000, connectionsPerOrigin: 2, ca: OK_TEST_CERT });
+    deliveryClient = new Http1Client({ addressPolicy: guardedClient.addressPolicy, lookup, connectTimeoutMs: 2000, connectionsPerOrigin: 2, ca: OK_TEST_CERT });
     env = await startHostileEnv("sqlite", { env: { HEROLD_ALLOW_PRIVATE_ADDRESS: "false" } });
     dataDir = mkdtempSync(join(tmpdir(), "herold-ssrf-"));
   });
   after(async () => {
-    await Promise.all([okServer?.close(), inside?.close(), agent?.close(), env?.close()]);
+    await Promise.all([okServer?.close(), inside?.close(), guardedClient?.close(), env?.close()]);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -235,7 +235,7 @@ describe("case 12: names, redirects and every fetcher through the guard (stub DN
     const ctx = env.herold.ctx;
     const fetcher = new DocumentFetcher({
       config: ctx.config,
-      agent,
+      guardedClient,
       clock: ctx.clock,
       domainBlocks: ctx.fed.domainBlocks,
       instanceKey: async () => {
@@ -286,7 +286,7 @@ describe("case 12: names, redirects and every fetcher through the guard (stub DN
   });
 
   test("the media proxy fetches through the guard too: redirects inside are refused, non-http(s) URLs get no proxy path", async () => {
-    const proxy = new MediaProxy({ secret: Buffer.alloc(32, 7), dataDir, agent, allowHttp: false, clock: env.herold.ctx.clock });
+    const proxy = new MediaProxy({ secret: Buffer.alloc(32, 7), dataDir, guardedClient, allowHttp: false, clock: env.herold.ctx.clock });
     for (const url of [`https://loopback.test:${inside.port}/a.png`, `https://ok.test:${okServer.port}/image.png`]) {
       const path = proxy.path(url);
       assert.ok(path !== null);

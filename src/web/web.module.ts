@@ -4,7 +4,7 @@ import { mimeTypeForFile, storedFileName } from "../media/media.entity.ts";
 import type { PagesModule } from "../pages/pages.module.ts";
 import type { PostModule } from "../post/post.module.ts";
 import type { SocialModule } from "../social/social.module.ts";
-import { createGuardedAgent } from "../net/guarded-agent.ts";
+import { createGuardedHttpClient } from "../net/guarded-client.ts";
 import { Csrf } from "../user/csrf.ts";
 import { LoginThrottle } from "../user/login-throttle.ts";
 import { SessionStore } from "../user/session.store.ts";
@@ -52,7 +52,7 @@ export interface WebModuleDeps {
 export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
   const userRepository = new UserRepository(base.database);
   const throttle = new LoginThrottle(base.clock, base.secret);
-  const agent = createGuardedAgent({
+  const guardedClient = createGuardedHttpClient({
     allowPrivateAddress: base.config.allowPrivateAddress,
     connectTimeoutMs: base.config.delivery.connectTimeoutMs,
     connectionsPerOrigin: 4,
@@ -74,7 +74,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     events: deps.federation.bridge,
     urls: base.urls,
     clock: base.clock,
-    agent,
+    guardedClient,
     allowHttp: base.config.allowPrivateAddress,
   });
   const users = new UserService({
@@ -91,7 +91,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
   const mediaProxy = new MediaProxy({
     secret: base.secret,
     dataDir: base.config.dataDir,
-    agent,
+    guardedClient,
     allowHttp: base.config.allowPrivateAddress,
     clock: base.clock,
   });
