@@ -7,7 +7,7 @@ import { normalizeUrl } from "../net/url-policy.ts";
 import type { EnqueueItem, QueueDepth } from "../queue/queue.ts";
 import type { QueueHandler } from "../queue/worker.ts";
 import { CircuitBreaker } from "./circuit-breaker.ts";
-import { createDeliverHandler, DELIVER_QUEUE, type DeliverPayload, type PreparedActivity, type Signer } from "./delivery.handler.ts";
+import { createDeliverHandler, DELIVER_QUEUE, type DeliverPayload, type PreparedActivity, type Signer } from "./delivery.job.ts";
 import type { DeliveryPort } from "./delivery.port.ts";
 import { DeliveryRepository, type HostRecord } from "./delivery.repository.ts";
 import { HostLimiter } from "./host-limiter.ts";

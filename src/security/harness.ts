@@ -20,7 +20,7 @@ import type { Account } from "../account/account.entity.ts";
 import type { DB } from "../db/schema.ts";
 import type { DispatchResult } from "../federation/inbox/inbox.processor.ts";
 import { INBOX_QUEUE } from "../federation/inbox/inbox.receiver.ts";
-import { rebuildActivity } from "../federation/inbox/inbox.worker.ts";
+import { rebuildActivity } from "../federation/inbox/inbox.job.ts";
 import { generateTestKey, post, signedHeaders, startFakePeer, type FakePeer, type PostResult, type SignOptions, type TestKey } from "../federation/inbox/testing.ts";
 import { startTestServer, type TestServer } from "../testing/test-server.ts";
 import type { Engine } from "../testing/databases.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { KeyObject } from "node:crypto";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { DELIVER_QUEUE } from "../delivery/delivery.handler.ts";
+import { DELIVER_QUEUE } from "../delivery/delivery.job.ts";
 import { ENGINES } from "../testing/databases.ts";
 import { logs, startHostileEnv, type HostileEnv } from "./harness.ts";
 import { craftCavage } from "./signing.ts";

@@ -1,6 +1,6 @@
 import type { InboundActivity, InboxOutcome } from "../federation/inbox/inbox.types.ts";
 import { idOf, isObject } from "../content/validate.ts";
-import { ignored, localAccountOf, processed, rejected, type HandlerTable, type SocialHandlerDeps } from "./social.handlers.ts";
+import { ignored, localAccountOf, processed, rejected, type HandlerTable, type SocialHandlerDeps } from "./social.inbox.ts";
 
 /**
  * A remote actor blocks (or unblocks) a local account. The block is recorded and the follows end in

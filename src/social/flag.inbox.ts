@@ -1,7 +1,7 @@
 import type { InboundActivity, InboxOutcome } from "../federation/inbox/inbox.types.ts";
 import { idsOf } from "../content/validate.ts";
 import { sanitizeRemoteText } from "../content/sanitize.ts";
-import { ignored, localAccountOf, localPostOf, processed, type HandlerTable, type SocialHandlerDeps } from "./social.handlers.ts";
+import { ignored, localAccountOf, localPostOf, processed, type HandlerTable, type SocialHandlerDeps } from "./social.inbox.ts";
 
 /** Objects a Flag may name that are looked at; Mastodon sends the account and a handful of posts. */
 const MAX_FLAG_OBJECTS = 100;

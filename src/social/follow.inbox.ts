@@ -2,7 +2,7 @@ import type { Account } from "../account/account.entity.ts";
 import type { AwaitedCheck, InboundActivity, InboxOutcome } from "../federation/inbox/inbox.types.ts";
 import { idOf, isObject, typesOf } from "../content/validate.ts";
 import type { Follow } from "./follow.entity.ts";
-import { ignored, localAccountOf, processed, rejected, type HandlerTable, type SocialHandlerDeps } from "./social.handlers.ts";
+import { ignored, localAccountOf, processed, rejected, type HandlerTable, type SocialHandlerDeps } from "./social.inbox.ts";
 
 /**
  * Follow, Undo(Follow), and Accept/Reject of the Follows Herold sent. Every handler is idempotent:

@@ -3,7 +3,7 @@ import { idOf, isObject } from "../content/validate.ts";
 import { sanitizeRemoteText } from "../content/sanitize.ts";
 import { graphemeCount } from "../content/text.ts";
 import type { InteractionKind } from "./interaction.repository.ts";
-import { ignored, localPostOf, processed, rejected, type HandlerTable, type SocialHandlerDeps } from "./social.handlers.ts";
+import { ignored, localPostOf, processed, rejected, type HandlerTable, type SocialHandlerDeps } from "./social.inbox.ts";
 
 /**
  * Like and emoji reactions (Pleroma/Akkoma `EmojiReact`; Misskey sends a `Like` with

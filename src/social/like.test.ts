@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { describeEachEngine } from "../testing/databases.ts";
-import { reactionOf } from "./like.handler.ts";
+import { reactionOf } from "./like.inbox.ts";
 import { createSocialHarness, type SocialHarness } from "./social.testkit.ts";
 
 test("reactionOf accepts one emoji or a :shortcode: and nothing else", () => {

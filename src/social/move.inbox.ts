@@ -2,7 +2,7 @@ import type { Actor } from "../actor/actor.entity.ts";
 import type { InboundActivity, InboxOutcome } from "../federation/inbox/inbox.types.ts";
 import { idOf } from "../content/validate.ts";
 import { logger } from "../lib/logger.ts";
-import { ignored, localAccountOf, processed, rejected, type HandlerTable, type SocialHandlerDeps } from "./social.handlers.ts";
+import { ignored, localAccountOf, processed, rejected, type HandlerTable, type SocialHandlerDeps } from "./social.inbox.ts";
 
 const log = logger("social", "move");
 

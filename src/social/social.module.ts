@@ -1,25 +1,25 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
 import type { FederationModule } from "../federation/federation.module.ts";
 import { ActorMoveRepository } from "./actor-move.repository.ts";
-import { blockHandlers } from "./block.handler.ts";
+import { blockHandlers } from "./block.inbox.ts";
 import { BlockRepository } from "./block.repository.ts";
 import { BlockService } from "./block.service.ts";
-import { flagHandlers } from "./flag.handler.ts";
+import { flagHandlers } from "./flag.inbox.ts";
 import { followCollections } from "./follow.collections.ts";
-import { awaitedAnswers, followHandlers } from "./follow.handler.ts";
+import { awaitedAnswers, followHandlers } from "./follow.inbox.ts";
 import { endFollowsOfGoneActors } from "./follow-history.ts";
 import { FollowRepository } from "./follow.repository.ts";
 import { FollowService } from "./follow.service.ts";
 import { FollowersRepository } from "./followers.repository.ts";
 import { InteractionRepository } from "./interaction.repository.ts";
 import { InteractionService } from "./interaction.service.ts";
-import { likeHandlers } from "./like.handler.ts";
-import { moveHandlers } from "./move.handler.ts";
+import { likeHandlers } from "./like.inbox.ts";
+import { moveHandlers } from "./move.inbox.ts";
 import { NotificationRepository } from "./notification.repository.ts";
 import { NotificationService } from "./notification.service.ts";
 import { ReportRepository } from "./report.repository.ts";
 import { registerSocialBuilders } from "./social.builders.ts";
-import type { SocialHandlerDeps } from "./social.handlers.ts";
+import type { SocialHandlerDeps } from "./social.inbox.ts";
 import { TargetLookup } from "./target.ts";
 
 /**

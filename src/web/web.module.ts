@@ -19,7 +19,7 @@ import { WebCookies } from "./session.middleware.ts";
 import { ProfileService } from "./profile.service.ts";
 import { webRoutes, type WebRoutesDeps } from "./web.routes.ts";
 import { DraftRepository } from "../post/schedule/draft.repository.ts";
-import { scheduledPostHandler } from "../post/schedule/schedule.handler.ts";
+import { scheduledPostHandler } from "../post/schedule/schedule.job.ts";
 import { ScheduleService } from "../post/schedule/schedule.service.ts";
 
 /**

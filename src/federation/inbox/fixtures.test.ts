@@ -24,7 +24,7 @@ import { createFederationModule, type FederationModule } from "../federation.mod
 import type { DocumentSource } from "../fetch/document-fetcher.ts";
 import { FetchBudget } from "../fetch/fetch-budget.ts";
 import { parseActivity } from "./inbox.receiver.ts";
-import { rebuildActivity } from "./inbox.worker.ts";
+import { rebuildActivity } from "./inbox.job.ts";
 import { ACTIVITYPUB_FIXTURES } from "../../testing/fixtures.ts";
 
 /**

@@ -27,10 +27,10 @@ import type { DB } from "../../db/schema.ts";
 import { createDeliveryModule } from "../../delivery/delivery.module.ts";
 import { createFederationModule, type FederationModule } from "../../federation/federation.module.ts";
 import { FetchBudget } from "../../federation/fetch/fetch-budget.ts";
-import { TransientFetchError } from "../../federation/inbox/announce.handler.ts";
+import { TransientFetchError } from "../../federation/inbox/announce.inbox.ts";
 import { INBOX_QUEUE, parseActivity } from "../../federation/inbox/inbox.receiver.ts";
 import { inboxRoutes } from "../../federation/inbox/inbox.routes.ts";
-import { rebuildActivity } from "../../federation/inbox/inbox.worker.ts";
+import { rebuildActivity } from "../../federation/inbox/inbox.job.ts";
 import { systemClock } from "../../lib/time.ts";
 import { createPostModule } from "../../post/post.module.ts";
 
