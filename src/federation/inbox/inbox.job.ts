@@ -24,7 +24,7 @@ export const INBOX_SEEN_PURGE_QUEUE = "inbox-seen-purge";
 export const INBOX_SEEN_RETENTION_MS = 14 * 24 * 3600_000;
 const PURGE_EVERY_MS = 3600_000;
 
-export interface InboxWorkerDeps {
+export interface InboxJobDeps {
   readonly config: Config;
   readonly clock: Clock;
   readonly db: Kysely<DB>;
@@ -35,7 +35,7 @@ export interface InboxWorkerDeps {
 }
 
 /** Rebuilds the `InboundActivity` a job stands for; null (with the reason) when it can no longer be processed. */
-export async function rebuildActivity(payload: unknown, deps: Pick<InboxWorkerDeps, "actors" | "accounts" | "config">): Promise<{ activity: InboundActivity } | { skip: string }> {
+export async function rebuildActivity(payload: unknown, deps: Pick<InboxJobDeps, "actors" | "accounts" | "config">): Promise<{ activity: InboundActivity } | { skip: string }> {
   if (!isPayload(payload)) return { skip: "malformed inbox job" };
   let json: unknown;
   try {
@@ -66,7 +66,7 @@ export async function rebuildActivity(payload: unknown, deps: Pick<InboxWorkerDe
  * hiccup, an origin that is down) are retried with backoff by the queue runner and buried after
  * `maxAttempts`; expected outcomes (processed, ignored, rejected) complete the job.
  */
-export function inboxQueueHandler(deps: InboxWorkerDeps): QueueHandler<InboxJobPayload> {
+export function inboxQueueHandler(deps: InboxJobDeps): QueueHandler<InboxJobPayload> {
   let purgeScheduled = false;
   return {
     queue: INBOX_QUEUE,
@@ -92,7 +92,7 @@ export function inboxQueueHandler(deps: InboxWorkerDeps): QueueHandler<InboxJobP
 }
 
 /** Deletes old `inbox_seen` entries once an hour and schedules the next run. */
-export function inboxSeenPurgeHandler(deps: Pick<InboxWorkerDeps, "db" | "clock" | "queue">): QueueHandler {
+export function inboxSeenPurgeHandler(deps: Pick<InboxJobDeps, "db" | "clock" | "queue">): QueueHandler {
   return {
     queue: INBOX_SEEN_PURGE_QUEUE,
     concurrency: 1,
@@ -109,7 +109,7 @@ export function inboxSeenPurgeHandler(deps: Pick<InboxWorkerDeps, "db" | "clock"
 }
 
 /** One pending purge per hour slot across all processes (the dedupe key names the slot). */
-async function schedulePurge(deps: Pick<InboxWorkerDeps, "queue">, at: number): Promise<void> {
+async function schedulePurge(deps: Pick<InboxJobDeps, "queue">, at: number): Promise<void> {
   const slot = new Date(Math.ceil(at / PURGE_EVERY_MS) * PURGE_EVERY_MS);
   await deps.queue.enqueue(INBOX_SEEN_PURGE_QUEUE, {}, { runAt: slot, dedupeKey: `${INBOX_SEEN_PURGE_QUEUE}@${slot.toISOString()}` });
 }
