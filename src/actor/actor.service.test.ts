@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createPublicKey, verify } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { FetchBudget } from "../federation/fetch/fetch-budget.ts";
-import { generateTestKey, startFakePeer, type FakePeer } from "../federation/inbox/testing.ts";
+import { generateTestKey, startFakePeer, type FakePeer } from "../federation/inbox/testing/fake-peer.ts";
 import { newId } from "../lib/id.ts";
 import { ENGINES } from "../testing/databases.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { createGuardedHttpClient, ForbiddenAddressError, type GuardedHttpClientOptions, type LookupFn } from "./guarded-client.ts";
 import { CONNECT_TIMEOUT_CODE } from "./http1-client.ts";
-import { OK_TEST_CERT, OK_TEST_KEY } from "./tls-fixture.ts";
+import { OK_TEST_CERT, OK_TEST_KEY } from "./testing/tls-certificate.ts";
 import { startTestServer, type TestServer } from "../testing/test-server.ts";
 
 // Every connection in this file goes to a listener on 127.0.0.1. Names resolve only through the stub

@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import { brotliCompressSync, constants, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { createGuardedHttpClient, type GuardedHttpClient, type LookupFn } from "./guarded-client.ts";
 import { safeFetch, type SafeFetchOptions, type SignRequest } from "./safe-fetch.ts";
-import { OK_TEST_CERT, OK_TEST_KEY } from "./tls-fixture.ts";
+import { OK_TEST_CERT, OK_TEST_KEY } from "./testing/tls-certificate.ts";
 import { startRawServer, startTestServer, type RawTestServer, type TestServer } from "../testing/test-server.ts";
 
 // Network rule for this file: servers bind to 127.0.0.1; names resolve only through `lookup` below.

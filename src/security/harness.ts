@@ -21,7 +21,7 @@ import type { DB } from "../db/schema.ts";
 import type { DispatchResult } from "../federation/inbox/inbox.processor.ts";
 import { INBOX_QUEUE } from "../federation/inbox/inbox.receiver.ts";
 import { rebuildActivity } from "../federation/inbox/inbox.job.ts";
-import { generateTestKey, post, signedHeaders, startFakePeer, type FakePeer, type PostResult, type SignOptions, type TestKey } from "../federation/inbox/testing.ts";
+import { generateTestKey, post, signedHeaders, startFakePeer, type FakePeer, type PostResult, type SignOptions, type TestKey } from "../federation/inbox/testing/fake-peer.ts";
 import { startTestServer, type TestServer } from "../testing/test-server.ts";
 import type { Engine } from "../testing/databases.ts";
 import { startTestInstance, type TestInstance, type TestInstanceOptions } from "../testing/instance.ts";

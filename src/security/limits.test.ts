@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { generateTestKey, post, streamingPost } from "../federation/inbox/testing.ts";
+import { generateTestKey, post, streamingPost } from "../federation/inbox/testing/fake-peer.ts";
 import { startHostileEnv, startScriptedPeer, type HostileEnv, type RemoteActor, type ScriptedPeer } from "./harness.ts";
 import { checkInvariants } from "./invariants.ts";
 

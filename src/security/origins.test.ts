@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { generateTestKey, post } from "../federation/inbox/testing.ts";
+import { generateTestKey, post } from "../federation/inbox/testing/fake-peer.ts";
 import { ENGINES } from "../testing/databases.ts";
 import { startHostileEnv, startScriptedPeer, type HostileEnv, type RemoteActor, type ScriptedPeer } from "./harness.ts";
 import { ACTIVITYPUB_FIXTURES } from "../testing/fixtures.ts";

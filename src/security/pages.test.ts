@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { generateTestKey } from "../federation/inbox/testing.ts";
+import { generateTestKey } from "../federation/inbox/testing/fake-peer.ts";
 import { WebClient } from "../web/testing/web-client.ts";
 import { activeContent, XSS_PAYLOADS } from "./active-content.ts";
 import { startHostileEnv, startScriptedPeer, type HostileEnv, type RemoteActor, type ScriptedPeer } from "./harness.ts";

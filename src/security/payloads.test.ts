@@ -4,7 +4,7 @@ import { after, before, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { Hono } from "hono";
 import { listen } from "../app/server.ts";
-import { generateTestKey, post, startFakePeer, streamingPost, type FakePeer } from "../federation/inbox/testing.ts";
+import { generateTestKey, post, startFakePeer, streamingPost, type FakePeer } from "../federation/inbox/testing/fake-peer.ts";
 import { ENGINES } from "../testing/databases.ts";
 import { addRemoteActor, logs, startHostileEnv, startScriptedPeer, type HostileEnv, type RemoteActor, type ScriptedPeer } from "./harness.ts";
 import { checkInvariants } from "./invariants.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { request } from "node:http";
-import { post, type PostResult } from "../federation/inbox/testing.ts";
+import { post, type PostResult } from "../federation/inbox/testing/fake-peer.ts";
 import { ManualClock } from "../lib/time.ts";
 import { ENGINES } from "../testing/databases.ts";
 import { addRemoteActor, startHostileEnv, type HostileEnv } from "./harness.ts";

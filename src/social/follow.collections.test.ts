@@ -8,7 +8,7 @@ import { createHeroldFederation, type FederationLoaders } from "../federation/fe
 import { describeEachEngine } from "../testing/databases.ts";
 import { COLLECTION_PAGE_SIZE } from "./follow.collections.ts";
 import { FollowRepository } from "./follow.repository.ts";
-import { createSocialHarness, type SocialHarness } from "./social.testkit.ts";
+import { createSocialHarness, type SocialHarness } from "./testing/social-harness.ts";
 
 /** A remote fetcher that knows only the documents a test put in it: no network. */
 function memoryLoaders(documents: Map<string, unknown>): FederationLoaders {

@@ -3,7 +3,7 @@ import { after, before, test } from "node:test";
 import { describeEachEngine } from "../testing/databases.ts";
 import { FollowRepository } from "./follow.repository.ts";
 import { acceptedFolloweesOf, FollowersRepository } from "./followers.repository.ts";
-import { createSocialHarness, type SocialHarness } from "./social.testkit.ts";
+import { createSocialHarness, type SocialHarness } from "./testing/social-harness.ts";
 
 // The ports other modules use instead of querying `follows`: only accepted follows count.
 describeEachEngine("FollowersRepository (social's follower ports)", (getDb) => {

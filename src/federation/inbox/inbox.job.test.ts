@@ -7,7 +7,7 @@ import { startTestInstance, type TestInstance } from "../../testing/instance.ts"
 import { FetchBudget } from "../fetch/fetch-budget.ts";
 import { dispatchKey } from "./dispatch-key.ts";
 import type { InboundActivity } from "./inbox.types.ts";
-import { generateTestKey, startFakePeer, type FakePeer } from "./testing.ts";
+import { generateTestKey, startFakePeer, type FakePeer } from "./testing/fake-peer.ts";
 
 /**
  * Processing of verified activities: dispatcher keys, the federation module's own handlers

@@ -5,7 +5,7 @@ import { ManualClock } from "../../lib/time.ts";
 import { ENGINES } from "../../testing/databases.ts";
 import { startTestInstance, type TestInstance } from "../../testing/instance.ts";
 import { suggest } from "../../web/suggest.ts";
-import { generateTestKey, post, signedHeaders, startFakePeer, streamingPost, type FakePeer, type TestKey } from "./testing.ts";
+import { generateTestKey, post, signedHeaders, startFakePeer, streamingPost, type FakePeer, type TestKey } from "./testing/fake-peer.ts";
 
 /**
  * The inbox end to end: a Herold instance (no worker, so accepted jobs stay visible) receives POSTs

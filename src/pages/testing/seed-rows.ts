@@ -1,9 +1,9 @@
 import type { Kysely } from "kysely";
-import type { DB } from "../db/schema.ts";
-import { newId } from "../lib/id.ts";
-import type { RemoteActorData } from "../actor/actor.entity.ts";
-import { remoteActorData as sharedRemoteActorData } from "../testing/fixtures.ts";
-import type { PostState, Visibility } from "../post/post.entity.ts";
+import type { DB } from "../../db/schema.ts";
+import { newId } from "../../lib/id.ts";
+import type { RemoteActorData } from "../../actor/actor.entity.ts";
+import { remoteActorData as sharedRemoteActorData } from "../../testing/fixtures.ts";
+import type { PostState, Visibility } from "../../post/post.entity.ts";
 
 /**
  * Test data for the page tests: rows written straight into the tables, so the pages can be checked

@@ -7,20 +7,20 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Account } from "../account/account.entity.ts";
-import type { Actor } from "../actor/actor.entity.ts";
-import { createAppContext, type AppContext } from "../app/context.ts";
-import { loadConfig } from "../config/config.ts";
-import type { InboundActivity, InboxOutcome } from "../federation/inbox/inbox.types.ts";
-import { FakeResolver, RecordingDelivery } from "../testing/fakes.ts";
-import { OutboundBridge } from "../federation/outbound/bridge.ts";
-import { newId } from "../lib/id.ts";
-import { err, ok, type Result } from "../lib/result.ts";
-import { ManualClock } from "../lib/time.ts";
-import type { TestDatabase } from "../testing/databases.ts";
-import { createPostServices, type PostServices } from "./post.module.ts";
-import type { FetchedObject, ObjectFetcher } from "./post.ports.ts";
-import { remoteActorData } from "../testing/fixtures.ts";
+import type { Account } from "../../account/account.entity.ts";
+import type { Actor } from "../../actor/actor.entity.ts";
+import { createAppContext, type AppContext } from "../../app/context.ts";
+import { loadConfig } from "../../config/config.ts";
+import type { InboundActivity, InboxOutcome } from "../../federation/inbox/inbox.types.ts";
+import { FakeResolver, RecordingDelivery } from "../../testing/fakes.ts";
+import { OutboundBridge } from "../../federation/outbound/bridge.ts";
+import { newId } from "../../lib/id.ts";
+import { err, ok, type Result } from "../../lib/result.ts";
+import { ManualClock } from "../../lib/time.ts";
+import type { TestDatabase } from "../../testing/databases.ts";
+import { createPostServices, type PostServices } from "../post.module.ts";
+import type { FetchedObject, ObjectFetcher } from "../post.ports.ts";
+import { remoteActorData } from "../../testing/fixtures.ts";
 
 export { FakeResolver, RecordingDelivery };
 

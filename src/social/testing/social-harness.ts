@@ -4,28 +4,28 @@
  * The outbound bridge is the real one, so every test also exercises serialisation and addressing.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { FollowersRepository } from "./followers.repository.ts";
+import { FollowersRepository } from "../followers.repository.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Account } from "../account/account.entity.ts";
+import type { Account } from "../../account/account.entity.ts";
 
 
 
-import type { Actor } from "../actor/actor.entity.ts";
-import { type AppBase, createAppBase } from "../app/base.ts";
-import { Urls } from "../app/urls.ts";
-import { loadConfig } from "../config/config.ts";
-import { InboxDispatcher, type InboundActivity, type InboxOutcome } from "../federation/inbox/inbox.types.ts";
-import { FakeResolver, RecordingDelivery } from "../testing/fakes.ts";
-import { OutboundBridge } from "../federation/outbound/bridge.ts";
-import { newId } from "../lib/id.ts";
-import { ManualClock } from "../lib/time.ts";
-import type { Post, Visibility } from "../post/post.entity.ts";
+import type { Actor } from "../../actor/actor.entity.ts";
+import { type AppBase, createAppBase } from "../../app/base.ts";
+import { Urls } from "../../app/urls.ts";
+import { loadConfig } from "../../config/config.ts";
+import { InboxDispatcher, type InboundActivity, type InboxOutcome } from "../../federation/inbox/inbox.types.ts";
+import { FakeResolver, RecordingDelivery } from "../../testing/fakes.ts";
+import { OutboundBridge } from "../../federation/outbound/bridge.ts";
+import { newId } from "../../lib/id.ts";
+import { ManualClock } from "../../lib/time.ts";
+import type { Post, Visibility } from "../../post/post.entity.ts";
 
 
-import type { TestDatabase } from "../testing/databases.ts";
-import { createSocialModule, type SocialFederationDeps, type SocialModule } from "./social.module.ts";
-import { remoteActorData } from "../testing/fixtures.ts";
+import type { TestDatabase } from "../../testing/databases.ts";
+import { createSocialModule, type SocialFederationDeps, type SocialModule } from "../social.module.ts";
+import { remoteActorData } from "../../testing/fixtures.ts";
 
 export { FakeResolver, RecordingDelivery };
 

@@ -5,8 +5,8 @@
  */
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { request } from "node:http";
-import { prepareBody, signRequestSync } from "../../delivery/http-signature.ts";
-import { startTestServer, type TestServer } from "../../testing/test-server.ts";
+import { prepareBody, signRequestSync } from "../../../delivery/http-signature.ts";
+import { startTestServer, type TestServer } from "../../../testing/test-server.ts";
 
 export interface TestKey {
   readonly privateKey: KeyObject;
