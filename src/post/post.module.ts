@@ -72,7 +72,7 @@ export function createPostModule(base: AppBase, deps: { federation: FederationMo
     notifier: { notify: (input, db) => social.notifications.notify(input, db), existsForInteraction: (id, db) => social.notifications.existsForInteraction(id, db) },
     // An actor on a domain the operator blocked counts as blocked by every local account, so its
     // posts do not arrive through a boost even when they were stored before the block
-    // (hostile-inputs case 18, CVE-2026-23961; src/security/social.test.ts).
+    // (hostile-inputs case 18, CVE-2026-23961; src/hostile-inputs/social.test.ts).
     blocks: {
       isBlocked: async (a, b) => {
         if (await social.blocks.isBlocked(a, b)) return true;

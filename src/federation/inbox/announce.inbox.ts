@@ -70,7 +70,7 @@ async function unwrap(activity: InboundActivity, deps: AnnounceDeps): Promise<In
   let verified: Record<string, unknown>;
   // Whether the inner activity's id itself is confirmed (not only its object): only then may it be
   // recorded as received, or a relay could reserve ids its actor has not used yet (hostile-inputs
-  // case 4; src/security/signatures.test.ts).
+  // case 4; src/hostile-inputs/signatures.test.ts).
   let idConfirmed = false;
   if (innerActor.origin === new URL(activity.actor.uri).origin) {
     verified = inner; // the Group's server speaks for its own origin

@@ -1,5 +1,5 @@
 /**
- * The inbox fuzzer (test support; run by bench/fuzz.ts and, briefly, by src/security/fuzz.test.ts).
+ * The inbox fuzzer (test support; run by bench/fuzz.ts and, briefly, by src/hostile-inputs/fuzz.test.ts).
  *
  * Each case is generated from (seed, index) alone: a fixture from src/testing/fixtures/activitypub,
  * structural, textual and byte-level mutations, and — for cases sent over HTTP — signature headers
