@@ -55,3 +55,23 @@ test("every service takes its dependencies as one object and keeps them in #priv
     assert.doesNotMatch(source, /\bconstructor\((private|public|readonly)\b/, file);
   }
 });
+
+/** Members of an exported interface, from its source (enough for the flat interfaces checked here). */
+function membersOf(file: string, name: string): string[] {
+  const source = readFileSync(join(SRC, file), "utf8");
+  const body = new RegExp(`export interface ${name}\\b[^{]*\\{([\\s\\S]*?)\\n\\}`).exec(source)?.[1] ?? "";
+  return [...body.matchAll(/^ {2}readonly (\w+)\??:/gm)].map((m) => m[1]!);
+}
+
+test("Fedify, the federation module, its dispatchers and the two kinds of keys each have a name of their own", () => {
+  const context = membersOf("app/context.ts", "AppContext");
+  assert.ok(context.includes("federationModule") && context.includes("fedify"), context.join(", "));
+  assert.ok(!context.includes("fed") && !context.includes("federation"));
+  assert.deepEqual(membersOf("http/route-group.ts", "RouteContext"), ["fedify"]);
+  const contributions = membersOf("app/base.ts", "ModuleContributions");
+  assert.ok(contributions.includes("fedifyDispatchers") && !contributions.includes("federation"), contributions.join(", "));
+  const base = membersOf("app/base.ts", "AppBase");
+  assert.ok(base.includes("signingKeys") && !base.includes("keys"), base.join(", "));
+  const federation = membersOf("federation/federation.module.ts", "FederationModule");
+  assert.ok(federation.includes("remoteKeys") && !federation.includes("keys"), federation.join(", "));
+});

@@ -98,7 +98,7 @@ export function createDeliveryModule(base: AppBase, options: DeliveryModuleOptio
   // Keys come from the database through the key store, which keeps them imported; payloads never carry them.
   const signers = {
     get: async (accountId: string): Promise<Signer | null> => {
-      const keys = await base.keys.get({ id: accountId });
+      const keys = await base.signingKeys.get({ id: accountId });
       return keys === null ? null : { actorId: keys.actorId, key: { keyId: keys.keyId, privateKey: keys.rsaPrivate } };
     },
   };

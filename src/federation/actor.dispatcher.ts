@@ -9,7 +9,7 @@ import type { FederationDeps } from "./federation.ts";
  * WebFinger handle mapping. The identifier is the username; ids never change.
  */
 export function registerActorDispatcher(federation: Federation<void>, deps: FederationDeps): void {
-  const { accounts, keys, urls } = deps;
+  const { accounts, signingKeys, urls } = deps;
   federation
     .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
       const account = await accounts.findByUsername(identifier);
@@ -26,7 +26,7 @@ export function registerActorDispatcher(federation: Federation<void>, deps: Fede
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
       const account = await accounts.findByUsername(identifier);
       if (account === null) return [];
-      const loaded = await keys.get(account);
+      const loaded = await signingKeys.get(account);
       if (loaded === null) return [];
       // Order matters: the first RSA key is `publicKey` (Mastodon reads only that one); Ed25519 is
       // published as a Multikey in `assertionMethod` for object integrity proofs (FEP-8b32).

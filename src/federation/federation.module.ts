@@ -59,7 +59,7 @@ export interface FederationModule extends ModuleContributions {
   readonly receiver: InboxReceiver;
   readonly processor: InboxProcessor;
   readonly capacity: InboxCapacity;
-  readonly keys: RemoteKeyStore;
+  readonly remoteKeys: RemoteKeyStore;
   /** Fedify's document loaders (createHeroldFederation): the same guarded, signed path. */
   readonly loaders: FederationLoaders;
   onObjectUpdate(handler: InboxHandler): void;
@@ -100,8 +100,8 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     userAgent: `Herold/${base.version} (+${urls.origin})`,
   });
   const actors = new ActorService({ config, urls, clock, actors: base.repos.actors, fetcher: documents, domainBlocks, gone: base.actorsGone });
-  const keys = new RemoteKeyStore({ config, urls, clock, actors: base.repos.actors, actorService: actors, fetcher: documents, domainBlocks });
-  const verifier = new InboxSignatureVerifier({ keys, clock, windowSeconds: config.limits.signatureWindowSeconds, origin: config.origin });
+  const remoteKeys = new RemoteKeyStore({ config, urls, clock, actors: base.repos.actors, actorService: actors, fetcher: documents, domainBlocks });
+  const verifier = new InboxSignatureVerifier({ remoteKeys, clock, windowSeconds: config.limits.signatureWindowSeconds, origin: config.origin });
   const capacity = new InboxCapacity({
     counts: () => base.queue.countByGroup(INBOX_QUEUE),
     capacity: config.limits.inboxQueueCapacity,
@@ -116,7 +116,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     accounts: base.repos.accounts,
     domainBlocks,
     verifier,
-    keys,
+    remoteKeys,
     capacity,
     onVerifiedHost: (domain) => {
       deps.delivery.markHostAlive(domain).catch((error: unknown) => log.warn("markHostAlive({domain}) failed: {error}", { domain, error }));
@@ -147,7 +147,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     receiver,
     processor,
     capacity,
-    keys,
+    remoteKeys,
     loaders,
     onObjectUpdate: (handler) => hooks.onObjectUpdate(handler),
     onObjectDelete: (handler) => hooks.onObjectDelete(handler),

@@ -20,7 +20,7 @@ export interface FederationDeps {
   readonly urls: Urls;
   readonly accounts: AccountRepository;
   readonly posts: PostRepository;
-  readonly keys: SigningKeyStore;
+  readonly signingKeys: SigningKeyStore;
   readonly version: string;
   /** Document loaders through the SSRF guard, signed by the instance actor (federation.module.ts). */
   readonly loaders: FederationLoaders;

@@ -43,7 +43,7 @@ test("cases are generated from seed and index alone", async () => {
 test("the invariants catch what they are meant to catch (a planted unsanitised post)", async () => {
   const target = await startFuzzTarget("sqlite");
   try {
-    const actor = await target.fed.actors.resolveUri(target.signers[0]!.id);
+    const actor = await target.federationModule.actors.resolveUri(target.signers[0]!.id);
     assert.ok(actor.ok);
     assert.deepEqual(await target.invariants(), []);
     await target.db.insertInto("posts").values({

@@ -169,7 +169,7 @@ export async function startHostileEnv(engine: Engine, options: Omit<TestInstance
         for (const job of jobs) {
           const rebuilt = await rebuildActivity(job.payload, { actors: ctx.repos.actors, accounts: ctx.repos.accounts, config: ctx.config });
           if ("skip" in rebuilt) results.push({ key: "-", outcome: { kind: "ignored", reason: rebuilt.skip } });
-          else results.push(await ctx.fed.processor.dispatch(rebuilt.activity));
+          else results.push(await ctx.federationModule.processor.dispatch(rebuilt.activity));
           await ctx.queue.complete(job, "hostile-suite");
         }
       }

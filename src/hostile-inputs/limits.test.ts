@@ -34,7 +34,7 @@ describe("configured limits are enforced [sqlite]", () => {
   before(async () => {
     env = await startHostileEnv("sqlite", { env: LIMITS });
     evil = await startScriptedPeer();
-    for (const actor of [env.alice, env.bob]) assert.ok((await env.herold.ctx.fed.actors.resolveUri(actor.id)).ok);
+    for (const actor of [env.alice, env.bob]) assert.ok((await env.herold.ctx.federationModule.actors.resolveUri(actor.id)).ok);
     assert.equal(env.herold.ctx.config.limits.activityBodyBytes, 16384, "the limits above are in effect");
   });
   after(async () => {
@@ -215,7 +215,7 @@ describe("configured limits are enforced [sqlite]", () => {
         );
       });
     }
-    const actor = await env.herold.ctx.fed.actors.resolveUri(id);
+    const actor = await env.herold.ctx.federationModule.actors.resolveUri(id);
     assert.ok(actor.ok);
     await env.herold.ctx.posts.backfill.run(actor.value.id);
     assert.equal(pagesServed, limits().collectionPagesFetched);

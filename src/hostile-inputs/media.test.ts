@@ -141,7 +141,7 @@ describe("media uploads and media served [sqlite]", () => {
           assert.equal(body.includes(Buffer.from("@context")), false, "no ActivityPub document inside");
         }
         // Herold's own fetcher would never take it for a document either.
-        const fetched = await env.herold.ctx.fed.documents.fetch(`${env.herold.origin}/media/${row.id}/${fileName}`, { requireIdEquals: "final-url" });
+        const fetched = await env.herold.ctx.federationModule.documents.fetch(`${env.herold.origin}/media/${row.id}/${fileName}`, { requireIdEquals: "final-url" });
         assert.ok(!fetched.ok && fetched.error === "bad-content-type", JSON.stringify(fetched));
         for (const variant of [`${row.id}.json`, `${row.id}.svg`, `${row.id}.html`, "..%2F..%2Fherold.db", `${fileName}%00.json`, `${fileName}/`]) {
           const other = await fetch(`${env.herold.origin}/media/${row.id}/${variant}`);

@@ -21,7 +21,7 @@ for (const engine of ENGINES) {
     before(async () => {
       env = await startHostileEnv(engine);
       evil = await startScriptedPeer();
-      for (const actor of [env.alice, env.bob, env.mallory]) assert.ok((await env.herold.ctx.fed.actors.resolveUri(actor.id)).ok);
+      for (const actor of [env.alice, env.bob, env.mallory]) assert.ok((await env.herold.ctx.federationModule.actors.resolveUri(actor.id)).ok);
     });
     after(async () => {
       await Promise.all([env?.close(), evil?.close()]);
@@ -127,7 +127,7 @@ for (const engine of ENGINES) {
         const eve = evilActor(`ghost${n}`);
         evil.json(`/users/${eve.name}`, { ...eve.document, id: env.alice.id });
         const before = await env.fingerprint();
-        const resolved = await env.herold.ctx.fed.actors.resolveUri(eve.id);
+        const resolved = await env.herold.ctx.federationModule.actors.resolveUri(eve.id);
         assert.ok(!resolved.ok && resolved.error === "invalid", JSON.stringify(resolved));
         assert.deepEqual(await env.fingerprint(), before);
       });

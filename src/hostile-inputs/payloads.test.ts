@@ -21,7 +21,7 @@ for (const engine of ENGINES) {
 
     before(async () => {
       env = await startHostileEnv(engine);
-      for (const actor of [env.alice, env.bob, env.mallory]) assert.ok((await env.herold.ctx.fed.actors.resolveUri(actor.id)).ok);
+      for (const actor of [env.alice, env.bob, env.mallory]) assert.ok((await env.herold.ctx.federationModule.actors.resolveUri(actor.id)).ok);
     });
     after(async () => {
       await env?.close();
@@ -242,7 +242,7 @@ for (const engine of ENGINES) {
     before(async () => {
       env = await startHostileEnv(engine, { env: { HEROLD_LIMIT_FETCH_TIMEOUT_MS: "1500" } });
       evil = await startScriptedPeer();
-      assert.ok((await env.herold.ctx.fed.actors.resolveUri(env.alice.id)).ok);
+      assert.ok((await env.herold.ctx.federationModule.actors.resolveUri(env.alice.id)).ok);
     });
     after(async () => {
       for (const timer of timers) clearInterval(timer);
@@ -312,7 +312,7 @@ for (const engine of ENGINES) {
     before(async () => {
       env = await startHostileEnv(engine, { env: { HEROLD_INBOX_QUEUE_CAPACITY: "10" } });
       peerC = await startFakePeer();
-      assert.ok((await env.herold.ctx.fed.actors.resolveUri(env.alice.id)).ok);
+      assert.ok((await env.herold.ctx.federationModule.actors.resolveUri(env.alice.id)).ok);
     });
     after(async () => {
       await Promise.all([env?.close(), peerC?.close()]);
@@ -331,7 +331,7 @@ for (const engine of ENGINES) {
         }
         if (sender !== zoe) assert.equal((await env.deliver(sender, env.create(sender))).status, 503, "beyond its share");
       }
-      env.herold.ctx.fed.capacity.invalidate();
+      env.herold.ctx.federationModule.capacity.invalidate();
       const before = await env.fingerprint();
       const mark = logs.mark();
       const rss = process.memoryUsage().rss;
@@ -363,7 +363,7 @@ for (const engine of ENGINES) {
       const outcomes = await env.drain();
       assert.equal(outcomes.filter((o) => o.outcome.kind === "processed").length, accepted.length);
       for (const id of accepted) assert.ok(await env.herold.ctx.repos.posts.findByUri(id), id);
-      env.herold.ctx.fed.capacity.invalidate();
+      env.herold.ctx.federationModule.capacity.invalidate();
       await env.genuineStillProcessed();
     });
   });

@@ -19,7 +19,7 @@ for (const engine of ENGINES) {
 
     before(async () => {
       env = await startHostileEnv(engine);
-      assert.ok((await env.herold.ctx.fed.actors.resolveUri(env.alice.id)).ok);
+      assert.ok((await env.herold.ctx.federationModule.actors.resolveUri(env.alice.id)).ok);
     });
     after(async () => {
       await env?.close();

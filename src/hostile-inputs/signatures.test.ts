@@ -20,7 +20,7 @@ for (const engine of ENGINES) {
     before(async () => {
       env = await startHostileEnv(engine);
       // Cache the peers' genuine actors first, so each refusal below is judged on its own effects.
-      for (const actor of [env.alice, env.bob, env.mallory]) assert.ok((await env.herold.ctx.fed.actors.resolveUri(actor.id)).ok);
+      for (const actor of [env.alice, env.bob, env.mallory]) assert.ok((await env.herold.ctx.federationModule.actors.resolveUri(actor.id)).ok);
       await env.genuineStillProcessed();
     });
     after(async () => {

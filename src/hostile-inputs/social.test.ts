@@ -20,7 +20,7 @@ for (const engine of ENGINES) {
 
     before(async () => {
       env = await startHostileEnv(engine);
-      for (const actor of [env.alice, env.bob, env.mallory]) assert.ok((await env.herold.ctx.fed.actors.resolveUri(actor.id)).ok);
+      for (const actor of [env.alice, env.bob, env.mallory]) assert.ok((await env.herold.ctx.federationModule.actors.resolveUri(actor.id)).ok);
     });
     after(async () => {
       await env?.close();

@@ -89,7 +89,7 @@ for (const engine of ["sqlite", "postgres"] as const) {
       // without resolving it, so no DNS query leaves the machine.
       const key = generateTestKey();
       const id = "https://genuine.localhost/users/gina";
-      const stored = await env.herold.ctx.fed.actors.storeDocument(
+      const stored = await env.herold.ctx.federationModule.actors.storeDocument(
         { id, type: "Person", preferredUsername: "gina", inbox: `${id}/inbox`, publicKey: { id: `${id}#main-key`, owner: id, publicKeyPem: key.publicKeyPem } },
         id,
       );
@@ -237,14 +237,14 @@ describe("case 12: names, redirects and every fetcher through the guard (stub DN
       config: ctx.config,
       guardedClient,
       clock: ctx.clock,
-      domainBlocks: ctx.fed.domainBlocks,
+      domainBlocks: ctx.federationModule.domainBlocks,
       instanceKey: async () => {
-        const keys = await ctx.fed.instanceActor.keys();
+        const keys = await ctx.federationModule.instanceActor.keys();
         return { keyId: keys.keyId, privateKey: keys.privateKey };
       },
       userAgent: "Herold (ssrf suite)",
     });
-    const actors = new ActorService({ config: ctx.config, urls: ctx.urls, clock: ctx.clock, actors: ctx.repos.actors, fetcher, domainBlocks: ctx.fed.domainBlocks, gone: ctx.actorsGone });
+    const actors = new ActorService({ config: ctx.config, urls: ctx.urls, clock: ctx.clock, actors: ctx.repos.actors, fetcher, domainBlocks: ctx.federationModule.domainBlocks, gone: ctx.actorsGone });
     return { fetcher, actors };
   };
 

@@ -91,7 +91,7 @@ export function createPostModule(base: AppBase, deps: { federation: FederationMo
   return {
     ...services,
     routes: [deletedPostRoutes(new TombstoneService({ accounts, posts, outbox: fed.outbox, access: services.access, urls })), mediaRoutes(services.media)],
-    federation: [postDispatchers({ db, urls, accounts, posts, access: services.access, outbox: fed.outbox })],
+    fedifyDispatchers: [postDispatchers({ db, urls, accounts, posts, access: services.access, outbox: fed.outbox })],
     jobs: [services.backfill.handler()],
   };
 }

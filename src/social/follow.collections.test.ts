@@ -34,11 +34,11 @@ describeEachEngine("followers and following collections", (getDb) => {
         urls: h.urls,
         accounts: h.base.repos.accounts,
         posts: h.base.repos.posts,
-        keys: h.base.keys,
+        signingKeys: h.base.signingKeys,
         version: "test",
         loaders: memoryLoaders(documents),
       },
-      h.social.federation ?? [],
+      h.social.fedifyDispatchers ?? [],
     );
   const get = async (fed: Federation<void>, path: string, init: RequestInit = {}) => {
     const response = await fed.fetch(new Request(`https://herold.test${path}`, { ...init, headers: { accept: "application/activity+json", ...init.headers } }), {

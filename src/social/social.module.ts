@@ -56,7 +56,7 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
   const follows = new FollowService({ follows: followRepository, blocks: blockRepository, accounts, actors, targets, bridge, notifications, clock });
   const blocks = new BlockService({ blocks: blockRepository, follows: followRepository, followService: follows, accounts, actors, targets, bridge, clock });
 
-  registerSocialBuilders(bridge, { follows: followRepository, blocks: blockRepository, accounts, actors, keys: base.keys, urls: base.urls });
+  registerSocialBuilders(bridge, { follows: followRepository, blocks: blockRepository, accounts, actors, signingKeys: base.signingKeys, urls: base.urls });
 
   const handlerDeps: SocialHandlerDeps = {
     urls: base.urls,
@@ -87,6 +87,6 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
     notifications,
     blocks,
     followers: new FollowersRepository(db),
-    federation: [followCollections({ follows: followRepository, accounts })],
+    fedifyDispatchers: [followCollections({ follows: followRepository, accounts })],
   };
 }

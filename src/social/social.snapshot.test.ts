@@ -160,7 +160,7 @@ describe("outgoing social activities", () => {
       urls: h.urls,
       accounts: h.base.repos.accounts,
       posts: h.base.repos.posts,
-      keys: h.base.keys,
+      signingKeys: h.base.signingKeys,
       version: "test",
       loaders: { documentLoaderFactory: () => noNetwork, authenticatedDocumentLoaderFactory: () => noNetwork },
     });

@@ -28,7 +28,7 @@ for (const engine of ENGINES) {
       memberServer = await startFakePeer();
       const groupIds = groupServer.addActor("club", generateTestKey(), { type: "Group" });
       member = memberServer.addActor("mia", generateTestKey());
-      const resolved = await herold.ctx.fed.resolver.resolveUri(groupIds.id);
+      const resolved = await herold.ctx.federationModule.resolver.resolveUri(groupIds.id);
       assert.ok(resolved.ok);
       group = resolved.value;
     });
@@ -73,32 +73,32 @@ for (const engine of ENGINES) {
       const announce = (inner: Record<string, unknown>) => activity(group, { id: `${group.uri}/announces/${newId()}`, type: "Announce", actor: group.uri, object: inner });
 
       // Not confirmed: the origin does not know it.
-      const unconfirmed = await herold.ctx.fed.processor.dispatch(announce(like));
+      const unconfirmed = await herold.ctx.federationModule.processor.dispatch(announce(like));
       assert.equal(unconfirmed.key, "Announce/Like");
       assert.equal(unconfirmed.outcome.kind, "rejected");
       assert.ok(!(await seen(likeId)));
 
       // The origin has a different activity under that id.
       memberServer.documents.set(new URL(likeId).pathname, { ...like, actor: `${memberServer.origin}/users/someone-else` });
-      const differs = await herold.ctx.fed.processor.dispatch(announce(like));
+      const differs = await herold.ctx.federationModule.processor.dispatch(announce(like));
       assert.equal(differs.outcome.kind, "rejected");
       assert.match("reason" in differs.outcome ? differs.outcome.reason : "", /differs/);
 
       // Confirmed: dispatched as mia's Like (the social module's handler answers), recorded as received.
       memberServer.documents.set(new URL(likeId).pathname, like);
-      const confirmed = await herold.ctx.fed.processor.dispatch(announce(like));
+      const confirmed = await herold.ctx.federationModule.processor.dispatch(announce(like));
       assert.notEqual(confirmed.outcome.kind, "rejected", JSON.stringify(confirmed.outcome));
       assert.ok(await seen(likeId));
       assert.ok((await herold.ctx.repos.actors.findByUri(member.id)) !== null, "the inner actor was resolved and stored");
 
       // A second copy is not processed again.
-      const repeat = await herold.ctx.fed.processor.dispatch(announce(like));
+      const repeat = await herold.ctx.federationModule.processor.dispatch(announce(like));
       assert.equal(repeat.outcome.kind, "ignored");
     });
 
     test("an announced activity whose id is on another origin than its actor is refused", async () => {
       const forged = { id: `${groupServer.origin}/forged/${newId()}`, type: "Like", actor: member.id, object: `${memberServer.origin}/notes/1` };
-      const result = await herold.ctx.fed.processor.dispatch(activity(group, { id: `${group.uri}/a/${newId()}`, type: "Announce", actor: group.uri, object: forged }));
+      const result = await herold.ctx.federationModule.processor.dispatch(activity(group, { id: `${group.uri}/a/${newId()}`, type: "Announce", actor: group.uri, object: forged }));
       assert.equal(result.outcome.kind, "rejected");
       assert.ok(!(await seen(forged.id)));
     });
@@ -106,34 +106,34 @@ for (const engine of ENGINES) {
     test("Update of an actor: its own embedded document is stored; someone else's is only a reason to refetch", async () => {
       const ownKey = generateTestKey();
       const { id } = memberServer.addActor("upd", ownKey, { name: "Before" });
-      const resolved = await herold.ctx.fed.resolver.resolveUri(id);
+      const resolved = await herold.ctx.federationModule.resolver.resolveUri(id);
       assert.ok(resolved.ok);
       const document = { ...(memberServer.documents.get("/users/upd") as Record<string, unknown>), name: "After" };
-      const self = await herold.ctx.fed.processor.dispatch(activity(resolved.value, { id: `${id}#updates/1`, type: "Update", actor: id, object: document }));
+      const self = await herold.ctx.federationModule.processor.dispatch(activity(resolved.value, { id: `${id}#updates/1`, type: "Update", actor: id, object: document }));
       assert.equal(self.outcome.kind, "processed");
       assert.equal((await herold.ctx.repos.actors.findByUri(id))?.name, "After");
 
       // The group claims a new name for the member: refetched from the member's origin instead.
       const claimed = { ...document, name: "Pwned" };
-      const other = await herold.ctx.fed.processor.dispatch(activity(group, { id: `${group.uri}#updates/${newId()}`, type: "Update", actor: group.uri, object: claimed }));
+      const other = await herold.ctx.federationModule.processor.dispatch(activity(group, { id: `${group.uri}#updates/${newId()}`, type: "Update", actor: group.uri, object: claimed }));
       assert.equal(other.outcome.kind, "processed");
       assert.equal((await herold.ctx.repos.actors.findByUri(id))?.name, "Before", "the origin's document, not the claim");
     });
 
     test("Delete of an actor: only by itself; then it is gone", async () => {
       const { id } = memberServer.addActor("del", generateTestKey());
-      const resolved = await herold.ctx.fed.resolver.resolveUri(id);
+      const resolved = await herold.ctx.federationModule.resolver.resolveUri(id);
       assert.ok(resolved.ok);
-      const byOther = await herold.ctx.fed.processor.dispatch(activity(group, { id: `${group.uri}#delete/${newId()}`, type: "Delete", actor: group.uri, object: id }));
+      const byOther = await herold.ctx.federationModule.processor.dispatch(activity(group, { id: `${group.uri}#delete/${newId()}`, type: "Delete", actor: group.uri, object: id }));
       assert.equal(byOther.outcome.kind, "rejected");
       assert.equal((await herold.ctx.repos.actors.findByUri(id))?.goneAt, null);
-      const self = await herold.ctx.fed.processor.dispatch(activity(resolved.value, { id: `${id}#delete`, type: "Delete", actor: id, object: { id, type: "Person" } }));
+      const self = await herold.ctx.federationModule.processor.dispatch(activity(resolved.value, { id: `${id}#delete`, type: "Delete", actor: id, object: { id, type: "Person" } }));
       assert.equal(self.outcome.kind, "processed");
       assert.ok((await herold.ctx.repos.actors.findByUri(id))?.goneAt != null);
     });
 
     test("unknown activity types are ignored politely", async () => {
-      const result = await herold.ctx.fed.processor.dispatch(activity(group, { id: `${group.uri}/x/${newId()}`, type: "Frobnicate", actor: group.uri }));
+      const result = await herold.ctx.federationModule.processor.dispatch(activity(group, { id: `${group.uri}/x/${newId()}`, type: "Frobnicate", actor: group.uri }));
       assert.deepEqual(result, { key: "Frobnicate", outcome: { kind: "ignored", reason: "no handler for Frobnicate" } });
     });
   });

@@ -67,7 +67,7 @@ export interface CaseResult {
 export interface FuzzTarget {
   readonly config: Config;
   readonly db: Kysely<DB>;
-  readonly fed: FederationModule;
+  readonly federationModule: FederationModule;
   readonly documents: MemoryDocuments;
   readonly carol: Account;
   readonly fixtures: readonly Fixture[];
@@ -128,9 +128,9 @@ export async function startFuzzTarget(engine: Engine = "sqlite"): Promise<FuzzTa
   }
 
   const delivery = createDeliveryModule(base);
-  const fed = createFederationModule(base, { delivery, followerInboxes: (actorId, trx) => new FollowersRepository(base.database.db).remoteInboxes(actorId, trx) }, { documents });
-  const social = createSocialModule(base, { federation: fed });
-  const posts = createPostModule(base, { federation: fed, social });
+  const federationModule = createFederationModule(base, { delivery, followerInboxes: (actorId, trx) => new FollowersRepository(base.database.db).remoteInboxes(actorId, trx) }, { documents });
+  const social = createSocialModule(base, { federation: federationModule });
+  const posts = createPostModule(base, { federation: federationModule, social });
   const created = await base.services.accounts.create({ username: "carol" });
   if (!created.ok) throw new Error(`cannot create carol: ${created.message}`);
   const carol = created.value;
@@ -138,13 +138,13 @@ export async function startFuzzTarget(engine: Engine = "sqlite"): Promise<FuzzTa
   if (!published.ok) throw new Error(`cannot publish: ${published.message}`);
   // carol follows the fuzz signers, so their posts and boosts have an audience.
   for (const signer of signers) {
-    const actor = await fed.actors.resolveUri(signer.id);
+    const actor = await federationModule.actors.resolveUri(signer.id);
     if (actor.ok) await social.follows.followActor(carol, actor.value);
     const follow = actor.ok ? await base.database.db.selectFrom("follows").selectAll().where("followee_id", "=", actor.value.id).executeTakeFirst() : undefined;
     if (follow !== undefined) await base.database.db.updateTable("follows").set({ state: "accepted" }).where("id", "=", follow.id).execute();
   }
 
-  const server: RunningServer = await listen(inboxRoutes(fed.receiver, config), "127.0.0.1", port);
+  const server: RunningServer = await listen(inboxRoutes(federationModule.receiver, config), "127.0.0.1", port);
   const ids = [
     ...signers.map((s) => s.id),
     ...fixtures.map((f) => f.json["id"]).filter((id): id is string => typeof id === "string").slice(0, 200),
@@ -163,7 +163,7 @@ export async function startFuzzTarget(engine: Engine = "sqlite"): Promise<FuzzTa
           const rebuilt = await rebuildActivity(job.payload, { actors: base.repos.actors, accounts: base.repos.accounts, config });
           if ("skip" in rebuilt) outcomes.push("skipped");
           else {
-            const { key, outcome } = await fed.processor.dispatch(rebuilt.activity);
+            const { key, outcome } = await federationModule.processor.dispatch(rebuilt.activity);
             outcomes.push(`${outcome.kind}:${key.slice(0, 40)}`);
           }
         } catch (error) {
@@ -179,7 +179,7 @@ export async function startFuzzTarget(engine: Engine = "sqlite"): Promise<FuzzTa
   return {
     config,
     db: base.database.db,
-    fed,
+    federationModule,
     documents,
     carol,
     fixtures,
@@ -210,9 +210,9 @@ export async function startFuzzTarget(engine: Engine = "sqlite"): Promise<FuzzTa
         const envelope = parseActivity(body, config);
         if (!envelope.ok) return { status: 400, outcomes, errors };
         // In place of the signature: the activity's own actor, resolved as the key store would.
-        const signer = await fed.actors.resolveUri(envelope.value.actorUri, { budget: new FetchBudget(config.limits.fetchesPerActivity) });
+        const signer = await federationModule.actors.resolveUri(envelope.value.actorUri, { budget: new FetchBudget(config.limits.fetchesPerActivity) });
         if (!signer.ok) return { status: 401, outcomes, errors };
-        const accepted = await fed.receiver.accept(envelope.value, { uri: signer.value.uri, id: signer.value.id }, toCarol ? carol : null);
+        const accepted = await federationModule.receiver.accept(envelope.value, { uri: signer.value.uri, id: signer.value.id }, toCarol ? carol : null);
         if (accepted.status === 202) await processQueued(outcomes, errors);
         return { status: accepted.status, outcomes, errors };
       } catch (error) {
@@ -228,7 +228,7 @@ export async function startFuzzTarget(engine: Engine = "sqlite"): Promise<FuzzTa
     async close() {
       await server.close();
       await delivery.close();
-      await fed.close();
+      await federationModule.close();
       await base.queue.close();
       await database.close();
       rmSync(dataDir, { recursive: true, force: true });

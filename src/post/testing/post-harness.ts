@@ -99,7 +99,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
     fetcher,
     bridge,
     followers: ctx.social.followers,
-    outbox: ctx.fed.outbox,
+    outbox: ctx.federationModule.outbox,
     ledger: {
       record: (input, db) => ctx.social.interactions.record(input, db),
       undo: (uri, actorId, at, db) => ctx.social.interactions.undo(uri, actorId, at, db),
