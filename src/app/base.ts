@@ -12,7 +12,7 @@ import type { Clock } from "../lib/time.ts";
 import type { JobQueue } from "../queue/queue.ts";
 import type { QueueHandler } from "../queue/worker.ts";
 import type { RouteGroup } from "../http/route-group.ts";
-import type { FederationRegistration } from "../federation/federation.ts";
+import type { FedifyRegistration } from "../federation/federation.ts";
 
 /** The infrastructure every feature module receives from the composition root. */
 export interface AppBase {
@@ -43,7 +43,7 @@ export interface ModuleContributions {
   /** HTTP route groups, mounted after discovery and Fedify. */
   readonly routes?: readonly RouteGroup[];
   /** Fedify dispatchers (objects, collections) this module serves. */
-  readonly fedifyDispatchers?: readonly FederationRegistration[];
+  readonly fedifyDispatchers?: readonly FedifyRegistration[];
   /** Queue handlers run by the worker role. */
   readonly jobs?: readonly QueueHandler[];
 }

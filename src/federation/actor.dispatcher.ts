@@ -8,9 +8,9 @@ import type { FederationDeps } from "./federation.ts";
  * The actor document of each local account (`/users/{identifier}`), its key pairs and the
  * WebFinger handle mapping. The identifier is the username; ids never change.
  */
-export function registerActorDispatcher(federation: Federation<void>, deps: FederationDeps): void {
+export function registerActorDispatcher(fedify: Federation<void>, deps: FederationDeps): void {
   const { accounts, signingKeys, urls } = deps;
-  federation
+  fedify
     .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
       const account = await accounts.findByUsername(identifier);
       if (account === null || account.username !== identifier) return null;

@@ -33,22 +33,22 @@ export interface FederationLoaders {
 }
 
 /** A registration step that adds dispatchers (actor, objects, collections …) to the federation. */
-export type FederationRegistration = (federation: Federation<void>, deps: FederationDeps) => void;
+export type FedifyRegistration = (fedify: Federation<void>, deps: FederationDeps) => void;
 
 /**
  * Fedify serves discovery and documents: WebFinger, NodeInfo, actors (and, registered by the
  * federation modules, objects and collections). Herold's own code owns the inbox and delivery paths.
  */
-export function createHeroldFederation(deps: FederationDeps, extra: readonly FederationRegistration[] = []): Federation<void> {
-  const federation = createFederation<void>({
+export function createHeroldFederation(deps: FederationDeps, extra: readonly FedifyRegistration[] = []): Federation<void> {
+  const fedify = createFederation<void>({
     kv: new DatabaseKvStore(deps.database.db, deps.clock),
     origin: deps.config.origin.origin,
     documentLoaderFactory: deps.loaders.documentLoaderFactory,
     authenticatedDocumentLoaderFactory: deps.loaders.authenticatedDocumentLoaderFactory,
     contextLoaderFactory: () => offlineContextLoader,
   });
-  registerActorDispatcher(federation, deps);
-  registerNodeInfo(federation, deps);
-  for (const register of extra) register(federation, deps);
-  return federation;
+  registerActorDispatcher(fedify, deps);
+  registerNodeInfo(fedify, deps);
+  for (const register of extra) register(fedify, deps);
+  return fedify;
 }
