@@ -40,8 +40,8 @@ describeEachEngine("followers and following collections", (getDb) => {
       },
       h.social.fedifyDispatchers ?? [],
     );
-  const get = async (fed: Federation<void>, path: string, init: RequestInit = {}) => {
-    const response = await fed.fetch(new Request(`https://herold.test${path}`, { ...init, headers: { accept: "application/activity+json", ...init.headers } }), {
+  const get = async (fedify: Federation<void>, path: string, init: RequestInit = {}) => {
+    const response = await fedify.fetch(new Request(`https://herold.test${path}`, { ...init, headers: { accept: "application/activity+json", ...init.headers } }), {
       contextData: undefined,
     });
     return { status: response.status, json: response.status === 200 ? ((await response.json()) as Record<string, any>) : null };
