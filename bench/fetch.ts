@@ -1,10 +1,10 @@
 /**
  * `npm run bench -- fetch [--servers 200] [--per-server 5] [--rounds 5] [--concurrency 64] [--clients own,node]`:
  * N GETs of actor documents from loopback servers through Herold's fetch path
- * (`fetchActivityPubDocument` → safeFetch → GuardedAgent), once per HTTP client, alternately.
+ * (`fetchActivityPubDocument` → safeFetch → GuardedHttpClient), once per HTTP client, alternately.
  *
  * Processes: the servers (bench/fetch/servers.ts), and one fetching process per client
- * (bench/fetch/client.ts; `node` runs with bench/net/use-node-http.ts, so its GuardedAgent holds
+ * (bench/fetch/client.ts; `node` runs with bench/net/use-node-http.ts, so its GuardedHttpClient holds
  * bench/net/node-http-baseline.ts instead of src/net/http1-client.ts). Every round, each client fetches
  * `--per-server` actors from each of `--servers` servers with `--concurrency` in flight; before each
  * measured run the servers drop every connection, so every origin is connected to afresh and then

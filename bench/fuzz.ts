@@ -1,13 +1,13 @@
 /**
  * `npm run fuzz -- --count N [--seed S] [--engine sqlite|postgres] [--case I] [--batch B] [--max-rss-growth MB] [--http-share F]`
  *
- * Throws mutated fixtures and signature headers at the inbox (src/security/fuzz/): over HTTP with
+ * Throws mutated fixtures and signature headers at the inbox (src/hostile-inputs/fuzz/): over HTTP with
  * signatures, and straight into the receiver and handlers with verification bypassed. Prints
  * cases/s, outcome counts, memory and every finding with the seed and case index that reproduce it;
  * exits 1 when there are findings. `--case I` runs case I alone and prints it first.
  */
-import { captureLogs } from "../src/security/logs.ts";
-import { formatReport, runFuzz, type CaseDescription } from "../src/security/fuzz/runner.ts";
+import { captureLogs } from "../src/hostile-inputs/logs.ts";
+import { formatReport, runFuzz, type CaseDescription } from "../src/hostile-inputs/fuzz/runner.ts";
 
 interface Arguments {
   count: number;

@@ -1,15 +1,15 @@
 /**
  * The fetching side of the fetch benchmark: Herold's fetch path as the federation layer uses it —
- * `fetchActivityPubDocument` (safeFetch → GuardedAgent → the HTTP client, body collected under the
+ * `fetchActivityPubDocument` (safeFetch → GuardedHttpClient → the HTTP client, body collected under the
  * cap, JSON parsed with limits, id checked) — with `requireIdEquals: "requested-url"`, as for actors.
- * Which client GuardedAgent holds is decided by the process (bench/net/use-node-http.ts swaps in
+ * Which client GuardedHttpClient holds is decided by the process (bench/net/use-node-http.ts swaps in
  * the node:http one).
  */
-import { createGuardedAgent } from "../../src/net/guarded-agent.ts";
+import { createGuardedHttpClient } from "../../src/net/guarded-client.ts";
 import { fetchActivityPubDocument } from "../../src/net/fetch-document.ts";
 import { cpuMessage, peakRssMiB, type Message } from "../fanout/protocol.ts";
 
-const agent = createGuardedAgent({ allowPrivateAddress: true, connectTimeoutMs: 5_000, connectionsPerOrigin: 2 });
+const guardedClient = createGuardedHttpClient({ allowPrivateAddress: true, connectTimeoutMs: 5_000, connectionsPerOrigin: 2 });
 
 async function run(urls: readonly string[], concurrency: number): Promise<Message> {
   let next = 0;
@@ -18,7 +18,7 @@ async function run(urls: readonly string[], concurrency: number): Promise<Messag
   const lane = async (): Promise<void> => {
     while (next < urls.length) {
       const url = urls[next++]!;
-      const result = await fetchActivityPubDocument(url, { agent, allowHttp: true, requireIdEquals: "requested-url", timeoutMs: 30_000 });
+      const result = await fetchActivityPubDocument(url, { guardedClient, allowHttp: true, requireIdEquals: "requested-url", timeoutMs: 30_000 });
       if (!result.ok) {
         failures++;
         firstFailure ??= `${result.error}: ${result.message}`;
@@ -27,7 +27,7 @@ async function run(urls: readonly string[], concurrency: number): Promise<Messag
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, lane));
-  return { type: "done", ms: performance.now() - started, failures, firstFailure: firstFailure ?? null, peakRssMiB: peakRssMiB(), client: agent.client.constructor.name };
+  return { type: "done", ms: performance.now() - started, failures, firstFailure: firstFailure ?? null, peakRssMiB: peakRssMiB(), client: guardedClient.client.constructor.name };
 }
 
 process.on("message", (message: Message) => {
@@ -40,7 +40,7 @@ process.on("message", (message: Message) => {
         process.send!(await run(message.urls as string[], message.concurrency as number));
         break;
       case "stop":
-        await agent.destroy();
+        await guardedClient.destroy();
         if (process.connected) process.disconnect();
         break;
     }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createPublicKey, verify } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { FetchBudget } from "../federation/fetch/fetch-budget.ts";
-import { generateTestKey, startFakePeer, type FakePeer } from "../federation/inbox/testing.ts";
+import { generateTestKey, startFakePeer, type FakePeer } from "../federation/inbox/testing/fake-peer.ts";
 import { newId } from "../lib/id.ts";
 import { ENGINES } from "../testing/databases.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
@@ -26,7 +26,7 @@ for (const engine of ENGINES) {
     test("fetches an actor with a GET signed by the instance actor, stores it sanitised, and caches it", async () => {
       const key = generateTestKey();
       const { id, keyId } = peer.addActor("ann", key, { name: "Ann <script>alert(1)</script>", summary: '<p onclick="x()">hi <a href="javascript:evil()">x</a></p>' });
-      const result = await herold.ctx.fed.resolver.resolveUri(id);
+      const result = await herold.ctx.federationModule.resolver.resolveUri(id);
       assert.ok(result.ok, result.ok ? "" : result.message);
       assert.equal(result.value.uri, id);
       assert.equal(result.value.publicKeyId, keyId);
@@ -47,10 +47,10 @@ for (const engine of ENGINES) {
       assert.ok(verify("sha256", Buffer.from(lines.join("\n")), createPublicKey(actorDocument.publicKey.publicKeyPem), bytes));
 
       const count = peer.server.requests.length;
-      const again = await herold.ctx.fed.resolver.resolveUri(id);
+      const again = await herold.ctx.federationModule.resolver.resolveUri(id);
       assert.ok(again.ok);
       assert.equal(peer.server.requests.length, count, "a fresh cached actor is not fetched again");
-      const refreshed = await herold.ctx.fed.resolver.resolveUri(id, { refresh: true });
+      const refreshed = await herold.ctx.federationModule.resolver.resolveUri(id, { refresh: true });
       assert.ok(refreshed.ok);
       assert.equal(peer.server.requests.length, count + 1, "refresh fetches");
     });
@@ -60,7 +60,7 @@ for (const engine of ENGINES) {
       const { id: realId } = peer.addActor("real", key);
       const document = peer.documents.get("/users/real") as Record<string, unknown>;
       peer.documents.set("/users/impostor", { ...document });
-      const result = await herold.ctx.fed.resolver.resolveUri(`${peer.origin}/users/impostor`);
+      const result = await herold.ctx.federationModule.resolver.resolveUri(`${peer.origin}/users/impostor`);
       assert.equal(result.ok, false);
       assert.equal(result.ok ? "" : result.error, "invalid");
       assert.equal(await herold.ctx.repos.actors.findByUri(realId), null);
@@ -69,7 +69,7 @@ for (const engine of ENGINES) {
 
     test("410 Gone marks a known actor gone and removes its follows both ways", async () => {
       const { id } = peer.addActor("leaving", generateTestKey());
-      const resolved = await herold.ctx.fed.resolver.resolveUri(id);
+      const resolved = await herold.ctx.federationModule.resolver.resolveUri(id);
       assert.ok(resolved.ok);
       const created = await herold.ctx.services.accounts.create({ username: `local${newId().slice(-6)}` });
       assert.ok(created.ok);
@@ -79,7 +79,7 @@ for (const engine of ENGINES) {
       await db.insertInto("follows").values([follow(resolved.value.id, created.value.actorId), follow(created.value.actorId, resolved.value.id)]).execute();
 
       peer.statuses.set("/users/leaving", 410);
-      const gone = await herold.ctx.fed.resolver.resolveUri(id, { refresh: true });
+      const gone = await herold.ctx.federationModule.resolver.resolveUri(id, { refresh: true });
       assert.equal(gone.ok ? "" : gone.error, "gone");
       const stored = await herold.ctx.repos.actors.findByUri(id);
       assert.ok(stored?.goneAt != null);
@@ -91,14 +91,14 @@ for (const engine of ENGINES) {
       const { id } = peer.addActor("blocked", generateTestKey());
       const count = peer.server.requests.length;
       const exhausted = new FetchBudget(0);
-      const unreachable = await herold.ctx.fed.resolver.resolveUri(id, { budget: exhausted });
+      const unreachable = await herold.ctx.federationModule.resolver.resolveUri(id, { budget: exhausted });
       assert.equal(unreachable.ok ? "" : unreachable.error, "unreachable");
       const db = herold.ctx.database.db;
       await db.insertInto("domain_blocks").values({ domain: new URL(peer.origin).host, reason: null, created_at: new Date().toISOString() }).execute();
       try {
-        const blocked = await herold.ctx.fed.resolver.resolveUri(id);
+        const blocked = await herold.ctx.federationModule.resolver.resolveUri(id);
         assert.equal(blocked.ok ? "" : blocked.error, "blocked");
-        const fetched = await herold.ctx.fed.documents.fetch(id, { requireIdEquals: "requested-url" });
+        const fetched = await herold.ctx.federationModule.documents.fetch(id, { requireIdEquals: "requested-url" });
         assert.equal(fetched.ok ? "" : fetched.error, "blocked");
       } finally {
         await db.deleteFrom("domain_blocks").execute();
@@ -109,18 +109,18 @@ for (const engine of ENGINES) {
     test("resolves handles by WebFinger, and finds the instance actor as acct:<domain>@<domain>", async () => {
       const created = await other.ctx.services.accounts.create({ username: "erin" });
       assert.ok(created.ok);
-      const erin = await herold.ctx.fed.resolver.resolveHandle(`@erin@${other.domain}`);
+      const erin = await herold.ctx.federationModule.resolver.resolveHandle(`@erin@${other.domain}`);
       assert.ok(erin.ok, erin.ok ? "" : erin.message);
       assert.equal(erin.value.uri, `${other.origin}/users/erin`);
       assert.equal(erin.value.handle, `erin@${other.domain}`);
-      const missing = await herold.ctx.fed.resolver.resolveHandle(`nobody@${other.domain}`);
+      const missing = await herold.ctx.federationModule.resolver.resolveHandle(`nobody@${other.domain}`);
       assert.equal(missing.ok ? "" : missing.error, "not-found");
 
       const webfinger = await fetch(`${other.origin}/.well-known/webfinger?resource=${encodeURIComponent(`acct:${other.domain}@${other.domain}`)}`);
       assert.equal(webfinger.status, 200);
       const jrd = (await webfinger.json()) as { links: { rel: string; href: string }[] };
       assert.equal(jrd.links.find((l) => l.rel === "self")?.href, `${other.origin}/actor`);
-      const instance = await herold.ctx.fed.resolver.resolveHandle(`${other.domain}@${other.domain}`);
+      const instance = await herold.ctx.federationModule.resolver.resolveHandle(`${other.domain}@${other.domain}`);
       assert.ok(instance.ok, instance.ok ? "" : instance.message);
       assert.equal(instance.value.type, "Application");
       assert.equal(instance.value.uri, `${other.origin}/actor`);

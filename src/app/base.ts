@@ -12,7 +12,7 @@ import type { Clock } from "../lib/time.ts";
 import type { JobQueue } from "../queue/queue.ts";
 import type { QueueHandler } from "../queue/worker.ts";
 import type { RouteGroup } from "../http/route-group.ts";
-import type { FederationRegistration } from "../federation/federation.deps.ts";
+import type { FedifyRegistration } from "../federation/federation.deps.ts";
 
 /** The infrastructure every feature module receives from the composition root. */
 export interface AppBase {
@@ -24,7 +24,8 @@ export interface AppBase {
   readonly urls: Urls;
   /** Instance secret (HMAC keys for sessions, CSRF, signed media URLs); generated on first start. */
   readonly secret: Buffer;
-  readonly keys: SigningKeyStore;
+  /** Local accounts' signing keys (ours; the inbox's cache of remote actors' keys is `FederationModule.remoteKeys`). */
+  readonly signingKeys: SigningKeyStore;
   /** Where any module says remote actors are gone; the modules owning relations with actors subscribe. */
   readonly actorsGone: ActorGoneAnnouncer;
   readonly repos: {
@@ -42,7 +43,7 @@ export interface ModuleContributions {
   /** HTTP route groups, mounted after discovery and Fedify. */
   readonly routes?: readonly RouteGroup[];
   /** Fedify dispatchers (objects, collections) this module serves. */
-  readonly federation?: readonly FederationRegistration[];
+  readonly fedifyDispatchers?: readonly FedifyRegistration[];
   /** Queue handlers run by the worker role. */
   readonly jobs?: readonly QueueHandler[];
 }
@@ -70,7 +71,7 @@ export function createAppBase(input: {
     queue: createJobQueue(database, { clock }),
     urls,
     secret: input.secret,
-    keys: new SigningKeyStore(accounts, (username) => urls.rsaKeyId(username)),
+    signingKeys: new SigningKeyStore(accounts, (username) => urls.rsaKeyId(username)),
     actorsGone: new ActorGoneAnnouncer(database.db, actors),
     repos: { accounts, actors, posts: new PostRepository(database.db) },
     services: { accounts: new AccountService({ accounts, urls, domain: config.domain, clock }) },

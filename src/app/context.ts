@@ -31,14 +31,15 @@ export { VERSION };
  */
 export interface AppContext extends AppBase {
   readonly delivery: DeliveryModule;
-  readonly fed: FederationModule;
+  /** The federation module (inbox, remote fetches, outbound bridge, remote keys). */
+  readonly federationModule: FederationModule;
   readonly social: SocialModule;
   readonly posts: PostModule;
   readonly pages: PagesModule;
   /** The team web app under /app (people, sessions, compose, schedule) and the media proxy. */
   readonly web: WebModule;
   /** Fedify: WebFinger, NodeInfo, actor, object and collection documents. */
-  readonly federation: Federation<void>;
+  readonly fedify: Federation<void>;
   /** Every module's contributions in mounting order (pages last: they catch /@user). */
   readonly modules: readonly ModuleContributions[];
   close(): Promise<void>;
@@ -69,32 +70,32 @@ export async function createAppContext(config: Config, options: ContextOptions =
   // Social's read-only follower questions, built here because federation (wired before social)
   // needs the follower inboxes and the pages need counts; `follows` stays social's table.
   const followers = new FollowersRepository(database.db);
-  const fed = createFederationModule(base, { delivery, followerInboxes: (actorId, db) => followers.remoteInboxes(actorId, db) });
-  const social = createSocialModule(base, { federation: fed });
-  const posts = createPostModule(base, { federation: fed, social });
+  const federationModule = createFederationModule(base, { delivery, followerInboxes: (actorId, db) => followers.remoteInboxes(actorId, db) });
+  const social = createSocialModule(base, { federation: federationModule });
+  const posts = createPostModule(base, { federation: federationModule, social });
   const pages = createPagesModule(base, { followers: social.followers });
-  const web = createWebModule(base, { federation: fed, social, posts, pages });
-  const modules: ModuleContributions[] = [delivery, fed, social, posts, web, pages];
+  const web = createWebModule(base, { federation: federationModule, social, posts, pages });
+  const modules: ModuleContributions[] = [delivery, federationModule, social, posts, web, pages];
 
-  const federation = createHeroldFederation(
-    { config, database, clock, urls: base.urls, accounts: base.repos.accounts, posts: base.repos.posts, keys: base.keys, version: VERSION, loaders: fed.loaders },
-    modules.flatMap((m) => m.federation ?? []),
+  const fedify = createHeroldFederation(
+    { config, database, clock, urls: base.urls, accounts: base.repos.accounts, posts: base.repos.posts, signingKeys: base.signingKeys, version: VERSION, loaders: federationModule.loaders },
+    modules.flatMap((m) => m.fedifyDispatchers ?? []),
   );
 
   return {
     ...base,
     delivery,
-    fed,
+    federationModule,
     social,
     posts,
     pages,
     web,
-    federation,
+    fedify,
     modules,
     close: async () => {
       // Delivery first: it writes buffered host state and closes its connection pools.
       await delivery.close();
-      await fed.close();
+      await federationModule.close();
       // Queues first: postgres.js throws CONNECTION_DESTROYED if LISTEN outlives the pool.
       await base.queue.close();
       await database.close();

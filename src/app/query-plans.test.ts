@@ -9,7 +9,7 @@ import { outboxPageQuery } from "../post/post.dispatchers.ts";
 import { DraftRepository } from "../post/schedule/draft.repository.ts";
 import { FollowRepository } from "../social/follow.repository.ts";
 import { NotificationRepository } from "../social/notification.repository.ts";
-import { createSocialHarness, type SocialHarness } from "../social/social.testkit.ts";
+import { createSocialHarness, type SocialHarness } from "../social/testing/social-harness.ts";
 
 // Issue #15: every list query the pages run is an index range scan in the order it pages. The
 // queries are captured from the real repositories, then explained against a database with enough

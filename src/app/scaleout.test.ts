@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
 import { runCli } from "../cli/herold.ts";
-import { generateTestKey, signedHeaders, startFakePeer, type FakePeer, type TestKey } from "../federation/inbox/testing.ts";
+import { generateTestKey, signedHeaders, startFakePeer, type FakePeer, type TestKey } from "../federation/inbox/testing/fake-peer.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/databases.ts";
 import { eventually, freePort } from "../testing/instance.ts";
 

@@ -27,7 +27,7 @@ const PENDING: readonly string[] = [
 
 /** Test support reads and seeds any table on purpose: tests, test kits, fixtures, the fuzzer. */
 function isTestSupport(path: string): boolean {
-  return /\.test\.ts$|\.testkit\.ts$|(^|\/)testing\/|^security\/|fixtures?\.ts$/.test(path);
+  return /\.test\.ts$|(^|\/)testing\/|^hostile-inputs\//.test(path);
 }
 
 function sourceFiles(dir: string): string[] {

@@ -11,7 +11,7 @@ import { parseDatabaseUrl } from "../config/config.ts";
 import { ENGINES, TEST_PG_URL } from "../testing/databases.ts";
 import { openDatabase } from "./database.ts";
 
-const CHILD = fileURLToPath(new URL("./fixtures/migrate-process.ts", import.meta.url));
+const CHILD = fileURLToPath(new URL("./testing/migrate-process.ts", import.meta.url));
 
 // Several instances started at once on a fresh database (a deployment scaled to four, CI): one
 // creates the schema and applies the migrations, the others wait for it and then find every table.

@@ -7,7 +7,7 @@ import { normalizeUrl } from "../net/url-policy.ts";
 import type { EnqueueItem, QueueDepth } from "../queue/queue.ts";
 import type { QueueHandler } from "../queue/worker.ts";
 import { CircuitBreaker } from "./circuit-breaker.ts";
-import { createDeliverHandler, DELIVER_QUEUE, type DeliverPayload, type PreparedActivity, type Signer } from "./delivery.handler.ts";
+import { createDeliverHandler, DELIVER_QUEUE, type DeliverPayload, type PreparedActivity, type Signer } from "./delivery.job.ts";
 import type { DeliveryPort, OutboxReader } from "./delivery.port.ts";
 import { DeliveryRepository, type HostRecord } from "./delivery.repository.ts";
 import { HostLimiter } from "./host-limiter.ts";
@@ -99,7 +99,7 @@ export function createDeliveryModule(base: AppBase, deps: { outbox: OutboxReader
   // Keys come from the database through the key store, which keeps them imported; payloads never carry them.
   const signers = {
     get: async (accountId: string): Promise<Signer | null> => {
-      const keys = await base.keys.get({ id: accountId });
+      const keys = await base.signingKeys.get({ id: accountId });
       return keys === null ? null : { actorId: keys.actorId, key: { keyId: keys.keyId, privateKey: keys.rsaPrivate } };
     },
   };

@@ -3,7 +3,7 @@ import { createPublicKey } from "node:crypto";
 import { beforeEach, test } from "node:test";
 import { ManualClock } from "../lib/time.ts";
 import { describeEachEngine } from "../testing/databases.ts";
-import { DELIVER_QUEUE } from "./delivery.handler.ts";
+import { DELIVER_QUEUE } from "./delivery.job.ts";
 import { runDue, advanceToNextJob } from "./testing/drive.ts";
 import { fedifyVerifier, keyDocumentLoader } from "./testing/fedify-verifier.ts";
 import { createDeliveryHarness, type DeliveryHarness, type HarnessOptions } from "./testing/harness.ts";

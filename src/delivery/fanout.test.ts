@@ -9,7 +9,7 @@ import { parseDatabaseUrl } from "../config/config.ts";
 import { openDatabase } from "../db/database.ts";
 import { runWorkers } from "../queue/worker.ts";
 import { createTestDatabase, describeEachEngine } from "../testing/databases.ts";
-import { DELIVER_QUEUE } from "./delivery.handler.ts";
+import { DELIVER_QUEUE } from "./delivery.job.ts";
 import { createDeliveryHarness, TEST_ORIGIN, type DeliveryHarness } from "./testing/harness.ts";
 import { startReceivers, type Receiver } from "./testing/receivers.ts";
 import { verifySignedRequest } from "./testing/verify.ts";

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { runCli } from "../cli/herold.ts";
 import { ManualClock } from "../lib/time.ts";
 import { createTestDatabase } from "../testing/databases.ts";
-import { DELIVER_QUEUE } from "./delivery.handler.ts";
+import { DELIVER_QUEUE } from "./delivery.job.ts";
 import { runDue } from "./testing/drive.ts";
 import { createDeliveryHarness } from "./testing/harness.ts";
 import { startReceiver } from "./testing/receivers.ts";

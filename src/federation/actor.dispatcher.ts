@@ -8,9 +8,9 @@ import type { FederationDeps } from "./federation.deps.ts";
  * The actor document of each local account (`/users/{identifier}`), its key pairs and the
  * WebFinger handle mapping. The identifier is the username; ids never change.
  */
-export function registerActorDispatcher(federation: Federation<void>, deps: FederationDeps): void {
-  const { accounts, keys, urls } = deps;
-  federation
+export function registerActorDispatcher(fedify: Federation<void>, deps: FederationDeps): void {
+  const { accounts, signingKeys, urls } = deps;
+  fedify
     .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
       const account = await accounts.findByUsername(identifier);
       if (account === null || account.username !== identifier) return null;
@@ -26,7 +26,7 @@ export function registerActorDispatcher(federation: Federation<void>, deps: Fede
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
       const account = await accounts.findByUsername(identifier);
       if (account === null) return [];
-      const loaded = await keys.get(account);
+      const loaded = await signingKeys.get(account);
       if (loaded === null) return [];
       // Order matters: the first RSA key is `publicKey` (Mastodon reads only that one); Ed25519 is
       // published as a Multikey in `assertionMethod` for object integrity proofs (FEP-8b32).

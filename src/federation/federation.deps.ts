@@ -16,7 +16,7 @@ export interface FederationDeps {
   readonly urls: Urls;
   readonly accounts: AccountRepository;
   readonly posts: PostRepository;
-  readonly keys: SigningKeyStore;
+  readonly signingKeys: SigningKeyStore;
   readonly version: string;
   /** Document loaders through the SSRF guard, signed by the instance actor (federation.module.ts). */
   readonly loaders: FederationLoaders;
@@ -29,4 +29,4 @@ export interface FederationLoaders {
 }
 
 /** A registration step that adds dispatchers (actor, objects, collections …) to the federation. */
-export type FederationRegistration = (federation: Federation<void>, deps: FederationDeps) => void;
+export type FedifyRegistration = (fedify: Federation<void>, deps: FederationDeps) => void;

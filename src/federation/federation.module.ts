@@ -5,18 +5,18 @@ import { InstanceActor } from "../actor/instance-actor.ts";
 import { instanceActorRoutes } from "../actor/instance-actor.routes.ts";
 import type { DeliveryModule } from "../delivery/delivery.module.ts";
 import { logger } from "../lib/logger.ts";
-import { createGuardedAgent } from "../net/guarded-agent.ts";
+import { createGuardedHttpClient } from "../net/guarded-client.ts";
 import { DomainBlocks } from "./domain-blocks.ts";
 import { DocumentFetcher, fedifyAuthenticatedDocumentLoader, fedifyDocumentLoader, type DocumentSource } from "./fetch/document-fetcher.ts";
 import type { FederationLoaders } from "./federation.deps.ts";
-import { registerActorHandlers, ObjectHooks } from "./inbox/actor.handlers.ts";
-import { registerAnnounceUnwrapping } from "./inbox/announce.handler.ts";
+import { registerActorHandlers, ObjectHooks } from "./inbox/actor.inbox.ts";
+import { registerAnnounceUnwrapping } from "./inbox/announce.inbox.ts";
 import { InboxCapacity } from "./inbox/capacity.ts";
 import { INBOX_QUEUE, InboxReceiver } from "./inbox/inbox.receiver.ts";
 import { inboxRoutes } from "./inbox/inbox.routes.ts";
 import { InboxProcessor } from "./inbox/inbox.processor.ts";
 import { InboxDispatcher, type InboxHandler } from "./inbox/inbox.types.ts";
-import { inboxQueueHandler, inboxSeenPurgeHandler } from "./inbox/inbox.worker.ts";
+import { inboxQueueHandler, inboxSeenPurgeHandler } from "./inbox/inbox.job.ts";
 import { RemoteKeyStore } from "./inbox/key-store.ts";
 import { InboxSignatureVerifier } from "./inbox/signature.ts";
 import { OutboundBridge, type FollowerInboxes } from "./outbound/bridge.ts";
@@ -59,7 +59,7 @@ export interface FederationModule extends ModuleContributions {
   readonly receiver: InboxReceiver;
   readonly processor: InboxProcessor;
   readonly capacity: InboxCapacity;
-  readonly keys: RemoteKeyStore;
+  readonly remoteKeys: RemoteKeyStore;
   /** Fedify's document loaders (createHeroldFederation): the same guarded, signed path. */
   readonly loaders: FederationLoaders;
   onObjectUpdate(handler: InboxHandler): void;
@@ -83,7 +83,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
   const bridge = new OutboundBridge({ db, urls, clock, delivery: deps.delivery.port, queue: base.queue, followerInboxes: deps.followerInboxes });
   const domainBlocks = new DomainBlocks(db);
   const instanceActor = new InstanceActor({ db, urls, domain: config.domain, clock });
-  const agent = createGuardedAgent({
+  const guardedClient = createGuardedHttpClient({
     allowPrivateAddress: config.allowPrivateAddress,
     connectTimeoutMs: config.delivery.connectTimeoutMs,
     connectionsPerOrigin: 4,
@@ -91,7 +91,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
   const documents: DocumentSource = options.documents ?? new DocumentFetcher({
     config,
     clock,
-    agent,
+    guardedClient,
     domainBlocks,
     instanceKey: async () => {
       const keys = await instanceActor.keys();
@@ -100,8 +100,8 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     userAgent: `Herold/${base.version} (+${urls.origin})`,
   });
   const actors = new ActorService({ config, urls, clock, actors: base.repos.actors, fetcher: documents, domainBlocks, gone: base.actorsGone });
-  const keys = new RemoteKeyStore({ config, urls, clock, actors: base.repos.actors, actorService: actors, fetcher: documents, domainBlocks });
-  const verifier = new InboxSignatureVerifier({ keys, clock, windowSeconds: config.limits.signatureWindowSeconds, origin: config.origin });
+  const remoteKeys = new RemoteKeyStore({ config, urls, clock, actors: base.repos.actors, actorService: actors, fetcher: documents, domainBlocks });
+  const verifier = new InboxSignatureVerifier({ remoteKeys, clock, windowSeconds: config.limits.signatureWindowSeconds, origin: config.origin });
   const capacity = new InboxCapacity({
     counts: () => base.queue.countByGroup(INBOX_QUEUE),
     capacity: config.limits.inboxQueueCapacity,
@@ -116,7 +116,7 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     accounts: base.repos.accounts,
     domainBlocks,
     verifier,
-    keys,
+    remoteKeys,
     capacity,
     onVerifiedHost: (domain) => {
       deps.delivery.markHostAlive(domain).catch((error: unknown) => log.warn("markHostAlive({domain}) failed: {error}", { domain, error }));
@@ -147,14 +147,14 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     receiver,
     processor,
     capacity,
-    keys,
+    remoteKeys,
     loaders,
     onObjectUpdate: (handler) => hooks.onObjectUpdate(handler),
     onObjectDelete: (handler) => hooks.onObjectDelete(handler),
     routes: [() => inboxRoutes(receiver, config), () => instanceActorRoutes(instanceActor, urls.origin, config.domain)],
     jobs: [inboxQueueHandler(workerDeps), inboxSeenPurgeHandler(workerDeps), bridge.handler() as QueueHandler<unknown>],
     close: async () => {
-      await agent.close();
+      await guardedClient.close();
     },
   };
 }

@@ -4,8 +4,8 @@ import type { FederationDeps } from "./federation.deps.ts";
 export const SOFTWARE_NAME = "herold";
 
 /** NodeInfo 2.1 through Fedify (linked from /.well-known/nodeinfo); 2.0 is served beside it by http/discovery. */
-export function registerNodeInfo(federation: Federation<void>, deps: FederationDeps): void {
-  federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => buildNodeInfo(deps));
+export function registerNodeInfo(fedify: Federation<void>, deps: FederationDeps): void {
+  fedify.setNodeInfoDispatcher("/nodeinfo/2.1", () => buildNodeInfo(deps));
 }
 
 export async function buildNodeInfo(deps: Pick<FederationDeps, "accounts" | "posts" | "version">): Promise<NodeInfo> {

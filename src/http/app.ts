@@ -12,7 +12,7 @@ const log = logger("http");
 export interface HttpAppDeps {
   readonly origin: URL;
   /** Fedify: WebFinger, NodeInfo, actor, object and collection documents. */
-  readonly federation: Federation<void>;
+  readonly fedify: Federation<void>;
   /** Discovery documents Fedify does not serve, mounted before Fedify (they share /nodeinfo/). */
   readonly discovery: Hono;
 }
@@ -31,12 +31,12 @@ export function createHttpApp(deps: HttpAppDeps, groups: readonly RouteGroup[] =
   app.route("/", deps.discovery);
 
   // Fedify answers GETs of discovery and ActivityPub documents; inbox POSTs are Herold's own.
-  const fedify = fedifyMiddleware(deps.federation);
+  const fedify = fedifyMiddleware(deps.fedify);
   for (const path of ["/.well-known/webfinger", "/nodeinfo/*", "/users/*", "/actor"]) {
     app.on(["GET", "HEAD"], path, fedify);
   }
 
-  const routeContext = { federation: deps.federation };
+  const routeContext = { fedify: deps.fedify };
   for (const group of groups) app.route("/", group(routeContext));
 
   app.notFound((c) => {

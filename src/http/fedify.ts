@@ -6,7 +6,7 @@ import type { MiddlewareHandler } from "hono";
  * documents for ActivityPub clients); everything else, and HTML requests for the same URLs
  * (content negotiation), falls through to Herold's own routes.
  */
-export function fedifyMiddleware(federation: Federation<void>): MiddlewareHandler {
+export function fedifyMiddleware(fedify: Federation<void>): MiddlewareHandler {
   return async (c, next) => {
     let fellThrough = false;
     const fallThrough = async (): Promise<Response> => {
@@ -14,7 +14,7 @@ export function fedifyMiddleware(federation: Federation<void>): MiddlewareHandle
       await next();
       return c.res;
     };
-    const response = await federation.fetch(c.req.raw, {
+    const response = await fedify.fetch(c.req.raw, {
       contextData: undefined,
       onNotFound: fallThrough,
       onNotAcceptable: fallThrough,

@@ -7,7 +7,7 @@ import type { Hono } from "hono";
  * when the HTTP app is put together. Everything else a group needs, its module closes over.
  */
 export interface RouteContext {
-  readonly federation: Federation<void>;
+  readonly fedify: Federation<void>;
 }
 
 /** Route groups added by feature modules (pages, inbox, web app …), mounted in order. */

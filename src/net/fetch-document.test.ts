@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { fetchActivityPubDocument, type FetchDocumentOptions } from "./fetch-document.ts";
-import { createGuardedAgent, type GuardedAgent } from "./guarded-agent.ts";
+import { createGuardedHttpClient, type GuardedHttpClient } from "./guarded-client.ts";
 import { startTestServer, type TestServer } from "../testing/test-server.ts";
 
 // One loopback server on 127.0.0.1, reached by literal address with allowPrivateAddress (dev mode).
 // The resolver refuses every name, so nothing here can reach real DNS.
 
 let server: TestServer;
-let agent: GuardedAgent;
+let guardedClient: GuardedHttpClient;
 let lastAccept: string | undefined;
 
 before(async () => {
@@ -78,7 +78,7 @@ before(async () => {
         return send("application/activity+json", "", 404);
     }
   });
-  agent = createGuardedAgent({
+  guardedClient = createGuardedHttpClient({
     allowPrivateAddress: true,
     lookup: async (hostname) => {
       throw Object.assign(new Error(`no DNS in tests: ${hostname}`), { code: "ENOTFOUND" });
@@ -89,12 +89,12 @@ before(async () => {
 });
 
 after(async () => {
-  await agent.destroy();
+  await guardedClient.destroy();
   await server.close();
 });
 
 function fetchDoc(path: string, options: Partial<FetchDocumentOptions> = {}) {
-  return fetchActivityPubDocument(server.url(path), { agent, allowHttp: true, requireIdEquals: "final-url", ...options });
+  return fetchActivityPubDocument(server.url(path), { guardedClient, allowHttp: true, requireIdEquals: "final-url", ...options });
 }
 
 async function expectError(path: string, expected: string, options: Partial<FetchDocumentOptions> = {}): Promise<void> {
@@ -151,7 +151,7 @@ test("same-origin: any id on the serving origin", async () => {
 
 test("fragments are ignored in id comparisons (key ids)", async () => {
   const key = await fetchActivityPubDocument(server.url("/key") + "#main-key", {
-    agent,
+    guardedClient,
     allowHttp: true,
     requireIdEquals: "requested-url",
   });
@@ -182,7 +182,7 @@ test("status codes: 404, 410 and other failures are distinct", async () => {
 });
 
 test("URL refusals and size caps pass through from safeFetch", async () => {
-  const data = await fetchActivityPubDocument("data:application/activity+json,{}", { agent, allowHttp: true, requireIdEquals: "final-url" });
+  const data = await fetchActivityPubDocument("data:application/activity+json,{}", { guardedClient, allowHttp: true, requireIdEquals: "final-url" });
   assert.equal(!data.ok && data.error, "forbidden-url");
   await expectError("/long-string", "too-large", { maxBytes: 10_000 });
 });

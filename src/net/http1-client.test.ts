@@ -5,7 +5,7 @@ import { CONNECT_TIMEOUT_CODE, HEADERS_TIMEOUT_CODE, Http1Client, type Http1Clie
 import { BAD_RESPONSE_CODE } from "./http1-parser.ts";
 import { FORBIDDEN_ADDRESS_CODE, type LookupFn } from "./resolve-allowed.ts";
 import { startTestServer } from "../testing/test-server.ts";
-import { OK_TEST_CERT, OK_TEST_KEY } from "./tls-fixture.ts";
+import { OK_TEST_CERT, OK_TEST_KEY } from "./testing/tls-certificate.ts";
 
 /** Loopback only: tests allow private addresses the way HEROLD_ALLOW_PRIVATE_ADDRESS does. */
 const LOOPBACK: Http1ClientOptions = { addressPolicy: { allowPrivateAddress: true, allowedEndpoints: [] }, connectTimeoutMs: 2000, connectionsPerOrigin: 4 };

@@ -6,7 +6,7 @@ import { defaultLookup, resolveAllowed, TRY_NEXT_ADDRESS, type LookupFn } from "
 
 /**
  * Herold's HTTP/1.1 client: every delivery (thousands of signed POSTs per post) and every fetch
- * (safe-fetch.ts, through guarded-agent.ts) goes through it.
+ * (safe-fetch.ts, through guarded-client.ts) goes through it.
  *
  * Why not undici: a delivery needs one request written in one syscall and a status line read
  * back; undici's general machinery (dispatcher chain, WASM parser, body streams, per-request abort

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
 import { after, before, test } from "node:test";
 import { brotliCompressSync, constants, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
-import { createGuardedAgent, type GuardedAgent, type LookupFn } from "./guarded-agent.ts";
+import { createGuardedHttpClient, type GuardedHttpClient, type LookupFn } from "./guarded-client.ts";
 import { safeFetch, type SafeFetchOptions, type SignRequest } from "./safe-fetch.ts";
-import { OK_TEST_CERT, OK_TEST_KEY } from "./tls-fixture.ts";
+import { OK_TEST_CERT, OK_TEST_KEY } from "./testing/tls-certificate.ts";
 import { startRawServer, startTestServer, type RawTestServer, type TestServer } from "../testing/test-server.ts";
 
 // Network rule for this file: servers bind to 127.0.0.1; names resolve only through `lookup` below.
@@ -18,7 +18,7 @@ const MB = 1024 * KB;
 let a: TestServer;
 let b: TestServer;
 let raw: RawTestServer;
-let agent: GuardedAgent;
+let guardedClient: GuardedHttpClient;
 let bigBytesSent = 0;
 let gzipBomb: Buffer;
 let brotliBomb: Buffer;
@@ -157,7 +157,7 @@ before(async () => {
       }
     });
   });
-  agent = createGuardedAgent({
+  guardedClient = createGuardedHttpClient({
     allowPrivateAddress: false,
     lookup,
     connectTimeoutMs: 2000,
@@ -171,12 +171,12 @@ before(async () => {
 
 after(async () => {
   for (const timer of timers) clearInterval(timer);
-  await agent.destroy();
+  await guardedClient.destroy();
   await Promise.all([a.close(), b.close(), raw.close()]);
 });
 
 function fetchA(path: string, options: Partial<SafeFetchOptions> = {}) {
-  return safeFetch(a.url(path, "ok.test"), { agent, allowHttp: true, ...options });
+  return safeFetch(a.url(path, "ok.test"), { guardedClient, allowHttp: true, ...options });
 }
 
 test("fetches through the guard and reports the final URL", async () => {
@@ -212,7 +212,7 @@ test("URLs refused before any connection: schemes, userinfo, http without allowH
     ["http://intranet/", "forbidden-url"],
   ];
   for (const [url, expected, allowHttp = true] of cases) {
-    const result = await safeFetch(url, { agent, allowHttp });
+    const result = await safeFetch(url, { guardedClient, allowHttp });
     assert.equal(!result.ok && result.error, expected, url);
   }
   assert.equal(a.connections() + b.connections(), before);
@@ -220,7 +220,7 @@ test("URLs refused before any connection: schemes, userinfo, http without allowH
 
 test("names resolving to private or metadata addresses are refused", async () => {
   for (const name of ["private.test", "metadata.test", "evil.test"]) {
-    const result = await safeFetch(`http://${name}:${b.port}/`, { agent, allowHttp: true });
+    const result = await safeFetch(`http://${name}:${b.port}/`, { guardedClient, allowHttp: true });
     assert.equal(!result.ok && result.error, "forbidden-address", name);
   }
   assert.equal(b.connections(), 0);
@@ -257,7 +257,7 @@ test("production mode (https only): a redirect down to http is refused; a TLS fa
     },
     { tls: { cert: OK_TEST_CERT, key: OK_TEST_KEY } },
   );
-  const tlsAgent = createGuardedAgent({
+  const tlsClient = createGuardedHttpClient({
     allowPrivateAddress: false,
     lookup,
     connectTimeoutMs: 2000,
@@ -269,20 +269,20 @@ test("production mode (https only): a redirect down to http is refused; a TLS fa
     ca: OK_TEST_CERT,
   });
   try {
-    const secure = await safeFetch(tlsServer.url("/", "ok.test"), { agent: tlsAgent });
+    const secure = await safeFetch(tlsServer.url("/", "ok.test"), { guardedClient: tlsClient });
     assert.ok(secure.ok);
     assert.equal(secure.value.body.toString(), "secure");
 
     const before = a.connections();
-    const downgrade = await safeFetch(tlsServer.url(`/?to=${encodeURIComponent(a.url("/ok", "ok.test"))}`, "ok.test"), { agent: tlsAgent });
+    const downgrade = await safeFetch(tlsServer.url(`/?to=${encodeURIComponent(a.url("/ok", "ok.test"))}`, "ok.test"), { guardedClient: tlsClient });
     assert.equal(!downgrade.ok && downgrade.error, "forbidden-url");
     assert.equal(a.connections(), before);
 
     // Server A speaks plain http; an https request to it fails the handshake (and sends no request).
-    const handshake = await safeFetch(`https://ok.test:${a.port}/ok`, { agent: tlsAgent, timeoutMs: 2000 });
+    const handshake = await safeFetch(`https://ok.test:${a.port}/ok`, { guardedClient: tlsClient, timeoutMs: 2000 });
     assert.equal(!handshake.ok && handshake.error, "network");
   } finally {
-    await tlsAgent.destroy();
+    await tlsClient.destroy();
     await tlsServer.close();
   }
 });
@@ -375,10 +375,10 @@ test("a declared length over the cap is refused; a lying length never yields mor
   const declared = await fetchA("/declared-large", { maxBytes: MB });
   assert.equal(!declared.ok && declared.error, "too-large");
 
-  const lying = await safeFetch(raw.url("/lying-length", "ok.test"), { agent, allowHttp: true, maxBytes: MB });
+  const lying = await safeFetch(raw.url("/lying-length", "ok.test"), { guardedClient, allowHttp: true, maxBytes: MB });
   if (lying.ok) assert.equal(lying.value.body.length, 100);
 
-  const untilClose = await safeFetch(raw.url("/until-close", "ok.test"), { agent, allowHttp: true, maxBytes: MB });
+  const untilClose = await safeFetch(raw.url("/until-close", "ok.test"), { guardedClient, allowHttp: true, maxBytes: MB });
   assert.equal(!untilClose.ok && untilClose.error, "too-large");
 });
 
@@ -432,6 +432,6 @@ test("discard mode reports the status of a chatty response without failing it", 
 });
 
 test("unknown names are network errors", async () => {
-  const result = await safeFetch("http://unknown.test/", { agent, allowHttp: true });
+  const result = await safeFetch("http://unknown.test/", { guardedClient, allowHttp: true });
   assert.equal(!result.ok && result.error, "network");
 });

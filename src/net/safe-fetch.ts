@@ -21,7 +21,7 @@
 import { promisify } from "node:util";
 import { brotliDecompress, gunzip, inflate, inflateRaw, type InputType, type ZlibOptions } from "node:zlib";
 import { err, ok, type Result } from "../lib/result.ts";
-import { FORBIDDEN_ADDRESS_CODE, type GuardedAgent } from "./guarded-agent.ts";
+import { FORBIDDEN_ADDRESS_CODE, type GuardedHttpClient } from "./guarded-client.ts";
 import { CONNECT_TIMEOUT_CODE, HEADERS_TIMEOUT_CODE, TOTAL_TIMEOUT_CODE } from "./http1-client.ts";
 import { BAD_RESPONSE_CODE } from "./http1-parser.ts";
 import { checkUrl, sameOrigin } from "./url-policy.ts";
@@ -50,7 +50,7 @@ export interface SignRequest {
 export type SignHook = (request: SignRequest) => Promise<Record<string, string>> | Record<string, string>;
 
 export interface SafeFetchOptions {
-  readonly agent: GuardedAgent;
+  readonly guardedClient: GuardedHttpClient;
   /** Allow plain http: URLs (dev/test). Default false: production federation is https-only. */
   readonly allowHttp?: boolean;
   readonly method?: string;
@@ -94,12 +94,12 @@ const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 /** Describe a request body; dropped when a redirect turns the request into a GET. */
 const BODY_HEADERS = ["content-type", "content-encoding", "content-language", "content-location", "digest", "content-digest"];
 
-/** Fetches `input` under the agent's address policy; see the file comment for what is enforced. */
+/** Fetches `input` under the guarded client's address policy; see the file comment for what is enforced. */
 export async function safeFetch(input: string | URL, options: SafeFetchOptions): Promise<Result<SafeResponse, SafeFetchError>> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const urlPolicy = { allowHttp: options.allowHttp ?? false, addressPolicy: options.agent.addressPolicy };
+  const urlPolicy = { allowHttp: options.allowHttp ?? false, addressPolicy: options.guardedClient.addressPolicy };
 
   let method = (options.method ?? "GET").toUpperCase();
   let body: Buffer | undefined = options.body === undefined ? undefined : Buffer.from(options.body);
@@ -148,12 +148,12 @@ export async function safeFetch(input: string | URL, options: SafeFetchOptions):
       }
 
       const discardBody = options.responseBody === "discard";
-      const response = await options.agent.client.request({
+      const response = await options.guardedClient.client.request({
         url,
         method,
         headers: hopHeaders,
         body: body ?? null,
-        headersTimeoutMs: options.agent.headersTimeoutMs,
+        headersTimeoutMs: options.guardedClient.headersTimeoutMs,
         totalTimeoutMs: Math.max(1, deadline - Date.now()),
         // A redirect's body is read under the same cap and dropped.
         maxBodyBytes: maxBytes,

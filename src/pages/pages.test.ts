@@ -6,7 +6,7 @@ import type { Account } from "../account/account.entity.ts";
 import { ENGINES } from "../testing/databases.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
 import { child, children, foreignCssReferences, foreignReferences, parseXml, startTags } from "./markup-check.ts";
-import { insertFollow, insertMedia, insertPost, remoteActorData } from "./page-fixtures.ts";
+import { insertFollow, insertMedia, insertPost, remoteActorData } from "./testing/seed-rows.ts";
 
 /** A 1×1 PNG. */
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=", "base64");

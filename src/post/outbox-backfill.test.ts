@@ -4,7 +4,7 @@ import type { Actor } from "../actor/actor.entity.ts";
 import { AS_PUBLIC } from "../content/validate.ts";
 import { describeEachEngine } from "../testing/databases.ts";
 import { OutboxBackfill } from "./outbox-backfill.ts";
-import { createPostHarness, type PostHarness } from "./post.testkit.ts";
+import { createPostHarness, type PostHarness } from "./testing/post-harness.ts";
 
 describeEachEngine("outbox backfill", (getDb) => {
   let h: PostHarness;

@@ -4,7 +4,7 @@ import type { Hono } from "hono";
 import { httpAppOf } from "../app/routes.ts";
 import { createTestDatabase, describeEachEngine, type TestDatabase } from "../testing/databases.ts";
 import type { Post } from "./post.entity.ts";
-import { createPostHarness, type PostHarness } from "./post.testkit.ts";
+import { createPostHarness, type PostHarness } from "./testing/post-harness.ts";
 
 const AP = { accept: "application/activity+json" };
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);

@@ -7,7 +7,7 @@ import type { Urls } from "../app/urls.ts";
 import type { DB } from "../db/schema.ts";
 import { toCount } from "../db/rows.ts";
 import { offlineContextLoader } from "../federation/context-loader.ts";
-import type { FederationRegistration } from "../federation/federation.deps.ts";
+import type { FedifyRegistration } from "../federation/federation.deps.ts";
 import { standingActivitiesOf, type OutboxRepository } from "../federation/outbound/outbox.repository.ts";
 import { activeLikesOf } from "../social/interaction.queries.ts";
 import { isId } from "../lib/id.ts";
@@ -40,7 +40,7 @@ export interface DispatcherDeps {
  * exist; with authorized fetch on, unsigned requests get 401. Deleted posts are answered with 410 by
  * the route in post.routes.ts, which Fedify falls through to.
  */
-export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
+export function postDispatchers(deps: DispatcherDeps): FedifyRegistration {
   const { db, urls, accounts, posts, access, outbox } = deps;
   const signers = new WeakMap<Request, Promise<string | null>>();
   /** The verified key owner of this request (once per request), or null when it is unsigned or invalid. */
@@ -80,8 +80,8 @@ export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
     return await Activity.fromJsonLd(JSON.parse(row.json), { contextLoader: offlineContextLoader, documentLoader: offlineContextLoader });
   };
 
-  return (federation: Federation<void>) => {
-    federation
+  return (fedify: Federation<void>) => {
+    fedify
       .setObjectDispatcher(Note, "/users/{identifier}/posts/{id}", async (ctx, { identifier, id }) => {
         if (!isId(id)) return null;
         const [account, post] = await Promise.all([accountOf(identifier), posts.findById(id)]);
@@ -92,7 +92,7 @@ export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
       })
       .authorize(authorize);
 
-    federation
+    fedify
       .setObjectDispatcher(Activity, "/users/{identifier}/activities/{id}", async (ctx, { identifier, id }) => {
         if (!isId(id)) return null;
         const account = await accountOf(identifier);
@@ -104,7 +104,7 @@ export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
       })
       .authorize(authorize);
 
-    federation
+    fedify
       .setOutboxDispatcher("/users/{identifier}/outbox", async (_ctx, identifier, cursor) => {
         const account = await accountOf(identifier);
         if (account === null) return null;
@@ -127,7 +127,7 @@ export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
       .setFirstCursor(() => FIRST_PAGE)
       .authorize(authorize);
 
-    federation
+    fedify
       .setLikedDispatcher("/users/{identifier}/liked", async (_ctx, identifier, cursor) => {
         const account = await accountOf(identifier);
         if (account === null) return null;
@@ -149,7 +149,7 @@ export function postDispatchers(deps: DispatcherDeps): FederationRegistration {
       .setFirstCursor(() => FIRST_PAGE)
       .authorize(authorize);
 
-    federation
+    fedify
       .setFeaturedDispatcher("/users/{identifier}/featured", async (_ctx, identifier) => {
         const account = await accountOf(identifier);
         if (account === null) return null;

@@ -5,7 +5,7 @@ import type { Account } from "../account/account.entity.ts";
 import type { Actor } from "../actor/actor.entity.ts";
 import { AS_PUBLIC, asArray, idOf } from "../content/validate.ts";
 import { describeEachEngine } from "../testing/databases.ts";
-import { createPostHarness, type PostHarness } from "./post.testkit.ts";
+import { createPostHarness, type PostHarness } from "./testing/post-harness.ts";
 import { ACTIVITYPUB_FIXTURES } from "../testing/fixtures.ts";
 
 /**

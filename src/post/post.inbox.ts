@@ -55,7 +55,7 @@ export class PostInbox {
     return stored.value.created ? processed : ignored(`${parsed.value.id} is already stored`);
   };
 
-  /** `Update` of an object (installed with `fed.onObjectUpdate`): only the owner, edit history kept. */
+  /** `Update` of an object (installed with `federation.onObjectUpdate`): only the owner, edit history kept. */
   readonly update: InboxHandler = async (activity) => {
     const object = await this.#objectOf(activity);
     if ("reason" in object) return object.outcome;
@@ -69,7 +69,7 @@ export class PostInbox {
     return processed;
   };
 
-  /** `Delete` of an object or Tombstone (installed with `fed.onObjectDelete`): only the owner. */
+  /** `Delete` of an object or Tombstone (installed with `federation.onObjectDelete`): only the owner. */
   readonly delete: InboxHandler = async (activity) => {
     const uri = idOf(activity.json["object"]);
     if (uri === null) return rejected("Delete without an object id");
@@ -228,14 +228,14 @@ function dateOf(value: unknown): string | null {
 
 /** Registers the handlers on the federation module's dispatcher and object hooks. */
 export function registerPostInbox(
-  fed: { inbox: { register(key: string, handler: InboxHandler): void }; onObjectUpdate(handler: InboxHandler): void; onObjectDelete(handler: InboxHandler): void },
+  federation: { inbox: { register(key: string, handler: InboxHandler): void }; onObjectUpdate(handler: InboxHandler): void; onObjectDelete(handler: InboxHandler): void },
   inbox: PostInbox,
 ): void {
-  fed.inbox.register("Create", inbox.create);
-  fed.inbox.register("Announce", inbox.announce);
-  fed.inbox.register("Undo/Announce", inbox.undoAnnounce);
-  fed.inbox.register("Add", inbox.add);
-  fed.inbox.register("Remove", inbox.remove);
-  fed.onObjectUpdate(inbox.update);
-  fed.onObjectDelete(inbox.delete);
+  federation.inbox.register("Create", inbox.create);
+  federation.inbox.register("Announce", inbox.announce);
+  federation.inbox.register("Undo/Announce", inbox.undoAnnounce);
+  federation.inbox.register("Add", inbox.add);
+  federation.inbox.register("Remove", inbox.remove);
+  federation.onObjectUpdate(inbox.update);
+  federation.onObjectDelete(inbox.delete);
 }

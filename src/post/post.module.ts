@@ -56,13 +56,13 @@ export interface PostPorts {
 }
 
 export function createPostModule(base: AppBase, deps: { federation: FederationModule; social: SocialModule }): PostModule {
-  const { federation: fed, social } = deps;
+  const { federation, social } = deps;
   const services = createPostServices(base, {
-    resolver: fed.resolver,
-    fetcher: { fetch: (url, options) => fed.documents.fetch(url, options) },
-    bridge: fed.bridge,
+    resolver: federation.resolver,
+    fetcher: { fetch: (url, options) => federation.documents.fetch(url, options) },
+    bridge: federation.bridge,
     followers: social.followers,
-    outbox: fed.outbox,
+    outbox: federation.outbox,
     ledger: {
       record: (input, db) => social.interactions.record(input, db),
       undo: (activityUri, actorId, at, db) => social.interactions.undo(activityUri, actorId, at, db),
@@ -72,17 +72,17 @@ export function createPostModule(base: AppBase, deps: { federation: FederationMo
     notifier: { notify: (input, db) => social.notifications.notify(input, db), existsForInteraction: (id, db) => social.notifications.existsForInteraction(id, db) },
     // An actor on a domain the operator blocked counts as blocked by every local account, so its
     // posts do not arrive through a boost even when they were stored before the block
-    // (hostile-inputs case 18, CVE-2026-23961; src/security/social.test.ts).
+    // (hostile-inputs case 18, CVE-2026-23961; src/hostile-inputs/social.test.ts).
     blocks: {
       isBlocked: async (a, b) => {
         if (await social.blocks.isBlocked(a, b)) return true;
         const actors = await base.repos.actors.findManyByIds([a, b]);
         const remote = [...actors.values()].filter((actor) => !actor.isLocal).map((actor) => actor.uri);
-        return remote.length > 0 && (await fed.domainBlocks.firstBlocked(remote)) !== null;
+        return remote.length > 0 && (await federation.domainBlocks.firstBlocked(remote)) !== null;
       },
     },
   });
-  registerPostInbox(fed, services.inbox);
+  registerPostInbox(federation, services.inbox);
   social.follows.onAccepted((event) => services.backfill.request(event.followeeActorId));
 
   const { urls } = base;
@@ -90,8 +90,8 @@ export function createPostModule(base: AppBase, deps: { federation: FederationMo
   const { accounts, posts } = base.repos;
   return {
     ...services,
-    routes: [deletedPostRoutes(new TombstoneService({ accounts, posts, outbox: fed.outbox, access: services.access, urls })), mediaRoutes(services.media)],
-    federation: [postDispatchers({ db, urls, accounts, posts, access: services.access, outbox: fed.outbox })],
+    routes: [deletedPostRoutes(new TombstoneService({ accounts, posts, outbox: federation.outbox, access: services.access, urls })), mediaRoutes(services.media)],
+    fedifyDispatchers: [postDispatchers({ db, urls, accounts, posts, access: services.access, outbox: federation.outbox })],
     jobs: [services.backfill.handler()],
   };
 }

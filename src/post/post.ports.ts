@@ -48,7 +48,7 @@ export type FollowAcceptedHook = (listener: (event: { followerActorId: string; f
 
 export type ObjectFetchError = string;
 
-/** A fetched ActivityPub document whose id passed the requested id rule (fed's document fetcher). */
+/** A fetched ActivityPub document whose id passed the requested id rule (the federation module's document fetcher). */
 export interface FetchedObject {
   readonly document: Readonly<Record<string, unknown>>;
   readonly id: string;

@@ -22,7 +22,7 @@ export function deletedPostRoutes(tombstones: TombstoneService): RouteGroup {
     const signerOf = (request: Request): (() => Promise<string | null>) => {
       let signer: Promise<string | null> | undefined;
       return () =>
-        (signer ??= ctx.federation
+        (signer ??= ctx.fedify
           .createContext(request, undefined)
           .getSignedKeyOwner()
           .then(

@@ -79,8 +79,8 @@ for (const engine of ENGINES) {
     /** A signed GET as a local account of `from` (what its server does when that account fetches). */
     const signedFetch = async (from: TestInstance, username: string, url: string) => {
       const account = await from.ctx.repos.accounts.findByUsername(username);
-      const keys = await from.ctx.keys.get(account!);
-      return await from.ctx.fed.documents.fetch(url, { requireIdEquals: "final-url", signAs: { keyId: keys!.keyId, privateKey: keys!.rsaPrivate } });
+      const keys = await from.ctx.signingKeys.get(account!);
+      return await from.ctx.federationModule.documents.fetch(url, { requireIdEquals: "final-url", signAs: { keyId: keys!.keyId, privateKey: keys!.rsaPrivate } });
     };
 
     before(async () => {

@@ -8,7 +8,7 @@ import type { Account } from "../account/account.entity.ts";
 import type { Actor } from "../actor/actor.entity.ts";
 import { AS_PUBLIC } from "../content/validate.ts";
 import { describeEachEngine } from "../testing/databases.ts";
-import { createPostHarness, type PostHarness } from "./post.testkit.ts";
+import { createPostHarness, type PostHarness } from "./testing/post-harness.ts";
 
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const norm = (value: unknown) => list(value).map((a) => (a === "as:Public" || a === "Public" ? AS_PUBLIC : a));

@@ -4,7 +4,7 @@ import { OutboxRepository } from "../federation/outbound/outbox.repository.ts";
 import { newId } from "../lib/id.ts";
 import { FollowRepository } from "../social/follow.repository.ts";
 import { FollowersRepository } from "../social/followers.repository.ts";
-import { createSocialHarness, type SocialHarness } from "../social/social.testkit.ts";
+import { createSocialHarness, type SocialHarness } from "../social/testing/social-harness.ts";
 import { describeEachEngine } from "../testing/databases.ts";
 import { PostAccess } from "./post.access.ts";
 import { TombstoneService } from "./tombstone.service.ts";

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { describeEachEngine } from "../testing/databases.ts";
 import { createJobQueue } from "./queue.ts";
 
-const WORKER = fileURLToPath(new URL("./fixtures/worker-process.ts", import.meta.url));
+const WORKER = fileURLToPath(new URL("./testing/worker-process.ts", import.meta.url));
 
 // Several worker processes on one database (a shared SQLite file in WAL mode, or one PostgreSQL):
 // every job is handled exactly once while no lease expires.

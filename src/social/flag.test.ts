@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { describeEachEngine } from "../testing/databases.ts";
 import { ReportRepository } from "./report.repository.ts";
-import { createSocialHarness, type SocialHarness } from "./social.testkit.ts";
+import { createSocialHarness, type SocialHarness } from "./testing/social-harness.ts";
 
 describeEachEngine("flags", (getDb) => {
   let h: SocialHarness;

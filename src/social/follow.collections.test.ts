@@ -9,7 +9,7 @@ import type { FederationLoaders } from "../federation/federation.deps.ts";
 import { describeEachEngine } from "../testing/databases.ts";
 import { COLLECTION_PAGE_SIZE } from "./follow.collections.ts";
 import { FollowRepository } from "./follow.repository.ts";
-import { createSocialHarness, type SocialHarness } from "./social.testkit.ts";
+import { createSocialHarness, type SocialHarness } from "./testing/social-harness.ts";
 
 /** A remote fetcher that knows only the documents a test put in it: no network. */
 function memoryLoaders(documents: Map<string, unknown>): FederationLoaders {
@@ -35,14 +35,14 @@ describeEachEngine("followers and following collections", (getDb) => {
         urls: h.urls,
         accounts: h.base.repos.accounts,
         posts: h.base.repos.posts,
-        keys: h.base.keys,
+        signingKeys: h.base.signingKeys,
         version: "test",
         loaders: memoryLoaders(documents),
       },
-      h.social.federation ?? [],
+      h.social.fedifyDispatchers ?? [],
     );
-  const get = async (fed: Federation<void>, path: string, init: RequestInit = {}) => {
-    const response = await fed.fetch(new Request(`https://herold.test${path}`, { ...init, headers: { accept: "application/activity+json", ...init.headers } }), {
+  const get = async (fedify: Federation<void>, path: string, init: RequestInit = {}) => {
+    const response = await fedify.fetch(new Request(`https://herold.test${path}`, { ...init, headers: { accept: "application/activity+json", ...init.headers } }), {
       contextData: undefined,
     });
     return { status: response.status, json: response.status === 200 ? ((await response.json()) as Record<string, any>) : null };

@@ -1,7 +1,7 @@
 import type { Federation, RequestContext } from "@fedify/fedify";
 import type { Recipient } from "@fedify/vocab";
 import type { AccountRepository } from "../account/account.repository.ts";
-import type { FederationRegistration } from "../federation/federation.deps.ts";
+import type { FedifyRegistration } from "../federation/federation.deps.ts";
 import { isId } from "../lib/id.ts";
 import type { FollowRepository } from "./follow.repository.ts";
 
@@ -16,16 +16,16 @@ const FIRST = "start";
  * case 19). With `authorizedFetch`, only signed fetches get them. The followers collection honours
  * FEP-8fcf's `base-url` filter (Mastodon's follower synchronisation asks for one server's followers).
  */
-export function followCollections(deps: { follows: FollowRepository; accounts: AccountRepository }): FederationRegistration {
-  return (federation: Federation<void>, fed) => {
+export function followCollections(deps: { follows: FollowRepository; accounts: AccountRepository }): FedifyRegistration {
+  return (fedify: Federation<void>, federationDeps) => {
     const accountOf = async (identifier: string) => {
       const account = await deps.accounts.findByUsername(identifier);
       return account !== null && account.username === identifier ? account : null;
     };
     const before = (cursor: string): string | null | undefined => (cursor === FIRST ? null : isId(cursor) ? cursor : undefined);
-    const authorize = async (ctx: RequestContext<void>) => !fed.config.authorizedFetch || (await ctx.getSignedKey()) !== null;
+    const authorize = async (ctx: RequestContext<void>) => !federationDeps.config.authorizedFetch || (await ctx.getSignedKey()) !== null;
 
-    federation
+    fedify
       .setFollowersDispatcher("/users/{identifier}/followers", async (_ctx, identifier, cursor, filter) => {
         if (cursor === null) return null;
         const upper = before(cursor);
@@ -51,7 +51,7 @@ export function followCollections(deps: { follows: FollowRepository; accounts: A
       .setFirstCursor(async (_ctx, identifier) => ((await accountOf(identifier)) === null ? null : FIRST))
       .authorize(authorize);
 
-    federation
+    fedify
       .setFollowingDispatcher("/users/{identifier}/following", async (_ctx, identifier, cursor) => {
         if (cursor === null) return null;
         const upper = before(cursor);

@@ -5,7 +5,7 @@ import { FollowRepository } from "./follow.repository.ts";
 import { repairFollowCounters } from "./follow.counters.ts";
 import { endFollowsWhere } from "./follow-history.ts";
 import { acceptedFolloweesOf, FollowersRepository } from "./followers.repository.ts";
-import { createSocialHarness, type SocialHarness } from "./social.testkit.ts";
+import { createSocialHarness, type SocialHarness } from "./testing/social-harness.ts";
 
 // The ports other modules use instead of querying `follows`: only accepted follows count.
 describeEachEngine("FollowersRepository (social's follower ports)", (getDb) => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { describeEachEngine } from "../testing/databases.ts";
-import { reactionOf } from "./like.handler.ts";
-import { createSocialHarness, type SocialHarness } from "./social.testkit.ts";
+import { reactionOf } from "./like.inbox.ts";
+import { createSocialHarness, type SocialHarness } from "./testing/social-harness.ts";
 
 test("reactionOf accepts one emoji or a :shortcode: and nothing else", () => {
   assert.equal(reactionOf({ content: "👌" }), "👌");

@@ -21,7 +21,7 @@ export interface SocialBuilderDeps {
   readonly blocks: BlockRepository;
   readonly accounts: AccountRepository;
   readonly actors: ActorRepository;
-  readonly keys: SigningKeyStore;
+  readonly signingKeys: SigningKeyStore;
   readonly urls: Urls;
 }
 
@@ -31,7 +31,7 @@ export interface SocialBuilderDeps {
  * addresses only the other party — follows and blocks are never delivered to followers.
  */
 export function registerSocialBuilders(bridge: OutboundBridge, deps: SocialBuilderDeps): void {
-  const { follows, blocks, accounts, actors, keys, urls } = deps;
+  const { follows, blocks, accounts, actors, signingKeys, urls } = deps;
 
   /** The local sender's account and the remote counterpart, or null when this is not local → remote. */
   const parties = async (localActorId: string, remoteActorId: string) => {
@@ -92,7 +92,7 @@ export function registerSocialBuilders(bridge: OutboundBridge, deps: SocialBuild
   bridge.on("account.updated", async (event) => {
     const account = await accounts.findById(event.accountId);
     if (account === null) return null;
-    const loaded = await keys.get(account);
+    const loaded = await signingKeys.get(account);
     if (loaded === null) return null;
     const activity = updateActorActivity(account, urls, { rsaPublic: loaded.rsaPair.publicKey, ed25519Public: loaded.ed25519Pair.publicKey });
     return { account, activity, visibility: "public", objectUri: account.uri, audience: { followers: true, actorIds: [] } };

@@ -3,26 +3,26 @@ import type { CounterCorrection } from "../db/counters.ts";
 import { repairFollowCounters } from "./follow.counters.ts";
 import type { FederationModule } from "../federation/federation.module.ts";
 import { ActorMoveRepository } from "./actor-move.repository.ts";
-import { blockHandlers } from "./block.handler.ts";
+import { blockHandlers } from "./block.inbox.ts";
 import { BlockRepository } from "./block.repository.ts";
 import { BlockService } from "./block.service.ts";
-import { flagHandlers } from "./flag.handler.ts";
+import { flagHandlers } from "./flag.inbox.ts";
 import { followCollections } from "./follow.collections.ts";
-import { awaitedAnswers, followHandlers } from "./follow.handler.ts";
+import { awaitedAnswers, followHandlers } from "./follow.inbox.ts";
 import { endFollowsOfGoneActors } from "./follow-history.ts";
 import { FollowRepository } from "./follow.repository.ts";
 import { FollowService } from "./follow.service.ts";
 import { FollowersRepository } from "./followers.repository.ts";
 import { InteractionRepository } from "./interaction.repository.ts";
 import { InteractionService } from "./interaction.service.ts";
-import { likeHandlers } from "./like.handler.ts";
-import { moveHandlers } from "./move.handler.ts";
+import { likeHandlers } from "./like.inbox.ts";
+import { moveHandlers } from "./move.inbox.ts";
 import { NotificationRepository } from "./notification.repository.ts";
 import { NotificationService } from "./notification.service.ts";
 import { ReportRepository } from "./report.repository.ts";
 import { registerSocialBuilders } from "./social.builders.ts";
 import { undoneActivityType } from "./undone.lookup.ts";
-import type { SocialHandlerDeps } from "./social.handlers.ts";
+import type { SocialHandlerDeps } from "./social.inbox.ts";
 import { TargetLookup } from "./target.ts";
 
 /**
@@ -62,7 +62,7 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
   const follows = new FollowService({ follows: followRepository, blocks: blockRepository, accounts, actors, targets, bridge, notifications, clock });
   const blocks = new BlockService({ blocks: blockRepository, follows: followRepository, followService: follows, accounts, actors, targets, bridge, clock });
 
-  registerSocialBuilders(bridge, { follows: followRepository, blocks: blockRepository, accounts, actors, keys: base.keys, urls: base.urls });
+  registerSocialBuilders(bridge, { follows: followRepository, blocks: blockRepository, accounts, actors, signingKeys: base.signingKeys, urls: base.urls });
 
   const handlerDeps: SocialHandlerDeps = {
     urls: base.urls,
@@ -95,6 +95,6 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
     blocks,
     followers: new FollowersRepository(db),
     repairCounters: () => repairFollowCounters(db),
-    federation: [followCollections({ follows: followRepository, accounts })],
+    fedifyDispatchers: [followCollections({ follows: followRepository, accounts })],
   };
 }

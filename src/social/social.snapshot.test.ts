@@ -3,7 +3,7 @@ import { after, before, describe, snapshot, test } from "node:test";
 import { AS_PUBLIC } from "../content/validate.ts";
 import { createHeroldFederation } from "../federation/federation.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/databases.ts";
-import { createSocialHarness, type SentActivity, type SocialHarness } from "./social.testkit.ts";
+import { createSocialHarness, type SentActivity, type SocialHarness } from "./testing/social-harness.ts";
 
 /**
  * Every document the social module sends, as stored by the outbound bridge (the exact bytes that are
@@ -160,7 +160,7 @@ describe("outgoing social activities", () => {
       urls: h.urls,
       accounts: h.base.repos.accounts,
       posts: h.base.repos.posts,
-      keys: h.base.keys,
+      signingKeys: h.base.signingKeys,
       version: "test",
       loaders: { documentLoaderFactory: () => noNetwork, authenticatedDocumentLoaderFactory: () => noNetwork },
     });

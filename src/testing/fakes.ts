@@ -4,7 +4,7 @@ import type { DeliveryPort, DeliveryRequest } from "../delivery/delivery.port.ts
 import { err, ok, type Result } from "../lib/result.ts";
 
 /**
- * Test doubles shared by the module test kits (social.testkit.ts, post.testkit.ts): one of each, so a
+ * Test doubles shared by the module test kits (social/testing/social-harness.ts, post/testing/post-harness.ts): one of each, so a
  * port that changes is changed once.
  */
 

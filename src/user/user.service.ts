@@ -141,7 +141,7 @@ export class UserService {
     const person = login.length <= 320 ? await this.#users.findCredentials(login) : null;
     // One counter per person: a person's e-mail address and sign-in name share it, so alternating
     // between them does not double the guesses (rate-limit key confusion, hostile-inputs case 22;
-    // src/security/pages.test.ts). Unknown names are counted as typed.
+    // src/hostile-inputs/pages.test.ts). Unknown names are counted as typed.
     const throttleName = person?.user.email ?? login;
     const decision = this.#throttle.reserve(throttleName, clientAddress);
     if (!decision.allowed) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { streamingPost } from "../federation/inbox/testing.ts";
+import { streamingPost } from "../federation/inbox/testing/fake-peer.ts";
 import { newId } from "../lib/id.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
 import { FORM_MAX_BYTES, webBodyLimits } from "./body-limits.ts";

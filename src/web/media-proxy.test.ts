@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
 import { systemClock } from "../lib/time.ts";
-import { createGuardedAgent } from "../net/guarded-agent.ts";
+import { createGuardedHttpClient } from "../net/guarded-client.ts";
 import { startTestServer, type TestServer } from "../testing/test-server.ts";
 import { MediaProxy } from "./media-proxy.ts";
 import { verifyRelMe } from "./rel-me.ts";
@@ -15,9 +15,9 @@ describe("media proxy and rel=me verification", () => {
   let server: TestServer;
   let png: Buffer;
   let dataDir: string;
-  const agent = createGuardedAgent({ allowPrivateAddress: false, allowedEndpoints: [], connectTimeoutMs: 2000, connectionsPerOrigin: 2 });
+  const guardedClient = createGuardedHttpClient({ allowPrivateAddress: false, allowedEndpoints: [], connectTimeoutMs: 2000, connectionsPerOrigin: 2 });
   let proxy: MediaProxy;
-  let loopbackAgent: ReturnType<typeof createGuardedAgent>;
+  let loopbackClient: ReturnType<typeof createGuardedHttpClient>;
 
   before(async () => {
     png = await sharp({ create: { width: 8, height: 8, channels: 3, background: "#123456" } }).png().toBuffer();
@@ -49,8 +49,8 @@ describe("media proxy and rel=me verification", () => {
       }
     });
     dataDir = mkdtempSync(join(tmpdir(), "herold-proxy-"));
-    loopbackAgent = createGuardedAgent({ allowPrivateAddress: false, allowedEndpoints: [{ address: "127.0.0.1", port: server.port }], connectTimeoutMs: 2000, connectionsPerOrigin: 2 });
-    proxy = new MediaProxy({ secret: Buffer.alloc(32, 9), dataDir, agent: loopbackAgent, allowHttp: true, clock: systemClock, maxBytes: 100_000 });
+    loopbackClient = createGuardedHttpClient({ allowPrivateAddress: false, allowedEndpoints: [{ address: "127.0.0.1", port: server.port }], connectTimeoutMs: 2000, connectionsPerOrigin: 2 });
+    proxy = new MediaProxy({ secret: Buffer.alloc(32, 9), dataDir, guardedClient: loopbackClient, allowHttp: true, clock: systemClock, maxBytes: 100_000 });
   });
 
   after(async () => {
@@ -84,7 +84,7 @@ describe("media proxy and rel=me verification", () => {
     const { mac } = parts(proxy.path(server.url("/avatar.png"))!);
     const other = Buffer.from(server.url("/me")).toString("base64url");
     assert.equal((await proxy.get(mac, other)).ok ? "ok" : "refused", "refused");
-    const foreign = new MediaProxy({ secret: Buffer.alloc(32, 1), dataDir, agent: loopbackAgent, allowHttp: true, clock: systemClock });
+    const foreign = new MediaProxy({ secret: Buffer.alloc(32, 1), dataDir, guardedClient: loopbackClient, allowHttp: true, clock: systemClock });
     const forged = parts(foreign.path(server.url("/avatar.png"))!);
     const result = await proxy.get(forged.mac, forged.encoded);
     assert.equal(result.ok ? "ok" : result.error, "bad-signature");
@@ -103,7 +103,7 @@ describe("media proxy and rel=me verification", () => {
   });
 
   test("the SSRF guard applies: a signed URL to a loopback address is still refused by the default policy", async () => {
-    const guarded = new MediaProxy({ secret: Buffer.alloc(32, 9), dataDir: mkdtempSync(join(tmpdir(), "herold-proxy-")), agent, allowHttp: true, clock: systemClock });
+    const guarded = new MediaProxy({ secret: Buffer.alloc(32, 9), dataDir: mkdtempSync(join(tmpdir(), "herold-proxy-")), guardedClient, allowHttp: true, clock: systemClock });
     const { mac, encoded } = parts(guarded.path(server.url("/avatar.png"))!);
     const result = await guarded.get(mac, encoded);
     assert.equal(result.ok ? "ok" : result.error, "unreachable");
@@ -111,7 +111,7 @@ describe("media proxy and rel=me verification", () => {
 
   test("rel=me: a page linking back with rel=me verifies; others do not, with the reason", async () => {
     const profile = ["https://herold.example/@acme", "https://herold.example/users/acme"];
-    const options = { agent: loopbackAgent, allowHttp: true };
+    const options = { guardedClient: loopbackClient, allowHttp: true };
     assert.equal((await verifyRelMe(server.url("/me"), profile, options)).verified, true);
     assert.equal((await verifyRelMe(server.url("/me-anchor"), profile, options)).verified, true);
     const no = await verifyRelMe(server.url("/not-me"), profile, options);
@@ -119,7 +119,7 @@ describe("media proxy and rel=me verification", () => {
     assert.match(no.detail, /no rel="me" link back/);
     const missing = await verifyRelMe(server.url("/nothing"), profile, options);
     assert.match(missing.detail, /answered 404/);
-    const blocked = await verifyRelMe(server.url("/me"), profile, { agent, allowHttp: true });
+    const blocked = await verifyRelMe(server.url("/me"), profile, { guardedClient, allowHttp: true });
     assert.equal(blocked.verified, false);
   });
 });

@@ -5,7 +5,7 @@ import { sniffFormat } from "../media/media.service.ts";
 import { IMAGE_FORMATS } from "../media/media.entity.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import type { Clock } from "../lib/time.ts";
-import type { GuardedAgent } from "../net/guarded-agent.ts";
+import type { GuardedHttpClient } from "../net/guarded-client.ts";
 import { safeFetch } from "../net/safe-fetch.ts";
 import { equal } from "../user/csrf.ts";
 
@@ -24,7 +24,7 @@ import { equal } from "../user/csrf.ts";
 export interface MediaProxyOptions {
   readonly secret: Buffer;
   readonly dataDir: string;
-  readonly agent: GuardedAgent;
+  readonly guardedClient: GuardedHttpClient;
   readonly allowHttp: boolean;
   readonly clock: Clock;
   readonly maxBytes?: number;
@@ -92,7 +92,7 @@ export class MediaProxy {
   async #fetch(url: string, key: string): Promise<Result<ProxiedImage, ProxyError>> {
     const maxBytes = this.#options.maxBytes ?? 8 * 1024 * 1024;
     const result = await safeFetch(url, {
-      agent: this.#options.agent,
+      guardedClient: this.#options.guardedClient,
       allowHttp: this.#options.allowHttp,
       headers: { accept: "image/webp,image/png,image/jpeg,image/gif;q=0.9" },
       maxBytes,

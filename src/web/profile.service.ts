@@ -9,7 +9,7 @@ import type { EventOutbox } from "../federation/outbound/bridge.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import type { Clock } from "../lib/time.ts";
 import type { DraftMediaStore } from "../post/schedule/schedule.service.ts";
-import type { GuardedAgent } from "../net/guarded-agent.ts";
+import type { GuardedHttpClient } from "../net/guarded-client.ts";
 import { verifyRelMe } from "./rel-me.ts";
 
 export const MAX_FIELDS = 4;
@@ -45,7 +45,7 @@ export class ProfileService {
   readonly #events: EventOutbox;
   readonly #urls: Urls;
   readonly #clock: Clock;
-  readonly #agent: GuardedAgent;
+  readonly #guardedClient: GuardedHttpClient;
   readonly #allowHttp: boolean;
 
   constructor(deps: {
@@ -55,7 +55,7 @@ export class ProfileService {
     events: EventOutbox;
     urls: Urls;
     clock: Clock;
-    agent: GuardedAgent;
+    guardedClient: GuardedHttpClient;
     allowHttp: boolean;
   }) {
     this.#db = deps.db;
@@ -64,7 +64,7 @@ export class ProfileService {
     this.#events = deps.events;
     this.#urls = deps.urls;
     this.#clock = deps.clock;
-    this.#agent = deps.agent;
+    this.#guardedClient = deps.guardedClient;
     this.#allowHttp = deps.allowHttp;
   }
 
@@ -126,7 +126,7 @@ export class ProfileService {
     await this.#db.deleteFrom("profile_link_checks").where("account_id", "=", account.id).execute();
     const out: LinkCheck[] = [];
     for (const url of links) {
-      const result = await verifyRelMe(url, profileUrls, { agent: this.#agent, allowHttp: this.#allowHttp });
+      const result = await verifyRelMe(url, profileUrls, { guardedClient: this.#guardedClient, allowHttp: this.#allowHttp });
       await this.#db
         .insertInto("profile_link_checks")
         .values({ account_id: account.id, url, verified: result.verified ? 1 : 0, detail: result.detail, checked_at: now })

@@ -1,4 +1,4 @@
-import type { GuardedAgent } from "../net/guarded-agent.ts";
+import type { GuardedHttpClient } from "../net/guarded-client.ts";
 import { safeFetch } from "../net/safe-fetch.ts";
 
 /**
@@ -9,10 +9,10 @@ import { safeFetch } from "../net/safe-fetch.ts";
 export async function verifyRelMe(
   link: string,
   profileUrls: readonly string[],
-  options: { agent: GuardedAgent; allowHttp: boolean; timeoutMs?: number },
+  options: { guardedClient: GuardedHttpClient; allowHttp: boolean; timeoutMs?: number },
 ): Promise<{ verified: boolean; detail: string }> {
   const result = await safeFetch(link, {
-    agent: options.agent,
+    guardedClient: options.guardedClient,
     allowHttp: options.allowHttp,
     headers: { accept: "text/html,application/xhtml+xml;q=0.9" },
     maxBytes: 1_048_576,

@@ -3,7 +3,7 @@ import type { FederationModule } from "../federation/federation.module.ts";
 import type { PagesModule } from "../pages/pages.module.ts";
 import type { PostModule } from "../post/post.module.ts";
 import type { SocialModule } from "../social/social.module.ts";
-import { createGuardedAgent } from "../net/guarded-agent.ts";
+import { createGuardedHttpClient } from "../net/guarded-client.ts";
 import { Csrf } from "../user/csrf.ts";
 import { LoginThrottle } from "../user/login-throttle.ts";
 import { SessionStore } from "../user/session.store.ts";
@@ -18,7 +18,7 @@ import { WebCookies } from "./session.middleware.ts";
 import { ProfileService } from "./profile.service.ts";
 import { webRoutes, type WebRoutesDeps } from "./web.routes.ts";
 import { DraftRepository } from "../post/schedule/draft.repository.ts";
-import { scheduledPostHandler } from "../post/schedule/schedule.handler.ts";
+import { scheduledPostHandler } from "../post/schedule/schedule.job.ts";
 import { ScheduleService } from "../post/schedule/schedule.service.ts";
 
 /**
@@ -51,7 +51,7 @@ export interface WebModuleDeps {
 export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
   const userRepository = new UserRepository(base.database);
   const throttle = new LoginThrottle(base.clock, base.secret);
-  const agent = createGuardedAgent({
+  const guardedClient = createGuardedHttpClient({
     allowPrivateAddress: base.config.allowPrivateAddress,
     connectTimeoutMs: base.config.delivery.connectTimeoutMs,
     connectionsPerOrigin: 4,
@@ -73,7 +73,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     events: deps.federation.bridge,
     urls: base.urls,
     clock: base.clock,
-    agent,
+    guardedClient,
     allowHttp: base.config.allowPrivateAddress,
   });
   const users = new UserService({
@@ -90,7 +90,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
   const mediaProxy = new MediaProxy({
     secret: base.secret,
     dataDir: base.config.dataDir,
-    agent,
+    guardedClient,
     allowHttp: base.config.allowPrivateAddress,
     clock: base.clock,
   });

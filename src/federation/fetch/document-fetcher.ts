@@ -6,7 +6,7 @@ import { err, type Result } from "../../lib/result.ts";
 import { logger } from "../../lib/logger.ts";
 import type { Clock } from "../../lib/time.ts";
 import { fetchActivityPubDocument, type FetchDocumentError, type FetchedDocument, type IdRequirement } from "../../net/fetch-document.ts";
-import type { GuardedAgent } from "../../net/guarded-agent.ts";
+import type { GuardedHttpClient } from "../../net/guarded-client.ts";
 import { safeFetch, type SafeResponse, type SafeFetchError } from "../../net/safe-fetch.ts";
 import type { DomainBlocks } from "../domain-blocks.ts";
 import type { FetchBudget } from "./fetch-budget.ts";
@@ -37,7 +37,7 @@ export interface DocumentSource {
 
 export interface DocumentFetcherDeps {
   readonly config: Config;
-  readonly agent: GuardedAgent;
+  readonly guardedClient: GuardedHttpClient;
   readonly clock: Clock;
   readonly domainBlocks: DomainBlocks;
   /** The instance actor's key, loaded lazily (it lives in the database). */
@@ -92,7 +92,7 @@ export class DocumentFetcher implements DocumentSource {
     }
     const { config } = this.#deps;
     return await safeFetch(url, {
-      agent: this.#deps.agent,
+      guardedClient: this.#deps.guardedClient,
       allowHttp: config.allowPrivateAddress,
       headers: { accept: options.accept, "user-agent": this.#deps.userAgent },
       maxBytes: config.limits.fetchResponseBytes,
@@ -105,7 +105,7 @@ export class DocumentFetcher implements DocumentSource {
     const { config, clock } = this.#deps;
     const key = options.signAs;
     return await fetchActivityPubDocument(url, {
-      agent: this.#deps.agent,
+      guardedClient: this.#deps.guardedClient,
       allowHttp: config.allowPrivateAddress,
       requireIdEquals: options.requireIdEquals,
       maxBytes: config.limits.fetchResponseBytes,

@@ -25,7 +25,7 @@ import { createFederationModule, type FederationModule } from "../federation.mod
 import type { DocumentSource } from "../fetch/document-fetcher.ts";
 import { FetchBudget } from "../fetch/fetch-budget.ts";
 import { parseActivity } from "./inbox.receiver.ts";
-import { rebuildActivity } from "./inbox.worker.ts";
+import { rebuildActivity } from "./inbox.job.ts";
 import { ACTIVITYPUB_FIXTURES } from "../../testing/fixtures.ts";
 
 /**
@@ -162,7 +162,7 @@ type Outcome =
   | { readonly stage: "processing"; readonly key: string; readonly kind: "processed" | "ignored" | "rejected"; readonly reason: string };
 
 describeEachEngine("inbox fixtures", (get) => {
-  let fed: FederationModule;
+  let federationModule: FederationModule;
   let base: AppBase;
   let dataDir: string;
   const outcomes = new Map<string, Outcome>();
@@ -174,15 +174,15 @@ describeEachEngine("inbox fixtures", (get) => {
     base = createAppBase({ config, database: db.database, clock: systemClock, secret: Buffer.alloc(32, 1), version: "test" });
 
     const delivery = createDeliveryModule(base, { outbox: new OutboxRepository(base.database.db) });
-    fed = createFederationModule(base, { delivery, followerInboxes: (actorId, trx) => new FollowersRepository(base.database.db).remoteInboxes(actorId, trx) }, { documents: new FixtureDocuments(fixtures) });
-    const social = createSocialModule(base, { federation: fed });
-    createPostModule(base, { federation: fed, social });
+    federationModule = createFederationModule(base, { delivery, followerInboxes: (actorId, trx) => new FollowersRepository(base.database.db).remoteInboxes(actorId, trx) }, { documents: new FixtureDocuments(fixtures) });
+    const social = createSocialModule(base, { federation: federationModule });
+    createPostModule(base, { federation: federationModule, social });
     const created = await base.services.accounts.create({ username: "carol" });
     assert.ok(created.ok);
   });
   after(async () => {
     await base.queue.close();
-    await fed.close();
+    await federationModule.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -260,9 +260,9 @@ describeEachEngine("inbox fixtures", (get) => {
     if (!envelope.ok) return { stage: "door", status: 400, reason: envelope.reason };
     const budget = new FetchBudget(base.config.limits.fetchesPerActivity);
     // In place of the signature: the activity's own actor, resolved as the key store would.
-    const signer = await fed.actors.resolveUri(envelope.value.actorUri, { budget });
+    const signer = await federationModule.actors.resolveUri(envelope.value.actorUri, { budget });
     if (!signer.ok) return { stage: "door", status: 401, reason: `the actor cannot be resolved: ${signer.message}` };
-    const accepted = await fed.receiver.accept(envelope.value, { uri: signer.value.uri, id: signer.value.id }, recipient);
+    const accepted = await federationModule.receiver.accept(envelope.value, { uri: signer.value.uri, id: signer.value.id }, recipient);
     if (accepted.status !== 202) return { stage: "door", status: accepted.status, reason: accepted.reason };
     if (accepted.queued !== true) return { stage: "duplicate", reason: accepted.reason };
     const [job] = await base.queue.claim("inbox", { limit: 1, leaseMs: 60_000, workerId: "fixtures" });
@@ -270,7 +270,7 @@ describeEachEngine("inbox fixtures", (get) => {
     const rebuilt = await rebuildActivity(job.payload, { actors: base.repos.actors, accounts: base.repos.accounts, config: base.config });
     await base.queue.complete(job, "fixtures");
     if ("skip" in rebuilt) return { stage: "processing", key: "-", kind: "ignored", reason: rebuilt.skip };
-    const { key, outcome } = await fed.processor.dispatch(rebuilt.activity);
+    const { key, outcome } = await federationModule.processor.dispatch(rebuilt.activity);
     return { stage: "processing", key, kind: outcome.kind, reason: "reason" in outcome ? outcome.reason : "" };
   }
 });

@@ -81,7 +81,7 @@ export interface InboxReceiverDeps {
   readonly domainBlocks: DomainBlocks;
   readonly verifier: InboxSignatureVerifier;
   /** Stores a signer's actor once its request verified (the verifier itself stores nothing). */
-  readonly keys: Pick<RemoteKeyStore, "storeOwner">;
+  readonly remoteKeys: Pick<RemoteKeyStore, "storeOwner">;
   readonly capacity: InboxCapacity;
   /** Told about every origin that sent a verified request (the delivery engine resets its failure count). */
   readonly onVerifiedHost?: (domain: string) => void;
@@ -175,7 +175,7 @@ export class InboxReceiver {
     this.#reportAlive(verified.value.key.ownerUri);
 
     const key = verified.value.key;
-    return await this.#accept(activity, key.ownerUri, () => this.#deps.keys.storeOwner(key), recipient);
+    return await this.#accept(activity, key.ownerUri, () => this.#deps.remoteKeys.storeOwner(key), recipient);
   }
 
   /**

@@ -5,7 +5,7 @@ import { ManualClock } from "../../lib/time.ts";
 import { ENGINES } from "../../testing/databases.ts";
 import { startTestInstance, type TestInstance } from "../../testing/instance.ts";
 import { suggest } from "../../web/suggest.ts";
-import { generateTestKey, post, signedHeaders, startFakePeer, streamingPost, type FakePeer, type TestKey } from "./testing.ts";
+import { generateTestKey, post, signedHeaders, startFakePeer, streamingPost, type FakePeer, type TestKey } from "./testing/fake-peer.ts";
 
 /**
  * The inbox end to end: a Herold instance (no worker, so accepted jobs stay visible) receives POSTs
@@ -108,7 +108,7 @@ for (const engine of ENGINES) {
       const created = await other.ctx.services.accounts.create({ username: "dave" });
       assert.ok(created.ok);
       const account = created.value;
-      const keys = await other.ctx.keys.get(account);
+      const keys = await other.ctx.signingKeys.get(account);
       assert.ok(keys);
       const activity = note(account.uri);
       const body = JSON.stringify(activity);
@@ -261,7 +261,7 @@ for (const engine of ENGINES) {
       // The genuine owner of that id can still deliver it.
       const account = await other.ctx.services.accounts.get("dave");
       assert.ok(account);
-      const keys = await other.ctx.keys.get(account);
+      const keys = await other.ctx.signingKeys.get(account);
       assert.ok(keys);
       const genuine = JSON.stringify(note(account.uri, { id: foreignId }));
       const response = await post(inbox(), genuine, signedHeaders(inbox(), genuine, keys.keyId, keys.rsaPrivate));
@@ -437,7 +437,7 @@ for (const engine of ENGINES) {
             assert.equal(response.status, 202, response.body);
           }
         }
-        small.ctx.fed.capacity.invalidate();
+        small.ctx.federationModule.capacity.invalidate();
         const activity = note(alice.id);
         const body = JSON.stringify(activity);
         const response = await post(target, body, signedHeaders(target, body, alice.keyId, aliceKey.privateKey));
@@ -474,7 +474,7 @@ for (const engine of ENGINES) {
         // dave's server (another host) still gets in.
         const account = await other.ctx.services.accounts.get("dave");
         assert.ok(account);
-        const keys = await other.ctx.keys.get(account);
+        const keys = await other.ctx.signingKeys.get(account);
         assert.ok(keys);
         const body = JSON.stringify(note(account.uri));
         const response = await post(target, body, signedHeaders(target, body, keys.keyId, keys.rsaPrivate));

@@ -57,8 +57,8 @@ export type UndoneTypeLookup = (uri: string) => Promise<string | null>;
  * group announces, after which the inner activity is dispatched under its own key.
  */
 const RESERVED: Readonly<Record<string, string>> = {
-  Update: "install an object-update handler with fed.onObjectUpdate(handler) instead",
-  Delete: "install an object-delete handler with fed.onObjectDelete(handler) instead",
+  Update: "install an object-update handler with the federation module's onObjectUpdate(handler) instead",
+  Delete: "install an object-delete handler with the federation module's onObjectDelete(handler) instead",
 };
 
 /**

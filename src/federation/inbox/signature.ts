@@ -87,8 +87,8 @@ export class InboxSignatureVerifier {
   readonly #origin: URL;
 
   /** `origin`: this server's configured public origin; signatures must be made for its host. */
-  constructor(deps: { keys: RemoteKeyStore; clock: Clock; windowSeconds: number; origin: URL }) {
-    this.#keys = deps.keys;
+  constructor(deps: { remoteKeys: RemoteKeyStore; clock: Clock; windowSeconds: number; origin: URL }) {
+    this.#keys = deps.remoteKeys;
     this.#clock = deps.clock;
     this.#windowSeconds = deps.windowSeconds;
     this.#origin = deps.origin;

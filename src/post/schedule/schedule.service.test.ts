@@ -20,7 +20,7 @@ import type { Post } from "../post.entity.ts";
 import type { PublishError, PublishInput } from "../post.service.ts";
 import { scheduleDedupeKey } from "./draft.entity.ts";
 import { DraftRepository } from "./draft.repository.ts";
-import { scheduledPostHandler } from "./schedule.handler.ts";
+import { scheduledPostHandler } from "./schedule.job.ts";
 import { ScheduleService, type DraftPublisher, type Editor } from "./schedule.service.ts";
 
 /** The command line: no person, acting as the organisation. */

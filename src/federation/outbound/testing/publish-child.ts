@@ -16,8 +16,8 @@ const die = (): Promise<never> => {
   // SIGKILL is not delivered synchronously everywhere: never go on (to commit or to send).
   return new Promise<never>(() => {});
 };
-if (process.env.HEROLD_TEST_FAULT === "before-commit") ctx.fed.bridge.setBeforeCommitHook(die);
-else ctx.fed.bridge.setAfterCommitHook(die);
+if (process.env.HEROLD_TEST_FAULT === "before-commit") ctx.federationModule.bridge.setBeforeCommitHook(die);
+else ctx.federationModule.bridge.setAfterCommitHook(die);
 
 const action = process.env.HEROLD_TEST_ACTION ?? "post";
 const target = process.env.HEROLD_TEST_TARGET ?? "";
