@@ -75,12 +75,12 @@ describeEachEngine("posts: objects and collections over HTTP", (getDb) => {
     }
     const deleted = await h.posts.service.delete("alice", extra[22]!);
     assert.ok(deleted.ok);
-    const boosted = await h.posts.service.boost("alice", posts["public"]!.uri);
+    const boosted = await h.posts.interactions.boost("alice", posts["public"]!.uri);
     assert.ok(boosted.ok);
     const boostedAgain = await h.posts.service.publish({ username: "alice", text: "to boost and unboost" });
     assert.ok(boostedAgain.ok);
-    assert.ok((await h.posts.service.boost("alice", boostedAgain.value.uri)).ok);
-    assert.ok((await h.posts.service.unboost("alice", boostedAgain.value.uri)).ok);
+    assert.ok((await h.posts.interactions.boost("alice", boostedAgain.value.uri)).ok);
+    assert.ok((await h.posts.interactions.unboost("alice", boostedAgain.value.uri)).ok);
 
     const collection = (await (await get(h.ctx.urls.outbox("alice"))).json()) as Record<string, any>;
     // 2 + 23 - 1 deleted + 1 boost (the undone one is left out) + the post boosted and unboosted.
@@ -139,7 +139,7 @@ describeEachEngine("posts: objects and collections over HTTP", (getDb) => {
 
   test("liked lists the public posts the account likes; featured lists its pinned public posts", async () => {
     await h.ctx.repos.posts.addFeatured((await h.ctx.repos.accounts.findByUsername("alice"))!.actorId, posts["public"]!.uri, h.clock.now().toISOString());
-    const liked = await h.posts.service.like("alice", posts["unlisted"]!.uri);
+    const liked = await h.posts.interactions.like("alice", posts["unlisted"]!.uri);
     assert.ok(liked.ok);
     const likedCollection = (await (await get(h.ctx.urls.liked("alice"))).json()) as Record<string, any>;
     assert.equal(likedCollection["totalItems"], 1);

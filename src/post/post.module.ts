@@ -14,6 +14,7 @@ import type { BlockPolicy, FollowerPolicy, InteractionLedger, Notifier, ObjectFe
 import type { OutboxRepository } from "../federation/outbound/outbox.repository.ts";
 import { deletedPostRoutes } from "./post.routes.ts";
 import { TombstoneService } from "./tombstone.service.ts";
+import { PostInteractionService } from "./post-interaction.service.ts";
 import { PostService } from "./post.service.ts";
 import { RemotePostService } from "./remote-post.service.ts";
 import { TimelineService } from "./timeline.service.ts";
@@ -28,8 +29,10 @@ export interface PostModule extends ModuleContributions, PostServices {}
 
 /** The services of the posts module (what other modules and the CLI use). */
 export interface PostServices {
-  /** Publish, edit, delete local posts; like, boost, unlike, unboost any post by URL. */
+  /** Publish, edit, delete local posts. */
   readonly service: PostService;
+  /** Like, boost, unlike, unboost any post by URL (recorded in social's ledger). */
+  readonly interactions: PostInteractionService;
   /** Remote posts: resolve by id or URL (local, stored, or fetched), store, update, delete. */
   readonly remote: RemotePostService;
   /** Home timelines of local accounts. */
@@ -114,7 +117,6 @@ export function createPostServices(base: AppBase, ports: PostPorts): PostService
     remote,
     resolver,
     events: bridge,
-    ledger,
     urls,
     domain: config.domain,
     clock,
@@ -131,6 +133,7 @@ export function createPostServices(base: AppBase, ports: PostPorts): PostService
   registerPostBuilders(bridge, { outbox: ports.outbox, urls, accounts, actors, posts, ledger });
   return {
     service,
+    interactions: new PostInteractionService({ accounts, posts, remote, events: bridge, ledger, urls, clock }),
     remote,
     timeline: new TimelineService({ accounts, actors, posts }),
     media,

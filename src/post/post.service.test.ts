@@ -228,13 +228,13 @@ describeEachEngine("PostService", (getDb) => {
     const edited = await h.posts.service.edit("fred", reply.value.uri, "Yes @hana and @ivy");
     assert.ok(edited.ok, !edited.ok ? edited.message : "");
     assert.deepEqual(seen, { ledger: ["reply", "mention", "mention", "mention"], notified: ["reply:gail", "mention:hana", "mention:ivy"] });
-    assert.ok((await h.posts.service.like("fred", original.value.uri)).ok);
+    assert.ok((await h.posts.interactions.like("fred", original.value.uri)).ok);
     assert.deepEqual(seen?.ledger.at(-1), "like");
     assert.deepEqual(seen?.notified.at(-1), "like:gail");
-    assert.ok((await h.posts.service.boost("fred", original.value.uri)).ok);
+    assert.ok((await h.posts.interactions.boost("fred", original.value.uri)).ok);
     assert.deepEqual(seen?.ledger.at(-1), "boost");
     assert.deepEqual(seen?.notified.at(-1), "boost:gail");
-    assert.ok((await h.posts.service.unlike("fred", original.value.uri)).ok);
+    assert.ok((await h.posts.interactions.unlike("fred", original.value.uri)).ok);
     assert.ok(seen?.ledger.includes("like undone"));
   });
 
@@ -318,36 +318,36 @@ describeEachEngine("PostService", (getDb) => {
 
   test("like and unlike a remote post: ledger, Like to the author only, Undo embedding that Like", async () => {
     const target = remoteNote(bob, "https://remote.example/users/bob/statuses/300");
-    const liked = await h.posts.service.like("alice", target.id);
+    const liked = await h.posts.interactions.like("alice", target.id);
     assert.ok(liked.ok, !liked.ok ? liked.message : "");
     const like = await lastDelivered();
     assert.deepEqual([like.type, like.json["object"], like.json["actor"]], ["Like", target.id, alice.uri]);
     assert.deepEqual(like.inboxes, ["https://remote.example/inbox"]);
     assert.equal((await h.ctx.social.interactions.countsByPost(liked.value.id)).like?.active, 1);
 
-    const twice = await h.posts.service.like("alice", target.id);
+    const twice = await h.posts.interactions.like("alice", target.id);
     assert.ok(!twice.ok && twice.error === "already-done");
 
-    const unliked = await h.posts.service.unlike("alice", target.id);
+    const unliked = await h.posts.interactions.unlike("alice", target.id);
     assert.ok(unliked.ok);
     const undo = await lastDelivered();
     assert.equal(undo.type, "Undo");
     assert.deepEqual([undo.json["object"]["type"], undo.json["object"]["id"], undo.json["object"]["object"]], ["Like", like.uri, target.id]);
     assert.deepEqual(undo.inboxes, ["https://remote.example/inbox"]);
     assert.equal((await h.ctx.social.interactions.countsByPost(liked.value.id)).like?.active, 0);
-    const again = await h.posts.service.unlike("alice", target.id);
+    const again = await h.posts.interactions.unlike("alice", target.id);
     assert.ok(!again.ok && again.error === "not-done");
 
     // A like after an unlike is a new Like, and its Undo names the new one.
-    assert.ok((await h.posts.service.like("alice", target.id)).ok);
+    assert.ok((await h.posts.interactions.like("alice", target.id)).ok);
     const second = await lastDelivered();
-    assert.ok((await h.posts.service.unlike("alice", target.id)).ok);
+    assert.ok((await h.posts.interactions.unlike("alice", target.id)).ok);
     assert.equal((await lastDelivered()).json["object"]["id"], second.uri);
   });
 
   test("boost and unboost: Announce to followers and the author, a boost entry, Undo by the Announce's id", async () => {
     const target = remoteNote(bob, "https://remote.example/users/bob/statuses/400");
-    const boosted = await h.posts.service.boost("alice", target.id);
+    const boosted = await h.posts.interactions.boost("alice", target.id);
     assert.ok(boosted.ok, !boosted.ok ? boosted.message : "");
     const announce = await lastDelivered();
     assert.equal(announce.type, "Announce");
@@ -357,7 +357,7 @@ describeEachEngine("PostService", (getDb) => {
     const entry = await h.ctx.repos.posts.findBoost(alice.actorId, boosted.value.id);
     assert.equal(entry?.uri, announce.uri);
 
-    const unboosted = await h.posts.service.unboost("alice", target.id);
+    const unboosted = await h.posts.interactions.unboost("alice", target.id);
     assert.ok(unboosted.ok);
     const undo = await lastDelivered();
     assert.deepEqual([undo.type, undo.json["object"]["type"], undo.json["object"]["id"]], ["Undo", "Announce", announce.uri]);
@@ -365,22 +365,22 @@ describeEachEngine("PostService", (getDb) => {
     assert.equal(await h.ctx.repos.posts.findBoost(alice.actorId, boosted.value.id), null);
 
     const followersOnly = remoteNote(bob, "https://remote.example/users/bob/statuses/401", { to: [bob.followersUrl], cc: [] });
-    const refused = await h.posts.service.boost("alice", followersOnly.id);
+    const refused = await h.posts.interactions.boost("alice", followersOnly.id);
     assert.ok(!refused.ok, "a followers-only post of someone alice does not follow is not visible to her");
     await h.follow(alice.actorId, bob.id);
-    const stillRefused = await h.posts.service.boost("alice", followersOnly.id);
+    const stillRefused = await h.posts.interactions.boost("alice", followersOnly.id);
     assert.ok(!stillRefused.ok && stillRefused.error === "not-allowed", "and followers-only posts are never boosted");
-    assert.ok((await h.posts.service.like("alice", followersOnly.id)).ok, "but a follower may like it");
+    assert.ok((await h.posts.interactions.like("alice", followersOnly.id)).ok, "but a follower may like it");
   });
 
   test("a post can be liked or boosted by its web address, and an unknown one is a clear error", async () => {
     const local = await h.posts.service.publish({ username: "erin", text: "Local post" });
     assert.ok(local.ok);
-    assert.ok((await h.posts.service.like("alice", local.value.uri)).ok);
+    assert.ok((await h.posts.interactions.like("alice", local.value.uri)).ok);
     assert.equal((await h.ctx.social.interactions.countsByPost(local.value.id)).like?.active, 1);
-    const missing = await h.posts.service.like("alice", h.ctx.urls.post("erin", "01jzzzzzzzzzzzzzzzzzzzzzzz"));
+    const missing = await h.posts.interactions.like("alice", h.ctx.urls.post("erin", "01jzzzzzzzzzzzzzzzzzzzzzzz"));
     assert.ok(!missing.ok && missing.error === "not-found");
-    const unknownAccount = await h.posts.service.boost("nobody", local.value.uri);
+    const unknownAccount = await h.posts.interactions.boost("nobody", local.value.uri);
     assert.ok(!unknownAccount.ok && unknownAccount.error === "unknown-account");
   });
   test("an address resolves to a stored post only by its id or a url on the id's origin; otherwise it is fetched (issue #10, item 5)", async () => {
@@ -400,7 +400,7 @@ describeEachEngine("PostService", (getDb) => {
     // R2's real post behind that address: fetched (content negotiation), its id decides.
     const real = remoteNote(r2, "https://r2.example/users/rb/statuses/500", { url: address, content: "<p>R2's post</p>" });
     h.fetcher.add(real, address);
-    const boosted = await h.posts.service.boost("alice", address);
+    const boosted = await h.posts.interactions.boost("alice", address);
     assert.ok(boosted.ok, !boosted.ok ? boosted.message : "");
     assert.equal(boosted.value.uri, real.id);
     assert.ok(h.fetcher.requests.includes(address), "R2 was asked");
@@ -409,7 +409,7 @@ describeEachEngine("PostService", (getDb) => {
     assert.equal((await h.ctx.repos.posts.findByUri(real.id))?.url, address, "an address on the post's own origin is kept");
     // Now the address is known, on its own origin: found without a fetch.
     const requests = h.fetcher.requests.length;
-    const unboosted = await h.posts.service.unboost("alice", address);
+    const unboosted = await h.posts.interactions.unboost("alice", address);
     assert.ok(unboosted.ok && unboosted.value.uri === real.id);
     const quoted = await h.posts.service.publish({ username: "alice", text: "Look", quote: address });
     assert.ok(quoted.ok, !quoted.ok ? quoted.message : "");

@@ -16,8 +16,7 @@ import type { MediaService } from "../media/media.service.ts";
 import type { LocalMedia } from "../media/media.entity.ts";
 import { addressFor, isPublicVisibility } from "./addressing.ts";
 import { VISIBILITIES, type Post, type Visibility } from "./post.entity.ts";
-import type { InteractionLedger } from "./post.ports.ts";
-import { boostWrite, type MentionRef, type PostRepository, type PostWrite } from "./post.repository.ts";
+import type { MentionRef, PostRepository, PostWrite } from "./post.repository.ts";
 import type { RemotePostService, ResolvePostError } from "./remote-post.service.ts";
 
 /** Mastodon shows four attachments per post; peers drop the rest, so Herold does not send more. */
@@ -56,14 +55,13 @@ export type PublishError =
 
 export type EditError = "unknown-account" | "not-found" | "not-owner" | "empty" | "too-long";
 export type DeleteError = "unknown-account" | "not-found" | "not-owner";
-export type InteractError = "unknown-account" | "not-found" | "not-allowed" | "already-done";
-export type UndoInteractionError = "unknown-account" | "not-found" | "not-done";
 
 /** The outbound bridge as the service sees it. */
 export type EventPublisher = EventOutbox;
 
 /**
- * Publishing, editing and deleting local posts, and liking and boosting any post. Each write and
+ * Publishing, editing and deleting local posts (liking and boosting any post is
+ * `PostInteractionService`'s). Each write and
  * the domain event it reports commit in one transaction (the bridge's transactional outbox); the
  * bridge then turns the event into an activity, stores it and queues deliveries
  * (post.outbound.ts), so no request waits for a remote server and no crash loses a federation.
@@ -76,7 +74,6 @@ export class PostService {
   readonly #remote: RemotePostService;
   readonly #resolver: ActorResolver;
   readonly #events: EventPublisher;
-  readonly #ledger: InteractionLedger;
   readonly #urls: Urls;
   readonly #domain: string;
   readonly #clock: Clock;
@@ -91,7 +88,6 @@ export class PostService {
     remote: RemotePostService;
     resolver: ActorResolver;
     events: EventPublisher;
-    ledger: InteractionLedger;
     urls: Urls;
     domain: string;
     clock: Clock;
@@ -104,7 +100,6 @@ export class PostService {
     this.#remote = deps.remote;
     this.#resolver = deps.resolver;
     this.#events = deps.events;
-    this.#ledger = deps.ledger;
     this.#urls = deps.urls;
     this.#domain = deps.domain.toLowerCase();
     this.#clock = deps.clock;
@@ -284,87 +279,6 @@ export class PostService {
     });
     await this.#media.removeFiles(files);
     return ok((await this.#posts.findById(post.id))!);
-  }
-
-  like(username: string, url: string): Promise<Result<Post, InteractError>> {
-    return this.#interact(username, url, "like");
-  }
-
-  boost(username: string, url: string): Promise<Result<Post, InteractError>> {
-    return this.#interact(username, url, "boost");
-  }
-
-  unlike(username: string, url: string): Promise<Result<Post, UndoInteractionError>> {
-    return this.#undoInteraction(username, url, "like");
-  }
-
-  unboost(username: string, url: string): Promise<Result<Post, UndoInteractionError>> {
-    return this.#undoInteraction(username, url, "boost");
-  }
-
-  async #interact(username: string, url: string, kind: "like" | "boost"): Promise<Result<Post, InteractError>> {
-    const account = await this.#accounts.findByUsername(username);
-    if (account === null) return err("unknown-account", `no local account ${JSON.stringify(username)}`);
-    const resolved = await this.#remote.resolve(url);
-    if (!resolved.ok) return err("not-found", `cannot find ${url}: ${describe(resolved.error, resolved.message)}`);
-    const post = resolved.value;
-    if (post.boostOfId !== null || post.state !== "published") return err("not-found", `${url} is not a post`);
-    if (!(await this.#canSee(account, post))) return err("not-allowed", `you cannot see ${url}`);
-    // Mastodon does not let anyone boost followers-only or direct posts; peers would reject the Announce.
-    if (kind === "boost" && !isPublicVisibility(post.visibility)) return err("not-allowed", "only public and unlisted posts can be boosted");
-    if ((await this.#ledger.active(account.actorId, post.id, kind)) !== null) {
-      return err("already-done", kind === "like" ? "you already like this post" : "you already boosted this post");
-    }
-    const now = this.#clock.now().toISOString();
-    // The ledger key of a local interaction: the outgoing activity's id is minted by the bridge later.
-    const activityUri = `${account.uri}#${kind}s/${newId(this.#clock.now().getTime())}`;
-    // The ledger entry, its notification, the boost's timeline row and the intent to federate
-    // commit together: a crash leaves either all of them (the intent is sent after a restart) or
-    // none (the like can be made again), never a like that never federates.
-    await this.#events.transaction(async (trx, emit) => {
-      const { interactionId } = await this.#ledger.record({ kind, postId: post.id, actorId: account.actorId, activityUri, at: now }, trx);
-      const intent = await emit({ type: "interaction.created", interactionId });
-      if (kind !== "boost") return;
-      // The boost as a timeline entry of the booster (local followers see it like a remote boost),
-      // under the id the Announce will have (minted with the intent).
-      await this.#posts.insert(
-        newId(this.#clock.now().getTime()),
-        boostWrite({
-          uri: this.#urls.activity(account.username, intent.activityId),
-          actorId: account.actorId,
-          isLocal: true,
-          boostOfId: post.id,
-          visibility: post.visibility,
-          to: [],
-          cc: [],
-          publishedAt: now,
-        }),
-        { mentions: [], tags: [] },
-        now,
-        trx,
-      );
-    });
-    return ok(post);
-  }
-
-  async #undoInteraction(username: string, url: string, kind: "like" | "boost"): Promise<Result<Post, UndoInteractionError>> {
-    const account = await this.#accounts.findByUsername(username);
-    if (account === null) return err("unknown-account", `no local account ${JSON.stringify(username)}`);
-    // Only what is stored: undoing must work even when the post's server is gone.
-    const local = this.#urls.parsePost(url.trim());
-    const post = local ? await this.#posts.findById(local.postId) : await this.#posts.findByUriOrUrl(url.trim());
-    if (post === null) return err("not-found", `no known post ${url}`);
-    const active = await this.#ledger.active(account.actorId, post.id, kind);
-    if (active === null) return err("not-done", kind === "like" ? "you do not like this post" : "you have not boosted this post");
-    const now = this.#clock.now().toISOString();
-    const boost = kind === "boost" ? await this.#posts.findBoost(account.actorId, post.id) : null;
-    // The undo in the ledger and the intent to send the Undo commit together (see #interact).
-    await this.#events.transaction(async (trx, emit) => {
-      await this.#ledger.undo(active.activityUri, account.actorId, now, trx);
-      if (boost !== null) await this.#posts.deleteAnnounce(boost.id, trx);
-      await emit({ type: "interaction.undone", interactionId: active.id });
-    });
-    return ok(post);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { unreachable } from "../lib/result.ts";
-import type { InteractError, PostService, UndoInteractionError } from "../post/post.service.ts";
+import type { InteractError, PostInteractionService, UndoInteractionError } from "../post/post-interaction.service.ts";
 import type { TimelineService } from "../post/timeline.service.ts";
 import { can } from "../user/user.entity.ts";
 import type { AppViews } from "./app.views.ts";
@@ -12,7 +12,7 @@ import type { Shell } from "./web.layout.ts";
 
 export interface TimelineRoutesDeps {
   readonly timeline: Pick<TimelineService, "list">;
-  readonly interactions: Pick<PostService, "like" | "unlike" | "boost" | "unboost">;
+  readonly interactions: Pick<PostInteractionService, "like" | "unlike" | "boost" | "unboost">;
   readonly views: AppViews;
   readonly shell: Shell;
 }

@@ -228,7 +228,7 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
   test("notifications and mentions show what other servers did, each with reply, like and boost", async () => {
     const acmePosts = await a.ctx.repos.posts.listByActor((await a.ctx.services.accounts.get("acme"))!.actorId, { visibilities: ["public"], limit: 10 });
     const launch = acmePosts.items.find((p) => (p.sourceText ?? "").startsWith("Launch day!"))!;
-    assert.ok((await b.ctx.posts.service.like("bob", launch.uri)).ok);
+    assert.ok((await b.ctx.posts.interactions.like("bob", launch.uri)).ok);
     // By actor URL: handles resolve through WebFinger over https only, and the test servers speak http.
     const mention = await b.ctx.posts.service.publish({ username: "bob", text: "when is the next launch?", mentions: [acmeUri] });
     assert.ok(mention.ok, mention.ok ? "" : mention.message);

@@ -109,7 +109,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     accounts,
     posts: postRepository,
     timeline: deps.posts.timeline,
-    interactions: deps.posts.service,
+    interactions: deps.posts.interactions,
     mediaLimits: media.limits,
     notifications: deps.social.notifications,
     follows: deps.social.follows,

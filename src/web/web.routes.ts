@@ -4,7 +4,7 @@ import type { Urls } from "../app/urls.ts";
 import type { Clock } from "../lib/time.ts";
 import type { MediaLimits } from "../media/media.service.ts";
 import type { PostRepository } from "../post/post.repository.ts";
-import type { PostService } from "../post/post.service.ts";
+import type { PostInteractionService } from "../post/post-interaction.service.ts";
 import type { TimelineService } from "../post/timeline.service.ts";
 import type { FollowService } from "../social/follow.service.ts";
 import type { NotificationService } from "../social/notification.service.ts";
@@ -55,7 +55,7 @@ export interface WebRoutesDeps {
   readonly accounts: AccountRepository;
   readonly posts: Pick<PostRepository, "findVisible" | "listLocalPublishedBetween">;
   readonly timeline: Pick<TimelineService, "list">;
-  readonly interactions: Pick<PostService, "like" | "unlike" | "boost" | "unboost">;
+  readonly interactions: Pick<PostInteractionService, "like" | "unlike" | "boost" | "unboost">;
   readonly mediaLimits: MediaLimits;
   readonly notifications: Pick<NotificationService, "list">;
   readonly follows: FollowService;

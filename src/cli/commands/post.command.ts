@@ -1,7 +1,8 @@
 import type { Actor } from "../../actor/actor.entity.ts";
 import { unreachable, type Result } from "../../lib/result.ts";
 import type { Post } from "../../post/post.entity.ts";
-import type { DeleteError, EditError, InteractError, PublishError, UndoInteractionError } from "../../post/post.service.ts";
+import type { InteractError, UndoInteractionError } from "../../post/post-interaction.service.ts";
+import type { DeleteError, EditError, PublishError } from "../../post/post.service.ts";
 import type { TimelineEntry, TimelineError } from "../../post/timeline.service.ts";
 import { CommandError, requirePositionals, stringOption, UsageError, type Command, type ParsedArgs } from "../cli.ts";
 
@@ -111,7 +112,7 @@ function interaction(name: "like" | "unlike" | "boost" | "unboost", summary: str
     context: "server",
     async run(ctx, args, io) {
       const [username, url] = requirePositionals(args, ["<account>", "<url>"]);
-      const service = ctx.posts.service;
+      const service = ctx.posts.interactions;
       const target =
         name === "like"
           ? orFail(await service.like(username!, url!))

@@ -152,9 +152,9 @@ describeEachEngine("transactional outbox", (get) => {
     assert.equal((await db.selectFrom("posts").select("id").where("actor_id", "=", alice.actorId).execute()).length, 0, "no boost row");
     assert.equal((await db.selectFrom("jobs").select("id").where("queue", "=", FEDERATE_QUEUE).execute()).length, 0);
 
-    const liked = await ctx.posts.service.like("alice", bobsPost.uri);
+    const liked = await ctx.posts.interactions.like("alice", bobsPost.uri);
     assert.ok(liked.ok, liked.ok ? "" : liked.message);
-    const boosted = await ctx.posts.service.boost("alice", bobsPost.uri);
+    const boosted = await ctx.posts.interactions.boost("alice", bobsPost.uri);
     assert.ok(boosted.ok, boosted.ok ? "" : boosted.message);
     await drain(() => received().length >= 2);
     assert.deepEqual(received().map((a) => a.type).sort(), ["Announce", "Like"]);

@@ -22,8 +22,8 @@ else ctx.federationModule.bridge.setAfterCommitHook(die);
 const action = process.env.HEROLD_TEST_ACTION ?? "post";
 const target = process.env.HEROLD_TEST_TARGET ?? "";
 const result =
-  action === "like" ? await ctx.posts.service.like("alice", target)
-  : action === "boost" ? await ctx.posts.service.boost("alice", target)
+  action === "like" ? await ctx.posts.interactions.like("alice", target)
+  : action === "boost" ? await ctx.posts.interactions.boost("alice", target)
   : await ctx.posts.service.publish({ username: "alice", text: process.env.HEROLD_TEST_POST_TEXT ?? "" });
 // Only reached when the fault point was not: the parent sees exit code 3 instead of SIGKILL.
 console.error(`${action} finished without reaching the fault point: ${result.ok ? "ok" : result.message}`);
