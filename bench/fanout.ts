@@ -36,9 +36,7 @@ function start(name: string, execArgv: string[] = []): ChildProcess {
   return fork(here(name), [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv });
 }
 
-
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
-
 
 export async function main(argv: readonly string[]): Promise<void> {
   const { values } = parseArgs({

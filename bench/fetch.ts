@@ -19,8 +19,6 @@ import { npmStartOptions } from "./start-options.ts";
 
 const here = (name: string) => new URL(name, import.meta.url).pathname;
 
-
-
 export async function main(argv: readonly string[]): Promise<void> {
   const { values } = parseArgs({
     args: [...argv],

@@ -3,12 +3,6 @@ import type { Config } from "../config/config.ts";
 import { openDatabase } from "../db/database.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { systemClock, type Clock } from "../lib/time.ts";
-
-
-
-
-
-
 import { createHeroldFederation } from "../federation/federation.ts";
 import { createDeliveryModule, type DeliveryModule } from "../delivery/delivery.module.ts";
 import { OutboxRepository } from "../federation/outbound/outbox.repository.ts";
@@ -21,7 +15,6 @@ import { createWebModule, type WebModule } from "../web/web.module.ts";
 import { type AppBase, type ModuleContributions, createAppBase } from "./base.ts";
 import { loadOrCreateSecret } from "./secret.ts";
 import { VERSION } from "./version.ts";
-
 
 export { VERSION };
 
@@ -63,7 +56,6 @@ export async function createAppContext(config: Config, options: ContextOptions =
     throw error;
   }
   const base = createAppBase({ config, database, clock, secret: loadOrCreateSecret(config.dataDir), version: VERSION });
-
 
   // Delivery is wired before federation but sends what federation stored: it gets the outbox reader.
   const delivery = createDeliveryModule(base, { outbox: new OutboxRepository(database.db) });

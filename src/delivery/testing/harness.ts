@@ -10,19 +10,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Create, Note, PUBLIC_COLLECTION } from "@fedify/vocab";
-
-
 import type { Account } from "../../account/account.entity.ts";
-
-
 import { type AppBase, createAppBase } from "../../app/base.ts";
 import { endFollowsOfGoneActors } from "../../social/follow-history.ts";
 import { loadConfig, type Config } from "../../config/config.ts";
 import { OutboundBridge } from "../../federation/outbound/bridge.ts";
 import { newId } from "../../lib/id.ts";
 import { systemClock, type Clock } from "../../lib/time.ts";
-
-
 import type { Database } from "../../db/database.ts";
 import type { TestDatabase } from "../../testing/databases.ts";
 import { createDeliveryModule, type DeliveryModule, type DeliveryModuleOptions } from "../delivery.module.ts";

@@ -5,8 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { AccountRepository } from "../../account/account.repository.ts";
-
-
 import { ACTOR_TYPES, parseRemoteActor } from "../../actor/actor.parser.ts";
 import { type AppBase, createAppBase } from "../../app/base.ts";
 import { loadConfig } from "../../config/config.ts";
@@ -17,8 +15,6 @@ import { err, ok } from "../../lib/result.ts";
 import { systemClock } from "../../lib/time.ts";
 import { normalizeUrl } from "../../net/url-policy.ts";
 import { createPostModule } from "../../post/post.module.ts";
-
-
 import { createSocialModule } from "../../social/social.module.ts";
 import { describeEachEngine } from "../../testing/databases.ts";
 import { createFederationModule, type FederationModule } from "../federation.module.ts";

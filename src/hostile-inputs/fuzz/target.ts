@@ -16,10 +16,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Account } from "../../account/account.entity.ts";
-
-
-
-
 import { createAppBase } from "../../app/base.ts";
 import { listen, type RunningServer } from "../../app/server.ts";
 import { loadConfig, type Config } from "../../config/config.ts";
@@ -34,8 +30,6 @@ import { inboxRoutes } from "../../federation/inbox/inbox.routes.ts";
 import { rebuildActivity } from "../../federation/inbox/inbox.job.ts";
 import { systemClock } from "../../lib/time.ts";
 import { createPostModule } from "../../post/post.module.ts";
-
-
 import { createSocialModule } from "../../social/social.module.ts";
 import { createTestDatabase, type Engine, type TestDatabase } from "../../testing/databases.ts";
 import { freePort } from "../../testing/instance.ts";

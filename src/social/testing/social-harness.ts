@@ -8,9 +8,6 @@ import { FollowersRepository } from "../followers.repository.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Account } from "../../account/account.entity.ts";
-
-
-
 import type { Actor } from "../../actor/actor.entity.ts";
 import { type AppBase, createAppBase } from "../../app/base.ts";
 import { Urls } from "../../app/urls.ts";
@@ -24,8 +21,6 @@ import { ManualClock } from "../../lib/time.ts";
 import type { Post, Visibility } from "../../post/post.entity.ts";
 import { addToCounters } from "../../db/counters.ts";
 import { countDeltas } from "../../post/post.repository.ts";
-
-
 import type { TestDatabase } from "../../testing/databases.ts";
 import { createSocialModule, type SocialFederationDeps, type SocialModule } from "../social.module.ts";
 import { remoteActorData } from "../../testing/fixtures.ts";
