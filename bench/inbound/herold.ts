@@ -38,7 +38,7 @@ function environment(env: Readonly<Record<string, string>>): Record<string, stri
 export async function startHerold(options: { role: "all" | "web" | "worker"; port: number; env: Readonly<Record<string, string>>; execArgv?: readonly string[] }): Promise<HeroldProcess> {
   const countsFile = join(tmpdir(), `herold-bench-sql-${process.pid}-${options.role}-${Date.now().toString(36)}.json`);
   const args = [...(options.execArgv ?? []), "--import", SQL_COUNTER, MAIN, "--role", options.role, "--host", "127.0.0.1", "--port", String(options.port)];
-  const child = spawn(process.execPath, args, { env: environment({ ...options.env, BENCH_SQL_COUNTS: countsFile }), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { env: environment({ ...options.env, BENCH_SQL_COUNTS: countsFile, ...(process.env["BENCH_SQL_TEXTS"] === "1" ? { BENCH_SQL_TEXTS: "1" } : {}) }), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const keep = (chunk: string) => {
     output = (output + chunk).slice(-20_000);
@@ -77,7 +77,8 @@ export async function startHerold(options: { role: "all" | "web" | "worker"; por
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       const counts = JSON.parse(readFileSync(countsFile, "utf8")) as SqlCounts;
-      rmSync(countsFile, { force: true });
+      // With BENCH_SQL_TEXTS=1 the last file stays, with the statements by text, to be read by hand.
+      if (process.env["BENCH_SQL_TEXTS"] !== "1") rmSync(countsFile, { force: true });
       return counts;
     },
     async stop(graceMs = 30_000) {

@@ -20,11 +20,14 @@ export interface SqlCounts {
 }
 
 const counts = { statements: 0, transactions: 0, commits: 0 };
+/** With `BENCH_SQL_TEXTS=1`, statements by their SQL text too (which ones, how often), for reading by hand. */
+const texts = process.env["BENCH_SQL_TEXTS"] === "1" ? new Map<string, number>() : undefined;
 const wrapped = new WeakSet<DatabaseConnection>();
 const inTransaction = new WeakMap<DatabaseConnection, boolean>();
 
 function count(connection: DatabaseConnection, sql: string): void {
   counts.statements++;
+  if (texts !== undefined) texts.set(sql.slice(0, 160), (texts.get(sql.slice(0, 160)) ?? 0) + 1);
   const head = sql.trimStart().slice(0, 24).toLowerCase();
   if (head.startsWith("begin") || head.startsWith("start transaction")) {
     counts.transactions++;
@@ -72,7 +75,8 @@ if (file !== undefined && file !== "") {
   }
   // Written aside and renamed, so that the benchmark never reads a half-written file.
   process.on("SIGUSR2", () => {
-    writeFileSync(`${file}.part`, JSON.stringify(counts));
+    const byText = texts === undefined ? {} : { texts: Object.fromEntries([...texts].sort((a, b) => b[1] - a[1])) };
+    writeFileSync(`${file}.part`, JSON.stringify({ ...counts, ...byText }, null, 1));
     renameSync(`${file}.part`, file);
   });
 }

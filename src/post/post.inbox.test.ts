@@ -201,6 +201,20 @@ describeEachEngine("posts inbox", (getDb) => {
     assert.equal((await h.ctx.social.interactions.countsByPost(post.id)).mention?.active, 1);
   });
 
+  test("a reply and a quote that arrive before their post point at it once it is stored; other posts keep their links", async () => {
+    const parent = noteBy(bob);
+    const reply = noteBy(bob, { inReplyTo: parent.id });
+    const quote = noteBy(bob, { quote: parent.id });
+    const unrelated = noteBy(bob, { inReplyTo: `${bob.uri}/statuses/elsewhere`, quote: `${bob.uri}/statuses/elsewhere2` });
+    for (const note of [reply, quote, unrelated]) assert.deepEqual(await h.receive(bob, create(bob, note)), { kind: "processed" });
+    assert.deepEqual([(await stored(reply.id))?.inReplyToId, (await stored(quote.id))?.quoteId], [null, null]);
+    assert.deepEqual(await h.receive(bob, create(bob, parent)), { kind: "processed" });
+    const parentId = (await stored(parent.id))!.id;
+    const [r, q, u] = [await stored(reply.id), await stored(quote.id), await stored(unrelated.id)];
+    assert.deepEqual([r?.inReplyToId, r?.quoteId, q?.quoteId, q?.inReplyToId], [parentId, null, parentId, null]);
+    assert.deepEqual([u?.inReplyToId, u?.quoteId], [null, null]);
+  });
+
   test("a reply to and a quote of a Herold post go into the ledger and notify its author", async () => {
     const original = await h.posts.service.publish({ username: "zoe", text: "Our announcement" });
     assert.ok(original.ok);

@@ -198,8 +198,8 @@ export class RemotePostService {
     const inserted = await this.#db.transaction().execute(async (trx) => {
       const done = await this.#posts.insert(id, write, this.#relationsOf(parsed, localMentions), now, trx);
       if (!done) return false; // stored meanwhile by another job: the rest is that job's
-      await this.#posts.replaceRemoteMedia(id, author.id, remoteMedia(parsed, now), trx);
-      await this.#linkEarlierArrivals({ id, uri: write.uri }, trx);
+      await this.#posts.addRemoteMedia(id, author.id, remoteMedia(parsed, now), trx);
+      await this.#posts.linkEarlierArrivals({ id, uri: write.uri }, trx);
       await this.writeInteractions(plan, trx);
       return true;
     });
@@ -219,14 +219,8 @@ export class RemotePostService {
    * unlinked rows, the ledger keys make repeats no-ops), so a repeat completes what is missing.
    */
   async #afterStore(post: Post, author: Actor, localMentions: readonly Account[]): Promise<void> {
-    await this.#linkEarlierArrivals(post, this.#db);
+    await this.#posts.linkEarlierArrivals(post);
     await this.recordInteractions(post, author, localMentions);
-  }
-
-  /** Replies and quotes that arrived before this post now point at it (threads, counts). */
-  async #linkEarlierArrivals(post: Pick<Post, "id" | "uri">, db: Kysely<DB>): Promise<void> {
-    await db.updateTable("posts").set({ in_reply_to_id: post.id }).where("in_reply_to_uri", "=", post.uri).where("in_reply_to_id", "is", null).execute();
-    await db.updateTable("posts").set({ quote_id: post.id }).where("quote_uri", "=", post.uri).where("quote_id", "is", null).execute();
   }
 
   /**
