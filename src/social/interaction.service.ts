@@ -63,7 +63,10 @@ export class InteractionService {
    */
   async record(input: RecordInteraction, db?: Kysely<DB>): Promise<{ interactionId: string; created: boolean }> {
     if (!INTERACTION_KINDS.includes(input.kind)) throw new Error(`unknown interaction kind ${JSON.stringify(input.kind)}`);
-    const post = await this.#posts.findById(input.postId, db);
+    // Only a kind that notifies needs the post (its author); for the others (mentions, votes) the
+    // foreign key refuses an unknown post, as it refuses an unknown actor.
+    const kind = NOTIFICATION_OF[input.kind];
+    const post = kind !== null ? await this.#posts.findById(input.postId, db) : undefined;
     if (post === null) throw new Error(`interaction on unknown post ${input.postId}`);
     const { interaction, created } = await this.#interactions.insert({
       kind: input.kind,
@@ -77,9 +80,7 @@ export class InteractionService {
     // The ledger row and its notification are two writes, not always in one transaction. A job
     // retried after a crash between them finds the row (created = false) and must still write the
     // notification, so a repeat checks the notification itself; a row just created has none yet.
-    // (The actor needs no lookup: the foreign key refuses an unknown one.)
-    const kind = NOTIFICATION_OF[input.kind];
-    if (kind !== null && interaction.undoneAt === null && (created || !(await this.#notifications.existsForInteraction(interaction.id, db)))) {
+    if (kind !== null && post !== undefined && interaction.undoneAt === null && (created || !(await this.#notifications.existsForInteraction(interaction.id, db)))) {
       const repeated = ONCE_PER_POST.has(input.kind) && (await this.#interactions.hasOtherActive(input.actorId, input.postId, input.kind, interaction.id, db));
       if (!repeated) {
         await this.#notifications.notify({
