@@ -215,6 +215,18 @@ describeEachEngine("posts inbox", (getDb) => {
     assert.deepEqual([u?.inReplyToId, u?.quoteId], [null, null]);
   });
 
+  test("a post stored for a follower that mentions an account blocking its author: no mention entry, no notification for that account", async () => {
+    const carol = await h.addRemote("carol", "remote.example");
+    await h.follow(alice.actorId, carol.id);
+    await h.block(zoe.actorId, carol.id);
+    const note = noteBy(carol, { cc: [carol.followersUrl, zoe.uri], tag: [{ type: "Mention", href: zoe.uri, name: "@zoe@herold.test" }] });
+    assert.deepEqual(await h.receive(carol, create(carol, note)), { kind: "processed" });
+    const post = await stored(note.id);
+    assert.ok(post !== null, "stored for alice, who follows carol");
+    assert.equal((await h.ctx.social.interactions.countsByPost(post.id)).mention, undefined);
+    assert.ok(!(await notifications("zoe")).includes(`mention:${carol.uri}`));
+  });
+
   test("a reply to and a quote of a Herold post go into the ledger and notify its author", async () => {
     const original = await h.posts.service.publish({ username: "zoe", text: "Our announcement" });
     assert.ok(original.ok);

@@ -320,7 +320,8 @@ export class RemotePostService {
       // A reply already told the parent's author; one notification per post, as Mastodon does. A
       // ledger row just created has no notification yet; only a repeat must look.
       if (!notified.has(actorId) && (created || !(await this.#notifier.existsForInteraction(interactionId, db)))) {
-        await this.#notifier.notify({ recipientActorId: actorId, kind: "mention", fromActorId: author, postId: post.id, interactionId }, db);
+        // `mentioned` holds only local accounts that do not block the author (planInteractions).
+        await this.#notifier.notify({ recipientActorId: actorId, kind: "mention", fromActorId: author, postId: post.id, interactionId, checked: true }, db);
         notified.add(actorId);
       }
     }
