@@ -33,6 +33,7 @@ import { createAccount, npmStartOptions, startHerold, type HeroldProcess } from 
 import { ask, cpuSecondsOf, memoryOf, nextMessage, type Memory, type Message } from "./inbound/ipc.ts";
 import type { LocalAccount } from "./inbound/mastodon.ts";
 import { startRemoteServers, type RemoteServers } from "./inbound/remote.ts";
+import type { SqlCounts } from "./inbound/sql-counter.ts";
 import { formatReport, type Measured, type Report, type Sent } from "./inbound/report.ts";
 
 const USERNAME = "acme";
@@ -126,8 +127,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     };
 
     /** Sends a prepared set to the process `pid` listens in; with `processing`, also times until the inbox queue is empty. */
-    const measure = async (target: string, n: number, pid: number, processing: boolean): Promise<Measured> => {
+    const measure = async (target: string, n: number, pid: number, processing: boolean, herold?: HeroldProcess): Promise<Measured> => {
       const name = await prepare(target, n);
+      const sqlBefore = await herold?.sqlCounts();
       const cpuBefore = cpuSecondsOf(pid);
       const loadgenBefore = cpuSecondsOf(loadgen.pid!);
       const started = performance.now();
@@ -151,7 +153,9 @@ export async function main(argv: readonly string[]): Promise<void> {
       }
       const sent = await sending;
       const accepted = sent.statuses["202"] ?? 0;
+      const sqlAfter = await herold?.sqlCounts();
       return {
+        ...(sqlBefore !== undefined && sqlAfter !== undefined ? { sql: sqlDelta(sqlBefore, sqlAfter) } : {}),
         sent,
         accepted,
         acceptedPerS: (accepted * 1000) / sent.ms,
@@ -173,10 +177,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     const herold = await startHerold({ role: "all", port, env, execArgv });
     herolds.push(herold);
     const startupRss = memoryOf(herold.pid)!.rssMiB;
-    mustAccept(await measure(inbox, warmup, herold.pid, true), warmup, "warm-up", herold);
+    mustAccept(await measure(inbox, warmup, herold.pid, true, herold), warmup, "warm-up", herold);
     mustAccept(await measure(probeInbox, warmup, probe.pid!, false), warmup, "probe warm-up");
     const probeBefore = await measure(probeInbox, count, probe.pid!, false);
-    const all = await measure(inbox, count, herold.pid, true);
+    const all = await measure(inbox, count, herold.pid, true, herold);
     const allMemory = memoryOf(herold.pid)!;
     const probeAfter = await measure(probeInbox, count, probe.pid!, false);
     const metrics = (await fetch(`${origin}/metrics`).then((r) => r.text())).split("\n").filter((l) => l.startsWith('herold_queue_jobs{queue="inbox"'));
@@ -192,17 +196,19 @@ export async function main(argv: readonly string[]): Promise<void> {
       herolds.push(warmWorker);
       await drained();
       await warmWorker.stop();
-      const run = await measure(inbox, count, webProcess.pid, false);
+      const run = await measure(inbox, count, webProcess.pid, false, webProcess);
       const memory = memoryOf(webProcess.pid)!;
       const workerStart = performance.now();
       const worker = await startHerold({ role: "worker", port, env, execArgv });
       herolds.push(worker);
       const drainStart = performance.now();
       const cpuBefore = cpuSecondsOf(worker.pid);
+      const sqlBefore = await worker.sqlCounts();
       await drained();
       const drainMs = performance.now() - drainStart;
+      const drainSql = sqlDelta(sqlBefore, await worker.sqlCounts());
       const workerMemory: Memory = memoryOf(worker.pid)!;
-      web = { run, memory, drainMs, drainCpuSeconds: cpuSecondsOf(worker.pid) - cpuBefore, workerStartMs: drainStart - workerStart, workerMemory };
+      web = { run, memory, drainMs, drainCpuSeconds: cpuSecondsOf(worker.pid) - cpuBefore, workerStartMs: drainStart - workerStart, workerMemory, drainSql };
       await Promise.all([webProcess.stop(), worker.stop()]);
     }
 
@@ -228,6 +234,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     await database?.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function sqlDelta(before: SqlCounts, after: SqlCounts): SqlCounts {
+  return { statements: after.statements - before.statements, transactions: after.transactions - before.transactions, commits: after.commits - before.commits };
 }
 
 function positive(text: string, name: string): number {

@@ -3,11 +3,15 @@
  * in its own process on 127.0.0.1, and the CLI for the one local account.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SqlCounts } from "./sql-counter.ts";
 import { fileURLToPath } from "node:url";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const CLI = fileURLToPath(new URL("../../src/cli/herold.ts", import.meta.url));
+const SQL_COUNTER = fileURLToPath(new URL("./sql-counter.ts", import.meta.url));
 
 export interface HeroldProcess {
   readonly child: ChildProcess;
@@ -15,6 +19,8 @@ export interface HeroldProcess {
   readonly role: string;
   /** The last part of what the process wrote (for error reports). */
   output(): string;
+  /** The SQL statements, transactions and commits of the process so far (bench/inbound/sql-counter.ts). */
+  sqlCounts(): Promise<SqlCounts>;
   /** SIGTERM, then the exit code (or signal); SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<number | string>;
 }
@@ -30,8 +36,9 @@ function environment(env: Readonly<Record<string, string>>): Record<string, stri
 }
 
 export async function startHerold(options: { role: "all" | "web" | "worker"; port: number; env: Readonly<Record<string, string>>; execArgv?: readonly string[] }): Promise<HeroldProcess> {
-  const args = [...(options.execArgv ?? []), MAIN, "--role", options.role, "--host", "127.0.0.1", "--port", String(options.port)];
-  const child = spawn(process.execPath, args, { env: environment(options.env), stdio: ["ignore", "pipe", "pipe"] });
+  const countsFile = join(tmpdir(), `herold-bench-sql-${process.pid}-${options.role}-${Date.now().toString(36)}.json`);
+  const args = [...(options.execArgv ?? []), "--import", SQL_COUNTER, MAIN, "--role", options.role, "--host", "127.0.0.1", "--port", String(options.port)];
+  const child = spawn(process.execPath, args, { env: environment({ ...options.env, BENCH_SQL_COUNTS: countsFile, ...(process.env["BENCH_SQL_TEXTS"] === "1" ? { BENCH_SQL_TEXTS: "1" } : {}) }), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const keep = (chunk: string) => {
     output = (output + chunk).slice(-20_000);
@@ -60,6 +67,20 @@ export async function startHerold(options: { role: "all" | "web" | "worker"; por
     pid: child.pid!,
     role: options.role,
     output: () => output,
+    async sqlCounts() {
+      rmSync(countsFile, { force: true });
+      child.kill("SIGUSR2");
+      const until = performance.now() + 10_000;
+      // The process writes the file from its signal handler: wait for that definite event.
+      while (!existsSync(countsFile)) {
+        if (performance.now() > until || child.exitCode !== null) throw new Error(`Herold (${options.role}) wrote no SQL counts:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const counts = JSON.parse(readFileSync(countsFile, "utf8")) as SqlCounts;
+      // With BENCH_SQL_TEXTS=1 the last file stays, with the statements by text, to be read by hand.
+      if (process.env["BENCH_SQL_TEXTS"] !== "1") rmSync(countsFile, { force: true });
+      return counts;
+    },
     async stop(graceMs = 30_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);

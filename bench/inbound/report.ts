@@ -3,6 +3,7 @@
  * per activity (the figure a busy, shared machine distorts least), latencies and memory.
  */
 import type { Memory } from "./ipc.ts";
+import type { SqlCounts } from "./sql-counter.ts";
 
 export const GOAL_ACCEPTED_PER_S = 1000;
 export const GOAL_RSS_MB = 200;
@@ -30,6 +31,8 @@ export interface Measured {
   readonly cpuSeconds: number;
   /** The load generator's CPU use while sending, in cores (near 1: it, not the subject, may be the limit). */
   readonly loadgenBusy: number;
+  /** SQL the measured Herold process ran meanwhile (absent for the probe). */
+  readonly sql?: SqlCounts;
 }
 
 export interface Report {
@@ -43,6 +46,7 @@ export interface Report {
     readonly drainCpuSeconds: number;
     readonly workerStartMs: number;
     readonly workerMemory: Memory;
+    readonly drainSql: SqlCounts;
   };
   readonly checks: { readonly posts: number; readonly expectedPosts: number; readonly waiting: number; readonly dead: number; readonly actorFetches: number; readonly metrics: readonly string[] };
 }
@@ -53,6 +57,8 @@ const mib = (n: number) => `${n.toFixed(1)} MiB`;
 const mb = (mibValue: number) => `${((mibValue * 1048576) / 1e6).toFixed(1)} MB`;
 const perS = (count: number, ms: number) => (count * 1000) / ms;
 const µs = (seconds: number, n: number) => `${fmt((seconds / n) * 1e6)} µs`;
+const perActivity = (sql: SqlCounts | undefined, n: number) =>
+  sql === undefined ? "SQL not counted" : `SQL per activity: ${(sql.statements / n).toFixed(1)} statements, ${(sql.transactions / n).toFixed(2)} transactions, ${(sql.commits / n).toFixed(2)} commits`;
 const latency = (sent: Sent) => `latency p50 ${sent.p50.toFixed(1)} ms, p99 ${sent.p99.toFixed(1)} ms`;
 
 function statuses(sent: Sent): string {
@@ -74,6 +80,7 @@ export function formatReport(r: Report): string {
     `  Herold --role all (one process accepts and processes):`,
     `    accepted (202, durably queued):  ${fmt(all.acceptedPerS)} /s = ${ratio(all.acceptedPerS)}  (goal ≥ ${fmt(GOAL_ACCEPTED_PER_S)} /s); ${latency(all.sent)}`,
     `    fully processed (queue drained): ${fmt(processed)} /s = ${ratio(processed)}  (${(all.processedMs! / 1000).toFixed(2)} s for ${fmt(r.count)}; CPU ${µs(all.cpuSeconds, r.count)} per activity, accepting and processing)`,
+    `    ${perActivity(all.sql, r.count)} (accepting and processing)`,
     `    peak RSS (VmHWM): ${mib(r.all.memory.hwmMiB)} = ${mb(r.all.memory.hwmMiB)}  (goal < ${GOAL_RSS_MB} MB; ${mib(r.all.startupRss)} after start-up, ${mib(r.all.memory.rssMiB)} at the end)`,
     `    ${statuses(all.sent)}; exit ${r.all.exit}`,
   ];
@@ -83,6 +90,7 @@ export function formatReport(r: Report): string {
       `  Herold --role web, then --role worker (same database):`,
       `    accepted (202, durably queued):  ${fmt(web.run.acceptedPerS)} /s = ${ratio(web.run.acceptedPerS)}  (goal ≥ ${fmt(GOAL_ACCEPTED_PER_S)} /s); ${latency(web.run.sent)}; CPU ${µs(web.run.cpuSeconds, web.run.accepted)} per activity`,
       `    drained by the worker alone:     ${fmt(perS(r.count, web.drainMs))} /s  (${(web.drainMs / 1000).toFixed(2)} s after its start-up of ${(web.workerStartMs / 1000).toFixed(1)} s; CPU ${µs(web.drainCpuSeconds, r.count)} per activity)`,
+      `    ${perActivity(web.run.sql, web.run.accepted)} (web, accepting); ${perActivity(web.drainSql, r.count)} (worker, processing)`,
       `    peak RSS (VmHWM): web ${mib(web.memory.hwmMiB)} = ${mb(web.memory.hwmMiB)}, worker ${mib(web.workerMemory.hwmMiB)} = ${mb(web.workerMemory.hwmMiB)}  (goal < ${GOAL_RSS_MB} MB)`,
       `    ${statuses(web.run.sent)}`,
     );

@@ -176,6 +176,57 @@ describeEachEngine("posts inbox", (getDb) => {
     assert.ok(aliceTimeline.ok && !aliceTimeline.value.entries.some((e) => e.post.uri === bobDm.id), "alice follows bob but was not addressed");
   });
 
+  test("a stored post, its ledger entry and its notification commit together: a job that fails midway leaves nothing, its retry stores all once", async () => {
+    const note = noteBy(stranger, { to: [zoe.uri], cc: [], tag: [{ type: "Mention", href: zoe.uri, name: "@zoe@herold.test" }], content: "<p>all or nothing</p>" });
+    const before = await notifications("zoe");
+    h.failNotifications(true);
+    try {
+      await assert.rejects(h.receive(stranger, create(stranger, note)), /test fault/);
+    } finally {
+      h.failNotifications(false);
+    }
+    assert.equal(await stored(note.id), null, "the post is not stored without its notification");
+    const ledger = await h.ctx.database.db.selectFrom("interactions").select("id").where("activity_uri", "=", `${note.id}#mention-${zoe.actorId}`).execute();
+    assert.deepEqual(ledger, [], "nor its ledger entry");
+    assert.deepEqual(await notifications("zoe"), before);
+    // The queue retries the job: everything is written, once.
+    assert.deepEqual(await h.receive(stranger, create(stranger, note)), { kind: "processed" });
+    const post = await stored(note.id);
+    assert.ok(post !== null);
+    assert.equal((await h.ctx.social.interactions.countsByPost(post.id)).mention?.active, 1);
+    assert.deepEqual(await notifications("zoe"), [`mention:${stranger.uri}`, ...before]);
+    // A redelivery (or a retry after a crash past the commit) changes nothing.
+    assert.deepEqual(await h.receive(stranger, create(stranger, note)), { kind: "ignored", reason: `${note.id} is already stored` });
+    assert.deepEqual(await notifications("zoe"), [`mention:${stranger.uri}`, ...before]);
+    assert.equal((await h.ctx.social.interactions.countsByPost(post.id)).mention?.active, 1);
+  });
+
+  test("a reply and a quote that arrive before their post point at it once it is stored; other posts keep their links", async () => {
+    const parent = noteBy(bob);
+    const reply = noteBy(bob, { inReplyTo: parent.id });
+    const quote = noteBy(bob, { quote: parent.id });
+    const unrelated = noteBy(bob, { inReplyTo: `${bob.uri}/statuses/elsewhere`, quote: `${bob.uri}/statuses/elsewhere2` });
+    for (const note of [reply, quote, unrelated]) assert.deepEqual(await h.receive(bob, create(bob, note)), { kind: "processed" });
+    assert.deepEqual([(await stored(reply.id))?.inReplyToId, (await stored(quote.id))?.quoteId], [null, null]);
+    assert.deepEqual(await h.receive(bob, create(bob, parent)), { kind: "processed" });
+    const parentId = (await stored(parent.id))!.id;
+    const [r, q, u] = [await stored(reply.id), await stored(quote.id), await stored(unrelated.id)];
+    assert.deepEqual([r?.inReplyToId, r?.quoteId, q?.quoteId, q?.inReplyToId], [parentId, null, parentId, null]);
+    assert.deepEqual([u?.inReplyToId, u?.quoteId], [null, null]);
+  });
+
+  test("a post stored for a follower that mentions an account blocking its author: no mention entry, no notification for that account", async () => {
+    const carol = await h.addRemote("carol", "remote.example");
+    await h.follow(alice.actorId, carol.id);
+    await h.block(zoe.actorId, carol.id);
+    const note = noteBy(carol, { cc: [carol.followersUrl, zoe.uri], tag: [{ type: "Mention", href: zoe.uri, name: "@zoe@herold.test" }] });
+    assert.deepEqual(await h.receive(carol, create(carol, note)), { kind: "processed" });
+    const post = await stored(note.id);
+    assert.ok(post !== null, "stored for alice, who follows carol");
+    assert.equal((await h.ctx.social.interactions.countsByPost(post.id)).mention, undefined);
+    assert.ok(!(await notifications("zoe")).includes(`mention:${carol.uri}`));
+  });
+
   test("a reply to and a quote of a Herold post go into the ledger and notify its author", async () => {
     const original = await h.posts.service.publish({ username: "zoe", text: "Our announcement" });
     assert.ok(original.ok);

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { Account } from "../account/account.entity.ts";
 import type { Urls } from "../app/urls.ts";
 import { idOf, idsOf, isObject, typesOf } from "../content/validate.ts";
 import type { DB } from "../db/schema.ts";
@@ -50,7 +51,9 @@ export class PostInbox {
     const audience = await this.#audience(activity, parsed.value);
     if (audience.all.length === 0) return ignored("no local account follows the author, is addressed, or wrote the post replied to or quoted");
     if (audience.unblocked.length === 0) return ignored(`every local recipient blocks ${activity.actor.uri}`);
-    const stored = await this.#deps.remote.store(parsed.value, activity.actor, object.json, { receivedAt: activity.receivedAt });
+    // What the audience check read is handed on, so the store reads none of it again.
+    const known = { localMentions: audience.addressed, blocksAuthor: audience.blocksAuthor };
+    const stored = await this.#deps.remote.store(parsed.value, activity.actor, object.json, { receivedAt: activity.receivedAt, known });
     if (!stored.ok) return rejected(stored.message);
     return stored.value.created ? processed : ignored(`${parsed.value.id} is already stored`);
   };
@@ -186,26 +189,33 @@ export class PostInbox {
     return { json: { ...fetched.value.document } };
   }
 
-  /** Local accounts this post is for, and those of them that do not block its author. */
-  async #audience(activity: InboundActivity, parsed: ParsedObject): Promise<{ all: string[]; unblocked: string[] }> {
+  /**
+   * Local accounts this post is for, those of them that do not block its author, and what the store
+   * needs again: the local accounts the post addresses, and which local actors block the author.
+   */
+  async #audience(
+    activity: InboundActivity,
+    parsed: ParsedObject,
+  ): Promise<{ all: string[]; unblocked: string[]; addressed: Account[]; blocksAuthor: Map<string, boolean> }> {
     const ids = new Set<string>();
     if (activity.recipient !== null) ids.add(activity.recipient.actorId);
     for (const id of await this.#deps.followers.localFollowerIds(activity.actor.id)) ids.add(id);
     if (activity.via !== undefined) for (const id of await this.#deps.followers.localFollowerIds(activity.via.id)) ids.add(id);
-    for (const uri of new Set([...parsed.mentions.map((m) => m.uri), ...parsed.to, ...parsed.cc])) {
-      const username = this.#deps.urls.parseActor(uri);
-      if (username === null) continue;
-      const row = await this.#deps.db.selectFrom("accounts").select("actor_id").where("username", "=", username).executeTakeFirst();
-      if (row !== undefined) ids.add(row.actor_id);
-    }
+    const addressed = await this.#deps.remote.localAccountsAddressed(parsed);
+    for (const account of addressed) ids.add(account.actorId);
     for (const related of [parsed.inReplyTo, parsed.quote]) {
       const post = related === null ? null : await this.#localPost(related);
       if (post !== null) ids.add(post.actorId);
     }
     const all = [...ids].filter((id) => id !== activity.actor.id);
     const unblocked: string[] = [];
-    for (const id of all) if (!(await this.#blocked(id, activity.actor.id))) unblocked.push(id);
-    return { all, unblocked };
+    const blocksAuthor = new Map<string, boolean>();
+    for (const id of all) {
+      const blocked = await this.#blocked(id, activity.actor.id);
+      blocksAuthor.set(id, blocked);
+      if (!blocked) unblocked.push(id);
+    }
+    return { all, unblocked, addressed, blocksAuthor };
   }
 
   async #localPost(uri: string): Promise<Post | null> {

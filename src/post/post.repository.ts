@@ -499,7 +499,42 @@ export class PostRepository {
   /** Replaces a post's remote attachments (rows only: remote media is linked, not copied). */
   async replaceRemoteMedia(postId: string, actorId: string, media: readonly Insertable<MediaRow>[], db: Kysely<DB> = this.#db): Promise<void> {
     await db.deleteFrom("media").where("post_id", "=", postId).where("file_path", "is", null).execute();
+    await this.addRemoteMedia(postId, actorId, media, db);
+  }
+
+  /** The media of a post just inserted (it has none yet, so there is nothing to replace). */
+  async addRemoteMedia(postId: string, actorId: string, media: readonly Insertable<MediaRow>[], db: Kysely<DB> = this.#db): Promise<void> {
     if (media.length > 0) await db.insertInto("media").values(media.map((m) => ({ ...m, post_id: postId, actor_id: actorId }))).execute();
+  }
+
+  /**
+   * Replies and quotes that arrived before `post` now point at it (threads, counts): one statement
+   * for both links (each condition is served by its index, `posts_in_reply_to` and `posts_quote`).
+   */
+  async linkEarlierArrivals(post: { readonly id: string; readonly uri: string }, db: Kysely<DB> = this.#db): Promise<void> {
+    await db
+      .updateTable("posts")
+      .set((eb) => ({
+        in_reply_to_id: eb
+          .case()
+          .when(eb.and([eb("in_reply_to_uri", "=", post.uri), eb("in_reply_to_id", "is", null)]))
+          .then(post.id)
+          .else(eb.ref("in_reply_to_id"))
+          .end(),
+        quote_id: eb
+          .case()
+          .when(eb.and([eb("quote_uri", "=", post.uri), eb("quote_id", "is", null)]))
+          .then(post.id)
+          .else(eb.ref("quote_id"))
+          .end(),
+      }))
+      .where((eb) =>
+        eb.or([
+          eb.and([eb("in_reply_to_uri", "=", post.uri), eb("in_reply_to_id", "is", null)]),
+          eb.and([eb("quote_uri", "=", post.uri), eb("quote_id", "is", null)]),
+        ]),
+      )
+      .execute();
   }
 
   /**

@@ -139,22 +139,34 @@ export class RemotePostService {
   /**
    * Stores a parsed object by `author` (checked by the caller: `parseFromSender`, or the fetch path).
    * Idempotent: a post already stored is returned as it is (`created: false`).
+   *
+   * One transaction holds the post, its media, the links of replies and quotes that arrived before
+   * it, its ledger entries and notifications: a job that crashes before the commit leaves nothing and
+   * is reprocessed whole; after it, the post is found and nothing is written twice. The reads (the
+   * parent, the quoted post, blocks) happen before the transaction (on SQLite every query inside it
+   * must use it). `known` hands in what the caller already read for this activity, so that it is not
+   * read again: the local accounts the post addresses and which local actors block the author.
    */
-  async store(parsed: ParsedObject, author: Actor, raw: unknown, options: { receivedAt?: string } = {}): Promise<Result<{ post: Post; created: boolean }, StoreError>> {
+  async store(
+    parsed: ParsedObject,
+    author: Actor,
+    raw: unknown,
+    options: { receivedAt?: string; known?: KnownForStore } = {},
+  ): Promise<Result<{ post: Post; created: boolean }, StoreError>> {
     const check = checkAuthor(parsed, author);
     if (check !== null) return err("wrong-author", check);
     const existing = await this.#posts.findByUri(parsed.id);
     if (existing !== null) {
       if (existing.actorId !== author.id) return err("wrong-author", `${parsed.id} is already stored as another actor's post`);
-      // Seen before — perhaps by a job that crashed after the insert: finish the idempotent rest.
-      await this.#afterStore(existing, author, await this.#localAccountsAddressed(parsed));
+      // Seen before (stored by an older version in separate writes, or fetched): finish the idempotent rest.
+      await this.#afterStore(existing, author, options.known?.localMentions ?? (await this.localAccountsAddressed(parsed)));
       return ok({ post: existing, created: false });
     }
     const now = this.#clock.now().toISOString();
     const [parent, quoted, localMentions] = await Promise.all([
       parsed.inReplyTo ? this.#posts.findByUri(parsed.inReplyTo) : null,
       parsed.quote ? this.#posts.findByUri(parsed.quote) : null,
-      this.#localAccountsAddressed(parsed),
+      options.known?.localMentions ?? this.localAccountsAddressed(parsed),
     ]);
     const write: PostWrite = {
       uri: parsed.id,
@@ -177,10 +189,19 @@ export class RemotePostService {
       editedAt: parsed.updated !== null && parsed.updated !== parsed.published ? parsed.updated : null,
     };
     const id = newId(this.#clock.now().getTime());
+    const plan = await this.planInteractions(
+      { id, uri: write.uri, inReplyToId: write.inReplyToId, quoteId: write.quoteId, publishedAt: write.publishedAt },
+      author,
+      localMentions,
+      { posts: [parent, quoted].filter((p) => p !== null), blocksAuthor: options.known?.blocksAuthor },
+    );
     const inserted = await this.#db.transaction().execute(async (trx) => {
       const done = await this.#posts.insert(id, write, this.#relationsOf(parsed, localMentions), now, trx);
-      if (done) await this.#posts.replaceRemoteMedia(id, author.id, remoteMedia(parsed, now), trx);
-      return done;
+      if (!done) return false; // stored meanwhile by another job: the rest is that job's
+      await this.#posts.addRemoteMedia(id, author.id, remoteMedia(parsed, now), trx);
+      await this.#posts.linkEarlierArrivals({ id, uri: write.uri }, trx);
+      await this.writeInteractions(plan, trx);
+      return true;
     });
     const post = inserted ? await this.#posts.findById(id) : await this.#posts.findByUri(parsed.id);
     if (post === null) throw new Error(`post ${parsed.id} vanished while being stored`);
@@ -189,19 +210,16 @@ export class RemotePostService {
       await this.#afterStore(post, author, localMentions);
       return ok({ post, created: false });
     }
-    await this.#afterStore(post, author, localMentions);
     log.debug("stored {type} {uri} by {author}", { type: post.type, uri: post.uri, author: author.uri });
     return ok({ post, created: true });
   }
 
   /**
-   * What follows the insert of a post. Separate writes, all idempotent, so a job retried after a
-   * crash between the insert and these completes them instead of skipping them.
+   * The rest of a store for a post found already stored. All idempotent (the link updates touch only
+   * unlinked rows, the ledger keys make repeats no-ops), so a repeat completes what is missing.
    */
   async #afterStore(post: Post, author: Actor, localMentions: readonly Account[]): Promise<void> {
-    // Replies and quotes that arrived before this post now point at it (threads, counts).
-    await this.#db.updateTable("posts").set({ in_reply_to_id: post.id }).where("in_reply_to_uri", "=", post.uri).where("in_reply_to_id", "is", null).execute();
-    await this.#db.updateTable("posts").set({ quote_id: post.id }).where("quote_uri", "=", post.uri).where("quote_id", "is", null).execute();
+    await this.#posts.linkEarlierArrivals(post);
     await this.recordInteractions(post, author, localMentions);
   }
 
@@ -217,7 +235,7 @@ export class RemotePostService {
       if (parsed.poll !== null && JSON.stringify(parsed.poll) !== JSON.stringify(existing.poll)) await this.#posts.updatePoll(existing.id, parsed.poll, now);
       return (await this.#posts.findById(existing.id)) ?? existing;
     }
-    const localMentions = await this.#localAccountsAddressed(parsed);
+    const localMentions = await this.localAccountsAddressed(parsed);
     await this.#db.transaction().execute(async (trx) => {
       await this.#posts.updateContent(
         existing,
@@ -259,23 +277,24 @@ export class RemotePostService {
    * that `writeInteractions` can run inside its transaction (a local post's outbox transaction)
    * with nothing but the ledger's and notifications' own queries.
    */
-  async planInteractions(post: InteractionSource, author: Actor, localMentions: readonly Account[]): Promise<PlannedInteractions> {
+  async planInteractions(post: InteractionSource, author: Actor, localMentions: readonly Account[], known: KnownForPlan = {}): Promise<PlannedInteractions> {
     const at = post.publishedAt ?? this.#clock.now().toISOString();
+    const blocked = async (localActorId: string) => known.blocksAuthor?.get(localActorId) ?? (await this.#blocks.isBlocked(localActorId, author.id));
     const targets: PlannedInteractions["targets"][number][] = [];
     for (const [kind, targetId, key] of [
       ["reply", post.inReplyToId, post.uri],
       ["quote", post.quoteId, `${post.uri}#quote`],
     ] as const) {
       if (targetId === null) continue;
-      const target = await this.#posts.findById(targetId);
+      const target = known.posts?.find((p) => p.id === targetId) ?? (await this.#posts.findById(targetId));
       if (target === null || !target.isLocal || target.actorId === author.id || target.state !== "published") continue;
-      if (await this.#blocks.isBlocked(target.actorId, author.id)) continue;
+      if (await blocked(target.actorId)) continue;
       targets.push({ kind, postId: target.id, authorActorId: target.actorId, activityUri: key });
     }
     const mentioned: string[] = [];
     for (const account of localMentions) {
       if (account.actorId === author.id) continue;
-      if (await this.#blocks.isBlocked(account.actorId, author.id)) continue;
+      if (await blocked(account.actorId)) continue;
       mentioned.push(account.actorId);
     }
     return { post: { id: post.id, uri: post.uri }, authorId: author.id, at, targets, mentioned };
@@ -290,7 +309,7 @@ export class RemotePostService {
       notified.add(target.authorActorId);
     }
     for (const actorId of plan.mentioned) {
-      const { interactionId } = await this.#ledger.record({
+      const { interactionId, created } = await this.#ledger.record({
         kind: "mention",
         postId: post.id,
         actorId: author,
@@ -298,9 +317,11 @@ export class RemotePostService {
         objectUri: post.uri,
         at,
       }, db);
-      // A reply already told the parent's author; one notification per post, as Mastodon does.
-      if (!notified.has(actorId) && !(await this.#notifier.existsForInteraction(interactionId, db))) {
-        await this.#notifier.notify({ recipientActorId: actorId, kind: "mention", fromActorId: author, postId: post.id, interactionId }, db);
+      // A reply already told the parent's author; one notification per post, as Mastodon does. A
+      // ledger row just created has no notification yet; only a repeat must look.
+      if (!notified.has(actorId) && (created || !(await this.#notifier.existsForInteraction(interactionId, db)))) {
+        // `mentioned` holds only local accounts that do not block the author (planInteractions).
+        await this.#notifier.notify({ recipientActorId: actorId, kind: "mention", fromActorId: author, postId: post.id, interactionId, checked: true }, db);
         notified.add(actorId);
       }
     }
@@ -320,7 +341,7 @@ export class RemotePostService {
   }
 
   /** Local accounts a post names: Mention tags and direct addressing (some servers send DMs without tags). */
-  async #localAccountsAddressed(parsed: ParsedObject): Promise<Account[]> {
+  async localAccountsAddressed(parsed: ParsedObject): Promise<Account[]> {
     const uris = new Set([...parsed.mentions.map((m) => m.uri), ...parsed.to, ...parsed.cc]);
     const out: Account[] = [];
     for (const uri of uris) {
@@ -430,6 +451,19 @@ function mapFetchError(error: string): ResolvePostError {
 
 /** What `planInteractions` needs of a post (a local one is planned before it is inserted). */
 export type InteractionSource = Pick<Post, "id" | "uri" | "inReplyToId" | "quoteId" | "publishedAt">;
+
+/** What a caller already read for the activity being stored (`store`), so it is not read again. */
+export interface KnownForStore {
+  readonly localMentions?: readonly Account[];
+  /** Local actor id → whether it blocks the author; actors not in the map are looked up. */
+  readonly blocksAuthor?: ReadonlyMap<string, boolean>;
+}
+
+/** What `planInteractions` may take instead of reading it: posts already loaded, known blocks of the author. */
+export interface KnownForPlan {
+  readonly posts?: readonly Post[];
+  readonly blocksAuthor?: ReadonlyMap<string, boolean> | undefined;
+}
 
 /** The ledger entries and mention notifications a post causes, checked against blocks. */
 export interface PlannedInteractions {

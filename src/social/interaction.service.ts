@@ -1,5 +1,4 @@
 import type { Kysely } from "kysely";
-import type { ActorRepository } from "../actor/actor.repository.ts";
 import type { DB } from "../db/schema.ts";
 import type { PostRepository } from "../post/post.repository.ts";
 import { INTERACTION_KINDS, type Interaction, type InteractionKind, type InteractionRepository } from "./interaction.repository.ts";
@@ -47,13 +46,11 @@ const ONCE_PER_POST: ReadonlySet<InteractionKind> = new Set(["like", "boost", "r
 export class InteractionService {
   readonly #interactions: InteractionRepository;
   readonly #posts: PostRepository;
-  readonly #actors: ActorRepository;
   readonly #notifications: NotificationService;
 
-  constructor(deps: { interactions: InteractionRepository; posts: PostRepository; actors: ActorRepository; notifications: NotificationService }) {
+  constructor(deps: { interactions: InteractionRepository; posts: PostRepository; notifications: NotificationService }) {
     this.#interactions = deps.interactions;
     this.#posts = deps.posts;
-    this.#actors = deps.actors;
     this.#notifications = deps.notifications;
   }
 
@@ -66,9 +63,11 @@ export class InteractionService {
    */
   async record(input: RecordInteraction, db?: Kysely<DB>): Promise<{ interactionId: string; created: boolean }> {
     if (!INTERACTION_KINDS.includes(input.kind)) throw new Error(`unknown interaction kind ${JSON.stringify(input.kind)}`);
-    const post = await this.#posts.findById(input.postId, db);
+    // Only a kind that notifies needs the post (its author); for the others (mentions, votes) the
+    // foreign key refuses an unknown post, as it refuses an unknown actor.
+    const kind = NOTIFICATION_OF[input.kind];
+    const post = kind !== null ? await this.#posts.findById(input.postId, db) : undefined;
     if (post === null) throw new Error(`interaction on unknown post ${input.postId}`);
-    if ((await this.#actors.findById(input.actorId, db)) === null) throw new Error(`interaction by unknown actor ${input.actorId}`);
     const { interaction, created } = await this.#interactions.insert({
       kind: input.kind,
       postId: input.postId,
@@ -78,11 +77,10 @@ export class InteractionService {
       content: input.content ?? null,
       at: input.at,
     }, db);
-    // The ledger row and its notification are two writes. A job retried after a crash between them
-    // finds the row (created = false) and must still write the notification, so the check is on
-    // the notification itself, not on `created`.
-    const kind = NOTIFICATION_OF[input.kind];
-    if (kind !== null && interaction.undoneAt === null && !(await this.#notifications.existsForInteraction(interaction.id, db))) {
+    // The ledger row and its notification are two writes, not always in one transaction. A job
+    // retried after a crash between them finds the row (created = false) and must still write the
+    // notification, so a repeat checks the notification itself; a row just created has none yet.
+    if (kind !== null && post !== undefined && interaction.undoneAt === null && (created || !(await this.#notifications.existsForInteraction(interaction.id, db)))) {
       const repeated = ONCE_PER_POST.has(input.kind) && (await this.#interactions.hasOtherActive(input.actorId, input.postId, input.kind, interaction.id, db));
       if (!repeated) {
         await this.#notifications.notify({

@@ -164,6 +164,10 @@ describeEachEngine("likes and reactions", (getDb) => {
     assert.equal(await h.social.interactions.undo("https://remote.example/create/1", voter.id, at), true);
     assert.equal(await h.social.interactions.undo("https://remote.example/create/1", voter.id, at), false);
     await assert.rejects(h.social.interactions.record({ kind: "like", postId: "01dddddddddddddddddddddddd", actorId: voter.id, activityUri: "https://remote.example/x", at }), /unknown post/);
+    // Kinds that notify nobody are not looked up first: the foreign keys refuse an unknown post or actor, and nothing is stored.
+    await assert.rejects(h.social.interactions.record({ kind: "mention", postId: "01dddddddddddddddddddddddd", actorId: voter.id, activityUri: "https://remote.example/m1", at }));
+    await assert.rejects(h.social.interactions.record({ kind: "vote", postId: post.id, actorId: "01eeeeeeeeeeeeeeeeeeeeeeee", activityUri: "https://remote.example/m2", at }));
+    for (const uri of ["https://remote.example/m1", "https://remote.example/m2"]) assert.equal(await h.social.interactions.findByActivityUri(uri), null);
     await assert.rejects(h.social.interactions.record({ kind: "frown" as "like", postId: post.id, actorId: voter.id, activityUri: "https://remote.example/y", at }), /unknown interaction kind/);
   });
 });

@@ -14,6 +14,12 @@ export interface NotifyInput {
   readonly fromActorId: string;
   readonly postId?: string | null;
   readonly interactionId?: string | null;
+  /**
+   * Set by a caller that has itself established, for this activity, that the recipient is a local
+   * account's actor and that neither blocks the other (`RemotePostService.planInteractions`, before
+   * its transaction): those two lookups are then not repeated.
+   */
+  readonly checked?: boolean;
 }
 
 export interface ListNotificationsOptions {
@@ -49,9 +55,11 @@ export class NotificationService {
    */
   async notify(input: NotifyInput, db?: Kysely<DB>): Promise<Notification | null> {
     if (input.recipientActorId === input.fromActorId) return null;
-    const recipient = await this.#actors.findById(input.recipientActorId, db);
-    if (recipient === null || !recipient.isLocal) return null;
-    if (await this.#blocks.isBlocked(input.recipientActorId, input.fromActorId, db)) return null;
+    if (input.checked !== true) {
+      const recipient = await this.#actors.findById(input.recipientActorId, db);
+      if (recipient === null || !recipient.isLocal) return null;
+      if (await this.#blocks.isBlocked(input.recipientActorId, input.fromActorId, db)) return null;
+    }
     return await this.#notifications.insert({
       recipientActorId: input.recipientActorId,
       kind: input.kind,

@@ -58,7 +58,7 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
 
   const notifications = new NotificationService({ notifications: new NotificationRepository(db), accounts, actors, blocks: blockRepository, clock });
   const interactionRepository = new InteractionRepository(db);
-  const interactions = new InteractionService({ interactions: interactionRepository, posts, actors, notifications });
+  const interactions = new InteractionService({ interactions: interactionRepository, posts, notifications });
   const follows = new FollowService({ follows: followRepository, blocks: blockRepository, accounts, actors, targets, bridge, notifications, clock });
   const blocks = new BlockService({ blocks: blockRepository, follows: followRepository, followService: follows, accounts, actors, targets, bridge, clock });
 

@@ -81,6 +81,8 @@ export interface PostHarness {
   block(actorId: string, targetId: string): Promise<void>;
   /** Activities the bridge stored and the inboxes it asked to deliver them to, oldest first. */
   delivered(): Promise<Delivered[]>;
+  /** While set, every notification write throws (a crash in the middle of processing an activity). */
+  failNotifications(on: boolean): void;
   /** Runs the posts inbox handler for this activity type as the dispatcher would. */
   receive(actor: Actor, json: Record<string, unknown>, recipient?: Account | null): Promise<InboxOutcome>;
   close(): Promise<void>;
@@ -95,6 +97,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
   const fetcher = new FakeFetcher();
   const delivery = new RecordingDelivery();
   const bridge = new OutboundBridge({ db: ctx.database.db, urls: ctx.urls, clock, delivery, queue: ctx.queue, followerInboxes: (actorId, trx) => ctx.social.followers.remoteInboxes(actorId, trx) });
+  let notificationsFail = false;
   const posts = createPostServices(ctx, {
     resolver,
     fetcher,
@@ -107,7 +110,12 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
       get: (id) => ctx.social.interactions.get(id),
       active: (actorId, postId, kind) => ctx.social.interactions.active(actorId, postId, kind),
     },
-    notifier: { notify: (input, db) => ctx.social.notifications.notify(input, db), existsForInteraction: (id, db) => ctx.social.notifications.existsForInteraction(id, db) },
+    notifier: {
+      notify: (input, db) => {
+        if (notificationsFail) return Promise.reject(new Error("notification write failed (test fault)"));
+        return ctx.social.notifications.notify(input, db);
+      },
+      existsForInteraction: (id, db) => ctx.social.notifications.existsForInteraction(id, db) },
     blocks: { isBlocked: (a, b) => ctx.social.blocks.isBlocked(a, b) },
   });
   const db2 = ctx.database.db;
@@ -122,6 +130,9 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
     delivery,
     bridge,
     posts,
+    failNotifications(on) {
+      notificationsFail = on;
+    },
     async addAccount(username) {
       const result = await ctx.services.accounts.create({ username });
       if (!result.ok) throw new Error(result.message);
