@@ -313,6 +313,26 @@ describeEachEngine("posts inbox", (getDb) => {
     assert.equal((await h.receive(bob, { ...del, id: `${del.id}2`, object: "https://remote.example/never" })).kind, "ignored");
   });
 
+  test("a Delete whose job fails midway leaves the post and its ledger entry as they were; the retry ends both", async () => {
+    const original = await h.posts.service.publish({ username: "alice", text: "Second question for bob" });
+    assert.ok(original.ok);
+    const reply = noteBy(bob, { inReplyTo: original.value.uri });
+    await h.receive(bob, create(bob, reply));
+    const del = { id: `${reply.id}#delete`, type: "Delete", actor: bob.uri, object: { id: reply.id, type: "Tombstone" } };
+    h.failLedgerUndo(true);
+    try {
+      await assert.rejects(h.receive(bob, del), /test fault/);
+    } finally {
+      h.failLedgerUndo(false);
+    }
+    assert.equal((await stored(reply.id))?.state, "published", "the post is not deleted without its ledger entry");
+    assert.equal((await h.ctx.social.interactions.countsByPost(original.value.id)).reply?.active, 1);
+    // The queue retries the job: the post and its reply in the ledger end together.
+    assert.deepEqual(await h.receive(bob, del), { kind: "processed" });
+    assert.equal((await stored(reply.id))?.state, "deleted");
+    assert.equal((await h.ctx.social.interactions.countsByPost(original.value.id)).reply?.active, 0);
+  });
+
   test("Announce of a Herold post: a boost entry, the ledger, a notification; Undo takes it back", async () => {
     const original = await h.posts.service.publish({ username: "zoe", text: "Please share" });
     assert.ok(original.ok);

@@ -368,9 +368,13 @@ export class RemotePostService {
 
   async #markDeleted(post: Post): Promise<void> {
     const now = this.#clock.now().toISOString();
-    await this.#db.transaction().execute((trx) => this.#posts.markDeleted(post, now, trx));
-    await this.#ledger.undo(post.uri, post.actorId, now);
-    await this.#ledger.undo(`${post.uri}#quote`, post.actorId, now);
+    // The post's end and the end of its replies/quotes in the ledger commit together: a job that
+    // dies in between would find the post deleted on its retry and leave the ledger entries active.
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#posts.markDeleted(post, now, trx);
+      await this.#ledger.undo(post.uri, post.actorId, now, trx);
+      await this.#ledger.undo(`${post.uri}#quote`, post.actorId, now, trx);
+    });
   }
 }
 

@@ -83,6 +83,8 @@ export interface PostHarness {
   delivered(): Promise<Delivered[]>;
   /** While set, every notification write throws (a crash in the middle of processing an activity). */
   failNotifications(on: boolean): void;
+  /** While set, every undo in the interaction ledger throws (a crash while a Delete is processed). */
+  failLedgerUndo(on: boolean): void;
   /** Runs the posts inbox handler for this activity type as the dispatcher would. */
   receive(actor: Actor, json: Record<string, unknown>, recipient?: Account | null): Promise<InboxOutcome>;
   close(): Promise<void>;
@@ -98,6 +100,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
   const delivery = new RecordingDelivery();
   const bridge = new OutboundBridge({ db: ctx.database.db, urls: ctx.urls, clock, delivery, queue: ctx.queue, followerInboxes: (actorId, trx) => ctx.social.followers.remoteInboxes(actorId, trx) });
   let notificationsFail = false;
+  let ledgerUndoFails = false;
   const posts = createPostServices(ctx, {
     resolver,
     fetcher,
@@ -106,7 +109,8 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
     outbox: ctx.federationModule.outbox,
     ledger: {
       record: (input, db) => ctx.social.interactions.record(input, db),
-      undo: (uri, actorId, at, db) => ctx.social.interactions.undo(uri, actorId, at, db),
+      undo: (uri, actorId, at, db) =>
+        ledgerUndoFails ? Promise.reject(new Error("ledger undo failed (test fault)")) : ctx.social.interactions.undo(uri, actorId, at, db),
       get: (id) => ctx.social.interactions.get(id),
       active: (actorId, postId, kind) => ctx.social.interactions.active(actorId, postId, kind),
     },
@@ -132,6 +136,9 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
     posts,
     failNotifications(on) {
       notificationsFail = on;
+    },
+    failLedgerUndo(on) {
+      ledgerUndoFails = on;
     },
     async addAccount(username) {
       const result = await ctx.services.accounts.create({ username });
