@@ -4,7 +4,7 @@ import type { Actor } from "../actor/actor.entity.ts";
 import type { ActorRepository } from "../actor/actor.repository.ts";
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
-import type { OutboundBridge } from "../federation/outbound/bridge.ts";
+import type { FederationIntent, OutboundBridge } from "../federation/outbound/bridge.ts";
 import type { DomainEvent } from "../federation/outbound/events.ts";
 import { logger } from "../lib/logger.ts";
 import { err, ok, type Result } from "../lib/result.ts";
@@ -96,21 +96,53 @@ export class FollowService {
     if (await this.#blocks.isBlocked(account.actorId, target.id)) {
       return err("blocked", `cannot follow ${target.handle}: one of the two accounts blocks the other`);
     }
-    const now = this.#clock.now().toISOString();
-    const state: FollowState = target.isLocal && !target.manuallyApprovesFollowers ? "accepted" : "pending";
     // The follow, its Follow's id and the intent to send the Follow (or, between local accounts,
     // the followee's notification) commit together.
-    const { follow, created, uri } = await this.#bridge.transaction(async (trx, emit) => {
-      const made = await this.#follows.create({ followerId: account.actorId, followeeId: target.id, state, uri: null }, now, trx);
-      if (made.created && target.isLocal) {
-        await this.#notifications.notify({ recipientActorId: target.id, kind: state === "accepted" ? "follow" : "follow_request", fromActorId: account.actorId }, trx);
-      }
-      if (!made.created || target.isLocal) return { ...made, uri: null };
-      const intent = await emit({ type: "follow.requested", followId: made.follow.id });
-      const followUri = this.#bridge.activityUri(account.username, intent);
-      await this.#follows.setUri(made.follow.id, followUri, now, trx);
-      return { ...made, uri: followUri };
+    const made = await this.#bridge.transaction((trx, emit) => this.#followIn(trx, emit, account, target));
+    return this.#followResult(account, target, made);
+  }
+
+  /**
+   * A Move of a followed actor: the old follow ends (Undo(Follow) to the old actor), the account
+   * follows the target and is told of the move — in one transaction, so a job that dies midway
+   * leaves the old follow in place and its retry moves it; never an ended follow without the new one.
+   */
+  async moveFollow(follow: Follow, account: Pick<Account, "actorId" | "username">, target: Actor): Promise<Result<Follow, FollowActorError>> {
+    if (target.id === account.actorId) return err("self", "an account cannot follow itself");
+    const blocked = await this.#blocks.isBlocked(account.actorId, target.id);
+    const made = await this.#bridge.transaction(async (trx, emit) => {
+      await this.endFollowIn(trx, emit, follow, "move", { announce: true });
+      await this.#notifications.notify({ recipientActorId: account.actorId, kind: "move", fromActorId: follow.followeeId }, trx);
+      return blocked ? null : await this.#followIn(trx, emit, account, target);
     });
+    if (made === null) return err("blocked", `cannot follow ${target.handle}: one of the two accounts blocks the other`);
+    return this.#followResult(account, target, made);
+  }
+
+  async #followIn(
+    trx: Kysely<DB>,
+    emit: (event: DomainEvent) => Promise<FederationIntent>,
+    account: Pick<Account, "actorId" | "username">,
+    target: Actor,
+  ): Promise<{ follow: Follow; created: boolean; uri: string | null }> {
+    const now = this.#clock.now().toISOString();
+    const state: FollowState = target.isLocal && !target.manuallyApprovesFollowers ? "accepted" : "pending";
+    const made = await this.#follows.create({ followerId: account.actorId, followeeId: target.id, state, uri: null }, now, trx);
+    if (made.created && target.isLocal) {
+      await this.#notifications.notify({ recipientActorId: target.id, kind: state === "accepted" ? "follow" : "follow_request", fromActorId: account.actorId }, trx);
+    }
+    if (!made.created || target.isLocal) return { ...made, uri: null };
+    const intent = await emit({ type: "follow.requested", followId: made.follow.id });
+    const followUri = this.#bridge.activityUri(account.username, intent);
+    await this.#follows.setUri(made.follow.id, followUri, now, trx);
+    return { ...made, uri: followUri };
+  }
+
+  #followResult(
+    account: Pick<Account, "actorId" | "username">,
+    target: Actor,
+    { follow, created, uri }: { follow: Follow; created: boolean; uri: string | null },
+  ): Result<Follow, FollowActorError> {
     if (!created) {
       return follow.state === "accepted"
         ? err("already-following", `${account.username} already follows ${target.handle}`)

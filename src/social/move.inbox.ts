@@ -38,12 +38,12 @@ async function receiveMove(deps: SocialHandlerDeps, activity: InboundActivity): 
   for (const follow of follows) {
     const account = await deps.accounts.findByActorId(follow.followerId);
     if (account === null) continue;
-    await deps.followService.endFollow(follow, "move", { announce: true });
-    const result = await deps.followService.followActor(account, target.actor);
+    // Ending the old follow, following the target and the notification commit together: a job
+    // that dies midway is retried with the old follow still in place.
+    const result = await deps.followService.moveFollow(follow, account, target.actor);
     if (!result.ok && result.error !== "already-following" && result.error !== "already-requested") {
       log.info("{username} not re-followed to {target} after a Move: {reason}", { username: account.username, target: targetUri, reason: result.message });
     }
-    await deps.notifications.notify({ recipientActorId: account.actorId, kind: "move", fromActorId: old.id });
   }
   for (const block of blocks) {
     const account = await deps.accounts.findByActorId(block.actorId);

@@ -45,6 +45,37 @@ describeEachEngine("moves", (getDb) => {
     assert.deepEqual(notes.value.map((n) => [n.kind, n.from.uri]), [["move", old.uri]]);
   });
 
+  test("a Move whose job dies before its commit leaves the old follow; the retry moves it", async () => {
+    await h.addAccount("weekly");
+    const old = await h.addRemote("mag", "old.example");
+    const target = await h.addRemote("mag", "new.example", { alsoKnownAs: [old.uri] });
+    const followed = await h.social.follows.follow("weekly", old.uri);
+    assert.ok(followed.ok);
+    await h.receive(old, { type: "Accept", id: "https://old.example/a/weekly", actor: old.uri, object: followed.value.follow.uri });
+    const move = { type: "Move", id: "https://old.example/users/mag#moves/1", actor: old.uri, object: old.uri, target: target.uri };
+    // The fault point of the outbox transaction that sends the new Follow: its work is done, the commit
+    // has not happened (before, the old follow had already ended in a transaction of its own).
+    h.bridge.setBeforeCommitHook((_trx, intents) => {
+      if (intents.some((i) => i.event.type === "follow.requested")) throw new Error("process killed before the commit (test fault)");
+    });
+    try {
+      await assert.rejects(h.receive(old, move), /test fault/);
+    } finally {
+      h.bridge.setBeforeCommitHook(undefined);
+    }
+    const stillFollowing = await h.social.follows.listFollowing("weekly");
+    assert.ok(stillFollowing.ok);
+    assert.deepEqual(stillFollowing.value.items.map((i) => [i.actor.uri, i.follow.state]), [[old.uri, "accepted"]], "the old follow is not ended without the new one");
+    // The queue retries the job: the follow moves, once, and the account is told.
+    assert.deepEqual(await h.receive(old, move), { kind: "processed" });
+    const following = await h.social.follows.listFollowing("weekly");
+    assert.ok(following.ok);
+    assert.deepEqual(following.value.items.map((i) => [i.actor.uri, i.follow.state]), [[target.uri, "pending"]]);
+    const notes = await h.social.notifications.list("weekly");
+    assert.ok(notes.ok);
+    assert.deepEqual(notes.value.map((n) => [n.kind, n.from.uri]), [["move", old.uri]]);
+  });
+
   test("a Move is refused unless it comes from the moving actor and the target aliases back without having moved", async () => {
     const daily = await h.addAccount("daily");
     const old = await h.addRemote("paper", "old.example");
