@@ -193,8 +193,9 @@ export function acmePost(template: LocalTemplate, i: number, time: Timeline): { 
     [template.postId, postId],
     [template.activityId, activityId],
     [iso(template.publishedMs), at],
-    // Fedify writes instants without milliseconds when they are zero, and with them otherwise.
-    [iso(template.publishedMs).replace(/\.\d{3}Z$/, "Z"), at.replace(/\.000Z$/, "Z")],
+    // Fedify (Temporal) writes instants with the fraction's trailing zeros dropped: ".130Z" as ".13Z",
+    // ".000Z" as "Z". Without this swap a template published at such a millisecond kept its own time.
+    [asTemporalWrites(iso(template.publishedMs)), asTemporalWrites(at)],
     [template.mark, text],
   ];
   const copy = (row: Row): Row => {
@@ -332,4 +333,9 @@ export function notificationRow(recipient: string, kind: string, fromActorId: st
     created_at: iso(ms),
     read_at: read ? iso(ms + 3_600_000) : null,
   };
+}
+
+/** An ISO instant as Temporal prints it: trailing zeros of the fraction dropped, and the dot with them. */
+function asTemporalWrites(instant: string): string {
+  return instant.replace(/\.(\d*?)0*Z$/, (_m, digits: string) => (digits === "" ? "Z" : `.${digits}Z`));
 }
