@@ -170,7 +170,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
           updated_at: now(),
         })
         .execute();
-      // The counters social keeps with its follow writes (db/counters.ts).
+      // What social keeps with its follow writes: the counters and the home feeds (accepted-follows.ts).
       if (state === "accepted") await acceptedFollowsChanged(db2, [{ follower_id: followerActorId, followee_id: followeeActorId }], +1);
     },
     async block(actorId, targetId) {
