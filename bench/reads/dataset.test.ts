@@ -33,6 +33,20 @@ describeEachEngine("bench reads data set", (get) => {
     assert.ok((await count("notifications")) > shape.followers + mentions);
     const pending = await db.selectFrom("follows").select("id").where("state", "!=", "accepted").execute();
     assert.deepEqual(pending, []);
+    // The home feeds are what Herold writes on arrival: every post and boost row of a followee of a local account.
+    const feed = await db.selectFrom("home_feed").select(["feed_id", "post_id", "published_at", "author_id"]).orderBy("feed_id").orderBy("post_id").execute();
+    const expected = await db
+      .selectFrom("follows")
+      .innerJoin("actors", "actors.id", "follows.follower_id")
+      .innerJoin("posts", "posts.actor_id", "follows.followee_id")
+      .select(["follows.follower_id as feed_id", "posts.id as post_id", "posts.published_at", "posts.actor_id as author_id"])
+      .where("actors.is_local", "=", 1)
+      .where("follows.state", "=", "accepted")
+      .orderBy("follows.follower_id")
+      .orderBy("posts.id")
+      .execute();
+    assert.ok(expected.length > shape.remoteNotes / 2, `${expected.length} feed entries expected`);
+    assert.deepEqual(feed, expected);
 
     // Ids carry the time of their row: local posts their publication, remote rows their arrival.
     const ms = (text: string | null) => Date.parse(text!);

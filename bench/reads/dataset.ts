@@ -186,7 +186,7 @@ async function seedThroughHerold(env: Record<string, string>): Promise<{ templat
   }
 }
 
-const TABLES = ["actors", "follows", "follow_events", "posts", "outbox_activities", "post_mentions", "interactions", "notifications"];
+const TABLES = ["actors", "follows", "follow_events", "posts", "home_feed", "outbox_activities", "post_mentions", "interactions", "notifications"];
 
 /** Step 2: everything else, in bulk. */
 async function loadBulk(sink: Sink, shape: Shape, time: Timeline, template: LocalTemplate, acme: Acme, log: (line: string) => void): Promise<void> {
@@ -240,6 +240,14 @@ async function loadBulk(sink: Sink, shape: Shape, time: Timeline, template: Loca
   await write("outbox_activities", outbox);
   outbox.length = 0;
 
+  // acme's home feed (post/home-feed.ts), as Herold writes it on arrival: an entry for each post or
+  // boost row of an account acme follows. Collected with the rows, written sorted by its key.
+  const feed: Row[] = [];
+  const followeeIds = new Set(Array.from({ length: shape.followees }, (_, g) => actors[shape.actors - 1 - g]!.id));
+  const intoFeed = (row: Row) => {
+    if (followeeIds.has(String(row["actor_id"]))) feed.push({ feed_id: acme.actorId, published_at: row["published_at"]!, post_id: row["id"]!, author_id: row["actor_id"]! });
+  };
+
   // Remote Notes by the accounts acme follows; every `mentionEvery`-th mentions acme.
   const mentions: { postId: string; uri: string; authorId: string; ms: number }[] = [];
   await write("posts", (function* () {
@@ -248,6 +256,7 @@ async function loadBulk(sink: Sink, shape: Shape, time: Timeline, template: Loca
       const mentioning = j % shape.mentionEvery === shape.mentionEvery - 1;
       const row = remoteNote(j, author, time, mentioning ? acme : null);
       if (mentioning) mentions.push({ postId: String(row["id"]), uri: String(row["uri"]), authorId: author.id, ms: time.remoteNote(j) + 2_000 });
+      intoFeed(row);
       yield row;
     }
   })());
@@ -261,9 +270,17 @@ async function loadBulk(sink: Sink, shape: Shape, time: Timeline, template: Loca
   // Boosts of acme's posts: the Announce rows.
   await write("posts", (function* () {
     for (let i = 0; i < shape.acmePosts; i++) {
-      for (let k = 0; k < shape.boostsPerPost; k++) yield boostRow(announceUri(i, k), actorOf(i, k), acmeIds[i]!, acme, time.interaction(i, k));
+      for (let k = 0; k < shape.boostsPerPost; k++) {
+        const row = boostRow(announceUri(i, k), actorOf(i, k), acmeIds[i]!, acme, time.interaction(i, k));
+        intoFeed(row);
+        yield row;
+      }
     }
   })());
+  const key = (row: Row) => `${String(row["published_at"])}~${String(row["post_id"])}`;
+  feed.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  await write("home_feed", feed);
+  feed.length = 0;
 
   // The ledger: likes and boosts of acme's posts, mentions of acme; and acme's notifications.
   const notifications: Row[] = [...followNotifications];

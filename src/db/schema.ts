@@ -30,6 +30,7 @@ export interface DB {
   sessions: SessionRow;
   setup_tokens: SetupTokenRow;
   counters: CounterRow;
+  home_feed: HomeFeedRow;
   memberships: MembershipRow;
   post_authors: PostAuthorRow;
   drafts: DraftRow;
@@ -316,6 +317,14 @@ export interface CounterRow {
   name: string;
   slot: number;
   value: ColumnType<string | number, number, number>;
+}
+
+/** A local actor's home timeline, materialised (migrations/0014_home_feed.ts, post/home-feed.ts). */
+export interface HomeFeedRow {
+  feed_id: string;
+  published_at: string;
+  post_id: string;
+  author_id: string;
 }
 
 export interface SetupTokenRow {

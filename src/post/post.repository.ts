@@ -5,6 +5,7 @@ import { fromBool, toCount } from "../db/rows.ts";
 import { addToCounters, counterKey, lockCounters, readCounterSum, reconcileCounters, type CounterCorrection, type CounterDelta } from "../db/counters.ts";
 import { acceptedFolloweesOf } from "../social/followers.repository.ts";
 import { blockedTargetsOf } from "../social/block.repository.ts";
+import { addToHomeFeeds } from "./home-feed.ts";
 import { postFromRow, VISIBILITIES, type Card, type Poll, type Post, type Visibility } from "./post.entity.ts";
 
 /** A page of items and the cursor (exclusive upper bound, an id) of the next older page. */
@@ -332,6 +333,7 @@ export class PostRepository {
       if (inserted === undefined) return false;
       await this.#writeRelations(trx, id, relations);
       await addToCounters(trx, countDeltas({ actorId: write.actorId, state: write.state, visibility: write.visibility, boostOfId: write.boostOfId, isLocal: write.isLocal }, +1));
+      await addToHomeFeeds(trx, { id, actorId: write.actorId, state: write.state, publishedAt: write.publishedAt });
       return true;
     });
   }
@@ -562,18 +564,20 @@ export class PostRepository {
   // --- home timeline -------------------------------------------------------------------------------
 
   /**
-   * What `actorId` follows (accepted follows only), newest first: their posts that the reader may see,
-   * and their boosts of posts that are still published. Paged by (published_at, id).
+   * `actorId`'s home timeline, newest first: the posts and boosts of the accounts it follows
+   * (accepted follows only), from its materialised feed (home-feed.ts); of these, the posts
+   * the reader may see and the boosts of posts that are still published. Paged by (published_at, id).
    */
   async timeline(actorId: string, actorUri: string, options: { before?: { publishedAt: string; id: string } | null; limit: number }): Promise<TimelineRow[]> {
     let query = this.#db
-      .selectFrom("posts as p")
+      .selectFrom("home_feed as f")
+      .innerJoin("posts as p", "p.id", "f.post_id")
       .leftJoin("posts as b", "b.id", "p.boost_of_id")
       .selectAll("p")
-      // `follows` belongs to the social module: its subquery keeps the timeline one statement.
-      .where((eb) => eb("p.actor_id", "in", acceptedFolloweesOf(eb, actorId)))
+      // One range of the feed's primary key, read backwards: the follows were applied when writing.
+      .where("f.feed_id", "=", actorId)
+      // Deleted posts keep their feed rows (a deleted boost loses its posts row, so the join drops it).
       .where("p.state", "=", "published")
-      .where("p.published_at", "is not", null)
       .where((eb) =>
         eb.or([
           eb("p.visibility", "in", ["public", "unlisted", "followers"]),
@@ -581,6 +585,7 @@ export class PostRepository {
         ]),
       )
       .where((eb) => eb.or([eb("p.boost_of_id", "is", null), eb.and([eb("b.state", "=", "published"), eb("b.visibility", "in", ["public", "unlisted"])])]))
+      // Blocks are applied when reading, so a block (and its undoing) changes the timeline at once.
       // Boosts must not carry a blocked author's posts back in (hostile-inputs case 18).
       // (`b.actor_id` is null for a post that is no boost: such rows must stay, hence the `is null`.)
       .where((eb) => eb("p.actor_id", "not in", blockedTargetsOf(eb, actorId)))
@@ -588,11 +593,10 @@ export class PostRepository {
     if (options.before) {
       const { publishedAt, id } = options.before;
       // A row-value comparison, not `a < x OR (a = x AND id < y)`: both engines turn it into a range
-      // of the (published_at, id) index, read backwards from the cursor, where the OR made SQLite
-      // read every row and sort (issue #15).
-      query = query.where((eb) => eb(eb.refTuple("p.published_at", "p.id"), "<", eb.tuple(publishedAt, id)));
+      // of the feed's (feed_id, published_at, post_id) key, read backwards from the cursor.
+      query = query.where((eb) => eb(eb.refTuple("f.published_at", "f.post_id"), "<", eb.tuple(publishedAt, id)));
     }
-    const rows = await query.orderBy("p.published_at", "desc").orderBy("p.id", "desc").limit(options.limit).execute();
+    const rows = await query.orderBy("f.published_at", "desc").orderBy("f.post_id", "desc").limit(options.limit).execute();
     const entries = rows.map(postFromRow);
     const boosted = await this.findManyByIds(entries.flatMap((p) => (p.boostOfId ? [p.boostOfId] : [])));
     return entries.map((entry) => ({ entry, boosted: entry.boostOfId ? (boosted.get(entry.boostOfId) ?? null) : null }));

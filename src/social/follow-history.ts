@@ -3,7 +3,7 @@ import type { DB } from "../db/schema.ts";
 import { newId } from "../lib/id.ts";
 import type { ActorGoneListener } from "../actor/actor-gone.ts";
 import type { FollowEndReason } from "./follow.entity.ts";
-import { countAcceptedFollows } from "./follow.counters.ts";
+import { acceptedFollowsChanged } from "./accepted-follows.ts";
 
 /**
  * Ends every follow matching `where` and records each in `follow_events`, in the caller's
@@ -19,7 +19,7 @@ export async function endFollowsWhere(
 ): Promise<number> {
   const ended = await trx.deleteFrom("follows").where(where).returning(["follower_id", "followee_id", "state"]).execute();
   if (ended.length > 0) {
-    await countAcceptedFollows(
+    await acceptedFollowsChanged(
       trx,
       ended.filter((f) => f.state === "accepted"),
       -1,

@@ -6,7 +6,7 @@ import type { DB } from "../db/schema.ts";
 /**
  * Social's counters (db/counters.ts): accepted followers and accepted followings per actor, what
  * profile pages and the followers/following collections show. Every write that makes a follow
- * accepted or ends an accepted one calls `countAcceptedFollows` in its transaction.
+ * accepted or ends an accepted one calls `countAcceptedFollows` in its transaction (through `acceptedFollowsChanged`, accepted-follows.ts).
  */
 const FOLLOWERS = "social.followers";
 const FOLLOWING = "social.following";

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
-import { acceptedFollowerCount, acceptedFollowingCount, countAcceptedFollows } from "./follow.counters.ts";
+import { acceptedFollowerCount, acceptedFollowingCount } from "./follow.counters.ts";
+import { acceptedFollowsChanged } from "./accepted-follows.ts";
 import type { DB } from "../db/schema.ts";
 import { toBool, toCount } from "../db/rows.ts";
 import { inTransaction } from "../db/transaction.ts";
@@ -100,7 +101,7 @@ export class FollowRepository {
       await this.#event(trx, input.followerId, input.followeeId, "requested", null, false, now);
       if (input.state === "accepted") {
         await this.#event(trx, input.followerId, input.followeeId, "accepted", null, false, now);
-        await countAcceptedFollows(trx, [row], +1);
+        await acceptedFollowsChanged(trx, [row], +1);
       }
       return { follow: followFromRow(row), created: true };
     });
@@ -118,7 +119,7 @@ export class FollowRepository {
         .executeTakeFirst();
       if (row === undefined) return null;
       await this.#event(trx, row.follower_id, row.followee_id, "accepted", null, false, now);
-      await countAcceptedFollows(trx, [row], +1);
+      await acceptedFollowsChanged(trx, [row], +1);
       return followFromRow(row);
     });
   }
@@ -135,7 +136,7 @@ export class FollowRepository {
       if (row === undefined) return null;
       const follow = followFromRow(row);
       await this.#event(trx, follow.followerId, follow.followeeId, "ended", reason, follow.state === "accepted", now);
-      if (follow.state === "accepted") await countAcceptedFollows(trx, [row], -1);
+      if (follow.state === "accepted") await acceptedFollowsChanged(trx, [row], -1);
       return follow;
     });
   }

@@ -17,6 +17,21 @@ export function acceptedFolloweesOf(source: Kysely<DB> | ExpressionBuilder<any, 
   return (source as Kysely<DB>).selectFrom("follows").select("follows.followee_id").where("follows.follower_id", "=", followerId).where("follows.state", "=", "accepted");
 }
 
+/**
+ * The local actors with an accepted follow of `followeeId`, as a subquery of follower ids: what the
+ * posts module fans a new post out to (its home feeds), inside the post's own INSERT … SELECT, so
+ * one statement writes the rows of every local follower, however many.
+ */
+export function localAcceptedFollowersOf(source: Kysely<DB> | ExpressionBuilder<any, any>, followeeId: string) {
+  return (source as Kysely<DB>)
+    .selectFrom("follows")
+    .innerJoin("actors", "actors.id", "follows.follower_id")
+    .select("follows.follower_id")
+    .where("follows.followee_id", "=", followeeId)
+    .where("follows.state", "=", "accepted")
+    .where("actors.is_local", "=", 1);
+}
+
 /** The accepted follows of `followeeId`, joined to their followers' actors (select what is needed). */
 function acceptedFollowersOf(db: Kysely<DB>, followeeId: string) {
   return db.selectFrom("follows").innerJoin("actors", "actors.id", "follows.follower_id").where("follows.followee_id", "=", followeeId).where("follows.state", "=", "accepted");

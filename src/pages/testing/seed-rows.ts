@@ -6,7 +6,7 @@ import { remoteActorData as sharedRemoteActorData } from "../../testing/fixtures
 import type { PostState, Visibility } from "../../post/post.entity.ts";
 import { addToCounters } from "../../db/counters.ts";
 import { countDeltas } from "../../post/post.repository.ts";
-import { countAcceptedFollows } from "../../social/follow.counters.ts";
+import { acceptedFollowsChanged } from "../../social/accepted-follows.ts";
 
 /**
  * Test data for the page tests: rows written straight into the tables, so the pages can be checked
@@ -103,7 +103,7 @@ export async function insertFollow(db: Kysely<DB>, followerId: string, followeeI
     .insertInto("follows")
     .values({ id: newId(), follower_id: followerId, followee_id: followeeId, state, uri: null, created_at: now, accepted_at: state === "accepted" ? now : null, updated_at: now })
     .execute();
-  if (state === "accepted") await countAcceptedFollows(db, [{ follower_id: followerId, followee_id: followeeId }], +1);
+  if (state === "accepted") await acceptedFollowsChanged(db, [{ follower_id: followerId, followee_id: followeeId }], +1);
 }
 
 /** Remote actors with an avatar URL (the pages must never show it: no hot-linking). */

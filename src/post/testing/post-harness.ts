@@ -5,7 +5,7 @@
  * only know what a test registered — and a delivery port that records instead of sending.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { countAcceptedFollows } from "../../social/follow.counters.ts";
+import { acceptedFollowsChanged } from "../../social/accepted-follows.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Account } from "../../account/account.entity.ts";
@@ -177,8 +177,8 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
           updated_at: now(),
         })
         .execute();
-      // The counters social keeps with its follow writes (db/counters.ts).
-      if (state === "accepted") await countAcceptedFollows(db2, [{ follower_id: followerActorId, followee_id: followeeActorId }], +1);
+      // What social keeps with its follow writes: the counters and the home feeds (accepted-follows.ts).
+      if (state === "accepted") await acceptedFollowsChanged(db2, [{ follower_id: followerActorId, followee_id: followeeActorId }], +1);
     },
     async block(actorId, targetId) {
       await db2.insertInto("blocks").values({ id: newId(), actor_id: actorId, target_id: targetId, uri: null, created_at: now() }).execute();
