@@ -3,9 +3,10 @@ import { after, before, test } from "node:test";
 import type { Account } from "../account/account.entity.ts";
 import type { Actor } from "../actor/actor.entity.ts";
 import { AS_PUBLIC } from "../content/validate.ts";
+import { AcceptedFollows } from "../social/accepted-follows.ts";
 import { FollowRepository } from "../social/follow.repository.ts";
 import { describeEachEngine } from "../testing/databases.ts";
-import { FOLLOW_BACKFILL } from "./home-feed.ts";
+import { FOLLOW_BACKFILL, homeFeedFollowsListener } from "./home-feed.ts";
 import { createPostHarness, type PostHarness } from "./testing/post-harness.ts";
 
 /**
@@ -24,7 +25,10 @@ describeEachEngine("home feed", (getDb) => {
 
   before(async () => {
     h = await createPostHarness(getDb());
-    follows = new FollowRepository(h.ctx.database.db);
+    // A repository with what the social module's keeps in step (counters and the home timelines).
+    const accepted = new AcceptedFollows();
+    accepted.on(homeFeedFollowsListener);
+    follows = new FollowRepository(h.ctx.database.db, accepted);
     alice = await h.addAccount("alice");
     zoe = await h.addAccount("zoe");
     carol = await h.addAccount("carol");

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
+import type { AcceptedFollowsListener } from "../social/accepted-follows.ts";
 import { localAcceptedFollowersOf } from "../social/followers.repository.ts";
 
 /**
@@ -69,3 +70,12 @@ export async function followsEndedInFeeds(trx: Kysely<DB>, follows: readonly { r
     await trx.deleteFrom("home_feed").where("feed_id", "=", follow.follower_id).where("author_id", "=", follow.followee_id).execute();
   }
 }
+
+/**
+ * The home timelines' part of a follow change, registered on social's `AcceptedFollows` by
+ * `createPostModule`: runs in the follow's transaction, so a timeline never disagrees with the follows.
+ */
+export const homeFeedFollowsListener: AcceptedFollowsListener = async (trx, follows, sign) => {
+  if (sign === 1) await followsBeganInFeeds(trx, follows);
+  else await followsEndedInFeeds(trx, follows);
+};

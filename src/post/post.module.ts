@@ -5,6 +5,7 @@ import type { OutboundBridge } from "../federation/outbound/bridge.ts";
 import { mediaRoutes } from "../media/media.routes.ts";
 import { MediaService } from "../media/media.service.ts";
 import type { SocialModule } from "../social/social.module.ts";
+import { homeFeedFollowsListener } from "./home-feed.ts";
 import { OutboxBackfill } from "./outbox-backfill.ts";
 import { PostAccess } from "./post.access.ts";
 import { postDispatchers } from "./post.dispatchers.ts";
@@ -60,6 +61,8 @@ export interface PostPorts {
 
 export function createPostModule(base: AppBase, deps: { federation: FederationModule; social: SocialModule }): PostModule {
   const { federation, social } = deps;
+  // Home timelines follow the follows: social runs this in the transaction of every accepted-follow change.
+  social.acceptedFollows.on(homeFeedFollowsListener);
   const services = createPostServices(base, {
     resolver: federation.resolver,
     fetcher: { fetch: (url, options) => federation.documents.fetch(url, options) },

@@ -6,6 +6,7 @@ import { ActorRepository } from "../actor/actor.repository.ts";
 import { newId } from "../lib/id.ts";
 import { describeEachEngine } from "../testing/databases.ts";
 import { remoteActorData } from "../testing/fixtures.ts";
+import { AcceptedFollows } from "./accepted-follows.ts";
 import { endFollowsOfGoneActors } from "./follow-history.ts";
 
 // Moved from actor.repository.test.ts: ending follows is social's part of an actor going.
@@ -19,7 +20,7 @@ describeEachEngine("actors gone (actor module announces, social ends the follows
   before(() => {
     actors = new ActorRepository(get().database.db);
     announcer = new ActorGoneAnnouncer(get().database.db, actors);
-    announcer.subscribe(endFollowsOfGoneActors);
+    announcer.subscribe(endFollowsOfGoneActors(new AcceptedFollows()));
     announcer.observe((actor) => observed.push(actor));
   });
 

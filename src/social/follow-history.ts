@@ -3,7 +3,7 @@ import type { DB } from "../db/schema.ts";
 import { newId } from "../lib/id.ts";
 import type { ActorGoneListener } from "../actor/actor-gone.ts";
 import type { FollowEndReason } from "./follow.entity.ts";
-import { acceptedFollowsChanged } from "./accepted-follows.ts";
+import type { AcceptedFollows } from "./accepted-follows.ts";
 
 /**
  * Ends every follow matching `where` and records each in `follow_events`, in the caller's
@@ -16,10 +16,11 @@ export async function endFollowsWhere(
   where: (eb: ExpressionBuilder<DB, "follows">) => Expression<SqlBool>,
   reason: FollowEndReason,
   now: string,
+  accepted: AcceptedFollows,
 ): Promise<number> {
   const ended = await trx.deleteFrom("follows").where(where).returning(["follower_id", "followee_id", "state"]).execute();
   if (ended.length > 0) {
-    await acceptedFollowsChanged(
+    await accepted.changed(
       trx,
       ended.filter((f) => f.state === "accepted"),
       -1,
@@ -47,7 +48,7 @@ export async function endFollowsWhere(
  * `createSocialModule`): a gone actor loses every follow in both directions; an actor whose personal
  * inbox answered 404 stops following local accounts. Each ended follow is recorded as `gone`.
  */
-export const endFollowsOfGoneActors: ActorGoneListener = async (gone, trx) =>
+export const endFollowsOfGoneActors = (accepted: AcceptedFollows): ActorGoneListener => async (gone, trx) =>
   await endFollowsWhere(
     trx,
     gone.evidence === "actor"
@@ -55,4 +56,5 @@ export const endFollowsOfGoneActors: ActorGoneListener = async (gone, trx) =>
       : (eb) => eb.and([eb("follower_id", "in", [...gone.actorIds]), eb("followee_id", "in", eb.selectFrom("actors").select("id").where("is_local", "=", 1))]),
     "gone",
     gone.now,
+    accepted,
   );

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import { acceptedFollowerCount, acceptedFollowingCount } from "./follow.counters.ts";
-import { acceptedFollowsChanged } from "./accepted-follows.ts";
+import { AcceptedFollows } from "./accepted-follows.ts";
 import type { DB } from "../db/schema.ts";
 import { toBool, toCount } from "../db/rows.ts";
 import { inTransaction } from "../db/transaction.ts";
@@ -38,9 +38,12 @@ export interface FollowEvent {
  */
 export class FollowRepository {
   readonly #db: Kysely<DB>;
+  readonly #accepted: AcceptedFollows;
 
-  constructor(db: Kysely<DB>) {
+  /** `accepted`: what is kept in step with accepted follows (the social module's; counters only when absent). */
+  constructor(db: Kysely<DB>, accepted: AcceptedFollows = new AcceptedFollows()) {
     this.#db = db;
+    this.#accepted = accepted;
   }
 
   async findById(id: string): Promise<Follow | null> {
@@ -101,7 +104,7 @@ export class FollowRepository {
       await this.#event(trx, input.followerId, input.followeeId, "requested", null, false, now);
       if (input.state === "accepted") {
         await this.#event(trx, input.followerId, input.followeeId, "accepted", null, false, now);
-        await acceptedFollowsChanged(trx, [row], +1);
+        await this.#accepted.changed(trx, [row], +1);
       }
       return { follow: followFromRow(row), created: true };
     });
@@ -119,7 +122,7 @@ export class FollowRepository {
         .executeTakeFirst();
       if (row === undefined) return null;
       await this.#event(trx, row.follower_id, row.followee_id, "accepted", null, false, now);
-      await acceptedFollowsChanged(trx, [row], +1);
+      await this.#accepted.changed(trx, [row], +1);
       return followFromRow(row);
     });
   }
@@ -136,7 +139,7 @@ export class FollowRepository {
       if (row === undefined) return null;
       const follow = followFromRow(row);
       await this.#event(trx, follow.followerId, follow.followeeId, "ended", reason, follow.state === "accepted", now);
-      if (follow.state === "accepted") await acceptedFollowsChanged(trx, [row], -1);
+      if (follow.state === "accepted") await this.#accepted.changed(trx, [row], -1);
       return follow;
     });
   }

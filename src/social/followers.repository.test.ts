@@ -5,6 +5,7 @@ import { FollowRepository } from "./follow.repository.ts";
 import { repairFollowCounters } from "./follow.counters.ts";
 import { endFollowsWhere } from "./follow-history.ts";
 import { acceptedFolloweesOf, FollowersRepository } from "./followers.repository.ts";
+import { AcceptedFollows } from "./accepted-follows.ts";
 import { createSocialHarness, type SocialHarness } from "./testing/social-harness.ts";
 
 // The ports other modules use instead of querying `follows`: only accepted follows count.
@@ -91,7 +92,7 @@ describeEachEngine("FollowersRepository (social's follower ports)", (getDb) => {
     assert.deepEqual(await followers.counts(org.actorId), { followers: 1, following: 1 });
     assert.deepEqual(await followers.counts(a.id), { followers: 1, following: 0 });
     // Bulk ends (an actor gone) count each accepted follow they end, in both directions.
-    await h.base.database.db.transaction().execute((trx) => endFollowsWhere(trx, (eb) => eb.or([eb("follower_id", "=", b.id), eb("followee_id", "=", a.id)]), "gone", now));
+    await h.base.database.db.transaction().execute((trx) => endFollowsWhere(trx, (eb) => eb.or([eb("follower_id", "=", b.id), eb("followee_id", "=", a.id)]), "gone", now, new AcceptedFollows()));
     assert.deepEqual(await followers.counts(org.actorId), { followers: 0, following: 0 });
     assert.deepEqual(await repairFollowCounters(h.base.database.db), []);
 

@@ -10,6 +10,7 @@ import { flagHandlers } from "./flag.inbox.ts";
 import { followCollections } from "./follow.collections.ts";
 import { awaitedAnswers, followHandlers } from "./follow.inbox.ts";
 import { endFollowsOfGoneActors } from "./follow-history.ts";
+import { AcceptedFollows } from "./accepted-follows.ts";
 import { FollowRepository } from "./follow.repository.ts";
 import { FollowService } from "./follow.service.ts";
 import { FollowersRepository } from "./followers.repository.ts";
@@ -39,6 +40,8 @@ export interface SocialModule extends ModuleContributions {
   readonly followers: FollowersRepository;
   /** `herold repair`: recounts social's counters (accepted followers and following) from `follows`. */
   repairCounters(): Promise<CounterCorrection[]>;
+  /** What other modules keep in step with accepted follows registers here (the posts module's home timelines). */
+  readonly acceptedFollows: Pick<AcceptedFollows, "on">;
 }
 
 /** The part of the federation module the social module uses (tests pass a fake resolver and a recording bridge). */
@@ -50,9 +53,10 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
   const { resolver, bridge, inbox } = deps.federation;
   const clock = base.clock;
 
-  const followRepository = new FollowRepository(db);
+  const acceptedFollows = new AcceptedFollows();
+  const followRepository = new FollowRepository(db, acceptedFollows);
   // Social owns follows, so it ends them when the actor module announces an actor gone.
-  base.actorsGone.subscribe(endFollowsOfGoneActors);
+  base.actorsGone.subscribe(endFollowsOfGoneActors(acceptedFollows));
   const blockRepository = new BlockRepository(db);
   const targets = new TargetLookup({ resolver, actors, accounts, urls: base.urls, domain: base.config.domain });
 
@@ -95,6 +99,7 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
     blocks,
     followers: new FollowersRepository(db),
     repairCounters: () => repairFollowCounters(db),
+    acceptedFollows,
     fedifyDispatchers: [followCollections({ follows: followRepository, accounts })],
   };
 }

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { Create, Note, PUBLIC_COLLECTION } from "@fedify/vocab";
 import type { Account } from "../../account/account.entity.ts";
 import { type AppBase, createAppBase } from "../../app/base.ts";
+import { AcceptedFollows } from "../../social/accepted-follows.ts";
 import { endFollowsOfGoneActors } from "../../social/follow-history.ts";
 import { loadConfig, type Config } from "../../config/config.ts";
 import { OutboundBridge } from "../../federation/outbound/bridge.ts";
@@ -67,7 +68,7 @@ export function createTestBase(database: Database, config: Config, clock: Clock)
   const base = createAppBase({ config, database, clock, secret: randomBytes(32), version: "test" });
   // No social module here: its part of an actor going (ending follows) is subscribed as
   // createSocialModule subscribes it in the real composition.
-  base.actorsGone.subscribe(endFollowsOfGoneActors);
+  base.actorsGone.subscribe(endFollowsOfGoneActors(new AcceptedFollows()));
   return base;
 }
 

@@ -6,7 +6,8 @@ import { remoteActorData as sharedRemoteActorData } from "../../testing/fixtures
 import type { PostState, Visibility } from "../../post/post.entity.ts";
 import { addToCounters } from "../../db/counters.ts";
 import { countDeltas } from "../../post/post.repository.ts";
-import { acceptedFollowsChanged } from "../../social/accepted-follows.ts";
+import { AcceptedFollows } from "../../social/accepted-follows.ts";
+import { homeFeedFollowsListener } from "../../post/home-feed.ts";
 
 /**
  * Test data for the page tests: rows written straight into the tables, so the pages can be checked
@@ -103,10 +104,17 @@ export async function insertFollow(db: Kysely<DB>, followerId: string, followeeI
     .insertInto("follows")
     .values({ id: newId(), follower_id: followerId, followee_id: followeeId, state, uri: null, created_at: now, accepted_at: state === "accepted" ? now : null, updated_at: now })
     .execute();
-  if (state === "accepted") await acceptedFollowsChanged(db, [{ follower_id: followerId, followee_id: followeeId }], +1);
+  if (state === "accepted") await seededFollows().changed(db, [{ follower_id: followerId, followee_id: followeeId }], +1);
 }
 
 /** Remote actors with an avatar URL (the pages must never show it: no hot-linking). */
 export function remoteActorData(host: string, username: string): RemoteActorData {
   return sharedRemoteActorData(host, username, { iconUrl: `https://${host}/avatars/${username}.png` });
+}
+
+/** Follows written with plain SQL keep what the repositories keep: social's counters and the home timelines. */
+function seededFollows(): AcceptedFollows {
+  const accepted = new AcceptedFollows();
+  accepted.on(homeFeedFollowsListener);
+  return accepted;
 }

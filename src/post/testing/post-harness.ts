@@ -5,7 +5,8 @@
  * only know what a test registered — and a delivery port that records instead of sending.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { acceptedFollowsChanged } from "../../social/accepted-follows.ts";
+import { AcceptedFollows } from "../../social/accepted-follows.ts";
+import { homeFeedFollowsListener } from "../home-feed.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Account } from "../../account/account.entity.ts";
@@ -178,7 +179,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
         })
         .execute();
       // What social keeps with its follow writes: the counters and the home feeds (accepted-follows.ts).
-      if (state === "accepted") await acceptedFollowsChanged(db2, [{ follower_id: followerActorId, followee_id: followeeActorId }], +1);
+      if (state === "accepted") await seededFollows().changed(db2, [{ follower_id: followerActorId, followee_id: followeeActorId }], +1);
     },
     async block(actorId, targetId) {
       await db2.insertInto("blocks").values({ id: newId(), actor_id: actorId, target_id: targetId, uri: null, created_at: now() }).execute();
@@ -230,4 +231,11 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Follows written with plain SQL keep what the repositories keep: social's counters and the home timelines. */
+function seededFollows(): AcceptedFollows {
+  const accepted = new AcceptedFollows();
+  accepted.on(homeFeedFollowsListener);
+  return accepted;
 }
