@@ -55,32 +55,24 @@ export class NodeHttpClient {
     };
     const client = this;
     const ca = options.ca;
-    class GuardedHttpAgent extends HttpAgent {
-      override createConnection(connect: ClientRequestArgs, created?: (error: Error | null, socket: Duplex) => void): Duplex | null | undefined {
-        const guarded = client.#guard(connect, created);
-        return guarded === null ? undefined : super.createConnection(guarded, created);
-      }
-      override keepSocketAlive(socket: Duplex): void {
-        return client.#park(socket, super.keepSocketAlive(socket) as unknown as boolean) as unknown as void;
-      }
-      override reuseSocket(socket: Duplex, request: ClientRequest): void {
-        client.#idle.delete(socket);
-        super.reuseSocket(socket, request);
-      }
-    }
-    class GuardedHttpsAgent extends HttpsAgent {
-      override createConnection(connect: ClientRequestArgs, created?: (error: Error | null, socket: Duplex) => void): Duplex | null | undefined {
-        const guarded = client.#guard(connect, created);
-        return guarded === null ? undefined : super.createConnection(guarded, created);
-      }
-      override keepSocketAlive(socket: Duplex): void {
-        return client.#park(socket, super.keepSocketAlive(socket) as unknown as boolean) as unknown as void;
-      }
-      override reuseSocket(socket: Duplex, request: ClientRequest): void {
-        client.#idle.delete(socket);
-        super.reuseSocket(socket, request);
-      }
-    }
+    // One guard for both agents (https.Agent extends http.Agent): every connection checked and pinned,
+    // idle sockets counted against the global cap.
+    const guarded = <A extends new (...args: any[]) => HttpAgent>(Base: A) =>
+      class extends Base {
+        override createConnection(connect: ClientRequestArgs, created?: (error: Error | null, socket: Duplex) => void): Duplex | null | undefined {
+          const pinned = client.#guard(connect, created);
+          return pinned === null ? undefined : super.createConnection(pinned, created);
+        }
+        override keepSocketAlive(socket: Duplex): void {
+          return client.#park(socket, super.keepSocketAlive(socket) as unknown as boolean) as unknown as void;
+        }
+        override reuseSocket(socket: Duplex, request: ClientRequest): void {
+          client.#idle.delete(socket);
+          super.reuseSocket(socket, request);
+        }
+      };
+    const GuardedHttpAgent = guarded(HttpAgent);
+    const GuardedHttpsAgent = guarded(HttpsAgent);
     this.#http = new GuardedHttpAgent(pool);
     this.#https = new GuardedHttpsAgent({ ...pool, ALPNProtocols: ["http/1.1"], ...(ca !== undefined ? { ca: typeof ca === "string" ? ca : [...ca] } : {}) });
   }

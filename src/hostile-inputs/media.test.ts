@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { crc32, deflateSync } from "node:zlib";
 import sharp from "sharp";
-import { WebClient } from "../web/testing/web-client.ts";
+import { setUpOwner, WebClient } from "../web/testing/web-client.ts";
 import { startHostileEnv, startScriptedPeer, type HostileEnv, type ScriptedPeer } from "./harness.ts";
 
 /**
@@ -51,9 +51,7 @@ describe("media uploads and media served [sqlite]", () => {
     env = await startHostileEnv("sqlite");
     evil = await startScriptedPeer();
     goodPng = await sharp({ create: { width: 32, height: 32, channels: 3, background: "#ff0000" } }).png().toBuffer();
-    owner = new WebClient(env.herold.origin);
-    await owner.get("/app/setup");
-    assert.equal((await owner.post("/app/setup", { setup_token: env.herold.setupToken!, email: "owner@herold.example", password: PASSWORD })).status, 303);
+    owner = await setUpOwner(env.herold, { email: "owner@herold.example", password: PASSWORD });
   });
   after(async () => {
     await Promise.all([env?.close(), evil?.close()]);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { generateTestKey } from "../federation/inbox/testing/fake-peer.ts";
-import { WebClient } from "../web/testing/web-client.ts";
+import { setUpOwner, WebClient } from "../web/testing/web-client.ts";
 import { activeContent, XSS_PAYLOADS } from "./active-content.ts";
 import { startHostileEnv, startScriptedPeer, type HostileEnv, type RemoteActor, type ScriptedPeer } from "./harness.ts";
 import { checkInvariants } from "./invariants.ts";
@@ -46,10 +46,7 @@ describe("remote HTML, links, redirects and throttles in pages [sqlite]", () => 
     });
     evil.json("/.well-known/webfinger", { subject: `acct:eve@${new URL(evil.origin).host}`, links: [{ rel: "self", type: "application/activity+json", href: id }] }, "application/jrd+json");
 
-    owner = new WebClient(env.herold.origin);
-    await owner.get("/app/setup");
-    const setup = await owner.post("/app/setup", { setup_token: env.herold.setupToken!, email: "owner@herold.example", username: "owner", password: PASSWORD });
-    assert.equal(setup.status, 303, setup.html.slice(0, 300));
+    owner = await setUpOwner(env.herold, { email: "owner@herold.example", username: "owner", password: PASSWORD });
 
     // carol follows eve (accepted by eve), and eve follows carol: eve shows up everywhere.
     assert.ok((await env.herold.ctx.social.follows.follow("carol", eve.id)).ok);

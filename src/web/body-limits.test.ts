@@ -4,7 +4,7 @@ import { streamingPost } from "../federation/inbox/testing/fake-peer.ts";
 import { newId } from "../lib/id.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
 import { FORM_MAX_BYTES, webBodyLimits } from "./body-limits.ts";
-import { WebClient } from "./testing/web-client.ts";
+import { setUpOwner, WebClient } from "./testing/web-client.ts";
 
 /**
  * Issue #10 item 4: request bodies were read whole before any limit (a chunked 300 MB POST to
@@ -22,9 +22,7 @@ describe("request body limits in the web app", { timeout: 120_000 }, () => {
 
   before(async () => {
     a = await startTestInstance({ worker: false });
-    owner = new WebClient(a.origin);
-    await owner.get("/app/setup");
-    assert.equal((await owner.post("/app/setup", { setup_token: a.setupToken!, email: "owner@acme.example", password: PASSWORD, account_username: "acme" })).status, 303);
+    owner = await setUpOwner(a, { email: "owner@acme.example", password: PASSWORD, account_username: "acme" });
     await owner.get("/app/compose");
   });
   after(async () => {

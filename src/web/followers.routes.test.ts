@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
-import { WebClient } from "./testing/web-client.ts";
+import { setUpOwner, WebClient } from "./testing/web-client.ts";
 
 /**
  * Follower approval and unfollowing map each expected failure to its own status (not one status
@@ -14,10 +14,7 @@ describe("followers and following: failures by kind", { timeout: 120_000 }, () =
 
   before(async () => {
     a = await startTestInstance();
-    owner = new WebClient(a.origin);
-    await owner.get("/app/setup");
-    const setup = await owner.post("/app/setup", { setup_token: a.setupToken!, email: "owner@acme.example", password: "owner's long password", account_username: "acme", account_name: "ACME" });
-    assert.equal(setup.status, 303);
+    owner = await setUpOwner(a, { email: "owner@acme.example", password: "owner's long password", account_username: "acme", account_name: "ACME" });
     assert.ok((await a.ctx.services.accounts.create({ username: "brand", name: "Brand" })).ok);
     await owner.get("/app/followers");
   });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { foreignReferences, startTags } from "../pages/markup-check.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
-import { WebClient } from "./testing/web-client.ts";
+import { setUpOwner, WebClient } from "./testing/web-client.ts";
 
 /**
  * What every app page promises: nothing loaded from another origin, no inline script or style (the
@@ -19,9 +19,7 @@ describe("app pages: markup, accessibility basics and weight", { timeout: 120_00
 
   before(async () => {
     a = await startTestInstance({ worker: false });
-    client = new WebClient(a.origin);
-    await client.get("/app/setup");
-    await client.post("/app/setup", { setup_token: a.setupToken!, email: "owner@acme.example", password: "owner's long password", account_username: "acme" });
+    client = await setUpOwner(a, { email: "owner@acme.example", password: "owner's long password", account_username: "acme" });
     await client.get("/app/compose");
     await client.post("/app/compose", { text: "A draft with <b>markup</b> & a link https://example.org/x", action: "draft" }, { files: {} });
   });

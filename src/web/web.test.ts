@@ -4,7 +4,7 @@ import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
 import { startTestServer } from "../testing/test-server.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
-import { signIn, WebClient } from "./testing/web-client.ts";
+import { setUpOwner, signIn, WebClient } from "./testing/web-client.ts";
 
 /**
  * The web app over HTTP (no browser): sessions, CSRF on every state-changing route, the sign-in
@@ -18,10 +18,7 @@ describe("web app over HTTP", { timeout: 180_000 }, () => {
 
   before(async () => {
     a = await startTestInstance();
-    owner = new WebClient(a.origin);
-    await owner.get("/app/setup");
-    const setup = await owner.post("/app/setup", { setup_token: a.setupToken!, email: "owner@acme.example", password: PASSWORD, account_username: "acme", account_name: "ACME" });
-    assert.equal(setup.status, 303);
+    owner = await setUpOwner(a, { email: "owner@acme.example", password: PASSWORD, account_username: "acme", account_name: "ACME" });
     assert.ok((await a.ctx.services.accounts.create({ username: "brand", name: "Brand" })).ok);
   });
 

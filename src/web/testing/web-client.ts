@@ -79,3 +79,15 @@ export async function signIn(instance: { readonly origin: string }, login: strin
   if (response.status !== 303) throw new Error(`sign-in of ${login}: HTTP ${response.status}`);
   return client;
 }
+
+/**
+ * First-run setup through the real form, with the setup token the instance printed; returns the
+ * owner's signed-in client. `fields` are the form's other fields (email, password, account_username …).
+ */
+export async function setUpOwner(instance: { readonly origin: string; readonly setupToken: string | null }, fields: Record<string, string>): Promise<WebClient> {
+  const client = new WebClient(instance.origin);
+  await client.get("/app/setup");
+  const response = await client.post("/app/setup", { setup_token: instance.setupToken ?? "", ...fields });
+  if (response.status !== 303) throw new Error(`setup: HTTP ${response.status}: ${response.html.slice(0, 300)}`);
+  return client;
+}
