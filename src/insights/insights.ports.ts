@@ -5,6 +5,7 @@
  * cache of remote servers' NodeInfo software. The composition root (src/app/context.ts) hands the
  * implementations to `createInsightsModule`.
  */
+import type { Result } from "../lib/result.ts";
 import type { InsightsReport, PostInsights } from "./insights.report.ts";
 
 /** Delivery reach of local posts: the outcome of their Create per remote server. */
@@ -52,9 +53,9 @@ export interface InsightsQueries {
   report(
     accountId: string,
     period: InsightsPeriod,
-  ): Promise<{ ok: true; value: InsightsReport } | { ok: false; error: InsightsError; message: string }>;
+  ): Promise<Result<InsightsReport, InsightsError>>;
   post(
     accountId: string,
     postId: string,
-  ): Promise<{ ok: true; value: PostInsights } | { ok: false; error: InsightsError; message: string }>;
+  ): Promise<Result<PostInsights, InsightsError>>;
 }
