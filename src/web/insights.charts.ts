@@ -34,10 +34,13 @@ export function shortDate(date: string): string {
   return `${Number(day)} ${MONTHS[Number(month) - 1] ?? month}`;
 }
 
-/** A line (with a light area below) of one value per day: followers over time. */
+/**
+ * A line (with a light area below) of one value per day: followers over time. Its axis spans the
+ * values, not 0 to the top, so that 1,000 → 1,075 is visible as growth; the axis labels say where it starts.
+ */
 export function lineChart(text: ChartText, dates: readonly string[], values: readonly number[], key: string): Html {
   const x = scaleBand<number>().domain(dates.map((_, i) => i)).range([MARGIN.left, WIDTH - MARGIN.right]).paddingInner(0);
-  const y = valueScale(values);
+  const y = spanScale(values);
   const cx = (i: number) => (x(i) ?? 0) + x.bandwidth() / 2;
   const points = values.map((v, i) => [cx(i), y(v)] as [number, number]);
   const path = line()(points) ?? "";
@@ -88,6 +91,14 @@ ${body}
 function valueScale(values: readonly number[]): ScaleLinear<number, number> {
   const max = Math.max(0, ...values);
   return scaleLinear().domain([0, max === 0 ? 1 : max]).nice(4).range([HEIGHT - MARGIN.bottom, MARGIN.top]);
+}
+
+/** From a round number below the smallest value to one above the largest; falls back to 0-based when flat. */
+function spanScale(values: readonly number[]): ScaleLinear<number, number> {
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  if (values.length === 0 || min === max) return valueScale(values);
+  return scaleLinear().domain([min, max]).nice(4).range([HEIGHT - MARGIN.bottom, MARGIN.top]);
 }
 
 function yAxis(y: ScaleLinear<number, number>): Html {

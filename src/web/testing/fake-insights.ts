@@ -23,6 +23,8 @@ export interface FakeInsightsOptions {
 }
 
 export const FAKE_POST_ID = "01fakepost000000000000001";
+export const FOLLOWERS_REACHED = 11_180;
+const START_FOLLOWERS = 12_000;
 
 export class FakeInsights implements InsightsQueries {
   readonly calls: { method: "report" | "post"; accountId: string; period?: InsightsPeriod; postId?: string }[] = [];
@@ -63,7 +65,7 @@ export class FakeInsights implements InsightsQueries {
         { uri: "https://misskey.example/users/9abc", handle: "kai@misskey.example", name: null, profileUrl: null, kinds: ["like"] },
         { uri: "https://bad.example/users/x", handle: "x@bad.example", name: "X", profileUrl: "javascript:alert(1)", kinds: ["reply"] },
       ],
-      followersReached: 1180,
+      followersReached: FOLLOWERS_REACHED,
     });
   }
 
@@ -94,34 +96,34 @@ export class FakeInsights implements InsightsQueries {
     };
     // Followers are a running total: each day's total is the previous one plus its net.
     const raw = Array.from({ length }, (_, i) => day(i));
-    let running = empty ? 0 : 1000;
+    let running = empty ? 0 : START_FOLLOWERS;
     const days = raw.map((d) => ({ ...d, followers: (running += d.followersNet) }));
     const previousDays = Array.from({ length }, (_, i) => day(i - length));
     const totals = sumOf(days, running);
     // The previous period ends where this one starts.
-    const previous = { ...sumOf(previousDays, 0), followers: empty ? 0 : 1000 };
+    const previous = { ...sumOf(previousDays, 0), followers: empty ? 0 : START_FOLLOWERS };
     const posts = empty ? [] : this.#posts(from, length);
     const ranked = posts.map((p, i) => this.#ranked(p, i));
-    const startFollowers = empty ? 0 : 1000;
+    const startFollowers = empty ? 0 : START_FOLLOWERS;
     const heatMap = Array.from({ length: 7 }, (_, d) => Array.from({ length: 24 }, (_, h) => (empty ? 0 : Math.max(0, 12 - Math.abs(h - 18)) * (d < 5 ? 2 : 1) + ((d + h) % 3))));
     const hours = heatMap.flatMap((row, weekday) => row.map((interactions, hour) => ({ weekday, hour, interactions })));
     const servers = empty ? [] : [
-      { host: "mastodon.example", software: "mastodon", followers: 700, interactions: Math.floor(totals.interactions * 0.6) },
-      { host: "misskey.example", software: "misskey", followers: 200, interactions: Math.floor(totals.interactions * 0.25) },
+      { host: "mastodon.example", software: "mastodon", followers: 8_400, interactions: Math.floor(totals.interactions * 0.6) },
+      { host: "misskey.example", software: "misskey", followers: 2_400, interactions: Math.floor(totals.interactions * 0.25) },
       { host: "=HYPERLINK(\"x\")", software: null, followers: 1, interactions: 0 },
     ];
     return {
       account: username, from, to: addDays(from, length - 1), totals, previous, days, posts, servers,
       timeZone: this.#options.timeZone,
       engagementRate: startFollowers === 0 ? 0 : totals.interactions / startFollowers,
-      previousEngagementRate: empty ? 0 : previous.interactions / 1000,
+      previousEngagementRate: empty ? 0 : previous.interactions / START_FOLLOWERS,
       churn: startFollowers === 0 ? 0 : totals.followersLost / startFollowers,
       topByInteractions: [...ranked].sort((a, b) => b.interactions - a.interactions).slice(0, 10),
       topByEngagement: [...ranked].sort((a, b) => b.engagementRate - a.engagementRate).slice(0, 10),
       hashtags: empty ? [] : [{ tag: "rockets", posts: 4, interactions: 120 }, { tag: "launch", posts: 2, interactions: 75 }],
       software: empty ? [] : [
-        { software: "mastodon", servers: 1, followers: 700, interactions: servers[0]!.interactions },
-        { software: "misskey", servers: 1, followers: 200, interactions: servers[1]!.interactions },
+        { software: "mastodon", servers: 1, followers: 8_400, interactions: servers[0]!.interactions },
+        { software: "misskey", servers: 1, followers: 2_400, interactions: servers[1]!.interactions },
         { software: null, servers: 1, followers: 1, interactions: 0 },
       ],
       heatMap,
@@ -149,7 +151,7 @@ export class FakeInsights implements InsightsQueries {
   }
 
   #ranked(post: PostFigures, i: number): RankedPost {
-    const followersAtPublish = 900 + i * 10;
+    const followersAtPublish = START_FOLLOWERS - 3_000 + ((i * 977) % 3_000);
     const id = post.uri.split("/").at(-1)!;
     return {
       ...post,
