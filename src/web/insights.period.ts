@@ -31,8 +31,8 @@ export function parsePeriod(query: (name: string) => string | undefined): Result
     return ok({ kind: "range", from, to });
   }
   if (days === undefined || days === "") return ok({ kind: "days", days: DEFAULT_DAYS });
-  if (!/^\d{1,5}$/.test(days)) return err("bad-period", `The number of days must be a whole number (got ${JSON.stringify(days.slice(0, 40))}).`);
-  const n = Number(days);
+  if (!/^\d+$/.test(days)) return err("bad-period", `The number of days must be a whole number (got ${JSON.stringify(days.slice(0, 40))}).`);
+  const n = days.length > 6 ? Number.POSITIVE_INFINITY : Number(days);
   if (n < 1 || n > MAX_DAYS) return err("bad-period", `The number of days must be between 1 and ${MAX_DAYS}.`);
   return ok({ kind: "days", days: n });
 }

@@ -53,10 +53,10 @@ export class FakeInsights implements InsightsQueries {
     if (!known.ok) return known;
     if (postId !== FAKE_POST_ID || this.#options.empty) return err("unknown-post", "There is no such post of this account.");
     const post = this.#ranked(this.#posts(addDays(this.#options.today, -29), 30)[0]!, 0);
-    const hourly = Array.from({ length: 168 }, (_, h) => (h < 48 ? Math.max(0, 9 - Math.floor(h / 4)) : (h % 24) === 18 ? 1 : 0));
+    const hourly = spread(post.interactions);
     const sum = (n: number) => hourly.slice(0, n).reduce((a, b) => a + b, 0);
     return ok({
-      post: { ...post, interactions: sum(168) },
+      post,
       timeZone: this.#options.timeZone,
       curve: { firstHour: sum(1), firstDay: sum(24), firstWeek: sum(168) },
       hourly,
@@ -135,11 +135,12 @@ export class FakeInsights implements InsightsQueries {
   /** One post every third day of the period, the first with id FAKE_POST_ID. */
   #posts(from: string, length: number): PostFigures[] {
     return Array.from({ length: Math.ceil(length / 3) }, (_, i) => {
-      const likes = 20 + ((i * 37) % 50);
-      const boosts = 5 + ((i * 11) % 9);
-      const replies = i % 4;
-      const quotes = i % 2;
-      const reactions = i % 3;
+      // The first is the launch post: the period's best by far.
+      const likes = i === 0 ? 142 : 20 + ((i * 37) % 50);
+      const boosts = i === 0 ? 38 : 5 + ((i * 11) % 9);
+      const replies = i === 0 ? 12 : i % 4;
+      const quotes = i === 0 ? 3 : i % 2;
+      const reactions = i === 0 ? 9 : i % 3;
       const id = i === 0 ? FAKE_POST_ID : `01fakepost${String(i + 1).padStart(15, "0")}`;
       return {
         uri: `${this.#options.origin}/users/acme/posts/${id}`,
@@ -170,4 +171,18 @@ function sumOf(days: readonly DayTotals[], followersWithoutDays: number): Period
     interactions: sum("interactions"), followersGained: sum("followersGained"), followersLost: sum("followersLost"),
     followersNet: sum("followersNet"), followers: days.at(-1)?.followers ?? followersWithoutDays, pageViews: sum("pageViews"),
   };
+}
+
+/**
+ * A post's interactions over its first 168 hours, as posts fare: most in the first hours, then a
+ * little every evening. Whole numbers that add up to `total` exactly (largest remainders).
+ */
+function spread(total: number): number[] {
+  const weights = Array.from({ length: 168 }, (_, h) => (h < 24 ? (24 - h) ** 2 : h % 24 === 18 ? 40 : 0));
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const exact = weights.map((w) => (w / sum) * total);
+  const hours = exact.map(Math.floor);
+  const order = exact.map((v, h) => ({ h, rest: v - Math.floor(v) })).sort((a, b) => b.rest - a.rest);
+  for (let k = 0, left = total - hours.reduce((a, b) => a + b, 0); k < left; k++) hours[order[k]!.h]! += 1;
+  return hours;
 }
