@@ -33,7 +33,7 @@ export function insightsAboutPage(shell: Shell, member: Member): Html {
 
 <section aria-labelledby="stored"><h2 id="stored">What is stored</h2>
 <ul>
-<li>Page views are plain counters per page kind and hour. Nothing is stored per visitor: no IP address, no user agent, no cookie, no hash or other identifier. Requests from obvious crawlers are counted apart and not included in the page views.</li>
+<li>Page views are plain counters per page kind and quarter of an hour (quarters, so that the days of every time zone add up exactly). Nothing is stored per visitor: no IP address, no user agent, no cookie, no hash or other identifier. Requests from obvious crawlers are counted apart and not included in the page views.</li>
 <li>The counts by day and kind are aggregates and name nobody.</li>
 <li>What is kept per remote account only for Insights is folded into those aggregates after <code>HEROLD_ANALYTICS_RAW_DAYS</code> days (90 unless the administrator set another value). What the social features need stays as it is — who liked a post, so that an Undo can be processed.</li>
 <li>The numbers are for the account's own people only: Insights are shown to the people who act for the account, and nothing is sent to anyone else.</li>

@@ -253,7 +253,7 @@ describe("Insights pages and downloads", { timeout: 120_000 }, () => {
   test("About these numbers says what is counted, how, what not and why, and what is stored", async () => {
     const page = await owner.get("/app/insights/about");
     assert.equal(page.status, 200);
-    for (const phrase of [/Misskey/, /❤/, /subtracted again/, /counted once/, /at the minute it happened/, /account's time zone/, /Impressions/, /clicks on links/, /ActivityPub carries no such signal/, /tracking/, /counters per page kind and hour/, /no IP address/, /HEROLD_ANALYTICS_RAW_DAYS/, /90/]) {
+    for (const phrase of [/Misskey/, /❤/, /subtracted again/, /counted once/, /at the minute it happened/, /account's time zone/, /Impressions/, /clicks on links/, /ActivityPub carries no such signal/, /tracking/, /counters per page kind and quarter of an hour/, /no IP address/, /HEROLD_ANALYTICS_RAW_DAYS/, /90/]) {
       assert.match(page.html, phrase);
     }
   });
