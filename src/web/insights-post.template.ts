@@ -1,7 +1,7 @@
 import type { PostInsights } from "../insights/insights.report.ts";
 import { html, type Html } from "../pages/html.ts";
 import { safeHttpUrl } from "../pages/post.view.ts";
-import { barChart } from "./insights.charts.ts";
+import { barChart, lineChart } from "./insights.charts.ts";
 import { num, pct } from "./insights.format.ts";
 import { KINDS, scroll } from "./insights.template.ts";
 import { formatLocal } from "./time-zone.ts";
@@ -15,6 +15,8 @@ export function postInsightsPage(shell: Shell, member: Member, insights: PostIns
   const { post, curve, hourly } = insights;
   const href = safeHttpUrl(post.uri);
   const hours = Array.from({ length: 168 }, (_, i) => hourly[i] ?? 0);
+  // The running total the curve draws: its value at hour 24 is the first day's, at 168 the first week's.
+  const running = hours.map(((total) => (v: number) => (total += v))(0));
   const peak = hours.reduce((best, v, i) => (v > (hours[best] ?? 0) ? i : best), 0);
   const reachable = post.deliveredServers + post.failedServers + post.pendingServers;
   return appLayout(shell, {
@@ -34,6 +36,17 @@ export function postInsightsPage(shell: Shell, member: Member, insights: PostIns
 <li class="card"><h3>First day</h3><p class="figure">${num(curve.firstDay)}</p><p class="hint">within 24 hours</p></li>
 <li class="card"><h3>First week</h3><p class="figure">${num(curve.firstWeek)}</p><p class="hint">within 7 days</p></li>
 </ul></section>
+
+<section aria-labelledby="post-curve"><h2 id="post-curve">The curve</h2>
+${lineChart(
+      { id: "chart-curve", title: "Interactions so far, hour by hour, over the first 7 days", desc: `After 1 hour ${num(curve.firstHour)}, after 1 day ${num(curve.firstDay)}, after 7 days ${num(curve.firstWeek)} interactions.` },
+      running.map((_, i) => `${i + 1} h`),
+      running,
+      "k-all",
+      true,
+    )}
+<details><summary>The curve as a table</summary>${scroll("Interactions so far after each day", html`<table><thead><tr><th scope="col">After</th><th scope="col">Interactions so far</th></tr></thead>
+<tbody><tr><th scope="row">1 hour</th><td>${num(curve.firstHour)}</td></tr>${Array.from({ length: 7 }, (_, d) => html`<tr><th scope="row">${d === 0 ? "1 day" : `${d + 1} days`}</th><td>${num(running[d * 24 + 23] ?? 0)}</td></tr>`)}</tbody></table>`)}</details></section>
 
 <section aria-labelledby="post-hourly"><h2 id="post-hourly">Hour by hour</h2>
 ${barChart(

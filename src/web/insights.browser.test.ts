@@ -115,6 +115,8 @@ describe("Insights in a browser", { skip: NO_CHROMIUM, timeout: 300_000 }, () =>
     const box = await chart.boundingBox();
     assert.ok(box !== null && box.width > 300);
     assert.ok((await page.locator("svg g.k-all rect").count()) > 0);
+    const curve = await page.getByRole("img", { name: "Interactions so far, hour by hour, over the first 7 days" }).locator("path.line").boundingBox();
+    assert.ok(curve !== null && curve.width > 300 && curve.height > 50, "the curve rises");
     assert.match(await page.locator("main").innerText(), /Followers reached/);
     const ann = page.getByRole("link", { name: "Ann <Analyst>" });
     assert.equal(await ann.getAttribute("href"), "https://mastodon.example/@ann");

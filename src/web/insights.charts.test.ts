@@ -27,8 +27,9 @@ test("charts of nothing, of one day and of a flat line draw no NaN and keep thei
   const charts = [
     stackedBars(text, ["2026-12-01"], [{ key: "k-likes", label: "Likes", values: [0] }]),
     stackedBars(text, [], []),
-    lineChart(text, ["2026-12-01"], [0], "k-followers"),
-    lineChart(text, ["2026-12-01", "2026-12-02"], [5, 5], "k-followers"),
+    lineChart(text, ["1 Dec"], [0], "k-followers"),
+    lineChart(text, ["1 Dec", "2 Dec"], [5, 5], "k-followers"),
+    lineChart(text, ["1 h", "2 h"], [3, 3], "k-all", true),
     lineChart(text, [], [], "k-followers"),
     barChart(text, ["a", "b"], [0, 0], "k-all", 1),
   ].map(String);
@@ -39,11 +40,13 @@ test("charts of nothing, of one day and of a flat line draw no NaN and keep thei
 });
 
 test("the followers line spans its values, so growth from 12,000 to 12,075 is visible", () => {
-  const svg = lineChart(text, ["2026-12-01", "2026-12-02", "2026-12-03"], [12_000, 12_040, 12_075], "k-followers").toString();
+  const svg = lineChart(text, ["1 Dec", "2 Dec", "3 Dec"], [12_000, 12_040, 12_075], "k-followers").toString();
   const ys = [...svg.matchAll(/<circle class="dot k-followers" cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => Number(m[1]));
   assert.equal(ys.length, 3);
   assert.ok(ys[0]! - ys[2]! > 100, `the line rises over most of the chart's height: ${ys.join(", ")}`);
   assert.doesNotMatch(svg, />0</, "the axis does not start at 0");
+  const cumulative = lineChart(text, ["1 h", "2 h", "3 h"], [10, 15, 16], "k-all", true).toString();
+  assert.match(cumulative, /class="tick"[^>]*>0</, "a running total starts at 0");
 });
 
 test("changes are said in words with the previous figure; no percentage of nothing", () => {

@@ -35,17 +35,18 @@ export function shortDate(date: string): string {
 }
 
 /**
- * A line (with a light area below) of one value per day: followers over time. Its axis spans the
- * values, not 0 to the top, so that 1,000 → 1,075 is visible as growth; the axis labels say where it starts.
+ * A line (with a light area below) of one value per slot: followers per day, a post's interactions
+ * so far. Unless `zeroBased`, its axis spans the values, not 0 to the top, so that 12,000 → 12,075 is
+ * visible as growth; the axis labels say where it starts. `labels` are what the x axis may show.
  */
-export function lineChart(text: ChartText, dates: readonly string[], values: readonly number[], key: string): Html {
-  const x = scaleBand<number>().domain(dates.map((_, i) => i)).range([MARGIN.left, WIDTH - MARGIN.right]).paddingInner(0);
-  const y = spanScale(values);
+export function lineChart(text: ChartText, labels: readonly string[], values: readonly number[], key: string, zeroBased = false): Html {
+  const x = scaleBand<number>().domain(labels.map((_, i) => i)).range([MARGIN.left, WIDTH - MARGIN.right]).paddingInner(0);
+  const y = zeroBased ? valueScale(values) : spanScale(values);
   const cx = (i: number) => (x(i) ?? 0) + x.bandwidth() / 2;
   const points = values.map((v, i) => [cx(i), y(v)] as [number, number]);
   const path = line()(points) ?? "";
   const fill = area().y0(y(y.domain()[0] ?? 0))(points) ?? "";
-  return frame(text, html`${yAxis(y)}${xAxis(dates, cx)}
+  return frame(text, html`${yAxis(y)}${xAxis(labels, cx)}
 <path class="area ${key}" d="${fill}"></path><path class="line ${key}" d="${path}"></path>
 ${points.length <= 31 && points.map(([px, py]) => html`<circle class="dot ${key}" cx="${round(px)}" cy="${round(py)}" r="3"></circle>`)}`);
 }
@@ -58,7 +59,7 @@ export function stackedBars(text: ChartText, dates: readonly string[], series: r
   const x = scaleBand<number>().domain(dates.map((_, i) => i)).range([MARGIN.left, WIDTH - MARGIN.right]).padding(dates.length > 60 ? 0.05 : 0.2);
   const y = valueScale(totals);
   const cx = (i: number) => (x(i) ?? 0) + x.bandwidth() / 2;
-  return frame(text, html`${yAxis(y)}${xAxis(dates, cx)}
+  return frame(text, html`${yAxis(y)}${xAxis(dates.map(shortDate), cx)}
 ${layers.map((layer) => html`<g class="${layer.key}">${layer.map((segment, i) => {
     const height = y(segment[0]) - y(segment[1]);
     return height > 0 && html`<rect x="${round(x(i) ?? 0)}" y="${round(y(segment[1]))}" width="${round(x.bandwidth())}" height="${round(height)}"></rect>`;
@@ -107,12 +108,12 @@ function yAxis(y: ScaleLinear<number, number>): Html {
   return html`<g class="axis">${ticks.map((t) => html`<line class="grid" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${round(y(t))}" y2="${round(y(t))}"></line><text class="tick" x="${MARGIN.left - 6}" y="${round(y(t) + 4)}" text-anchor="end">${t.toLocaleString("en")}</text>`)}</g>`;
 }
 
-/** At most six date labels, evenly spread, always the first and the last. */
-function xAxis(dates: readonly string[], cx: (i: number) => number): Html {
-  if (dates.length === 0) return html``;
-  const count = Math.min(6, dates.length);
-  const picks = count === 1 ? [0] : Array.from({ length: count }, (_, k) => Math.round((k * (dates.length - 1)) / (count - 1)));
-  return html`<g class="axis">${[...new Set(picks)].map((i) => html`<text class="tick" x="${round(cx(i))}" y="${HEIGHT - 8}" text-anchor="${i === 0 && dates.length > 1 ? "start" : i === dates.length - 1 && dates.length > 1 ? "end" : "middle"}">${shortDate(dates[i]!)}</text>`)}</g>`;
+/** At most six labels, evenly spread, always the first and the last. */
+function xAxis(labels: readonly string[], cx: (i: number) => number): Html {
+  if (labels.length === 0) return html``;
+  const count = Math.min(6, labels.length);
+  const picks = count === 1 ? [0] : Array.from({ length: count }, (_, k) => Math.round((k * (labels.length - 1)) / (count - 1)));
+  return html`<g class="axis">${[...new Set(picks)].map((i) => html`<text class="tick" x="${round(cx(i))}" y="${HEIGHT - 8}" text-anchor="${i === 0 && labels.length > 1 ? "start" : i === labels.length - 1 && labels.length > 1 ? "end" : "middle"}">${labels[i]!}</text>`)}</g>`;
 }
 
 function round(n: number): number {

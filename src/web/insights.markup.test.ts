@@ -68,7 +68,8 @@ describe("Insights pages: markup and accessibility basics", { timeout: 120_000 }
     assert.match(overview.html, /<rect /, "the bars are drawn");
     assert.match(overview.html, /<path class="line k-followers" d="M[\d.,]+L/, "the line is drawn");
     const post = await fullClient.get(`/app/insights/posts/${FAKE_POST_ID}`);
-    assert.equal([...post.html.matchAll(/<svg /g)].length, 1);
+    assert.equal([...post.html.matchAll(/<svg /g)].length, 2, "the curve and the hourly bars");
+    assert.equal([...post.html.matchAll(/<details><summary>[^<]+ as a table<\/summary>/g)].length, 2);
   });
 
   test("an account with nothing: all zeros, said plainly, same clean markup", async () => {

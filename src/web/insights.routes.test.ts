@@ -232,6 +232,8 @@ describe("Insights pages and downloads", { timeout: 120_000 }, () => {
     assert.deepEqual(figures.slice(2, 5), [curve.firstHour, curve.firstDay, curve.firstWeek].map(String));
     assert.deepEqual(figures.slice(5), [post.deliveredServers, post.failedServers, post.pendingServers, FOLLOWERS_REACHED].map((n) => n.toLocaleString("en")));
     assert.match(page.html, /<svg class="chart"[^>]* role="img" aria-labelledby="chart-hourly-title chart-hourly-desc">/);
+    assert.match(page.html, new RegExp(`<desc id="chart-curve-desc">After 1 hour ${curve.firstHour}, after 1 day ${curve.firstDay}, after 7 days ${curve.firstWeek} interactions\\.</desc>`));
+    assert.match(page.html, new RegExp(`<tr><th scope="row">7 days</th><td>${curve.firstWeek}</td></tr>`));
     assert.equal([...page.html.matchAll(/<th scope="row">Day \d<\/th>/g)].length, 7);
     assert.match(page.html, new RegExp(`<tr><th scope="row">Likes</th><td>${post.likes}</td>`));
     assert.match(page.html, /<a href="https:\/\/mastodon\.example\/@ann" rel="nofollow noopener noreferrer"><strong>Ann &lt;Analyst&gt;<\/strong><\/a>/);

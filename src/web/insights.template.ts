@@ -50,7 +50,7 @@ ${periodForm(period)}
 </ul></section>
 
 <section aria-labelledby="followers-chart"><h2 id="followers-chart">Followers over time</h2>
-${lineChart({ id: "chart-followers", title: "Followers per day", desc: followersDesc(report.days) }, report.days.map((d) => d.date), report.days.map((d) => d.followers), "k-followers")}
+${lineChart({ id: "chart-followers", title: "Followers per day", desc: followersDesc(report.days) }, report.days.map((d) => shortDate(d.date)), report.days.map((d) => d.followers), "k-followers")}
 <details><summary>Followers per day as a table</summary>${scroll("Followers per day", html`<table><thead><tr><th scope="col">Day</th><th scope="col">Followers</th><th scope="col">Gained</th><th scope="col">Lost</th><th scope="col">Net</th></tr></thead>
 <tbody>${report.days.map((d) => html`<tr><th scope="row">${d.date}</th><td>${num(d.followers)}</td><td>${num(d.followersGained)}</td><td>${num(d.followersLost)}</td><td>${signed(d.followersNet)}</td></tr>`)}</tbody></table>`)}</details>
 ${downloads("days", query, "the daily figures")}</section>
