@@ -45,13 +45,14 @@ export type Permission =
   | "interact" // like, boost, reply, follow
   | "followers" // approve or reject follow requests, remove followers
   | "profile" // edit the account's profile
-  | "people"; // manage memberships
+  | "people" // manage memberships
+  | "insights"; // the account's Insights pages and downloads (a later analyst role may get only this)
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  owner: ["read", "draft", "publish", "interact", "followers", "profile", "people"],
-  admin: ["read", "draft", "publish", "interact", "followers", "profile", "people"],
-  publisher: ["read", "draft", "publish", "interact", "followers"],
-  author: ["read", "draft"],
+  owner: ["read", "draft", "publish", "interact", "followers", "profile", "people", "insights"],
+  admin: ["read", "draft", "publish", "interact", "followers", "profile", "people", "insights"],
+  publisher: ["read", "draft", "publish", "interact", "followers", "insights"],
+  author: ["read", "draft", "insights"],
 };
 
 export function can(role: Role, permission: Permission): boolean {

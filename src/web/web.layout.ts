@@ -1,4 +1,5 @@
 import { html, type Html } from "../pages/html.ts";
+import { can } from "../user/user.entity.ts";
 import type { Member } from "./web.env.ts";
 
 /** What every app page shares: the public stylesheet, the app's own CSS and script, the instance name. */
@@ -8,9 +9,11 @@ export interface Shell {
   readonly stylesheetHref: string;
   readonly appCssHref: string;
   readonly appJsHref: string;
+  /** Insights are mounted (the web module got its queries): the navigation links them. */
+  readonly insights?: boolean;
 }
 
-export type NavKey = "home" | "notifications" | "mentions" | "compose" | "calendar" | "drafts" | "followers" | "following" | "profile" | "settings";
+export type NavKey = "home" | "notifications" | "mentions" | "compose" | "calendar" | "drafts" | "followers" | "following" | "profile" | "settings" | "insights";
 
 const NAV: readonly { key: NavKey; href: string; label: string }[] = [
   { key: "home", href: "/app", label: "Home" },
@@ -21,6 +24,7 @@ const NAV: readonly { key: NavKey; href: string; label: string }[] = [
   { key: "drafts", href: "/app/drafts", label: "Drafts" },
   { key: "followers", href: "/app/followers", label: "Followers" },
   { key: "following", href: "/app/following", label: "Following" },
+  { key: "insights", href: "/app/insights", label: "Insights" },
   { key: "profile", href: "/app/profile", label: "Profile" },
   { key: "settings", href: "/app/settings", label: "Settings" },
 ];
@@ -81,7 +85,7 @@ export function appLayout(shell: Shell, page: AppPage): Html {
 <a class="skip" href="#main">Skip to content</a>
 <header class="app-header">
 <p class="brand"><a href="/app">Herold</a> <span class="domain">${shell.domain}</span></p>
-${m !== undefined && html`<nav aria-label="Main"><ul class="nav">${NAV.map(
+${m !== undefined && html`<nav aria-label="Main"><ul class="nav">${NAV.filter((n) => n.key !== "insights" || (shell.insights === true && can(m.membership.role, "insights"))).map(
     (n) => html`<li><a href="${n.href}"${page.nav === n.key && html` aria-current="page"`}>${n.label}</a></li>`,
   )}</ul></nav>
 <div class="who">

@@ -1,5 +1,6 @@
 import type { AppBase, ModuleContributions } from "../app/base.ts";
 import type { FederationModule } from "../federation/federation.module.ts";
+import type { InsightsQueries } from "../insights/insights.ports.ts";
 import type { PagesModule } from "../pages/pages.module.ts";
 import type { PostModule } from "../post/post.module.ts";
 import type { SocialModule } from "../social/social.module.ts";
@@ -46,6 +47,8 @@ export interface WebModuleDeps {
   readonly posts: PostModule;
   /** The public pages' stylesheet, which the app's pages load too. */
   readonly pages: Pick<PagesModule, "stylesheet">;
+  /** What the Insights pages read (issue #14). Optional until the insights module is wired in context.ts. */
+  readonly insights?: InsightsQueries | undefined;
 }
 
 export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
@@ -123,6 +126,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
       mediaFile: (actorId, mediaId) => media.ownFile(actorId, mediaId),
       suggest: (viewer, q) => suggest({ db, posts: postRepository }, viewer, q, base.config.domain),
     },
+    insights: deps.insights,
   };
   return {
     schedule,

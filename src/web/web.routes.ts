@@ -6,6 +6,7 @@ import type { MediaLimits } from "../media/media.service.ts";
 import type { PostRepository } from "../post/post.repository.ts";
 import type { PostInteractionService } from "../post/post-interaction.service.ts";
 import type { TimelineService } from "../post/timeline.service.ts";
+import type { InsightsQueries } from "../insights/insights.ports.ts";
 import type { FollowService } from "../social/follow.service.ts";
 import type { NotificationService } from "../social/notification.service.ts";
 import type { Csrf } from "../user/csrf.ts";
@@ -28,6 +29,7 @@ import type { AppViews } from "./app.views.ts";
 import { calendarRoutes } from "./calendar.routes.ts";
 import { composeRoutes, type ComposeRoutesDeps } from "./compose.routes.ts";
 import { followerRoutes } from "./followers.routes.ts";
+import { insightsRoutes } from "./insights.routes.ts";
 import { notificationRoutes } from "./notifications.routes.ts";
 import { timelineRoutes } from "./timeline.routes.ts";
 import { profileImageRoutes, profileRoutes } from "./profile.routes.ts";
@@ -61,6 +63,8 @@ export interface WebRoutesDeps {
   readonly follows: FollowService;
   readonly views: AppViews;
   readonly compose: Omit<ComposeRoutesDeps, "origin" | "domain" | "clock" | "urls" | "users">;
+  /** Insights (issue #14): the section and its navigation link are mounted when present. */
+  readonly insights?: InsightsQueries | undefined;
 }
 
 /** Everything under /app, plus the media proxy. Signed-in routes sit behind `requireMember`. */
@@ -74,6 +78,7 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
     stylesheetHref: deps.stylesheetHref,
     appCssHref: web.assets.css.href,
     appJsHref: web.assets.js.href,
+    insights: deps.insights !== undefined,
   };
   const now = () => deps.clock.now().toISOString();
 
@@ -133,5 +138,6 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   app.route("/", composeRoutes({ ...deps.compose, origin: deps.origin, domain: deps.domain, clock: deps.clock, urls: deps.urls, users: web.userRepository }, shell, views));
   app.route("/", calendarRoutes({ clock: deps.clock, schedule: deps.compose.schedule, posts: deps.posts }, shell));
   app.route("/", profileRoutes(deps.urls, shell, views, web.profiles));
+  if (deps.insights !== undefined) app.route("/", insightsRoutes({ insights: deps.insights, shell }));
   return app as unknown as Hono;
 }
