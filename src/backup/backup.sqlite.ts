@@ -43,7 +43,12 @@ export class SqliteBackup implements BackupEngine {
     if (this.#path === ":memory:") throw new BackupError("unsupported", "cannot restore into an in-memory SQLite database (sqlite::memory:)");
     const source = openSnapshot(file);
     try {
-      const check = source.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];
+      let check: { integrity_check: string }[];
+      try {
+        check = source.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];
+      } catch (error) {
+        throw new BackupError("invalid-archive", `the database in the backup is damaged: ${(error as Error).message}`);
+      }
       if (check.length !== 1 || check[0]!.integrity_check !== "ok") throw new BackupError("invalid-archive", `the database in the backup is damaged: ${check.map((r) => r.integrity_check).join("; ")}`);
       // Into the configured file through SQLite itself: connections open on it (the CLI's own) see
       // the restored content, and a -wal file left by an earlier database is taken care of.
