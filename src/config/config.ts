@@ -23,6 +23,8 @@ export interface Config {
   readonly logFormat: "text" | "json";
   readonly limits: Limits;
   readonly delivery: DeliveryConfig;
+  /** `PATH`, where the external tools Herold may run are looked up (pg_dump and pg_restore for backups). */
+  readonly toolSearchPath: string;
 }
 
 export type Role = "web" | "worker" | "all";
@@ -155,6 +157,7 @@ export function loadConfig(env: Env, argv: readonly string[] = [], cwd: string =
     logFormat,
     limits,
     delivery,
+    toolSearchPath: env.PATH ?? "",
   };
 }
 

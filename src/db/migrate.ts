@@ -33,6 +33,11 @@ const MIGRATIONS: Record<string, Migration> = {
   "0014_home_feed": m0014,
 };
 
+/** The names of every migration this Herold knows, in order (a backup records which were applied). */
+export function knownMigrationNames(): readonly string[] {
+  return Object.keys(MIGRATIONS).sort();
+}
+
 /** Kysely's bookkeeping table, kept so databases migrated by earlier versions stay valid. */
 const MIGRATION_TABLE = "kysely_migration";
 /** Kysely's lock table on SQLite; here only the first write of a migration run. */

@@ -26,7 +26,7 @@ export interface TestDatabase {
  * A fresh, migrated database: a temporary SQLite file, or a PostgreSQL schema of its own in the
  * `test` database (so test files can run in parallel). Dropped again by `close()`.
  */
-export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
+export async function createTestDatabase(engine: Engine, options: { readonly migrate?: boolean; readonly schema?: string } = {}): Promise<TestDatabase> {
   let url: string;
   let cleanup: () => Promise<void>;
   if (engine === "sqlite") {
@@ -34,7 +34,7 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
     url = `sqlite:${join(dir, "herold.db")}`;
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
   } else {
-    const schema = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+    const schema = options.schema ?? `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
     url = `${TEST_PG_URL}?schema=${schema}`;
     cleanup = async () => {
       const admin = await openDatabase(parseDatabaseUrl(TEST_PG_URL, process.cwd()), { maxConnections: 1 });
@@ -46,7 +46,7 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
   const database = await openDatabase(config);
   try {
     // No retry: migrating reads only this schema, so other test files dropping theirs cannot fail it.
-    await migrateToLatest(database, config);
+    if (options.migrate !== false) await migrateToLatest(database, config);
   } catch (error) {
     await database.close();
     await cleanup();

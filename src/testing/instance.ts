@@ -40,24 +40,29 @@ export interface TestInstanceOptions {
   readonly clock?: Clock;
   /** Start the worker role (default true). */
   readonly worker?: boolean;
+  /**
+   * Start on what another instance left (a restored backup): its port (so its origin and actors
+   * are the same), data directory and database. The instance owns them from then on.
+   */
+  readonly reuse?: { readonly port: number; readonly dataDir: string; readonly database: TestDatabase };
 }
 
 export async function startTestInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
   const engine = options.engine ?? "sqlite";
-  const dataDir = mkdtempSync(join(tmpdir(), "herold-instance-"));
+  const dataDir = options.reuse?.dataDir ?? mkdtempSync(join(tmpdir(), "herold-instance-"));
   let database: TestDatabase | undefined;
   let server: RunningServer | undefined;
   let ctx: AppContext | undefined;
   const stop = new AbortController();
   let worker: Promise<void> | undefined;
   try {
-    database = await createTestDatabase(engine);
+    database = options.reuse?.database ?? (await createTestDatabase(engine));
     let env: Record<string, string> = {};
     let port = 0;
     // The origin names the port, so the port is chosen before the context exists; another process
     // can take it in between. Then the instance is built again on another port.
     for (let attempt = 1; server === undefined; attempt++) {
-      port = await freePort();
+      port = options.reuse?.port ?? (await freePort());
       env = {
         HEROLD_ORIGIN: `http://127.0.0.1:${port}`,
         HEROLD_HOST: "127.0.0.1",
@@ -66,6 +71,8 @@ export async function startTestInstance(options: TestInstanceOptions = {}): Prom
         HEROLD_DATA_DIR: dataDir,
         HEROLD_ALLOW_PRIVATE_ADDRESS: "true",
         HEROLD_LOG_LEVEL: "error",
+        // Where the CLI finds external tools (pg_dump for backups), as in the operator's shell.
+        PATH: process.env.PATH ?? "",
         ...options.env,
       };
       ctx = await createAppContext(loadConfig(env), { migrate: true, ...(options.clock ? { clock: options.clock } : {}) });
@@ -74,7 +81,7 @@ export async function startTestInstance(options: TestInstanceOptions = {}): Prom
       } catch (error) {
         await ctx.close();
         ctx = undefined;
-        if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 5) throw error;
+        if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 5 || options.reuse !== undefined) throw error;
       }
     }
     const started = ctx!;
