@@ -1,0 +1,101 @@
+import type { Kysely } from "kysely";
+import { toCount } from "../db/rows.ts";
+import type { DB } from "../db/schema.ts";
+import type { DeliveryReach, ReachFigures } from "../insights/insights.ports.ts";
+
+/** Where a post's Create stands at one inbox. Only `pending` changes, and only once. */
+export type OutcomeState = "pending" | "delivered" | "failed";
+
+export interface PendingOutcome {
+  readonly activityId: string;
+  readonly inbox: string;
+  readonly host: string;
+  readonly postId: string;
+}
+
+/** Rows per INSERT: 6 values each, well under every engine's parameter limit. */
+const INSERT_CHUNK = 1000;
+/** Post ids per read. */
+const READ_CHUNK = 500;
+
+/**
+ * `delivery_outcomes`, owned by the delivery module: the outcome of each local post's Create at each
+ * inbox it was queued for (migration 0018). The queue's jobs are deleted when done, so they cannot
+ * answer "which servers accepted this post"; these rows can. Written pending with the deliver jobs,
+ * settled by the deliver job, read per post by the insights module through `DeliveryReach`.
+ */
+export class DeliveryReachRepository implements DeliveryReach {
+  readonly #db: Kysely<DB>;
+
+  constructor(db: Kysely<DB>) {
+    this.#db = db;
+  }
+
+  /**
+   * Records the queued deliveries as pending, in `executor` (the transaction that queues the deliver
+   * jobs, so the jobs and their record commit together). A repeated enqueue changes nothing: an
+   * outcome already recorded (maybe settled) is kept.
+   */
+  async insertPending(rows: readonly PendingOutcome[], now: string, executor: Kysely<DB> = this.#db): Promise<void> {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const chunk = rows.slice(i, i + INSERT_CHUNK);
+      await executor
+        .insertInto("delivery_outcomes")
+        .values(chunk.map((r) => ({ activity_id: r.activityId, inbox: r.inbox, host: r.host, post_id: r.postId, state: "pending", updated_at: now })))
+        .onConflict((oc) => oc.columns(["activity_id", "inbox"]).doNothing())
+        .execute();
+    }
+  }
+
+  /**
+   * Settles one inbox's outcome. Only a pending outcome changes: a job that runs again after it was
+   * settled (a lost lease, a crash after the send) cannot turn a delivery into a failure or back.
+   */
+  async settle(activityId: string, inbox: string, state: Exclude<OutcomeState, "pending">, now: string): Promise<void> {
+    await this.#db
+      .updateTable("delivery_outcomes")
+      .set({ state, updated_at: now })
+      .where("activity_id", "=", activityId)
+      .where("inbox", "=", inbox)
+      .where("state", "=", "pending")
+      .execute();
+  }
+
+  /**
+   * Per post: servers (hosts) that accepted its Create (any of its inboxes there answered 2xx), that
+   * failed for good (every inbox there failed), and that are still pending (none accepted, one still
+   * retrying). Posts never fanned out (no remote followers, or sent before outcomes were kept) are
+   * absent. One grouped read per 500 posts over `delivery_outcomes_post`.
+   */
+  async reachOf(postIds: readonly string[]): Promise<ReadonlyMap<string, ReachFigures>> {
+    const byPost = new Map<string, { delivered: string[]; failed: number; pending: number }>();
+    const unique = [...new Set(postIds)];
+    for (let i = 0; i < unique.length; i += READ_CHUNK) {
+      const rows = await this.#db
+        .selectFrom("delivery_outcomes")
+        .select((eb) => [
+          "post_id",
+          "host",
+          eb.fn.sum<number | string>(eb.case().when("state", "=", "delivered").then(1).else(0).end()).as("delivered"),
+          eb.fn.sum<number | string>(eb.case().when("state", "=", "pending").then(1).else(0).end()).as("pending"),
+        ])
+        .where("post_id", "in", unique.slice(i, i + READ_CHUNK))
+        .groupBy(["post_id", "host"])
+        .orderBy("post_id")
+        .orderBy("host")
+        .execute();
+      for (const row of rows) {
+        let figures = byPost.get(row.post_id);
+        if (figures === undefined) byPost.set(row.post_id, (figures = { delivered: [], failed: 0, pending: 0 }));
+        if (toCount(row.delivered) > 0) figures.delivered.push(row.host);
+        else if (toCount(row.pending) > 0) figures.pending++;
+        else figures.failed++;
+      }
+    }
+    const result = new Map<string, ReachFigures>();
+    for (const [postId, f] of byPost) {
+      result.set(postId, { deliveredServers: f.delivered.length, failedServers: f.failed, pendingServers: f.pending, deliveredHosts: f.delivered });
+    }
+    return result;
+  }
+}
