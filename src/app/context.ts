@@ -88,6 +88,8 @@ export async function createAppContext(config: Config, options: ContextOptions =
       // Delivery first: it writes buffered host state and closes its connection pools.
       await delivery.close();
       await federationModule.close();
+      // Page views buffered in memory are written while the database is still open.
+      await pages.close();
       // Queues first: postgres.js throws CONNECTION_DESTROYED if LISTEN outlives the pool.
       await base.queue.close();
       await database.close();

@@ -13,7 +13,8 @@ import type { Kysely } from "kysely";
  *   so reach per post is a range of `delivery_outcomes_post`. No foreign keys: outcomes are history.
  * - `page_views` (pages): plain counters per account, page kind, 15-minute UTC bucket and
  *   crawler 0/1. Nothing about a visitor, not even a hash. Quarter hours, because some zones are
- *   offset by :30 or :45 and a local day must be an exact sum of buckets.
+ *   offset by :30 or :45 and a local day must be an exact sum of buckets. No foreign key: increments
+ *   are flushed from memory in batches, and one for an account deleted meanwhile must not fail the batch.
  * - `server_software` (federation): the software a remote server says it runs (NodeInfo), fetched at
  *   most once a UTC day per host; failures are cached too (`error`, with `fetched_at`).
  */
@@ -32,7 +33,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable("page_views")
-    .addColumn("account_id", "text", (c) => c.notNull().references("accounts.id").onDelete("cascade"))
+    .addColumn("account_id", "text", (c) => c.notNull())
     .addColumn("bucket", "text", (c) => c.notNull())
     .addColumn("kind", "text", (c) => c.notNull())
     .addColumn("crawler", "integer", (c) => c.notNull())
