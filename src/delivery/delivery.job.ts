@@ -12,7 +12,7 @@ import type { ActorGoneAnnouncer } from "../actor/actor-gone.ts";
 import type { LoadingLru } from "../lib/lru.ts";
 import type { DeliveryMetrics } from "./metrics.ts";
 import type { InboxSender } from "./sender.ts";
-import type { DeliveryReachRepository } from "./reach.repository.ts";
+import type { OutcomeBatcher } from "./outcome-batcher.ts";
 
 const log = logger("delivery");
 
@@ -53,7 +53,7 @@ export interface DeliverHandlerDeps {
   readonly hosts: HostRegistry;
   readonly metrics: DeliveryMetrics;
   /** Per-post outcomes, settled for jobs whose payload says `reach`. */
-  readonly outcomes: Pick<DeliveryReachRepository, "settle">;
+  readonly outcomes: Pick<OutcomeBatcher, "settle">;
   readonly urlPolicy: UrlPolicy;
   readonly leaseMs: number;
   readonly random: () => number;
@@ -182,7 +182,7 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): QueueHandler<Del
     const payload = parsePayload(job.payload);
     if (payload?.reach !== true) return await handle(job, signal);
     const settle = (state: "delivered" | "failed") =>
-      bestEffort("record the outcome", payload.inbox, () => deps.outcomes.settle(payload.activityId, payload.inbox, state, clock.now().toISOString()));
+      bestEffort("record the outcome", payload.inbox, () => deps.outcomes.settle({ activityId: payload.activityId, inbox: payload.inbox, state, at: clock.now().toISOString() }));
     let outcome: JobOutcome;
     try {
       outcome = await handle(job, signal);

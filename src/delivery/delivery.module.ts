@@ -13,6 +13,7 @@ import { DeliveryRepository, type HostRecord } from "./delivery.repository.ts";
 import { inTransaction } from "../db/transaction.ts";
 import type { DeliveryReach } from "../insights/insights.ports.ts";
 import { DeliveryReachRepository, type PendingOutcome } from "./reach.repository.ts";
+import { OutcomeBatcher } from "./outcome-batcher.ts";
 import { HostLimiter } from "./host-limiter.ts";
 import { HostRegistry } from "./host-registry.ts";
 import { prepareBody } from "./http-signature.ts";
@@ -121,7 +122,7 @@ export function createDeliveryModule(base: AppBase, deps: { outbox: OutboxReader
     breaker,
     hosts,
     metrics,
-    outcomes,
+    outcomes: new OutcomeBatcher(outcomes),
     urlPolicy: { allowHttp: config.allowPrivateAddress, addressPolicy },
     // Leases are renewed while a delivery runs; a short one lets another worker take over a killed
     // worker's deliveries soon.

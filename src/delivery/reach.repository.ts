@@ -6,6 +6,16 @@ import type { DeliveryReach, ReachFigures } from "../insights/insights.ports.ts"
 /** Where a post's Create stands at one inbox. Only `pending` changes, and only once. */
 export type OutcomeState = "pending" | "delivered" | "failed";
 
+export type SettledState = Exclude<OutcomeState, "pending">;
+
+/** How a deliver job ended for good, at one inbox. */
+export interface SettledOutcome {
+  readonly activityId: string;
+  readonly inbox: string;
+  readonly state: SettledState;
+  readonly at: string;
+}
+
 export interface PendingOutcome {
   readonly activityId: string;
   readonly inbox: string;
@@ -48,17 +58,35 @@ export class DeliveryReachRepository implements DeliveryReach {
   }
 
   /**
-   * Settles one inbox's outcome. Only a pending outcome changes: a job that runs again after it was
-   * settled (a lost lease, a crash after the send) cannot turn a delivery into a failure or back.
+   * Settles outcomes, in one transaction (one statement per activity and state). Only a pending
+   * outcome changes: a job that runs again after it was settled (a lost lease, a crash after the
+   * send) cannot turn a delivery into a failure or back.
    */
-  async settle(activityId: string, inbox: string, state: Exclude<OutcomeState, "pending">, now: string): Promise<void> {
-    await this.#db
-      .updateTable("delivery_outcomes")
-      .set({ state, updated_at: now })
-      .where("activity_id", "=", activityId)
-      .where("inbox", "=", inbox)
-      .where("state", "=", "pending")
-      .execute();
+  async settleMany(outcomes: readonly SettledOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const groups = new Map<string, { activityId: string; state: SettledState; at: string; inboxes: string[] }>();
+    for (const o of outcomes) {
+      const key = `${o.state} ${o.activityId}`;
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, { activityId: o.activityId, state: o.state, at: o.at, inboxes: [o.inbox] });
+      else {
+        group.inboxes.push(o.inbox);
+        if (o.at > group.at) group.at = o.at;
+      }
+    }
+    await this.#db.transaction().execute(async (trx) => {
+      for (const g of groups.values()) {
+        for (let i = 0; i < g.inboxes.length; i += READ_CHUNK) {
+          await trx
+            .updateTable("delivery_outcomes")
+            .set({ state: g.state, updated_at: g.at })
+            .where("activity_id", "=", g.activityId)
+            .where("inbox", "in", g.inboxes.slice(i, i + READ_CHUNK))
+            .where("state", "=", "pending")
+            .execute();
+        }
+      }
+    });
   }
 
   /**
