@@ -64,6 +64,8 @@ export async function createAppContext(config: Config, options: ContextOptions =
   const followers = new FollowersRepository(database.db);
   const federationModule = createFederationModule(base, { delivery, followerInboxes: (actorId, db) => followers.remoteInboxes(actorId, db) });
   const social = createSocialModule(base, { federation: federationModule });
+  // An accepted remote follower queues a NodeInfo fetch of its server (insights' audience by software).
+  social.acceptedFollows.on(federationModule.serverSoftware.acceptedFollowsListener);
   const posts = createPostModule(base, { federation: federationModule, social });
   const pages = createPagesModule(base, { followers: social.followers });
   const web = createWebModule(base, { federation: federationModule, social, posts, pages });
