@@ -8,6 +8,7 @@ const BENCHMARKS: Record<string, () => Promise<{ main(argv: readonly string[]): 
   inbound: () => import("./inbound.ts"),
   reads: () => import("./reads.ts"),
   pageviews: () => import("./pageviews.ts"),
+  reach: () => import("./reach.ts"),
   text: () => import("./text.ts"),
 };
 

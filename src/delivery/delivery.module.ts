@@ -73,7 +73,7 @@ export function createDeliveryModule(base: AppBase, deps: { outbox: OutboxReader
   const delivery = config.delivery;
   const random = options.random ?? Math.random;
   const repo = new DeliveryRepository(base.database.db);
-  const outcomes = new DeliveryReachRepository(base.database.db);
+  const outcomes = new DeliveryReachRepository(base.database);
 
   const addressPolicy: AddressPolicy = { allowPrivateAddress: config.allowPrivateAddress, allowedEndpoints: [] };
   const client = new Http1Client({

@@ -1,6 +1,11 @@
 import type { Kysely } from "kysely";
+import type { Database } from "../db/database.ts";
 import { toCount } from "../db/rows.ts";
 import type { DB } from "../db/schema.ts";
+import { unreachable } from "../lib/result.ts";
+import type { OutcomeRow, ReachEngine } from "./reach.engine.ts";
+import { postgresReachEngine } from "./reach.postgres.ts";
+import { sqliteReachEngine } from "./reach.sqlite.ts";
 import type { DeliveryReach, ReachFigures } from "../insights/insights.ports.ts";
 
 /** Where a post's Create stands at one inbox. Only `pending` changes, and only once. */
@@ -16,15 +21,11 @@ export interface SettledOutcome {
   readonly at: string;
 }
 
-export interface PendingOutcome {
-  readonly activityId: string;
-  readonly inbox: string;
-  readonly host: string;
-  readonly postId: string;
-}
+/** A queued delivery whose outcome is kept. */
+export type PendingOutcome = OutcomeRow;
 
-/** Rows per INSERT: 6 values each, well under every engine's parameter limit. */
-const INSERT_CHUNK = 1000;
+/** Rows per INSERT and inboxes per UPDATE: one parameter each, bounded for statement memory. */
+const INSERT_CHUNK = 5000;
 /** Post ids per read. */
 const READ_CHUNK = 500;
 
@@ -36,9 +37,11 @@ const READ_CHUNK = 500;
  */
 export class DeliveryReachRepository implements DeliveryReach {
   readonly #db: Kysely<DB>;
+  readonly #engine: ReachEngine;
 
-  constructor(db: Kysely<DB>) {
-    this.#db = db;
+  constructor(database: Pick<Database, "db" | "kind">) {
+    this.#db = database.db;
+    this.#engine = engineOf(database.kind);
   }
 
   /**
@@ -47,14 +50,7 @@ export class DeliveryReachRepository implements DeliveryReach {
    * outcome already recorded (maybe settled) is kept.
    */
   async insertPending(rows: readonly PendingOutcome[], now: string, executor: Kysely<DB> = this.#db): Promise<void> {
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const chunk = rows.slice(i, i + INSERT_CHUNK);
-      await executor
-        .insertInto("delivery_outcomes")
-        .values(chunk.map((r) => ({ activity_id: r.activityId, inbox: r.inbox, host: r.host, post_id: r.postId, state: "pending", updated_at: now })))
-        .onConflict((oc) => oc.columns(["activity_id", "inbox"]).doNothing())
-        .execute();
-    }
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await this.#engine.insertPending(executor, rows.slice(i, i + INSERT_CHUNK), now);
   }
 
   /**
@@ -74,19 +70,14 @@ export class DeliveryReachRepository implements DeliveryReach {
         if (o.at > group.at) group.at = o.at;
       }
     }
-    await this.#db.transaction().execute(async (trx) => {
+    const write = async (db: Kysely<DB>) => {
       for (const g of groups.values()) {
-        for (let i = 0; i < g.inboxes.length; i += READ_CHUNK) {
-          await trx
-            .updateTable("delivery_outcomes")
-            .set({ state: g.state, updated_at: g.at })
-            .where("activity_id", "=", g.activityId)
-            .where("inbox", "in", g.inboxes.slice(i, i + READ_CHUNK))
-            .where("state", "=", "pending")
-            .execute();
-        }
+        for (let i = 0; i < g.inboxes.length; i += INSERT_CHUNK) await this.#engine.settle(db, g.activityId, g.inboxes.slice(i, i + INSERT_CHUNK), g.state, g.at);
       }
-    });
+    };
+    // The usual batch is one activity and one state: a single statement needs no transaction around it.
+    const single = groups.size === 1 && outcomes.length <= INSERT_CHUNK;
+    await (single ? write(this.#db) : this.#db.transaction().execute(write));
   }
 
   /**
@@ -125,5 +116,16 @@ export class DeliveryReachRepository implements DeliveryReach {
       result.set(postId, { deliveredServers: f.delivered.length, failedServers: f.failed, pendingServers: f.pending, deliveredHosts: f.delivered });
     }
     return result;
+  }
+}
+
+function engineOf(kind: Database["kind"]): ReachEngine {
+  switch (kind) {
+    case "sqlite":
+      return sqliteReachEngine;
+    case "postgres":
+      return postgresReachEngine;
+    default:
+      return unreachable(kind);
   }
 }
