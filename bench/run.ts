@@ -9,6 +9,7 @@ const BENCHMARKS: Record<string, () => Promise<{ main(argv: readonly string[]): 
   reads: () => import("./reads.ts"),
   pageviews: () => import("./pageviews.ts"),
   reach: () => import("./reach.ts"),
+  "page-counter": () => import("./page-counter.ts"),
   text: () => import("./text.ts"),
 };
 
