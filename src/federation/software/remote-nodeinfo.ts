@@ -95,6 +95,8 @@ function newestLink(index: JsonObject, host: string, scheme: string): string | n
     } catch {
       continue;
     }
+    // A server behind a TLS proxy may list its document as http: it is fetched as https all the same.
+    if (scheme === "https:" && href.protocol === "http:") href.protocol = "https:";
     if (href.host !== host || href.protocol !== scheme) continue;
     const minor = Number(match[1]);
     if (best === null || minor > best.minor) best = { minor, href: href.href };
