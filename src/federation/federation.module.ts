@@ -146,9 +146,10 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     documentLoaderFactory: () => fedifyDocumentLoader(documents),
     authenticatedDocumentLoaderFactory: (identity) => fedifyAuthenticatedDocumentLoader(documents, identity),
   };
-  const serverSoftware = new ServerSoftwareService({ repository: new ServerSoftwareRepository(db), queue: base.queue, clock });
+  const softwareRepository = new ServerSoftwareRepository(db);
+  const serverSoftware = new ServerSoftwareService({ repository: softwareRepository, queue: base.queue, clock });
   const nodeInfoJob = nodeInfoHandler({
-    repository: new ServerSoftwareRepository(db),
+    repository: softwareRepository,
     documents,
     clock,
     limits: { maxBytes: NODEINFO_MAX_BYTES, timeoutMs: NODEINFO_TIMEOUT_MS, allowHttp: config.allowPrivateAddress },
