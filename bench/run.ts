@@ -9,6 +9,8 @@ const BENCHMARKS: Record<string, () => Promise<{ main(argv: readonly string[]): 
   "insights-pages": () => import("./insights-pages.ts"),
   reads: () => import("./reads.ts"),
   pageviews: () => import("./pageviews.ts"),
+  reach: () => import("./reach.ts"),
+  "page-counter": () => import("./page-counter.ts"),
   text: () => import("./text.ts"),
 };
 

@@ -64,6 +64,8 @@ export async function createAppContext(config: Config, options: ContextOptions =
   const followers = new FollowersRepository(database.db);
   const federationModule = createFederationModule(base, { delivery, followerInboxes: (actorId, db) => followers.remoteInboxes(actorId, db) });
   const social = createSocialModule(base, { federation: federationModule });
+  // An accepted remote follower queues a NodeInfo fetch of its server (insights' audience by software).
+  social.acceptedFollows.on(federationModule.serverSoftware.acceptedFollowsListener);
   const posts = createPostModule(base, { federation: federationModule, social });
   const pages = createPagesModule(base, { followers: social.followers });
   const web = createWebModule(base, { federation: federationModule, social, posts, pages });
@@ -88,6 +90,8 @@ export async function createAppContext(config: Config, options: ContextOptions =
       // Delivery first: it writes buffered host state and closes its connection pools.
       await delivery.close();
       await federationModule.close();
+      // Page views buffered in memory are written while the database is still open.
+      await pages.close();
       // Queues first: postgres.js throws CONNECTION_DESTROYED if LISTEN outlives the pool.
       await base.queue.close();
       await database.close();

@@ -36,6 +36,9 @@ export interface DB {
   drafts: DraftRow;
   draft_changes: DraftChangeRow;
   profile_link_checks: ProfileLinkCheckRow;
+  delivery_outcomes: DeliveryOutcomeRow;
+  page_views: PageViewRow;
+  server_software: ServerSoftwareRow;
 }
 
 type Nullable<T> = T | null;
@@ -354,6 +357,36 @@ export interface ProfileLinkCheckRow {
   verified: Defaulted<number>;
   detail: Nullable<string>;
   checked_at: string;
+}
+
+/** A post's Create at one inbox (migration 0018, delivery module): pending, delivered or failed. */
+export interface DeliveryOutcomeRow {
+  activity_id: string;
+  inbox: string;
+  host: string;
+  post_id: string;
+  state: string;
+  updated_at: string;
+}
+
+/** Views of an account's public pages per 15-minute UTC bucket (migration 0018, pages module); no visitor data. */
+export interface PageViewRow {
+  account_id: string;
+  /** Start of the quarter hour, ISO-8601 UTC. */
+  bucket: string;
+  /** profile | post | feed */
+  kind: string;
+  crawler: number;
+  views: number;
+}
+
+/** A remote server's NodeInfo software (migration 0018, federation module), or the error fetching it. */
+export interface ServerSoftwareRow {
+  host: string;
+  software: Nullable<string>;
+  version: Nullable<string>;
+  fetched_at: string;
+  error: Nullable<string>;
 }
 
 /** The instance actor's key pair (migration 0002): one row, id "main". */

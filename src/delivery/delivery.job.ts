@@ -12,6 +12,7 @@ import type { ActorGoneAnnouncer } from "../actor/actor-gone.ts";
 import type { LoadingLru } from "../lib/lru.ts";
 import type { DeliveryMetrics } from "./metrics.ts";
 import type { InboxSender } from "./sender.ts";
+import type { OutcomeBatcher } from "./outcome-batcher.ts";
 
 const log = logger("delivery");
 
@@ -22,6 +23,8 @@ export interface DeliverPayload {
   readonly activityId: string;
   readonly accountId: string;
   readonly inbox: string;
+  /** The outcome is kept for a post's reach (`delivery_outcomes`): settled when the job ends for good. */
+  readonly reach?: true;
 }
 
 /** An activity ready to send: its bytes and digests, computed once for every recipient. */
@@ -49,6 +52,8 @@ export interface DeliverHandlerDeps {
   readonly breaker: CircuitBreaker;
   readonly hosts: HostRegistry;
   readonly metrics: DeliveryMetrics;
+  /** Per-post outcomes, settled for jobs whose payload says `reach`. */
+  readonly outcomes: Pick<OutcomeBatcher, "settle">;
   readonly urlPolicy: UrlPolicy;
   readonly leaseMs: number;
   readonly random: () => number;
@@ -167,6 +172,30 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): QueueHandler<Del
     }
   };
 
+  /**
+   * Settles the kept outcome of a post's delivery once the job ends for good: delivered on `done`,
+   * failed on `fail` (refused, unavailable, gone, rejected, given up) and on a throw at the last
+   * attempt. Retries and postponements keep it pending. Best effort after a delivery: a failing
+   * write must not turn a delivered activity into a retry (it would arrive twice).
+   */
+  const settled = async (job: Job<DeliverPayload>, signal: AbortSignal): Promise<JobOutcome> => {
+    const payload = parsePayload(job.payload);
+    if (payload?.reach !== true) return await handle(job, signal);
+    const settle = (state: "delivered" | "failed") =>
+      bestEffort("record the outcome", payload.inbox, () => deps.outcomes.settle({ activityId: payload.activityId, inbox: payload.inbox, state, at: clock.now().toISOString() }));
+    let outcome: JobOutcome;
+    try {
+      outcome = await handle(job, signal);
+    } catch (error) {
+      // The queue buries a job that throws at its last attempt; one handed back on stopping is not settled.
+      if (!signal.aborted && job.attempts >= config.maxAttempts) await settle("failed");
+      throw error;
+    }
+    if (outcome.kind === "done") await settle("delivered");
+    else if (outcome.kind === "fail" || (outcome.kind === "retry" && job.attempts >= config.maxAttempts)) await settle("failed");
+    return outcome;
+  };
+
   return {
     queue: DELIVER_QUEUE,
     concurrency: config.concurrency,
@@ -174,7 +203,7 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): QueueHandler<Del
     maxAttempts: config.maxAttempts,
     // A delivery computes for microseconds and then waits for the thread pool and the peer.
     startAtOnce: true,
-    handle,
+    handle: settled,
   };
 }
 
@@ -207,7 +236,7 @@ async function bestEffort(what: string, host: string, work: () => Promise<void>)
 
 function parsePayload(value: unknown): DeliverPayload | null {
   if (typeof value !== "object" || value === null) return null;
-  const { activityId, accountId, inbox } = value as Record<string, unknown>;
+  const { activityId, accountId, inbox, reach } = value as Record<string, unknown>;
   if (typeof activityId !== "string" || typeof accountId !== "string" || typeof inbox !== "string") return null;
-  return { activityId, accountId, inbox };
+  return reach === true ? { activityId, accountId, inbox, reach } : { activityId, accountId, inbox };
 }

@@ -10,6 +10,10 @@ import { CircuitBreaker } from "./circuit-breaker.ts";
 import { createDeliverHandler, DELIVER_QUEUE, type DeliverPayload, type PreparedActivity, type Signer } from "./delivery.job.ts";
 import type { DeliveryPort, OutboxReader } from "./delivery.port.ts";
 import { DeliveryRepository, type HostRecord } from "./delivery.repository.ts";
+import { inTransaction } from "../db/transaction.ts";
+import type { DeliveryReach } from "../insights/insights.ports.ts";
+import { DeliveryReachRepository, type PendingOutcome } from "./reach.repository.ts";
+import { OutcomeBatcher } from "./outcome-batcher.ts";
 import { HostLimiter } from "./host-limiter.ts";
 import { HostRegistry } from "./host-registry.ts";
 import { prepareBody } from "./http-signature.ts";
@@ -33,6 +37,8 @@ export interface DeliveryModule extends ModuleContributions {
   readonly jobs: readonly QueueHandler[];
   readonly routes: readonly RouteGroup[];
   readonly metrics: DeliveryMetrics;
+  /** Per-post delivery outcomes of local posts' Creates (which servers accepted, failed, are pending): for insights. */
+  readonly reach: DeliveryReach;
   /**
    * A verified signed request came from `domain` (the host part of the signer's key id, e.g.
    * `new URL(keyId).host`): it is alive. Clears its failure days and unavailable mark and closes its
@@ -67,6 +73,7 @@ export function createDeliveryModule(base: AppBase, deps: { outbox: OutboxReader
   const delivery = config.delivery;
   const random = options.random ?? Math.random;
   const repo = new DeliveryRepository(base.database.db);
+  const outcomes = new DeliveryReachRepository(base.database);
 
   const addressPolicy: AddressPolicy = { allowPrivateAddress: config.allowPrivateAddress, allowedEndpoints: [] };
   const client = new Http1Client({
@@ -115,6 +122,7 @@ export function createDeliveryModule(base: AppBase, deps: { outbox: OutboxReader
     breaker,
     hosts,
     metrics,
+    outcomes: new OutcomeBatcher(outcomes),
     urlPolicy: { allowHttp: config.allowPrivateAddress, addressPolicy },
     // Leases are renewed while a delivery runs; a short one lets another worker take over a killed
     // worker's deliveries soon.
@@ -126,6 +134,7 @@ export function createDeliveryModule(base: AppBase, deps: { outbox: OutboxReader
     async enqueue(input, executor) {
       const seen = new Set<string>();
       const items: EnqueueItem[] = [];
+      const pending: PendingOutcome[] = [];
       for (const inbox of input.inboxes) {
         const url = normalizeUrl(inbox);
         if (url === undefined) {
@@ -134,10 +143,16 @@ export function createDeliveryModule(base: AppBase, deps: { outbox: OutboxReader
         }
         if (seen.has(url.href)) continue;
         seen.add(url.href);
-        const payload: DeliverPayload = { activityId: input.outboxActivityId, accountId: input.accountId, inbox: url.href };
+        const payload: DeliverPayload = { activityId: input.outboxActivityId, accountId: input.accountId, inbox: url.href, ...(input.reach ? { reach: true } : {}) };
         items.push({ payload, dedupeKey: `${input.outboxActivityId}|${url.href}` });
+        if (input.reach) pending.push({ activityId: input.outboxActivityId, inbox: url.href, host: url.host, postId: input.reach.postId });
       }
-      return await queue.enqueueMany(DELIVER_QUEUE, items, executor !== undefined ? { executor } : {});
+      if (pending.length === 0) return await queue.enqueueMany(DELIVER_QUEUE, items, executor !== undefined ? { executor } : {});
+      // The jobs and the record of what they are to settle commit together.
+      return await inTransaction(executor ?? base.database.db, async (trx) => {
+        await outcomes.insertPending(pending, clock.now().toISOString(), trx);
+        return await queue.enqueueMany(DELIVER_QUEUE, items, { executor: trx });
+      });
     },
   };
 
@@ -154,6 +169,7 @@ export function createDeliveryModule(base: AppBase, deps: { outbox: OutboxReader
         }),
     ],
     metrics,
+    reach: outcomes,
     async markHostAlive(domain) {
       const host = domain.toLowerCase();
       breaker.success(host);

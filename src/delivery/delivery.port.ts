@@ -25,4 +25,9 @@ export interface DeliveryRequest {
   readonly accountId: string;
   /** Inbox URLs (shared inboxes preferred by the caller); duplicates are removed by the engine. */
   readonly inboxes: readonly string[];
+  /**
+   * Keep the outcome per inbox, for the reach of this local post (its Create): recorded pending in
+   * the transaction that queues the jobs and settled by them (`DeliveryModule.reach`).
+   */
+  readonly reach?: { readonly postId: string };
 }

@@ -73,8 +73,9 @@ describeEachEngine("delivery engine", (get) => {
       assert.equal(jobs.length, 2);
       for (const job of jobs) {
         const payload = JSON.parse(job.payload) as Record<string, unknown>;
-        // Ids only: no keys, no document in the queue.
-        assert.deepEqual(Object.keys(payload).sort(), ["accountId", "activityId", "inbox"]);
+        // Ids only: no keys, no document in the queue (`reach`: a post's Create keeps its outcome).
+        assert.deepEqual(Object.keys(payload).sort(), ["accountId", "activityId", "inbox", "reach"]);
+        assert.equal(payload.reach, true);
         assert.equal(payload.activityId, rowId);
         assert.equal(job.dedupe_key, `${rowId}|${payload.inbox as string}`);
         assert.doesNotMatch(job.payload, /PRIVATE KEY/);

@@ -22,6 +22,13 @@ import { InboxSignatureVerifier } from "./inbox/signature.ts";
 import { OutboundBridge, type FollowerInboxes } from "./outbound/bridge.ts";
 import { OutboxRepository } from "./outbound/outbox.repository.ts";
 import type { QueueHandler } from "../queue/queue.ts";
+import { nodeInfoHandler } from "./software/server-software.job.ts";
+import { ServerSoftwareRepository } from "./software/server-software.repository.ts";
+import { ServerSoftwareService } from "./software/server-software.service.ts";
+
+/** NodeInfo documents are a few hundred bytes; a server sending more is not answering NodeInfo. */
+const NODEINFO_MAX_BYTES = 64 * 1024;
+const NODEINFO_TIMEOUT_MS = 10_000;
 
 const log = logger("federation");
 
@@ -62,6 +69,12 @@ export interface FederationModule extends ModuleContributions {
   readonly remoteKeys: RemoteKeyStore;
   /** Fedify's document loaders (createHeroldFederation): the same guarded, signed path. */
   readonly loaders: FederationLoaders;
+  /**
+   * The software remote servers run (their NodeInfo, cached per host, fetched at most once a UTC day
+   * by the `nodeinfo` job): for insights. `acceptedFollowsListener` is registered on social's
+   * `AcceptedFollows` by the composition root, so an accepted remote follower queues its server.
+   */
+  readonly serverSoftware: ServerSoftwareService;
   onObjectUpdate(handler: InboxHandler): void;
   onObjectDelete(handler: InboxHandler): void;
   /** Closes the fetch connection pool. */
@@ -133,6 +146,14 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     documentLoaderFactory: () => fedifyDocumentLoader(documents),
     authenticatedDocumentLoaderFactory: (identity) => fedifyAuthenticatedDocumentLoader(documents, identity),
   };
+  const softwareRepository = new ServerSoftwareRepository(db);
+  const serverSoftware = new ServerSoftwareService({ repository: softwareRepository, queue: base.queue, clock });
+  const nodeInfoJob = nodeInfoHandler({
+    repository: softwareRepository,
+    documents,
+    clock,
+    limits: { maxBytes: NODEINFO_MAX_BYTES, timeoutMs: NODEINFO_TIMEOUT_MS, allowHttp: config.allowPrivateAddress },
+  });
   const workerDeps = { config, clock, db, queue: base.queue, actors: base.repos.actors, accounts: base.repos.accounts, processor };
 
   return {
@@ -149,10 +170,11 @@ export function createFederationModule(base: AppBase, deps: { delivery: Delivery
     capacity,
     remoteKeys,
     loaders,
+    serverSoftware,
     onObjectUpdate: (handler) => hooks.onObjectUpdate(handler),
     onObjectDelete: (handler) => hooks.onObjectDelete(handler),
     routes: [() => inboxRoutes(receiver, config), () => instanceActorRoutes(instanceActor, urls.origin, config.domain)],
-    jobs: [inboxQueueHandler(workerDeps), inboxSeenPurgeHandler(workerDeps), bridge.handler() as QueueHandler<unknown>],
+    jobs: [inboxQueueHandler(workerDeps), inboxSeenPurgeHandler(workerDeps), bridge.handler() as QueueHandler<unknown>, nodeInfoJob as QueueHandler<unknown>],
     close: async () => {
       await guardedClient.close();
     },

@@ -7,6 +7,8 @@ import type { Html } from "./html.ts";
 import { errorPage, type Site } from "./layout.ts";
 import { wantsJson } from "../http/negotiation.ts";
 import type { Stylesheet } from "./assets.ts";
+import type { PageKind } from "./page-views.repository.ts";
+import type { PageViewService } from "./page-views.service.ts";
 import type { PostViews } from "./post.view.ts";
 import { postPage } from "./post.template.ts";
 import type { ProfileViews } from "./profile.view.ts";
@@ -21,6 +23,8 @@ export interface PageRoutesDeps {
   readonly stylesheet: Stylesheet;
   readonly profiles: Pick<ProfileViews, "page" | "feed">;
   readonly posts: Pick<PostViews, "page">;
+  /** Counts each page answered 200 to a GET (see `counted`). */
+  readonly views: Pick<PageViewService, "record">;
   readonly urls: Pick<Urls, "actor">;
   readonly domain: string;
   readonly version: string;
@@ -28,7 +32,16 @@ export interface PageRoutesDeps {
 
 export function pageRoutes(deps: PageRoutesDeps): Hono {
   const app = new Hono();
-  const { stylesheet, profiles, posts, urls } = deps;
+  const { stylesheet, profiles, posts, urls, views } = deps;
+  /**
+   * A view is an HTML page or feed answered 200 to a GET: not HEAD (no page was read), not the
+   * ActivityPub JSON at the same URLs (a server fetching a document, answered before this), not
+   * redirects or errors. There are no 304s to count: these pages send no validators. Only the
+   * User-Agent's yes/no "is it a program" is looked at (see crawler.ts).
+   */
+  const counted = (c: Context, accountId: string, kind: PageKind): void => {
+    if (c.req.method === "GET") views.record(accountId, kind, c.req.header("user-agent"));
+  };
   const site: Site = { domain: deps.domain, stylesheetHref: stylesheet.href, version: deps.version };
   const generator = `Herold ${deps.version}`;
 
@@ -52,6 +65,7 @@ export function pageRoutes(deps: PageRoutesDeps): Hono {
     }
     const canonical = result.value.account.username;
     if (canonical !== username) return c.redirect(`${base}${canonical}${new URL(c.req.url).search}`, 301);
+    counted(c, result.value.account.id, "profile");
     return send(c, profilePage(site, result.value), 200);
   };
   // Hono parameters cannot start after a literal inside a segment, hence the pattern for `/@name`.
@@ -72,6 +86,7 @@ export function pageRoutes(deps: PageRoutesDeps): Hono {
       }
     }
     if (result.value.account.username !== c.req.param("username")) return c.notFound();
+    counted(c, result.value.account.id, "post");
     return send(c, postPage(site, result.value), 200);
   });
 
@@ -88,6 +103,7 @@ export function pageRoutes(deps: PageRoutesDeps): Hono {
     // Feeds answer at the canonical name only.
     if (result.value.account.username !== c.req.param("username")) return c.notFound();
     const body = format === "rss" ? rssFeed(result.value, generator) : atomFeed(result.value, generator);
+    counted(c, result.value.account.id, "feed");
     return c.body(body, 200, {
       "Content-Type": format === "rss" ? "application/rss+xml; charset=utf-8" : "application/atom+xml; charset=utf-8",
       "Cache-Control": "public, max-age=300",

@@ -32,7 +32,17 @@ export interface DocumentFetchOptions {
  */
 export interface DocumentSource {
   fetch(url: string, options: DocumentFetchOptions): Promise<Result<FetchedDocument, DocumentFetchError>>;
-  fetchJson(url: string, options: { accept: string; budget?: FetchBudget; signal?: AbortSignal }): Promise<Result<SafeResponse, SafeFetchError | "blocked" | "budget-exhausted">>;
+  fetchJson(url: string, options: JsonFetchOptions): Promise<Result<SafeResponse, SafeFetchError | "blocked" | "budget-exhausted">>;
+}
+
+export interface JsonFetchOptions {
+  readonly accept: string;
+  readonly budget?: FetchBudget;
+  readonly signal?: AbortSignal;
+  /** A smaller body cap than the configured one (NodeInfo documents are small); never a larger one. */
+  readonly maxBytes?: number;
+  /** A shorter deadline than the configured one; never a longer one. */
+  readonly timeoutMs?: number;
 }
 
 export interface DocumentFetcherDeps {
@@ -84,7 +94,7 @@ export class DocumentFetcher implements DocumentSource {
    * A plain JSON GET (WebFinger, NodeInfo): same guard, limits and domain blocks, no signature, no
    * ActivityPub id rules. The caller checks status and content type.
    */
-  async fetchJson(url: string, options: { accept: string; budget?: FetchBudget; signal?: AbortSignal }): Promise<Result<SafeResponse, SafeFetchError | "blocked" | "budget-exhausted">> {
+  async fetchJson(url: string, options: JsonFetchOptions): Promise<Result<SafeResponse, SafeFetchError | "blocked" | "budget-exhausted">> {
     const blocked = await this.#deps.domainBlocks.firstBlocked([url]);
     if (blocked !== null) return err("blocked", `${blocked} is a blocked domain`);
     if (options.budget !== undefined && !options.budget.take()) {
@@ -95,8 +105,8 @@ export class DocumentFetcher implements DocumentSource {
       guardedClient: this.#deps.guardedClient,
       allowHttp: config.allowPrivateAddress,
       headers: { accept: options.accept, "user-agent": this.#deps.userAgent },
-      maxBytes: config.limits.fetchResponseBytes,
-      timeoutMs: config.limits.fetchTimeoutMs,
+      maxBytes: Math.min(config.limits.fetchResponseBytes, options.maxBytes ?? Infinity),
+      timeoutMs: Math.min(config.limits.fetchTimeoutMs, options.timeoutMs ?? Infinity),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   }

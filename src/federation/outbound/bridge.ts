@@ -229,10 +229,23 @@ export class OutboundBridge implements EventOutbox {
       );
       if (!stored) return 0; // sent before: by a worker, or a repeated run
       const inboxes = await this.#inboxes(trx, outbound);
-      return inboxes.length === 0 ? 0 : await this.#delivery.enqueue({ outboxActivityId: rowId, accountId: outbound.account.id, inboxes }, trx);
+      if (inboxes.length === 0) return 0;
+      const reach = this.#reachOf(type, outbound);
+      return await this.#delivery.enqueue({ outboxActivityId: rowId, accountId: outbound.account.id, inboxes, ...(reach ? { reach } : {}) }, trx);
     });
     log.debug("queued {type} {uri} for {count} inboxes", { type, uri, count });
     return uri;
+  }
+
+  /**
+   * A local post's Create keeps its delivery outcomes (the post's reach, for insights). The post is
+   * the activity's object, so its id comes from the object's URI, which only `Urls` mints; an Update
+   * (an edit) or any other activity is not a post reaching a server and keeps nothing.
+   */
+  #reachOf(type: string, outbound: OutboundActivity): { postId: string } | null {
+    if (type !== "Create" || outbound.objectUri === null) return null;
+    const post = this.#urls.parsePost(outbound.objectUri);
+    return post !== null && post.username === outbound.account.username ? { postId: post.postId } : null;
   }
 
   /** Distinct inboxes: accepted remote followers (shared inbox preferred) and direct recipients. */
