@@ -1,5 +1,6 @@
 import { html, type Html } from "../pages/html.ts";
 import type { Member } from "./web.env.ts";
+import { zoneBanner } from "./zone.template.ts";
 
 /** What every app page shares: the public stylesheet, the app's own CSS and script, the instance name. */
 export interface Shell {
@@ -30,6 +31,7 @@ const NOTICES: Record<string, string> = {
   published: "Your post was published.",
   drafted: "Draft saved.",
   scheduled: "Post scheduled.",
+  "scheduled-updated": "Scheduled post updated — still scheduled.",
   rescheduled: "Post rescheduled.",
   cancelled: "Scheduled post cancelled; it is a draft again.",
   deleted: "Post deleted.",
@@ -43,6 +45,7 @@ const NOTICES: Record<string, string> = {
   rejected: "Follow request rejected.",
   profile: "Profile saved.",
   settings: "Settings saved.",
+  zone: "Time zone confirmed: every time is now shown in it.",
   verified: "Links checked.",
   switched: "Switched account.",
   "signed-out-everywhere": "Signed out on every other device.",
@@ -55,6 +58,8 @@ export interface AppPage {
   readonly member?: Member;
   readonly body: Html;
   readonly notice?: string | undefined;
+  /** A notice the server composed (e.g. with the time a post is scheduled for); wins over `notice`. */
+  readonly noticeText?: string | undefined;
   readonly error?: string | undefined;
   /** Status role for errors is assertive; notices are polite. */
 }
@@ -64,7 +69,7 @@ export interface AppPage {
  * account switcher and sign-out as forms (no JavaScript needed), notices in a live region.
  */
 export function appLayout(shell: Shell, page: AppPage): Html {
-  const notice = page.notice !== undefined ? NOTICES[page.notice] : undefined;
+  const notice = page.noticeText ?? (page.notice !== undefined ? NOTICES[page.notice] : undefined);
   const m = page.member;
   return html`<!doctype html>
 <html lang="en">
@@ -97,6 +102,7 @@ ${m.memberships.length > 1
 </div>`}
 </header>
 <main id="main" class="app-main">
+${m !== undefined && m.session.user.timeZone === null && page.nav !== "settings" && page.nav !== "compose" && zoneBanner(m.csrf, NAV.find((n) => n.key === page.nav)?.href ?? "/app")}
 ${notice !== undefined && html`<p class="notice" role="status">${notice}</p>`}
 ${page.error !== undefined && html`<p class="notice error" role="alert">${page.error}</p>`}
 ${page.body}

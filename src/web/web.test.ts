@@ -285,27 +285,35 @@ describe("web app over HTTP", { timeout: 180_000 }, () => {
     assert.equal((await owner.post("/app/settings", { time_zone: "America/New_York" })).status, 303);
     await owner.get("/app/compose");
     const scheduled = await owner.post("/app/compose", { text: "Product launch in New York", schedule_date: "2099-03-10", schedule_time: "09:00", action: "schedule" }, { files: {} });
-    assert.equal(scheduled.location, "/app/calendar?done=scheduled");
     const draft = (await a.ctx.web.schedule.list(acme, ["scheduled"])).find((d) => d.text === "Product launch in New York")!;
+    assert.equal(scheduled.location, `/app/calendar?done=scheduled&draft=${draft.id}`);
     assert.equal(draft.scheduledAt, "2099-03-10T13:00:00.000Z"); // 09:00 EDT
+    assert.match((await owner.get(scheduled.location)).html, /Post scheduled for Tue, 10 Mar 2099, 09:00 America\/New_York\./);
+    // Every time says its zone.
     const month = await owner.get("/app/calendar?date=2099-03-01");
-    assert.match(month.html, /09:00 Scheduled: Product launch in New York/);
+    assert.match(month.html, /09:00 <span class="zone">America\/New_York<\/span><\/time> Scheduled: Product launch in New York/);
     const week = await owner.get("/app/calendar?view=week&date=2099-03-11");
-    assert.match(week.html, /09:00 Scheduled: Product launch in New York/);
+    assert.match(week.html, /09:00 <span class="zone">America\/New_York<\/span><\/time> Scheduled: Product launch in New York/);
 
     await owner.get("/app/drafts");
     const moved = await owner.post(`/app/drafts/${draft.id}/reschedule`, { schedule_date: "2099-03-12", schedule_time: "18:30" });
-    assert.equal(moved.location, "/app/calendar?done=rescheduled");
+    assert.equal(moved.location, `/app/calendar?done=rescheduled&draft=${draft.id}`);
     assert.equal((await a.ctx.web.schedule.get(acme, draft.id))?.scheduledAt, "2099-03-12T22:30:00.000Z");
     const jobs = await a.ctx.database.db.selectFrom("jobs").select("run_at").where("dedupe_key", "like", `schedule:${draft.id}:%`).orderBy("run_at").execute();
     assert.deepEqual(jobs.map((j) => j.run_at), ["2099-03-10T13:00:00.000Z", "2099-03-12T22:30:00.000Z"]);
     assert.equal(await a.ctx.web.schedule.runScheduled({ draftId: draft.id, scheduledAt: "2099-03-10T13:00:00.000Z" }), "skipped");
 
     const editor = await owner.get(`/app/compose?draft=${draft.id}`);
+    // A scheduled post opens as one, with its time and zone, and saving keeps it scheduled.
+    assert.match(editor.html, /<h1>Edit scheduled post for @acme<\/h1>/);
+    assert.match(editor.html, /Scheduled for <time datetime="2099-03-12T22:30:00.000Z">Thu, 12 Mar 2099, 18:30 America\/New_York<\/time>/);
+    assert.match(editor.html, />Save changes<\/button>/);
+    assert.match(editor.html, />Reschedule<\/button>/);
     assert.match(editor.html, /name="schedule_date" type="date" value="2099-03-12"/);
     assert.match(editor.html, /name="schedule_time" type="time" value="18:30"/);
     const edited = await owner.post("/app/compose", { draft_id: draft.id, text: "Product launch in New York, now with cake", action: "draft" }, { files: {} });
-    assert.equal(edited.status, 303);
+    assert.equal(edited.location, `/app/drafts?done=scheduled-updated&draft=${draft.id}`);
+    assert.match((await owner.get(edited.location!)).html, /Scheduled post updated — still scheduled for Thu, 12 Mar 2099, 18:30 America\/New_York\./);
     const after = (await a.ctx.web.schedule.get(acme, draft.id))!;
     assert.equal(after.state, "scheduled");
     assert.equal(after.text, "Product launch in New York, now with cake");
