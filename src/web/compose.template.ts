@@ -130,7 +130,7 @@ ${values.draftId !== null && html`<input type="hidden" name="draft_id" value="${
 <input type="hidden" name="quote" value="${values.quote}">
 ${cx.replyingTo !== null && html`<p class="context">Replying to ${cx.replyingTo}</p>`}
 ${cx.quoting !== null && html`<p class="context">Quoting ${cx.quoting}</p>`}
-<label for="content_warning">Content warning <span class="hint">(optional: the text and images are hidden behind it)</span></label>
+<label for="content_warning">Content warning <span class="hint">(optional: the post and its images stay hidden behind it until opened)</span></label>
 <input id="content_warning" name="content_warning" maxlength="500" value="${values.contentWarning}">
 <label for="text">Text</label>
 <textarea id="text" name="text" rows="8" aria-describedby="char-count text-hint">${values.text}</textarea>

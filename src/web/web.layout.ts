@@ -97,8 +97,8 @@ ${m.memberships.length > 1
         (x) => html`<option value="${x.username}"${x.accountId === m.account.id && html` selected`}>@${x.username}</option>`,
       )}</select>
 <button type="submit">Switch</button></form>`
-    : html`<p class="acting">Acting as <strong>@${m.account.username}</strong></p>`}
-<form method="post" action="/app/logout" class="logout"><input type="hidden" name="csrf" value="${m.csrf}"><button type="submit">Sign out ${m.session.user.displayName}</button></form>
+    : html`<p class="acting"><span class="acting-label">${m.session.user.displayName}, acting as</span> <strong>@${m.account.username}</strong></p>`}
+<form method="post" action="/app/logout" class="logout"><input type="hidden" name="csrf" value="${m.csrf}"><button type="submit" aria-label="Sign out ${m.session.user.displayName}">Sign out</button></form>
 </div>`}
 </header>
 <main id="main" class="app-main">
