@@ -163,4 +163,36 @@ describe("drafts and scheduled posts: who may change them", { timeout: 120_000 }
     const cancel = await publisher.post(`/app/drafts/${draft.id}/cancel`, {});
     assert.equal(cancel.status, 409);
   });
+
+  test("an author sees only what the role allows, and every refusal is a page of the app with its navigation", async () => {
+    const isAppPage = (page: { html: string }) => /<nav aria-label="Main">/.test(page.html) && /role="alert"/.test(page.html);
+    // The profile is shown read-only with the reason, without a Save button to be refused after.
+    const profile = await ann.get("/app/profile");
+    assert.match(profile.html, /your role \(author\) does not change it/);
+    assert.match(profile.html, /<fieldset class="plain" disabled/);
+    assert.doesNotMatch(profile.html, />Save profile</);
+    // The composer offers no schedule or publish to an author, and says who does.
+    const compose = await ann.get("/app/compose");
+    assert.doesNotMatch(compose.html, /value="schedule"|value="publish"/);
+    assert.match(compose.html, /a publisher schedules and publishes them/);
+    // The refusals a forged form would meet: pages with the navigation and the reason.
+    const saved = await ann.post("/app/compose", { text: "Ann's idea", action: "draft" }, { files: {} });
+    assert.equal(saved.status, 303);
+    const idea = await draftByText("Ann's idea");
+    await ann.get("/app/drafts");
+    for (const [path, fields] of [["/app/interact", { action: "like", url: "https://example.org/x" }], [`/app/drafts/${idea.id}/publish`, {}], [`/app/drafts/${idea.id}/cancel`, {}], ["/app/followers/approve", { actor: "x" }], ["/app/follow", { target: "x" }], ["/app/switch", { account: "nobody" }]] as const) {
+      const refused = await ann.post(path, fields);
+      assert.equal(refused.status, 403, path);
+      assert.ok(isAppPage(refused), `${path} answers a page of the app`);
+    }
+    const forged = await ann.post("/app/settings", { time_zone: "UTC" }, { csrf: "forged" });
+    assert.equal(forged.status, 403);
+    // Checked before the session's memberships are read: the app's layout and a way back, no navigation.
+    assert.match(forged.html, /<header class="app-header">[\s\S]*role="alert">The form has expired[^<]*CSRF check failed[\s\S]*href="\/app">Back to Home/);
+    const signedOut = await new WebClient(a.origin).post("/app/compose", { text: "x" }, { csrf: null });
+    assert.equal(signedOut.status, 401);
+    assert.match(signedOut.html, /Your session has ended; sign in again\.[\s\S]*href="\/app\/login"/);
+    // The roles are explained where people see theirs.
+    assert.match((await ann.get("/app/settings")).html, /<dt>author<\/dt><dd>writes drafts/);
+  });
 });

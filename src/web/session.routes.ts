@@ -9,6 +9,8 @@ import { appLayout, csrfField, type Shell } from "./web.layout.ts";
 import { html } from "../pages/html.ts";
 import { isTimeZone } from "./time-zone.ts";
 import { zoneSelect } from "./zone.template.ts";
+import { sendRefusal } from "./refusal.template.ts";
+import { ROLE_EXPLANATIONS } from "./roles.template.ts";
 
 /** Sign-out, sign-out everywhere, switching the account acted for, and personal settings. */
 export function sessionRoutes(deps: { shell: Shell; sessions: SessionStore; users: UserRepository; cookies: WebCookies; now: () => string }): Hono<WebEnv> {
@@ -32,7 +34,7 @@ export function sessionRoutes(deps: { shell: Shell; sessions: SessionStore; user
     const form = await readForm(c);
     const target = member.memberships.find((m) => m.username === form.text("account", 60));
     // Only accounts of this person's memberships: a forged name changes nothing.
-    if (target === undefined) return c.text("You do not act for this account.", 403);
+    if (target === undefined) return sendRefusal(c, shell, { member, title: "Not possible", message: "You do not act for this account.", status: 403 });
     await sessions.setAccount(member.session.id, target.accountId);
     const next = safeReturnPath(form.text("next", 2000), "/app");
     return c.redirect(`${next}${next.includes("?") ? "&" : "?"}done=switched`, 303);
@@ -57,7 +59,8 @@ ${zoneSelect("time_zone", user.timeZone ?? "UTC", user.timeZone === null, "tz-hi
 <button type="submit">Save</button>
 </form>
 <h2>Your roles</h2>
-<ul>${member.memberships.map((m) => html`<li>@${m.username}: ${m.role}</li>`)}</ul>
+<ul>${member.memberships.map((m) => html`<li>@${m.username}: <strong>${m.role}</strong></li>`)}</ul>
+${ROLE_EXPLANATIONS}
 <h2>Sessions</h2>
 <form method="post" action="/app/logout-everywhere">${csrfField(member)}
 <p>Signed in on a device you no longer use? End every session, this one included.</p>

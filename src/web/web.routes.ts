@@ -108,8 +108,8 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   const limit = limitBody(bodyLimitFor(webBodyLimits(deps.mediaLimits)));
   app.use("/app/*", limit);
   app.use("/app", limit);
-  app.use("/app/*", sameOriginPosts(origin));
-  app.use("/app", sameOriginPosts(origin));
+  app.use("/app/*", sameOriginPosts(origin, shell));
+  app.use("/app", sameOriginPosts(origin, shell));
   app.route("/", authRoutes({ shell, users: web.users, sessions: web.sessions, accounts: deps.accounts, csrf: web.csrf, cookies: web.cookies }));
 
   const member = requireMember({
@@ -119,6 +119,7 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
     csrf: web.csrf,
     cookies: web.cookies,
     origin,
+    shell,
   });
   const needsSetup = async (c: Context, next: () => Promise<void>) => {
     if (c.req.method === "GET" && (await web.users.needsSetup())) return c.redirect("/app/setup", 303);
