@@ -243,6 +243,21 @@ describe("composing in a browser: time zones, refused submits, preview, delete",
     await page.setViewportSize({ width: 1200, height: 900 });
   });
 
+  test("the hashtag suggester offers a tag as first written and Enter picks it", async () => {
+    assert.ok((await a.ctx.posts.service.publish({ username: "acme", text: "Countdown to #LaunchDay" })).ok);
+    assert.ok((await a.ctx.posts.service.publish({ username: "acme", text: "still #launchday" })).ok);
+    await go("/app/compose");
+    const text = page.getByLabel("Text", { exact: true });
+    await text.click();
+    await text.pressSequentially("Ready for #laun");
+    const first = page.locator("ul.suggestions button").first();
+    await first.waitFor();
+    assert.equal(await first.innerText(), "#LaunchDay");
+    await text.press("Enter");
+    assert.equal(await text.inputValue(), "Ready for #LaunchDay ");
+    assert.equal(await page.locator("ul.suggestions").isHidden(), true);
+  });
+
   test("no page contacted any other origin", () => {
     assert.deepEqual([...offOrigin(), ...others.flatMap((o) => o.offOrigin())], []);
   });

@@ -194,5 +194,9 @@ describe("drafts and scheduled posts: who may change them", { timeout: 120_000 }
     assert.match(signedOut.html, /Your session has ended; sign in again\.[\s\S]*href="\/app\/login"/);
     // The roles are explained where people see theirs.
     assert.match((await ann.get("/app/settings")).html, /<dt>author<\/dt><dd>writes drafts/);
+    const members = await ann.get("/app/members");
+    assert.match(members.html, /<td>publisher<\/td><td>publishes, schedules/);
+    assert.doesNotMatch(members.html, /pia@acme\.example/, "addresses only for those who manage people");
+    assert.match(members.html, /Owners and admins add people/);
   });
 });

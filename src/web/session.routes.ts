@@ -61,6 +61,7 @@ ${zoneSelect("time_zone", user.timeZone ?? "UTC", user.timeZone === null, "tz-hi
 <h2>Your roles</h2>
 <ul>${member.memberships.map((m) => html`<li>@${m.username}: <strong>${m.role}</strong></li>`)}</ul>
 ${ROLE_EXPLANATIONS}
+<p><a href="/app/members">People and roles of @${member.account.username}</a></p>
 <h2>Sessions</h2>
 <form method="post" action="/app/logout-everywhere">${csrfField(member)}
 <p>Signed in on a device you no longer use? End every session, this one included.</p>

@@ -31,6 +31,7 @@ import { followerRoutes } from "./followers.routes.ts";
 import { notificationRoutes } from "./notifications.routes.ts";
 import { timelineRoutes } from "./timeline.routes.ts";
 import { profileImageRoutes, profileRoutes } from "./profile.routes.ts";
+import { memberRoutes } from "./members.routes.ts";
 
 /** What the web app's routes use: the web module's own parts and narrow ports of the modules below. */
 export interface WebRoutesDeps {
@@ -134,5 +135,6 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   app.route("/", composeRoutes({ ...deps.compose, origin: deps.origin, domain: deps.domain, clock: deps.clock, urls: deps.urls, users: web.userRepository }, shell, views));
   app.route("/", calendarRoutes({ clock: deps.clock, schedule: deps.compose.schedule, posts: deps.posts }, shell));
   app.route("/", profileRoutes(deps.urls, shell, views, web.profiles));
+  app.route("/", memberRoutes({ shell, users: web.userRepository }));
   return app as unknown as Hono;
 }
