@@ -329,6 +329,31 @@ describe("web app over HTTP", { timeout: 180_000 }, () => {
     await owner.post("/app/settings", { time_zone: "" });
   });
 
+  test("daylight saving in the schedule form: a skipped time is refused with the reason, a repeated one is the first and the notice says so", async () => {
+    const acme = (await a.ctx.services.accounts.get("acme"))!;
+    await owner.get("/app/compose");
+    // 29 March 2099, Berlin: clocks go from 02:00 to 03:00.
+    const gap = await owner.post("/app/compose", { text: "In the gap", schedule_date: "2099-03-29", schedule_time: "02:30", time_zone: "Europe/Berlin", action: "schedule" }, { files: {} });
+    assert.equal(gap.status, 422);
+    assert.match(gap.html, /02:30 on 2099-03-29 does not exist in Europe\/Berlin: the clocks skip that hour/);
+    assert.match(gap.html, /for example Sun, 29 Mar 2099, 03:30 Europe\/Berlin/);
+    const kept = (await a.ctx.web.schedule.list(acme, ["draft"])).find((d) => d.text === "In the gap")!;
+    assert.equal(kept.scheduledAt, null, "nothing was scheduled");
+    // 25 October 2099, Berlin: clocks go from 03:00 back to 02:00, so 02:30 happens twice.
+    await owner.get("/app/compose");
+    const twice = await owner.post("/app/compose", { text: "Twice at half past two", schedule_date: "2099-10-25", schedule_time: "02:30", time_zone: "Europe/Berlin", action: "schedule" }, { files: {} });
+    assert.equal(twice.status, 303);
+    const draft = (await a.ctx.web.schedule.list(acme, ["scheduled"])).find((d) => d.text === "Twice at half past two")!;
+    assert.equal(draft.scheduledAt, "2099-10-25T00:30:00.000Z", "the earlier of the two");
+    assert.equal(draft.timeZone, "Europe/Berlin", "scheduled in the zone the form named");
+    assert.equal(twice.location, `/app/calendar?done=scheduled&draft=${draft.id}&overlap=1`);
+    assert.match((await owner.get(twice.location!)).html, /Post scheduled for Sun, 25 Oct 2099, 02:30 Europe\/Berlin\. That time happens twice that night \(the clocks go back\); the first was taken, Sun, 25 Oct 2099, 00:30 UTC\./);
+    // A zone that is not one is refused, not taken for UTC.
+    const bogus = await owner.post("/app/compose", { text: "Nowhere", schedule_date: "2099-10-26", schedule_time: "10:00", time_zone: "Mars/Base", action: "schedule" }, { files: {} });
+    assert.equal(bogus.status, 422);
+    assert.match(bogus.html, /&quot;Mars\/Base&quot; is not a time zone Herold knows/);
+  });
+
   test("herold user create: generated password printed once, or read from standard input", async () => {
     const generated = await a.cli("user", "create", "gen@acme.example", "--account", "acme", "--role", "publisher");
     assert.equal(generated.code, 0, generated.err);
