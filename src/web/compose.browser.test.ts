@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -16,6 +17,9 @@ const ZONE = "Europe/Berlin";
 const PASSWORD = "correct horse battery staple";
 const SATURDAY = "2027-03-27";
 const SUNDAY = "2027-03-28";
+/** `npm run screenshots` also writes this file's screens to docs/screenshots/. */
+const SCREENSHOTS = process.env.HEROLD_SCREENSHOTS === "1";
+const SCREENSHOT_DIR = new URL("../../docs/screenshots/", import.meta.url);
 
 describe("composing in a browser: time zones, refused submits, preview, delete", { skip: NO_CHROMIUM, timeout: 600_000 }, () => {
   const clock = new ShiftedClock();
@@ -31,6 +35,11 @@ describe("composing in a browser: time zones, refused submits, preview, delete",
     assert.ok(response !== null && response.status() < 400, `${path}: ${response?.status()}`);
   };
   const png = (colour: string) => sharp({ create: { width: 40, height: 30, channels: 3, background: colour } }).png().toBuffer();
+  const shot = async (name: string) => {
+    if (!SCREENSHOTS) return;
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOT_DIR).pathname, fullPage: true });
+  };
   const ownerZone = async () => (await a.ctx.web.userRepository.findCredentials("owner"))?.user.timeZone;
 
   before(async () => {
@@ -65,6 +74,7 @@ describe("composing in a browser: time zones, refused submits, preview, delete",
     assert.match(await page.locator(".zone-banner").innerText(), /Which time zone do you work in\?/);
     assert.equal(await page.getByLabel("Your time zone").inputValue(), ZONE);
     assert.equal(await ownerZone(), null);
+    await shot("11-zone-confirm");
     await go("/app/compose");
     assert.equal(await page.getByLabel("Time zone", { exact: true }).inputValue(), ZONE);
     assert.match(await page.locator("[data-zone-hint]").innerText(), /Your browser says Europe\/Berlin/);
@@ -143,6 +153,7 @@ describe("composing in a browser: time zones, refused submits, preview, delete",
     assert.equal((await refused).status(), 422);
     assert.match(await page.getByRole("alert").innerText(), /the limit is 500/);
     assert.equal((await page.getByLabel("Text", { exact: true }).inputValue()).length, 520);
+    await shot("12-refused-keeps-images");
     assert.equal(await page.getByLabel("Alt text for image 1").inputValue(), "A red rocket");
     assert.equal(await page.getByLabel("Alt text for image 2").inputValue(), "A blue launch pad");
     const thumbs = page.locator("fieldset img");
@@ -183,6 +194,13 @@ describe("composing in a browser: time zones, refused submits, preview, delete",
     assert.equal(await cw.locator("a.mention", { hasText: "@bob" }).count(), 1);
     await cw.locator("summary").click();
     assert.ok(await cw.locator("img").evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth === 40), "the held image shows in the preview");
+    await shot("13-preview-reply-cw");
+    // Typing updates the preview live (the script), with the same images and alt text.
+    await page.getByLabel("Describe image 1 for people who cannot see it").waitFor({ state: "detached" });
+    await page.getByLabel("Alt text for image 1").fill("A green flare at night");
+    await page.getByLabel("Text", { exact: true }).fill(`${prefilled}We do! Friday.`);
+    await page.locator("[data-preview] .content", { hasText: "Friday." }).waitFor({ state: "attached" }); // collapsed again behind the warning
+    assert.equal(await page.locator("[data-preview] details.cw img").getAttribute("alt"), "A green flare at night");
 
     await page.getByRole("button", { name: "Publish now" }).click();
     await page.waitForURL(/done=published/);
@@ -190,7 +208,7 @@ describe("composing in a browser: time zones, refused submits, preview, delete",
     const reply = (await a.ctx.repos.posts.findByUri(uri))!;
     assert.equal(reply.inReplyToUri, parent.value.uri);
     assert.equal((reply.contentHtml ?? "").match(/class="u-url mention"/g)?.length, 1, "the mention is sent once");
-    assert.equal((await a.ctx.repos.posts.mediaOf([reply.id])).get(reply.id)?.[0]?.description, "A green flare");
+    assert.equal((await a.ctx.repos.posts.mediaOf([reply.id])).get(reply.id)?.[0]?.description, "A green flare at night", "the alt text as last typed");
   });
 
   test("deleting a draft asks first: a dialog with JavaScript, a confirmation page without", async () => {
@@ -218,6 +236,7 @@ describe("composing in a browser: time zones, refused submits, preview, delete",
     await p.locator("li", { hasText: "Delete me without JavaScript" }).getByRole("link", { name: "Delete…" }).click();
     await p.waitForURL(new RegExp(`/app/drafts/${gone.id}/delete$`));
     assert.equal(await p.locator("main h1").innerText(), "Delete this draft?");
+    if (SCREENSHOTS) await p.screenshot({ path: new URL("14-delete-confirm.png", SCREENSHOT_DIR).pathname, fullPage: true });
     assert.ok(await a.ctx.web.schedule.get(await acme(), gone.id), "asking deleted nothing");
     await p.getByRole("button", { name: "Delete draft" }).click();
     await p.waitForURL(/done=deleted/);
