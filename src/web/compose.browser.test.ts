@@ -187,6 +187,8 @@ describe("composing in a browser: time zones, refused submits, preview, delete",
     await page.getByRole("button", { name: "Preview" }).click();
     await page.locator("[data-preview] details.cw").waitFor();
     assert.equal((await a.ctx.web.schedule.list(await acme(), ["draft", "scheduled", "failed"])).length, before, "Preview saved no draft");
+    // The script counts as the server does: the mention's @host:port is free (15 + 11 of 500).
+    assert.equal(await page.locator("[data-count]").innerText(), "474 characters left");
     const cw = page.locator("[data-preview] details.cw");
     assert.equal(await cw.evaluate((d: HTMLDetailsElement) => d.open), false, "collapsed behind the warning");
     assert.match(await cw.locator("summary").innerText(), /Launch spoilers/);

@@ -39,11 +39,11 @@
     if (!segmenter) return Array.from(text).length;
     var n = 0; for (var _ of segmenter.segment(text)) n++; return n;
   }
-  // Mirrors the server's count (src/content/render.ts): URLs count 23, a mention only as @username.
+  // Mirrors the server's count (src/content/render.ts): URLs count 23, a mention only as @username (its @host[:port] is free).
   function countCharacters(text, warning) {
     var t = text.replace(/\r\n?/g, "\n").trim()
       .replace(/https?:\/\/[^\s<>]+/g, "xxxxxxxxxxxxxxxxxxxxxxx")
-      .replace(/(^|[^\w/=])@([A-Za-z0-9_]+(?:[.-]+[A-Za-z0-9_]+)*)@[\w.-]+/g, "$1@$2");
+      .replace(/(^|[^\w/=])@([A-Za-z0-9_]+(?:[.-]+[A-Za-z0-9_]+)*)@[\w.-]+(?::[1-9][0-9]{0,4}(?![\w]))?/g, "$1@$2");
     return graphemes((warning || "").trim() + t);
   }
 
