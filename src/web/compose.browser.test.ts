@@ -258,6 +258,13 @@ describe("composing in a browser: time zones, refused submits, preview, delete",
         assert.ok(overflow <= 0, `${path} at ${width}px is ${overflow}px wider than the screen`);
       }
       assert.equal(heights.size, 1, `header heights at ${width}px: ${[...heights].join(", ")}`);
+      // The current page's link is in view, also when the row scrolls sideways on a phone.
+      const seen = await page.locator('.nav a[aria-current="page"]').evaluate((link) => {
+        const nav = link.closest("nav")!.getBoundingClientRect();
+        const box = link.getBoundingClientRect();
+        return box.left >= nav.left - 1 && box.right <= nav.right + 1;
+      });
+      assert.ok(seen, `the Settings link is visible at ${width}px`);
       const [height] = heights;
       assert.ok(height! < (width === 390 ? 110 : 100), `the header takes ${height}px at ${width}px`);
     }

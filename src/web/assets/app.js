@@ -16,6 +16,11 @@
     if (hint) hint.textContent = "Your browser says " + browserZone + ". Check it: confirming makes it your zone, and every time is then shown in it.";
   });
 
+  // On a phone the navigation scrolls sideways in one row: show the current page's link.
+  var current = document.querySelector('.nav a[aria-current="page"]');
+  var navRow = current && current.closest("nav");
+  if (navRow && navRow.scrollWidth > navRow.clientWidth) navRow.scrollLeft = Math.max(0, current.offsetLeft - (navRow.clientWidth - current.offsetWidth) / 2);
+
   // Delete asks first: a dialog here, the confirmation page without JavaScript.
   document.querySelectorAll("a[data-confirm-delete]").forEach(function (link) {
     link.addEventListener("click", function (e) {
