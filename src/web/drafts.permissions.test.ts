@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import sharp from "sharp";
 import type { Account } from "../account/account.entity.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
 import { signIn, WebClient } from "./testing/web-client.ts";
@@ -198,5 +199,24 @@ describe("drafts and scheduled posts: who may change them", { timeout: 120_000 }
     assert.match(members.html, /<td>publisher<\/td><td>publishes, schedules/);
     assert.doesNotMatch(members.html, /pia@acme\.example/, "addresses only for those who manage people");
     assert.match(members.html, /Owners and admins add people/);
+  });
+
+  test("images held from a refused submit are shown to and adopted by their person only", async () => {
+    const png = await sharp({ create: { width: 12, height: 12, channels: 3, background: "#884400" } }).png().toBuffer();
+    await ann.get("/app/compose");
+    const refused = await ann.post("/app/compose", { text: "y".repeat(501), action: "draft" }, { files: { image_0: { name: "a.png", type: "image/png", bytes: png } } });
+    assert.equal(refused.status, 422);
+    const held = /name="held_media" value="(\w+)"/.exec(refused.html)?.[1];
+    assert.ok(held, "the refused page carries the held image");
+    assert.equal((await ann.request(`/app/compose/held/${held}`)).status, 200);
+    assert.equal((await publisher.request(`/app/compose/held/${held}`)).status, 404, "not another person's");
+    // A colleague who names the id adopts nothing; the owner's next save adopts it once.
+    await publisher.get("/app/compose");
+    assert.equal((await publisher.post("/app/compose", { text: "Pia's post", held_media: held, action: "draft" }, { files: {} })).status, 303);
+    assert.deepEqual((await draftByText("Pia's post")).media, []);
+    await ann.get("/app/compose");
+    assert.equal((await ann.post("/app/compose", { text: "Ann's image post", held_media: held, [`alt_${held}`]: "Brown square", action: "draft" }, { files: {} })).status, 303);
+    assert.deepEqual((await draftByText("Ann's image post")).media, [{ id: held, description: "Brown square" }]);
+    assert.equal((await ann.request(`/app/compose/held/${held}`)).status, 404, "adopted: no longer held");
   });
 });
