@@ -247,7 +247,7 @@ describe("composing in a browser: time zones, refused submits, preview, delete",
   });
 
   test("the navigation has the same height on every page, at desktop and at phone width", async () => {
-    const paths = ["/app", "/app/notifications", "/app/mentions", "/app/compose", "/app/calendar", "/app/drafts", "/app/followers", "/app/following", "/app/profile", "/app/settings"];
+    const paths = ["/app", "/app/notifications", "/app/mentions", "/app/compose", "/app/calendar", "/app/drafts", "/app/followers", "/app/following", "/app/profile", "/app/members", "/app/settings"];
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
       const heights = new Set<number>();
