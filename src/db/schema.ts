@@ -35,6 +35,7 @@ export interface DB {
   post_authors: PostAuthorRow;
   drafts: DraftRow;
   draft_changes: DraftChangeRow;
+  compose_uploads: ComposeUploadRow;
   profile_link_checks: ProfileLinkCheckRow;
   delivery_outcomes: DeliveryOutcomeRow;
   page_views: PageViewRow;
@@ -420,6 +421,14 @@ export interface DraftRow {
   updated_by: Nullable<string>;
   /** Counts content changes (migration 0008). */
   revision: Defaulted<number>;
+}
+
+/** An image uploaded with a refused submit or a preview, not in a draft yet (migration 0019). */
+export interface ComposeUploadRow {
+  media_id: string;
+  account_id: string;
+  user_id: string;
+  created_at: string;
 }
 
 /** One change to a draft, who made it and when (migration 0008). */

@@ -561,6 +561,34 @@ export class PostRepository {
     return rows.map((r) => ({ tag: r.tag, uses: Number(r.n) }));
   }
 
+  /**
+   * How each tag (stored lower case) was written in the earliest post `viewer` may see that carries
+   * it: the hashtag suggester offers "#LaunchDay" as the team first wrote it. Tags whose spelling is
+   * not found in that post's text are left out (the caller keeps the lower-case form).
+   */
+  async firstSpellings(tags: readonly string[], viewer: { readonly id: string; readonly uri: string }): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const tag of tags) {
+      const row = await this.#db
+        .selectFrom("post_tags as t")
+        .innerJoin("posts as p", "p.id", "t.post_id")
+        .select(["p.source_text", "p.content_html"])
+        .where("t.tag", "=", tag)
+        .where("p.state", "=", "published")
+        .where((eb) => visibleTo(eb, viewer))
+        .orderBy("p.published_at")
+        .orderBy("p.id")
+        .limit(1)
+        .executeTakeFirst();
+      // Remote posts carry only HTML (`#<span>Tag</span>`): the markup between # and the name is skipped.
+      const text = row?.source_text ?? (row?.content_html ?? "").replace(/<[^>]*>/g, "");
+      const escaped = tag.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      const found = new RegExp(`#(${escaped})(?![\\p{L}\\p{N}_])`, "iu").exec(text);
+      if (found !== null) out.set(tag, found[1]!);
+    }
+    return out;
+  }
+
   // --- home timeline -------------------------------------------------------------------------------
 
   /**

@@ -4,7 +4,7 @@ import type { AppPost } from "./app.views.ts";
 import { safeHttpUrl } from "../pages/post.view.ts";
 import type { Member } from "./web.env.ts";
 import { csrfField } from "./web.layout.ts";
-import { formatLocal } from "./time-zone.ts";
+import { formatZoned } from "./time-zone.ts";
 
 /** The zone times are shown in: the person's setting, else UTC (pages work without JavaScript). */
 export function zoneOf(member: Member): string {
@@ -14,7 +14,8 @@ export function zoneOf(member: Member): string {
 export function localTime(member: Member, instant: string | null): Html {
   if (instant === null) return html``;
   const zone = zoneOf(member);
-  return html`<time datetime="${new Date(instant).toISOString()}">${formatLocal(instant, zone)}${zone === "UTC" ? " UTC" : ""}</time>`;
+  // Every time says its zone (issue #12, item 1).
+  return html`<time datetime="${new Date(instant).toISOString()}">${formatZoned(instant, zone)}</time>`;
 }
 
 export function actorName(actor: Pick<Actor, "name" | "username">): string {

@@ -6,7 +6,8 @@ import { excerpt, htmlToPlainText } from "../content/text.ts";
 import { html, type Html } from "../pages/html.ts";
 import { zoneOf } from "./app.templates.ts";
 import { sendPage } from "./respond.ts";
-import { daysInMonth, formatDate, formatTime, fromWallTime, parseWallTime, toWallTime } from "./time-zone.ts";
+import { isId } from "../lib/id.ts";
+import { daysInMonth, formatDate, formatTime, formatZoned, fromWallTime, parseWallTime, toWallTime } from "./time-zone.ts";
 import type { WebEnv } from "./web.env.ts";
 import { appLayout, type Shell } from "./web.layout.ts";
 
@@ -42,7 +43,7 @@ const key = (d: Day) => formatDate(d);
  */
 export interface CalendarRoutesDeps {
   readonly clock: Clock;
-  readonly schedule: Pick<ScheduleService, "scheduledBetween">;
+  readonly schedule: Pick<ScheduleService, "scheduledBetween" | "get">;
   readonly posts: Pick<PostRepository, "listLocalPublishedBetween">;
 }
 
@@ -78,7 +79,8 @@ export function calendarRoutes(deps: CalendarRoutesDeps, shell: Shell): Hono<Web
     const entryList = (d: Day): Html | null => {
       const list = entries.get(key(d)) ?? [];
       if (list.length === 0) return null;
-      return html`<ul>${list.map((e) => html`<li><a class="entry ${e.kind}" href="${e.href}">${formatTime(toWallTime(new Date(e.at), zone))} ${e.kind === "scheduled" ? "Scheduled" : "Published"}: ${e.label}</a></li>`)}</ul>`;
+      // Every time says its zone (issue #12, item 1): "18:00 Europe/Berlin".
+      return html`<ul>${list.map((e) => html`<li><a class="entry ${e.kind}" href="${e.href}"><time datetime="${e.at}">${formatTime(toWallTime(new Date(e.at), zone))} <span class="zone">${zone}</span></time> ${e.kind === "scheduled" ? "Scheduled" : "Published"}: ${e.label}</a></li>`)}</ul>`;
     };
     const isToday = (d: Day) => key(d) === key(today);
     const prev = view === "month" ? { year: anchor.month === 1 ? anchor.year - 1 : anchor.year, month: anchor.month === 1 ? 12 : anchor.month - 1, day: 1 } : addDays(anchor, -7);
@@ -101,15 +103,24 @@ export function calendarRoutes(deps: CalendarRoutesDeps, shell: Shell): Hono<Web
             return html`<section aria-label="${WEEKDAYS[i]} ${d.day} ${MONTHS[d.month - 1]}"><h2>${WEEKDAYS[i]} ${d.day}</h2>${entryList(d) ?? html`<p class="hint">—</p>`}</section>`;
           })}</div>`;
 
+    // "Post scheduled for Sat, 27 Mar 2027, 18:00 Europe/Berlin": the time as booked, in the zone it was booked in.
+    const done = c.req.query("done");
+    const draftId = c.req.query("draft") ?? "";
+    const booked = (done === "scheduled" || done === "rescheduled") && isId(draftId) ? await deps.schedule.get(member.account, draftId) : null;
+    const noticeText =
+      booked !== null && booked.state === "scheduled" && booked.scheduledAt !== null
+        ? `Post ${done === "rescheduled" ? "rescheduled" : "scheduled"} for ${formatZoned(booked.scheduledAt, booked.timeZone ?? zone)}.${c.req.query("overlap") === "1" ? ` That time happens twice that night (the clocks go back); the first was taken, ${formatZoned(booked.scheduledAt, "UTC")}.` : ""}`
+        : undefined;
     return sendPage(
       c,
       appLayout(shell, {
         title: "Calendar",
         nav: "calendar",
         member,
-        notice: c.req.query("done"),
+        notice: done,
+        noticeText,
         body: html`<h1>Calendar: ${title}</h1>
-<p class="hint">Times in ${zone}. <a href="/app/compose">New post</a> · <a href="/app/drafts">Drafts and scheduled posts</a></p>
+<p class="hint">Times in ${zone}${member.session.user.timeZone === null ? " (confirm your time zone in Settings)" : ""}. <a href="/app/compose">New post</a> · <a href="/app/drafts">Drafts and scheduled posts</a></p>
 <nav class="pager" aria-label="Calendar navigation">
 <a href="/app/calendar?view=${view}&amp;date=${key(prev)}">Previous ${view}</a>
 <span>${view === "month" ? html`<strong>Month</strong> · <a href="/app/calendar?view=week&amp;date=${key(anchor)}">Week</a>` : html`<a href="/app/calendar?view=month&amp;date=${key(anchor)}">Month</a> · <strong>Week</strong>`}</span>

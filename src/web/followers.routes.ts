@@ -6,6 +6,7 @@ import type { AppViews } from "./app.views.ts";
 import { followerActionFailedPage, followersPage, followingPage } from "./followers.template.ts";
 import { readForm } from "./form.ts";
 import { sendPage } from "./respond.ts";
+import { sendRefusal } from "./refusal.template.ts";
 import type { Member, WebEnv } from "./web.env.ts";
 import type { Shell } from "./web.layout.ts";
 
@@ -19,7 +20,8 @@ export interface FollowerRoutesDeps {
 export function followerRoutes(deps: FollowerRoutesDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   const { follows, views, shell } = deps;
-  const forbidden = (c: Context) => c.text("Your role does not allow this.", 403);
+  const forbidden = (c: Context<WebEnv>) =>
+    sendRefusal(c, shell, { member: c.get("member"), title: "Not possible", message: "Your role does not allow this: approving followers needs a publisher or more, following needs a publisher or more.", status: 403, back: { href: "/app/followers", label: "Back to followers" } });
 
   app.get("/app/followers", async (c) => {
     const member = c.get("member");

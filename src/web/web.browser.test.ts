@@ -113,7 +113,7 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
     await page.locator('form[action="/app/settings"] input[name="csrf"]').evaluate((input: HTMLInputElement) => {
       input.value = "forged-token";
     });
-    await page.getByLabel("Time zone for scheduling and the calendar").fill("America/New_York");
+    await page.getByLabel("Time zone for scheduling and the calendar").selectOption("America/New_York");
     const response = page.waitForResponse((r) => r.url().endsWith("/app/settings") && r.request().method() === "POST");
     await page.getByRole("button", { name: "Save" }).click();
     assert.equal((await response).status(), 403);
@@ -251,8 +251,8 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
     const wall = toWallTime(target, ZONE);
     await go("/app/compose");
     await page.getByLabel("Text").fill("Countdown: this post was scheduled.");
-    await page.getByLabel("Date").fill(formatDate(wall));
-    await page.getByLabel("Time").fill(formatTime(wall));
+    await page.getByLabel("Date", { exact: true }).fill(formatDate(wall));
+    await page.getByLabel("Time", { exact: true }).fill(formatTime(wall));
     await page.getByRole("button", { name: "Schedule" }).click();
     await page.waitForURL(/\/app\/calendar\?done=scheduled/);
     assert.match(await page.locator("main").innerText(), /Scheduled: Countdown/);

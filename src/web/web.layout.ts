@@ -1,6 +1,7 @@
 import { html, type Html } from "../pages/html.ts";
 import { can } from "../user/user.entity.ts";
 import type { Member } from "./web.env.ts";
+import { zoneBanner } from "./zone.template.ts";
 
 /** What every app page shares: the public stylesheet, the app's own CSS and script, the instance name. */
 export interface Shell {
@@ -34,6 +35,7 @@ const NOTICES: Record<string, string> = {
   published: "Your post was published.",
   drafted: "Draft saved.",
   scheduled: "Post scheduled.",
+  "scheduled-updated": "Scheduled post updated — still scheduled.",
   rescheduled: "Post rescheduled.",
   cancelled: "Scheduled post cancelled; it is a draft again.",
   deleted: "Post deleted.",
@@ -47,6 +49,7 @@ const NOTICES: Record<string, string> = {
   rejected: "Follow request rejected.",
   profile: "Profile saved.",
   settings: "Settings saved.",
+  zone: "Time zone confirmed: every time is now shown in it.",
   verified: "Links checked.",
   switched: "Switched account.",
   "signed-out-everywhere": "Signed out on every other device.",
@@ -59,6 +62,8 @@ export interface AppPage {
   readonly member?: Member;
   readonly body: Html;
   readonly notice?: string | undefined;
+  /** A notice the server composed (e.g. with the time a post is scheduled for); wins over `notice`. */
+  readonly noticeText?: string | undefined;
   readonly error?: string | undefined;
   /** Status role for errors is assertive; notices are polite. */
 }
@@ -68,7 +73,7 @@ export interface AppPage {
  * account switcher and sign-out as forms (no JavaScript needed), notices in a live region.
  */
 export function appLayout(shell: Shell, page: AppPage): Html {
-  const notice = page.notice !== undefined ? NOTICES[page.notice] : undefined;
+  const notice = page.noticeText ?? (page.notice !== undefined ? NOTICES[page.notice] : undefined);
   const m = page.member;
   return html`<!doctype html>
 <html lang="en">
@@ -96,11 +101,12 @@ ${m.memberships.length > 1
         (x) => html`<option value="${x.username}"${x.accountId === m.account.id && html` selected`}>@${x.username}</option>`,
       )}</select>
 <button type="submit">Switch</button></form>`
-    : html`<p class="acting">Acting as <strong>@${m.account.username}</strong></p>`}
-<form method="post" action="/app/logout" class="logout"><input type="hidden" name="csrf" value="${m.csrf}"><button type="submit">Sign out ${m.session.user.displayName}</button></form>
+    : html`<p class="acting"><span class="acting-label">${m.session.user.displayName}, acting as</span> <strong>@${m.account.username}</strong></p>`}
+<form method="post" action="/app/logout" class="logout"><input type="hidden" name="csrf" value="${m.csrf}"><button type="submit" aria-label="Sign out ${m.session.user.displayName}">Sign out</button></form>
 </div>`}
 </header>
 <main id="main" class="app-main">
+${m !== undefined && m.session.user.timeZone === null && page.nav !== "settings" && page.nav !== "compose" && zoneBanner(m.csrf, NAV.find((n) => n.key === page.nav)?.href ?? "/app")}
 ${notice !== undefined && html`<p class="notice" role="status">${notice}</p>`}
 ${page.error !== undefined && html`<p class="notice error" role="alert">${page.error}</p>`}
 ${page.body}

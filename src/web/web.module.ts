@@ -19,6 +19,7 @@ import { WebCookies } from "./session.middleware.ts";
 import { ProfileService } from "./profile.service.ts";
 import { webRoutes, type WebRoutesDeps } from "./web.routes.ts";
 import { DraftRepository } from "../post/schedule/draft.repository.ts";
+import { ComposeUploadRepository } from "../post/schedule/compose-upload.repository.ts";
 import { scheduledPostHandler } from "../post/schedule/schedule.job.ts";
 import { ScheduleService } from "../post/schedule/schedule.service.ts";
 
@@ -62,6 +63,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
   const schedule = new ScheduleService({
     db: base.database.db,
     drafts: new DraftRepository(base.database.db),
+    uploads: new ComposeUploadRepository(base.database.db),
     accounts: base.repos.accounts,
     publisher: deps.posts.service,
     media: deps.posts.media,

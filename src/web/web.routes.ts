@@ -33,6 +33,7 @@ import { insightsRoutes } from "./insights.routes.ts";
 import { notificationRoutes } from "./notifications.routes.ts";
 import { timelineRoutes } from "./timeline.routes.ts";
 import { profileImageRoutes, profileRoutes } from "./profile.routes.ts";
+import { memberRoutes } from "./members.routes.ts";
 
 /** What the web app's routes use: the web module's own parts and narrow ports of the modules below. */
 export interface WebRoutesDeps {
@@ -113,8 +114,8 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   const limit = limitBody(bodyLimitFor(webBodyLimits(deps.mediaLimits)));
   app.use("/app/*", limit);
   app.use("/app", limit);
-  app.use("/app/*", sameOriginPosts(origin));
-  app.use("/app", sameOriginPosts(origin));
+  app.use("/app/*", sameOriginPosts(origin, shell));
+  app.use("/app", sameOriginPosts(origin, shell));
   app.route("/", authRoutes({ shell, users: web.users, sessions: web.sessions, accounts: deps.accounts, csrf: web.csrf, cookies: web.cookies }));
 
   const member = requireMember({
@@ -124,6 +125,7 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
     csrf: web.csrf,
     cookies: web.cookies,
     origin,
+    shell,
   });
   const needsSetup = async (c: Context, next: () => Promise<void>) => {
     if (c.req.method === "GET" && (await web.users.needsSetup())) return c.redirect("/app/setup", 303);
@@ -139,5 +141,6 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   app.route("/", calendarRoutes({ clock: deps.clock, schedule: deps.compose.schedule, posts: deps.posts }, shell));
   app.route("/", profileRoutes(deps.urls, shell, views, web.profiles));
   if (deps.insights !== undefined) app.route("/", insightsRoutes({ insights: deps.insights, shell }));
+  app.route("/", memberRoutes({ shell, users: web.userRepository }));
   return app as unknown as Hono;
 }
