@@ -65,7 +65,7 @@ export async function createAppContext(config: Config, options: ContextOptions =
   const federationModule = createFederationModule(base, { delivery, followerInboxes: (actorId, db) => followers.remoteInboxes(actorId, db) });
   const social = createSocialModule(base, { federation: federationModule });
   const posts = createPostModule(base, { federation: federationModule, social });
-  const pages = createPagesModule(base, { followers: social.followers });
+  const pages = createPagesModule(base, { followers: social.followers, interactions: social.interactions });
   const web = createWebModule(base, { federation: federationModule, social, posts, pages });
   const modules: ModuleContributions[] = [delivery, federationModule, social, posts, web, pages];
 
