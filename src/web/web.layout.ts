@@ -10,7 +10,7 @@ export interface Shell {
   readonly appJsHref: string;
 }
 
-export type NavKey = "home" | "notifications" | "mentions" | "compose" | "calendar" | "drafts" | "followers" | "following" | "profile" | "settings";
+export type NavKey = "home" | "notifications" | "mentions" | "compose" | "calendar" | "drafts" | "posts" | "followers" | "following" | "profile" | "settings";
 
 const NAV: readonly { key: NavKey; href: string; label: string }[] = [
   { key: "home", href: "/app", label: "Home" },
@@ -19,6 +19,7 @@ const NAV: readonly { key: NavKey; href: string; label: string }[] = [
   { key: "compose", href: "/app/compose", label: "Compose" },
   { key: "calendar", href: "/app/calendar", label: "Calendar" },
   { key: "drafts", href: "/app/drafts", label: "Drafts" },
+  { key: "posts", href: "/app/posts", label: "Sent" },
   { key: "followers", href: "/app/followers", label: "Followers" },
   { key: "following", href: "/app/following", label: "Following" },
   { key: "profile", href: "/app/profile", label: "Profile" },
@@ -33,6 +34,9 @@ const NOTICES: Record<string, string> = {
   rescheduled: "Post rescheduled.",
   cancelled: "Scheduled post cancelled; it is a draft again.",
   deleted: "Post deleted.",
+  edited: "Post edited; the new text is on its way to everyone who received it.",
+  copied: "A new draft with the same text and images: change it, then publish or schedule it.",
+  "password-changed": "Password changed; every other device was signed out.",
   liked: "Liked.",
   unliked: "Like removed.",
   boosted: "Boosted.",
@@ -75,6 +79,7 @@ export function appLayout(shell: Shell, page: AppPage): Html {
 <title>${page.title} · Herold</title>
 <link rel="stylesheet" href="${shell.stylesheetHref}">
 <link rel="stylesheet" href="${shell.appCssHref}">
+<link rel="icon" type="image/png" href="/favicon.png">
 <script src="${shell.appJsHref}" defer></script>
 </head>
 <body class="app">

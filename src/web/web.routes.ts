@@ -31,6 +31,8 @@ import { followerRoutes } from "./followers.routes.ts";
 import { notificationRoutes } from "./notifications.routes.ts";
 import { timelineRoutes } from "./timeline.routes.ts";
 import { profileImageRoutes, profileRoutes } from "./profile.routes.ts";
+import { postsRoutes } from "./posts.routes.ts";
+import type { SentPostsService } from "./sent-posts.service.ts";
 
 /** What the web app's routes use: the web module's own parts and narrow ports of the modules below. */
 export interface WebRoutesDeps {
@@ -60,6 +62,8 @@ export interface WebRoutesDeps {
   readonly notifications: Pick<NotificationService, "list">;
   readonly follows: FollowService;
   readonly views: AppViews;
+  /** The account's published posts: list, edit, delete, post again. */
+  readonly sent: SentPostsService;
   readonly compose: Omit<ComposeRoutesDeps, "origin" | "domain" | "clock" | "urls" | "users">;
 }
 
@@ -131,6 +135,7 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   app.route("/", notificationRoutes({ notifications: deps.notifications, posts: deps.posts, views, shell }));
   app.route("/", followerRoutes({ follows: deps.follows, views, shell }));
   app.route("/", composeRoutes({ ...deps.compose, origin: deps.origin, domain: deps.domain, clock: deps.clock, urls: deps.urls, users: web.userRepository }, shell, views));
+  app.route("/", postsRoutes({ sent: deps.sent, maxChars: deps.compose.maxChars, shell }));
   app.route("/", calendarRoutes({ clock: deps.clock, schedule: deps.compose.schedule, posts: deps.posts }, shell));
   app.route("/", profileRoutes(deps.urls, shell, views, web.profiles));
   return app as unknown as Hono;
