@@ -57,6 +57,8 @@ export function sessionRoutes(deps: { shell: Shell; sessions: SessionStore; user
 </form>
 <h2>Your roles</h2>
 <ul>${member.memberships.map((m) => html`<li>@${m.username}: ${m.role}</li>`)}</ul>
+<h2>Password</h2>
+<p><a href="/app/settings/password">Change your password</a> (signs you out on every other device).</p>
 <h2>Sessions</h2>
 <form method="post" action="/app/logout-everywhere">${csrfField(member)}
 <p>Signed in on a device you no longer use? End every session, this one included.</p>

@@ -32,6 +32,7 @@ import { notificationRoutes } from "./notifications.routes.ts";
 import { timelineRoutes } from "./timeline.routes.ts";
 import { profileImageRoutes, profileRoutes } from "./profile.routes.ts";
 import { postsRoutes } from "./posts.routes.ts";
+import { passwordRoutes } from "./password.routes.ts";
 import type { SentPostsService } from "./sent-posts.service.ts";
 
 /** What the web app's routes use: the web module's own parts and narrow ports of the modules below. */
@@ -135,6 +136,7 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   app.route("/", notificationRoutes({ notifications: deps.notifications, posts: deps.posts, views, shell }));
   app.route("/", followerRoutes({ follows: deps.follows, views, shell }));
   app.route("/", composeRoutes({ ...deps.compose, origin: deps.origin, domain: deps.domain, clock: deps.clock, urls: deps.urls, users: web.userRepository }, shell, views));
+  app.route("/", passwordRoutes({ shell, users: web.users }));
   app.route("/", postsRoutes({ sent: deps.sent, maxChars: deps.compose.maxChars, shell }));
   app.route("/", calendarRoutes({ clock: deps.clock, schedule: deps.compose.schedule, posts: deps.posts }, shell));
   app.route("/", profileRoutes(deps.urls, shell, views, web.profiles));
