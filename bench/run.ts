@@ -9,6 +9,7 @@ const BENCHMARKS: Record<string, () => Promise<{ main(argv: readonly string[]): 
   reads: () => import("./reads.ts"),
   pageviews: () => import("./pageviews.ts"),
   text: () => import("./text.ts"),
+  "sent-search": () => import("./sent-search.ts"),
 };
 
 const [name, ...argv] = process.argv.slice(2);
