@@ -78,6 +78,13 @@ export class NotificationService {
     return ok(await this.#notifications.list(account.actorId, { limit, before: options.before ?? null }));
   }
 
+  /** Marks the account's notifications up to `upToId` (the newest the person saw) as read. */
+  async markRead(username: string, upToId: string): Promise<Result<number, "unknown-account">> {
+    const account = await this.#accounts.findByUsername(username);
+    if (account === null) return err("unknown-account", `no local account ${JSON.stringify(username)}`);
+    return ok(await this.#notifications.markRead(account.actorId, upToId, this.#clock.now().toISOString()));
+  }
+
   /** Whether such a notification exists already (a repeated Follow does not notify twice). */
   exists(recipientActorId: string, kind: NotificationKind, fromActorId: string, postId: string | null = null): Promise<boolean> {
     return this.#notifications.exists(recipientActorId, kind, fromActorId, postId);

@@ -37,6 +37,7 @@ const NOTICES: Record<string, string> = {
   edited: "Post edited; the new text is on its way to everyone who received it.",
   copied: "A new draft with the same text and images: change it, then publish or schedule it.",
   "password-changed": "Password changed; every other device was signed out.",
+  read: "Notifications marked as read.",
   liked: "Liked.",
   unliked: "Like removed.",
   boosted: "Boosted.",

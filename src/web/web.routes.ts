@@ -60,7 +60,7 @@ export interface WebRoutesDeps {
   readonly timeline: Pick<TimelineService, "list">;
   readonly interactions: Pick<PostInteractionService, "like" | "unlike" | "boost" | "unboost">;
   readonly mediaLimits: MediaLimits;
-  readonly notifications: Pick<NotificationService, "list">;
+  readonly notifications: Pick<NotificationService, "list" | "markRead">;
   readonly follows: FollowService;
   readonly views: AppViews;
   /** The account's published posts: list, edit, delete, post again. */
