@@ -57,6 +57,9 @@ export function postList(member: Member, items: readonly AppPost[], back: string
   return html`<ol class="posts">${items.map((i) => html`<li>${appPostCard(member, i, back)}</li>`)}</ol>`;
 }
 
+/** A person in a list: avatar, name linked to their profile (on their server), handle, actions. */
 export function personRow(avatar: string | null, actor: Actor, actions: Html | null): Html {
-  return html`<div class="person">${avatar !== null && html`<img src="${avatar}" alt="" width="40" height="40">`}<div class="grow"><strong>${actorName(actor)}</strong><br><span class="handle">@${actor.handle}</span></div>${actions}</div>`;
+  const profile = safeHttpUrl(actor.url ?? actor.uri);
+  const name = html`<strong>${actorName(actor)}</strong>`;
+  return html`<div class="person">${avatar !== null && html`<img src="${avatar}" alt="" width="40" height="40">`}<div class="grow">${profile !== null ? html`<a href="${profile}" rel="nofollow noopener noreferrer">${name}</a>` : name}<br><span class="handle">@${actor.handle}</span></div>${actions}</div>`;
 }

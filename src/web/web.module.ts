@@ -114,6 +114,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     mediaLimits: media.limits,
     notifications: deps.social.notifications,
     follows: deps.social.follows,
+    followerCounts: deps.social.followers,
     sent: new SentPostsService({ posts: postRepository, counts: deps.social.interactions, publisher: deps.posts.service, drafts: schedule, urls: base.urls, dataDir: base.config.dataDir }),
     views: new AppViews({ interactions: deps.social.interactions, posts: postRepository, actors, urls: base.urls, proxy: mediaProxy }),
     compose: {

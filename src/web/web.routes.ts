@@ -62,6 +62,8 @@ export interface WebRoutesDeps {
   readonly mediaLimits: MediaLimits;
   readonly notifications: Pick<NotificationService, "list" | "markRead">;
   readonly follows: FollowService;
+  /** Accepted follower and following counts (social's FollowersRepository). */
+  readonly followerCounts: { counts(actorId: string): Promise<{ followers: number; following: number }> };
   readonly views: AppViews;
   /** The account's published posts: list, edit, delete, post again. */
   readonly sent: SentPostsService;
@@ -134,7 +136,7 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   app.route("/", sessionRoutes({ shell, sessions: web.sessions, users: web.userRepository, cookies: web.cookies, now }));
   app.route("/", timelineRoutes({ timeline: deps.timeline, interactions: deps.interactions, views, shell }));
   app.route("/", notificationRoutes({ notifications: deps.notifications, posts: deps.posts, views, shell }));
-  app.route("/", followerRoutes({ follows: deps.follows, views, shell }));
+  app.route("/", followerRoutes({ follows: deps.follows, views, counts: deps.followerCounts, shell }));
   app.route("/", composeRoutes({ ...deps.compose, origin: deps.origin, domain: deps.domain, clock: deps.clock, urls: deps.urls, users: web.userRepository }, shell, views));
   app.route("/", passwordRoutes({ shell, users: web.users }));
   app.route("/", postsRoutes({ sent: deps.sent, maxChars: deps.compose.maxChars, shell }));
