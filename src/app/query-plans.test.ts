@@ -219,6 +219,7 @@ describeEachEngine("query plans of the list queries", (getDb) => {
 
   test("notifications", async () => {
     assert.deepEqual(await problems((d) => new NotificationRepository(d).list(acme.actorId, { limit: 20 })), []);
+    assert.deepEqual(await problems((d) => new NotificationRepository(d).countUnread(acme.actorId, 100)), []);
   });
 
   test("hashtag page, first and later pages: a range of (tag, is_local, post_id), newest first", async () => {

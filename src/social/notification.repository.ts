@@ -84,6 +84,22 @@ export class NotificationRepository {
   }
 
   /**
+   * How many of the recipient's newest `window` notifications are unread (the navigation's badge):
+   * one backwards range of `notifications_actor`, bounded however long the history is; unread ones
+   * are the newest, since "mark as read" marks everything up to what was seen.
+   */
+  async countUnread(recipientActorId: string, window: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom((eb) =>
+        eb.selectFrom("notifications").select("read_at").where("actor_id", "=", recipientActorId).orderBy("id", "desc").limit(window).as("recent"),
+      )
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("recent.read_at", "is", null)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /**
    * Marks the recipient's notifications up to `upToId` (inclusive: what the person saw on the page)
    * as read; newer ones that arrived meanwhile stay new. A range of `notifications_actor`.
    */

@@ -58,6 +58,9 @@ describe("notifications page: grouping, the post they are about, unread", { time
     assert.match(items[2]!, /<img class="thumb" src="[^"]+" alt="" width="48" height="48"/);
     assert.ok(!items[2]!.includes('alt="A red bicycle"'), "no full-size image repeated for likes");
     assert.match(page.html, /<span class="badge new">5 new<\/span>/);
+    // Every page's navigation carries the count.
+    const home = await owner.get("/app/drafts");
+    assert.match(home.html, /Notifications <span class="nav-count">5<span class="visually-hidden"> unread<\/span><\/span><\/a>/);
   });
 
   test("mark as read marks what the page showed; a notification arriving since stays new", async () => {
@@ -70,6 +73,7 @@ describe("notifications page: grouping, the post they are about, unread", { time
     const after = await owner.get(marked.location!);
     assert.match(after.html, /Notifications marked as read\./);
     assert.match(after.html, /<span class="badge new">1 new<\/span>/);
+    assert.match(after.html, /<span class="nav-count">1<span class="visually-hidden"> unread/);
     // The new like joins the likes' line, which is new again; the others are read.
     assert.equal([...after.html.matchAll(/<li class="unread">/g)].length, 1);
     assert.match(after.html, /<li class="unread"><p><span class="badge new">New<\/span> <strong>DIA<\/strong>, <strong>CEM<\/strong> and 2 others liked your post/);
@@ -77,5 +81,8 @@ describe("notifications page: grouping, the post they are about, unread", { time
     // A forged "back" cannot send the browser elsewhere.
     await owner.get("/app/notifications");
     assert.equal((await owner.post("/app/notifications/read", { up_to: upTo, back: "//evil.example/" })).location, "/app/notifications?done=read");
+    const latest = /name="up_to" value="([0-9a-z]{26})"/.exec((await owner.get("/app/notifications")).html)![1]!;
+    await owner.post("/app/notifications/read", { up_to: latest, back: "/app/notifications" });
+    assert.doesNotMatch((await owner.get("/app/notifications")).html, /nav-count/, "no badge when nothing is new");
   });
 });

@@ -43,6 +43,8 @@ export interface SessionDeps {
   readonly csrf: Csrf;
   readonly cookies: WebCookies;
   readonly origin: string;
+  /** Unread notifications of an account's actor (social's NotificationService), for the navigation's badge. */
+  readonly unread: (actorId: string) => Promise<number>;
 }
 
 /**
@@ -100,7 +102,9 @@ export function requireMember(deps: SessionDeps): MiddlewareHandler<WebEnv> {
       c.set("bareSession", session);
       return c.text("You are signed in, but you do not act for any account yet. Ask an owner to add you (herold user create).", 403);
     }
-    c.set("member", { session, memberships, membership, account, csrf });
+    // Only pages show the badge; a form post redirects to one, which counts then.
+    const unread = c.req.method === "GET" ? await deps.unread(account.actorId) : 0;
+    c.set("member", { session, memberships, membership, account, csrf, unread });
     await next();
     c.header("Cache-Control", "no-store");
   };

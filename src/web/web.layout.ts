@@ -88,7 +88,7 @@ export function appLayout(shell: Shell, page: AppPage): Html {
 <header class="app-header">
 <p class="brand"><a href="/app">Herold</a> <span class="domain">${shell.domain}</span></p>
 ${m !== undefined && html`<nav aria-label="Main"><ul class="nav">${NAV.map(
-    (n) => html`<li><a href="${n.href}"${page.nav === n.key && html` aria-current="page"`}>${n.label}</a></li>`,
+    (n) => html`<li><a href="${n.href}"${page.nav === n.key && html` aria-current="page"`}>${n.label}${n.key === "notifications" && m.unread > 0 && html` <span class="nav-count">${m.unread >= 100 ? "99+" : m.unread}<span class="visually-hidden"> unread</span></span>`}</a></li>`,
   )}</ul></nav>
 <div class="who">
 ${m.memberships.length > 1

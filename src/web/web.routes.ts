@@ -60,7 +60,7 @@ export interface WebRoutesDeps {
   readonly timeline: Pick<TimelineService, "list">;
   readonly interactions: Pick<PostInteractionService, "like" | "unlike" | "boost" | "unboost">;
   readonly mediaLimits: MediaLimits;
-  readonly notifications: Pick<NotificationService, "list" | "markRead">;
+  readonly notifications: Pick<NotificationService, "list" | "markRead" | "unreadCount">;
   readonly follows: FollowService;
   /** Accepted follower and following counts (social's FollowersRepository). */
   readonly followerCounts: { counts(actorId: string): Promise<{ followers: number; following: number }> };
@@ -126,6 +126,7 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
     csrf: web.csrf,
     cookies: web.cookies,
     origin,
+    unread: (actorId) => deps.notifications.unreadCount(actorId),
   });
   const needsSetup = async (c: Context, next: () => Promise<void>) => {
     if (c.req.method === "GET" && (await web.users.needsSetup())) return c.redirect("/app/setup", 303);
