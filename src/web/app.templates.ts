@@ -36,7 +36,7 @@ export function appPostCard(member: Member, item: AppPost, back: string): Html {
 ${item.boostedBy !== null && html`<p class="boosted-by">Boosted by ${actorName(item.boostedBy)}</p>`}
 <header><span class="byline">${item.authorAvatar !== null && html`<img src="${item.authorAvatar}" alt="" width="40" height="40">`}<span><span class="author">${actorName(author)}</span><br><span class="handle">@${author.handle}</span></span></span>
 ${item.originalUrl !== null ? html`<a href="${item.originalUrl}" rel="nofollow noopener noreferrer">${localTime(member, post.publishedAt)}</a>` : localTime(member, post.publishedAt)}</header>
-${post.inReplyToUri !== null && html`<p class="context">In reply to a post${post.inReplyToId === null ? " not stored here" : ""}</p>`}
+${item.replyTo !== null && html`<p class="context">In reply to ${item.replyTo.href !== null ? html`<a href="${item.replyTo.href}"${item.replyTo.external && html` rel="nofollow noopener noreferrer"`}>${item.replyTo.label}</a>` : item.replyTo.label}</p>`}
 ${post.summary !== null && post.summary.trim() !== "" ? html`<details><summary>Content warning: ${post.summary}</summary>${content}</details>` : content}
 ${safeHttpUrl(post.quoteUri) !== null && html`<p class="context">Quoting <a href="${safeHttpUrl(post.quoteUri)}" rel="nofollow noopener noreferrer">a post</a></p>`}
 ${canInteract && html`<div class="actions">

@@ -8,6 +8,7 @@ import type { Post } from "../post/post.entity.ts";
 import { remoteActorData } from "../testing/fixtures.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
 import { setUpOwner, type WebClient } from "./testing/web-client.ts";
+import { insertPost } from "../pages/testing/seed-rows.ts";
 
 /**
  * Issue #12 item 9: likes and boosts of one post are one line naming everyone and the post (a line
@@ -38,6 +39,8 @@ describe("notifications page: grouping, the post they are about, unread", { time
     for (const name of ["ann", "ben", "cem", "dia"]) actors.push((await a.ctx.repos.actors.upsertRemote(remoteActorData("remote.example", name, { name: name.toUpperCase() }), new Date().toISOString())).id);
     for (const actor of actors.slice(0, 3)) await record("like", actor);
     await record("boost", actors[3]!);
+    // The reply itself is stored (as the inbox stores it), so the notification shows it.
+    await insertPost(a.ctx.database.db, { actorId: actors[0]!, uri: () => `https://remote.example/notes/${n + 1}`, isLocal: false, inReplyToUri: post.uri, contentHtml: "<p>Lovely colour!</p>" });
     await record("reply", actors[0]!);
   });
   after(async () => {
@@ -55,6 +58,9 @@ describe("notifications page: grouping, the post they are about, unread", { time
     assert.match(items[2]!, /<strong>CEM<\/strong>, <strong>BEN<\/strong> and 1 other liked your post/);
     for (const item of items) assert.ok(item.includes(`<a class="about" href="/app/posts/${post.id}">`), "links the post in the app");
     assert.ok(items[2]!.includes("“Our red bicycle is here”"));
+    // The reply's card names the post it answers and links it.
+    assert.ok(items[0]!.includes("<p>Lovely colour!</p>"));
+    assert.ok(items[0]!.includes(`<p class="context">In reply to <a href="/app/posts/${post.id}">your post</a></p>`));
     assert.match(items[2]!, /<img class="thumb" src="[^"]+" alt="" width="48" height="48"/);
     assert.ok(!items[2]!.includes('alt="A red bicycle"'), "no full-size image repeated for likes");
     assert.match(page.html, /<span class="badge new">5 new<\/span>/);
