@@ -20,7 +20,7 @@ export function followBox(input: FollowBoxInput): Html {
   return html`<section class="follow-box" aria-labelledby="follow-${input.key}">
 <h2 id="follow-${input.key}">How to follow ${input.name}</h2>
 <label for="${field}">Handle</label>
-<div class="copy-row"><input id="${field}" class="handle-field" value="${input.handle}" readonly spellcheck="false" autocomplete="off"><button type="button" class="copy-button" data-copy="${field}" hidden>Copy</button></div>
+<div class="copy-row"><input id="${field}" class="handle-field" value="${input.handle}" readonly spellcheck="false" autocomplete="off"><button type="button" class="copy-button" data-copy="${field}" aria-live="polite" hidden>Copy</button></div>
 <ol class="follow-steps">
 <li>Copy the handle above.</li>
 <li>In Mastodon, Misskey, Pixelfed or any other Fediverse app, paste it into the search field and open the profile that appears.</li>
