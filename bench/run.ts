@@ -12,6 +12,7 @@ const BENCHMARKS: Record<string, () => Promise<{ main(argv: readonly string[]): 
   reach: () => import("./reach.ts"),
   "page-counter": () => import("./page-counter.ts"),
   text: () => import("./text.ts"),
+  "sent-search": () => import("./sent-search.ts"),
 };
 
 const [name, ...argv] = process.argv.slice(2);

@@ -67,7 +67,7 @@ export async function createAppContext(config: Config, options: ContextOptions =
   // An accepted remote follower queues a NodeInfo fetch of its server (insights' audience by software).
   social.acceptedFollows.on(federationModule.serverSoftware.acceptedFollowsListener);
   const posts = createPostModule(base, { federation: federationModule, social });
-  const pages = createPagesModule(base, { followers: social.followers });
+  const pages = createPagesModule(base, { followers: social.followers, interactions: social.interactions });
   const web = createWebModule(base, { federation: federationModule, social, posts, pages });
   const modules: ModuleContributions[] = [delivery, federationModule, social, posts, web, pages];
 

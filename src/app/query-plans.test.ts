@@ -9,6 +9,7 @@ import { outboxPageQuery } from "../post/post.dispatchers.ts";
 import { DraftRepository } from "../post/schedule/draft.repository.ts";
 import { FollowRepository } from "../social/follow.repository.ts";
 import { NotificationRepository } from "../social/notification.repository.ts";
+import { InteractionRepository } from "../social/interaction.repository.ts";
 import { createSocialHarness, type SocialHarness } from "../social/testing/social-harness.ts";
 
 // Issue #15: every list query the pages run is an index range scan in the order it pages. The
@@ -32,7 +33,7 @@ class Capture implements KyselyPlugin {
 }
 
 /** The tables the lists read in bulk; small lookup tables (actors by id, blocks) may be scanned while tiny. */
-const LIST_TABLES = new Set(["posts", "p", "home_feed", "f", "follows", "notifications", "n", "outbox_activities", "sa", "su", "a", "drafts"]);
+const LIST_TABLES = new Set(["posts", "p", "home_feed", "f", "follows", "notifications", "n", "outbox_activities", "sa", "su", "a", "drafts", "post_tags", "t", "interactions"]);
 
 const ACTORS = 20;
 const POSTS_PER_ACTOR = 150;
@@ -79,7 +80,24 @@ describeEachEngine("query plans of the list queries", (getDb) => {
         activities.push({ id: newId(), uri: `${uri}/activity`, actor_id: actorId, type: "Create", object_uri: uri, visibility: "public", json: "{}", created_at: at });
       }
       await db.insertInto("posts").values(rows).execute();
+      // Hashtags: one of ten on every post, local and remote.
+      await db.insertInto("post_tags").values(rows.map((r, i) => ({ post_id: r.id, tag: `tag${i % 10}`, is_local: r.is_local }))).execute();
+      // Ledger entries on every post (likes from the crowd), so the counts read a part of interactions.
+      await db.insertInto("interactions").values(rows.flatMap((r, i) => [0, 1, 2].map((k) => ({ id: newId(), kind: k === 2 ? "boost" : "like", post_id: r.id, actor_id: extra[(i + k) % extra.length]!.id, activity_uri: `${r.uri}/like/${k}`, created_at: r.created_at })))).execute();
       if (activities.length > 0) await db.insertInto("outbox_activities").values(activities).execute();
+    }
+    // A second local account's campaign: 2,000 posts with #launch (and one tag in ten with remote
+    // posts), so a hashtag page reads a range of a tag with many posts.
+    const campaign = (await h.addAccount("campaign")).actorId;
+    const campaignPosts = Array.from({ length: 2000 }, (_, i) => {
+      const at = new Date(base + n++ * 1000).toISOString();
+      const id = newId();
+      return { id, uri: `https://x.example/${id}`, actor_id: campaign, is_local: 1, type: "Note", state: "published", visibility: i % 7 === 0 ? "unlisted" : "public", content_html: "<p>x</p>", published_at: at, created_at: at, updated_at: at };
+    });
+    for (let i = 0; i < campaignPosts.length; i += 500) {
+      const chunk = campaignPosts.slice(i, i + 500);
+      await db.insertInto("posts").values(chunk).execute();
+      await db.insertInto("post_tags").values(chunk.flatMap((r, j) => [{ post_id: r.id, tag: "launch", is_local: 1 }, { post_id: r.id, tag: `tag${j % 10}`, is_local: 1 }])).execute();
     }
     // acme's home feed, in bulk as the data generator writes it: the entries of the actors it follows.
     const followed = (await db.selectFrom("posts").select(["id", "published_at", "actor_id"]).where("actor_id", "in", others.filter((_, i) => i % 2 === 0)).execute()) as { id: string; published_at: string; actor_id: string }[];
@@ -201,6 +219,29 @@ describeEachEngine("query plans of the list queries", (getDb) => {
 
   test("notifications", async () => {
     assert.deepEqual(await problems((d) => new NotificationRepository(d).list(acme.actorId, { limit: 20 })), []);
+    assert.deepEqual(await problems((d) => new NotificationRepository(d).countUnread(acme.actorId, 100)), []);
+  });
+
+  test("hashtag page, first and later pages: a range of (tag, is_local, post_id), newest first", async () => {
+    const posts = new PostRepository(db);
+    assert.deepEqual(await problems((d) => new PostRepository(d).listPublicByTag("launch", { limit: 20 })), []);
+    const first = await posts.listPublicByTag("launch", { limit: 20 });
+    assert.equal(first.items.length, 20, "the campaign's posts carry the tag");
+    // A tag that local and remote posts share: the remote ones are read and left out.
+    assert.deepEqual(await problems((d) => new PostRepository(d).listPublicByTag("tag3", { limit: 20 })), []);
+    assert.deepEqual(await problems((d) => new PostRepository(d).listPublicByTag("launch", { before: first.next, limit: 20 })), []);
+  });
+
+  test("sent posts, with and without a text search, and their counts in one query", async () => {
+    const posts = new PostRepository(db);
+    assert.deepEqual(await problems((d) => new PostRepository(d).listSent(acme.actorId, { limit: 20 })), []);
+    const first = await posts.listSent(acme.actorId, { limit: 20 });
+    assert.deepEqual(await problems((d) => new PostRepository(d).listSent(acme.actorId, { text: "x", before: first.next, limit: 20 })), []);
+    assert.deepEqual(await problems((d) => new InteractionRepository(d).activeCountsOf(first.items.map((p) => p.id))), []);
+  });
+
+  test("a post's public replies", async () => {
+    assert.deepEqual(await problems((d) => new PostRepository(d).publicRepliesOf("https://x.example/some-post", 40)), []);
   });
 
   test("calendar", async () => {

@@ -146,6 +146,8 @@ export interface PostMentionRow {
 export interface PostTagRow {
   post_id: string;
   tag: string;
+  /** The post's `is_local` (migration 0020): the hashtag page lists local posts only. */
+  is_local: Defaulted<number>;
 }
 
 export interface MediaRow {

@@ -247,6 +247,78 @@ export class PostRepository {
     return { items, next: rows.length > options.limit ? (items.at(-1)?.id ?? null) : null };
   }
 
+  /**
+   * The hashtag page: published local posts tagged `tag` (stored normalised, see `normaliseTag`) that
+   * an anonymous visitor may see (`visibleTo` for no one) and that are public — unlisted posts stay
+   * out of tag listings, as on Mastodon. Newest first, paged by post id along `post_tags_local`
+   * (tag, is_local, post_id): remote posts with the same tag are not even read.
+   */
+  async listPublicByTag(tag: string, options: { before?: string | null; limit: number }): Promise<Page<Post>> {
+    let query = this.#db
+      .selectFrom("post_tags as t")
+      .innerJoin("posts as p", "p.id", "t.post_id")
+      .selectAll("p")
+      .where("t.tag", "=", tag)
+      .where("t.is_local", "=", 1)
+      .where("p.state", "=", "published")
+      .where("p.visibility", "=", "public")
+      .where("p.boost_of_id", "is", null)
+      .where((eb) => visibleTo(eb, ANONYMOUS));
+    if (options.before) query = query.where("t.post_id", "<", options.before);
+    const rows = await query.orderBy("t.post_id", "desc").limit(options.limit + 1).execute();
+    const items = rows.slice(0, options.limit).map(postFromRow);
+    return { items, next: rows.length > options.limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  /**
+   * Replies to a post that an anonymous visitor may see (public and unlisted, local or remote),
+   * oldest first: the public post page's conversation. Along `posts_in_reply_to_id` (in_reply_to_uri, id).
+   */
+  async publicRepliesOf(postUri: string, limit: number): Promise<Post[]> {
+    const rows = await this.#db
+      .selectFrom("posts as p")
+      .selectAll("p")
+      .where("p.in_reply_to_uri", "=", postUri)
+      .where("p.state", "=", "published")
+      .where("p.boost_of_id", "is", null)
+      .where((eb) => visibleTo(eb, ANONYMOUS))
+      .orderBy("p.id")
+      .limit(limit)
+      .execute();
+    return rows.map(postFromRow);
+  }
+
+  /**
+   * The app's list of sent posts: an actor's own published posts (every visibility: the author sees
+   * them all), newest first, paged by id along `posts_actor_id`. `text` narrows it to posts whose
+   * source text or content warning contains it, case-insensitively: a LIKE filter on that one
+   * actor's range of the index, not a scan of the table (bench/sent-posts-search.ts measures it).
+   */
+  async listSent(actorId: string, options: { text?: string | null; before?: string | null; limit: number }): Promise<Page<Post>> {
+    let query = this.#db
+      .selectFrom("posts as p")
+      .selectAll("p")
+      // The actor is a local account's, so its posts are local: no `is_local` condition, which
+      // only skewed PostgreSQL's row estimate towards a sort.
+      .where("p.actor_id", "=", actorId)
+      .where("p.state", "=", "published")
+      .where("p.boost_of_id", "is", null);
+    const text = options.text?.trim().toLowerCase() ?? "";
+    if (text !== "") {
+      const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          sql<boolean>`lower(coalesce(p.source_text, '')) LIKE ${pattern} ESCAPE '\\'`,
+          sql<boolean>`lower(coalesce(p.summary, '')) LIKE ${pattern} ESCAPE '\\'`,
+        ]),
+      );
+    }
+    if (options.before) query = query.where("p.id", "<", options.before);
+    const rows = await query.orderBy("p.id", "desc").limit(options.limit + 1).execute();
+    const items = rows.slice(0, options.limit).map(postFromRow);
+    return { items, next: rows.length > options.limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
   /** Published local posts and boosts (NodeInfo's `localPosts`), from the counters. */
   async countLocalPublished(): Promise<number> {
     return await readCounterSum(this.#db, INSTANCE_SCOPE, [LOCAL_POSTS]);
@@ -331,7 +403,7 @@ export class PostRepository {
         .returning("id")
         .executeTakeFirst();
       if (inserted === undefined) return false;
-      await this.#writeRelations(trx, id, relations);
+      await this.#writeRelations(trx, id, relations, write.isLocal);
       await addToCounters(trx, countDeltas({ actorId: write.actorId, state: write.state, visibility: write.visibility, boostOfId: write.boostOfId, isLocal: write.isLocal }, +1));
       await addToHomeFeeds(trx, { id, actorId: write.actorId, state: write.state, publishedAt: write.publishedAt });
       return true;
@@ -379,7 +451,7 @@ export class PostRepository {
     await db.updateTable("posts").set(set).where("id", "=", post.id).execute();
     await db.deleteFrom("post_mentions").where("post_id", "=", post.id).execute();
     await db.deleteFrom("post_tags").where("post_id", "=", post.id).execute();
-    await this.#writeRelations(db, post.id, relations);
+    await this.#writeRelations(db, post.id, relations, post.isLocal);
   }
 
   /** Only the poll (vote counts change without an edit). */
@@ -650,15 +722,19 @@ export class PostRepository {
     return rows.map((r) => r.post_uri);
   }
 
-  async #writeRelations(db: Kysely<DB>, postId: string, relations: { mentions: readonly MentionRef[]; tags: readonly string[] }): Promise<void> {
+  async #writeRelations(db: Kysely<DB>, postId: string, relations: { mentions: readonly MentionRef[]; tags: readonly string[] }, isLocal: boolean): Promise<void> {
     const mentions = dedupe(relations.mentions, (m) => m.actorUri);
     if (mentions.length > 0) {
       await db.insertInto("post_mentions").values(mentions.map((m) => ({ post_id: postId, actor_uri: m.actorUri, handle: m.handle }))).execute();
     }
     const tags = [...new Set(relations.tags)];
-    if (tags.length > 0) await db.insertInto("post_tags").values(tags.map((tag) => ({ post_id: postId, tag }))).execute();
+    // `is_local` copies the post's: the hashtag page reads only local posts' tags, in one index range.
+    if (tags.length > 0) await db.insertInto("post_tags").values(tags.map((tag) => ({ post_id: postId, tag, is_local: fromBool(isLocal) }))).execute();
   }
 }
+
+/** The viewer of public pages: signed in as no one, so `visibleTo` leaves public and unlisted posts. */
+export const ANONYMOUS: { readonly id: string; readonly uri: string } = { id: "", uri: "" };
 
 /**
  * `PostRepository.canSee` as a condition on `posts as p`, for queries over many posts: the author;

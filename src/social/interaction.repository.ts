@@ -6,6 +6,13 @@ import { newId } from "../lib/id.ts";
 export const INTERACTION_KINDS = ["like", "boost", "reply", "quote", "react", "mention", "vote"] as const;
 export type InteractionKind = (typeof INTERACTION_KINDS)[number];
 
+/** What lists show of a post's reach: active likes, boosts and replies from the ledger. */
+export interface PostCounts {
+  readonly likes: number;
+  readonly boosts: number;
+  readonly replies: number;
+}
+
 /** One entry of the interaction ledger: who did what to which Herold post, and when (and whether it was undone). */
 export interface Interaction {
   readonly id: string;
@@ -144,6 +151,33 @@ export class InteractionRepository {
       .where("id", "!=", exceptId)
       .executeTakeFirst();
     return row !== undefined;
+  }
+
+  /**
+   * Likes, boosts and replies not undone, per post, for a page of posts in one grouped query along
+   * `interactions_post` (post_id, kind): lists show counts without one query per row.
+   */
+  async activeCountsOf(postIds: readonly string[]): Promise<Map<string, PostCounts>> {
+    const out = new Map<string, PostCounts>();
+    if (postIds.length === 0) return out;
+    const rows = await this.#db
+      .selectFrom("interactions")
+      .select((eb) => ["post_id", "kind", eb.fn.countAll().as("n")])
+      .where("post_id", "in", [...new Set(postIds)])
+      .where("kind", "in", ["like", "boost", "reply"])
+      .where("undone_at", "is", null)
+      .groupBy(["post_id", "kind"])
+      .execute();
+    for (const row of rows) {
+      const counts = out.get(row.post_id) ?? { likes: 0, boosts: 0, replies: 0 };
+      const n = toCount(row.n);
+      out.set(row.post_id, {
+        likes: counts.likes + (row.kind === "like" ? n : 0),
+        boosts: counts.boosts + (row.kind === "boost" ? n : 0),
+        replies: counts.replies + (row.kind === "reply" ? n : 0),
+      });
+    }
+    return out;
   }
 
   /** Per kind: all entries and those not undone (gross and net), for one post. */

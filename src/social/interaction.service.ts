@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import type { PostRepository } from "../post/post.repository.ts";
-import { INTERACTION_KINDS, type Interaction, type InteractionKind, type InteractionRepository } from "./interaction.repository.ts";
+import { INTERACTION_KINDS, type Interaction, type InteractionKind, type InteractionRepository, type PostCounts } from "./interaction.repository.ts";
 import type { NotificationKind } from "./notification.repository.ts";
 import type { NotificationService } from "./notification.service.ts";
 
@@ -108,6 +108,11 @@ export class InteractionService {
   /** Which of these kinds the actor has active on each of these posts (the app's like and boost buttons). */
   async activeOn(actorId: string, postIds: readonly string[], kinds: readonly InteractionKind[]): Promise<Array<{ postId: string; kind: InteractionKind }>> {
     return await this.#interactions.activeOn(actorId, postIds, kinds);
+  }
+
+  /** Active likes, boosts and replies per post, for a whole page in one query (posts without any are absent). */
+  async countsOf(postIds: readonly string[]): Promise<Map<string, PostCounts>> {
+    return await this.#interactions.activeCountsOf(postIds);
   }
 
   /**

@@ -73,7 +73,7 @@ export function calendarRoutes(deps: CalendarRoutesDeps, shell: Shell): Hono<Web
       entries.set(k, [...(entries.get(k) ?? []), e]);
     };
     for (const d of scheduled) add({ at: d.scheduledAt!, kind: "scheduled", label: excerpt(d.text.replace(/\s+/g, " "), 40) || "(images)", href: `/app/compose?draft=${d.id}` });
-    for (const p of published) add({ at: p.publishedAt!, kind: "published", label: excerpt(p.summary ?? htmlToPlainText(p.contentHtml ?? "").replace(/\s+/g, " "), 40) || "(images)", href: p.uri });
+    for (const p of published) add({ at: p.publishedAt!, kind: "published", label: excerpt(p.summary ?? htmlToPlainText(p.contentHtml ?? "").replace(/\s+/g, " "), 40) || "(images)", href: `/app/posts/${p.id}` });
     for (const list of entries.values()) list.sort((a, b) => (a.at < b.at ? -1 : 1));
 
     const entryList = (d: Day): Html | null => {

@@ -13,6 +13,8 @@ import type { Shell } from "./web.layout.ts";
 export interface FollowerRoutesDeps {
   readonly follows: Pick<FollowService, "listFollowers" | "listFollowing" | "approve" | "reject" | "follow" | "unfollow">;
   readonly views: Pick<AppViews, "avatar">;
+  /** Accepted follower and following counts (social's counters). */
+  readonly counts: { counts(actorId: string): Promise<{ followers: number; following: number }> };
   readonly shell: Shell;
 }
 
@@ -26,13 +28,14 @@ export function followerRoutes(deps: FollowerRoutesDeps): Hono<WebEnv> {
   app.get("/app/followers", async (c) => {
     const member = c.get("member");
     const username = member.account.username;
-    const [pending, accepted] = await Promise.all([
+    const [pending, accepted, counts] = await Promise.all([
       follows.listFollowers(username, { pending: true, limit: 100 }),
       follows.listFollowers(username, { limit: 100, before: c.req.query("before") ?? null }),
+      deps.counts.counts(member.account.actorId),
     ]);
     if (!pending.ok || !accepted.ok) return c.redirect("/app", 303);
     const manage = can(member.membership.role, "followers");
-    return sendPage(c, followersPage(shell, member, { pending: pending.value.items, accepted: accepted.value, manage, notice: c.req.query("done") }, views));
+    return sendPage(c, followersPage(shell, member, { pending: pending.value.items, accepted: accepted.value, count: counts.followers, manage, notice: c.req.query("done") }, views));
   });
 
   const followerAction = (kind: "approve" | "reject") => async (c: Context<WebEnv>) => {

@@ -47,6 +47,8 @@ export interface SessionDeps {
   readonly origin: string;
   /** Refusals are pages of the app, never bare text. */
   readonly shell: Shell;
+  /** Unread notifications of an account's actor (social's NotificationService), for the navigation's badge. */
+  readonly unread: (actorId: string) => Promise<number>;
 }
 
 /**
@@ -104,7 +106,9 @@ export function requireMember(deps: SessionDeps): MiddlewareHandler<WebEnv> {
       c.set("bareSession", session);
       return sendRefusal(c, deps.shell, { title: "No account yet", message: "You are signed in, but you do not act for any account yet. Ask an owner to add you (herold user create).", status: 403, back: { href: "/app/login", label: "Sign in as someone else" } });
     }
-    c.set("member", { session, memberships, membership, account, csrf });
+    // Only pages show the badge; a form post redirects to one, which counts then.
+    const unread = c.req.method === "GET" ? await deps.unread(account.actorId) : 0;
+    c.set("member", { session, memberships, membership, account, csrf, unread });
     await next();
     c.header("Cache-Control", "no-store");
   };

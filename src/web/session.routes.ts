@@ -62,6 +62,8 @@ ${zoneSelect("time_zone", user.timeZone ?? "UTC", user.timeZone === null, "tz-hi
 <ul>${member.memberships.map((m) => html`<li>@${m.username}: <strong>${m.role}</strong></li>`)}</ul>
 ${ROLE_EXPLANATIONS}
 <p><a href="/app/members">People and roles of @${member.account.username}</a></p>
+<h2>Password</h2>
+<p><a href="/app/settings/password">Change your password</a> (signs you out on every other device).</p>
 <h2>Sessions</h2>
 <form method="post" action="/app/logout-everywhere">${csrfField(member)}
 <p>Signed in on a device you no longer use? End every session, this one included.</p>

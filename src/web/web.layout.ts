@@ -14,7 +14,7 @@ export interface Shell {
   readonly insights?: boolean;
 }
 
-export type NavKey = "home" | "notifications" | "mentions" | "compose" | "calendar" | "drafts" | "followers" | "following" | "profile" | "settings" | "insights";
+export type NavKey = "home" | "notifications" | "mentions" | "compose" | "calendar" | "drafts" | "posts" | "followers" | "following" | "profile" | "settings" | "insights";
 
 const NAV: readonly { key: NavKey; href: string; label: string }[] = [
   { key: "home", href: "/app", label: "Home" },
@@ -23,6 +23,7 @@ const NAV: readonly { key: NavKey; href: string; label: string }[] = [
   { key: "compose", href: "/app/compose", label: "Compose" },
   { key: "calendar", href: "/app/calendar", label: "Calendar" },
   { key: "drafts", href: "/app/drafts", label: "Drafts" },
+  { key: "posts", href: "/app/posts", label: "Sent" },
   { key: "followers", href: "/app/followers", label: "Followers" },
   { key: "following", href: "/app/following", label: "Following" },
   { key: "insights", href: "/app/insights", label: "Insights" },
@@ -39,6 +40,10 @@ const NOTICES: Record<string, string> = {
   rescheduled: "Post rescheduled.",
   cancelled: "Scheduled post cancelled; it is a draft again.",
   deleted: "Post deleted.",
+  edited: "Post edited; the new text is on its way to everyone who received it.",
+  copied: "A new draft with the same text and images: change it, then publish or schedule it.",
+  "password-changed": "Password changed; every other device was signed out.",
+  read: "Notifications marked as read.",
   liked: "Liked.",
   unliked: "Like removed.",
   boosted: "Boosted.",
@@ -84,6 +89,7 @@ export function appLayout(shell: Shell, page: AppPage): Html {
 <title>${page.title} · Herold</title>
 <link rel="stylesheet" href="${shell.stylesheetHref}">
 <link rel="stylesheet" href="${shell.appCssHref}">
+<link rel="icon" type="image/png" href="/favicon.png">
 <script src="${shell.appJsHref}" defer></script>
 </head>
 <body class="app">
@@ -91,7 +97,7 @@ export function appLayout(shell: Shell, page: AppPage): Html {
 <header class="app-header">
 <p class="brand"><a href="/app">Herold</a> <span class="domain">${shell.domain}</span></p>
 ${m !== undefined && html`<nav aria-label="Main"><ul class="nav">${NAV.filter((n) => n.key !== "insights" || (shell.insights === true && can(m.membership.role, "insights"))).map(
-    (n) => html`<li><a href="${n.href}"${page.nav === n.key && html` aria-current="page"`}>${n.label}</a></li>`,
+    (n) => html`<li><a href="${n.href}"${page.nav === n.key && html` aria-current="page"`}>${n.label}${n.key === "notifications" && m.unread > 0 && html` <span class="nav-count">${m.unread >= 100 ? "99+" : m.unread}<span class="visually-hidden"> unread</span></span>`}</a></li>`,
   )}</ul></nav>
 <div class="who">
 ${m.memberships.length > 1

@@ -17,6 +17,7 @@ import { MediaProxy } from "./media-proxy.ts";
 import { suggest } from "./suggest.ts";
 import { WebCookies } from "./session.middleware.ts";
 import { ProfileService } from "./profile.service.ts";
+import { SentPostsService } from "./sent-posts.service.ts";
 import { webRoutes, type WebRoutesDeps } from "./web.routes.ts";
 import { DraftRepository } from "../post/schedule/draft.repository.ts";
 import { ComposeUploadRepository } from "../post/schedule/compose-upload.repository.ts";
@@ -118,6 +119,8 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     mediaLimits: media.limits,
     notifications: deps.social.notifications,
     follows: deps.social.follows,
+    followerCounts: deps.social.followers,
+    sent: new SentPostsService({ posts: postRepository, counts: deps.social.interactions, publisher: deps.posts.service, drafts: schedule, urls: base.urls, dataDir: base.config.dataDir }),
     views: new AppViews({ interactions: deps.social.interactions, posts: postRepository, actors, urls: base.urls, proxy: mediaProxy }),
     compose: {
       maxChars: base.config.limits.postMaxChars,

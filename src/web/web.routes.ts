@@ -34,6 +34,9 @@ import { notificationRoutes } from "./notifications.routes.ts";
 import { timelineRoutes } from "./timeline.routes.ts";
 import { profileImageRoutes, profileRoutes } from "./profile.routes.ts";
 import { memberRoutes } from "./members.routes.ts";
+import { postsRoutes } from "./posts.routes.ts";
+import { passwordRoutes } from "./password.routes.ts";
+import type { SentPostsService } from "./sent-posts.service.ts";
 
 /** What the web app's routes use: the web module's own parts and narrow ports of the modules below. */
 export interface WebRoutesDeps {
@@ -60,9 +63,13 @@ export interface WebRoutesDeps {
   readonly timeline: Pick<TimelineService, "list">;
   readonly interactions: Pick<PostInteractionService, "like" | "unlike" | "boost" | "unboost">;
   readonly mediaLimits: MediaLimits;
-  readonly notifications: Pick<NotificationService, "list">;
+  readonly notifications: Pick<NotificationService, "list" | "markRead" | "unreadCount">;
   readonly follows: FollowService;
+  /** Accepted follower and following counts (social's FollowersRepository). */
+  readonly followerCounts: { counts(actorId: string): Promise<{ followers: number; following: number }> };
   readonly views: AppViews;
+  /** The account's published posts: list, edit, delete, post again. */
+  readonly sent: SentPostsService;
   readonly compose: Omit<ComposeRoutesDeps, "origin" | "domain" | "clock" | "urls" | "users">;
   /** Insights (issue #14): the section and its navigation link are mounted when present. */
   readonly insights?: InsightsQueries | undefined;
@@ -126,6 +133,7 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
     cookies: web.cookies,
     origin,
     shell,
+    unread: (actorId) => deps.notifications.unreadCount(actorId),
   });
   const needsSetup = async (c: Context, next: () => Promise<void>) => {
     if (c.req.method === "GET" && (await web.users.needsSetup())) return c.redirect("/app/setup", 303);
@@ -136,8 +144,10 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   app.route("/", sessionRoutes({ shell, sessions: web.sessions, users: web.userRepository, cookies: web.cookies, now }));
   app.route("/", timelineRoutes({ timeline: deps.timeline, interactions: deps.interactions, views, shell }));
   app.route("/", notificationRoutes({ notifications: deps.notifications, posts: deps.posts, views, shell }));
-  app.route("/", followerRoutes({ follows: deps.follows, views, shell }));
+  app.route("/", followerRoutes({ follows: deps.follows, views, counts: deps.followerCounts, shell }));
   app.route("/", composeRoutes({ ...deps.compose, origin: deps.origin, domain: deps.domain, clock: deps.clock, urls: deps.urls, users: web.userRepository }, shell, views));
+  app.route("/", passwordRoutes({ shell, users: web.users }));
+  app.route("/", postsRoutes({ sent: deps.sent, maxChars: deps.compose.maxChars, shell }));
   app.route("/", calendarRoutes({ clock: deps.clock, schedule: deps.compose.schedule, posts: deps.posts }, shell));
   app.route("/", profileRoutes(deps.urls, shell, views, web.profiles));
   if (deps.insights !== undefined) app.route("/", insightsRoutes({ insights: deps.insights, shell }));

@@ -65,6 +65,7 @@ describe("web app over HTTP", { timeout: 180_000 }, () => {
       "/app/followers/reject", "/app/follow", "/app/unfollow", "/app/compose", `/app/drafts/${"0".repeat(26)}/publish`,
       `/app/drafts/${"0".repeat(26)}/cancel`, `/app/drafts/${"0".repeat(26)}/delete`, `/app/drafts/${"0".repeat(26)}/reschedule`,
       "/app/profile", "/app/profile/verify", "/app/api/preview",
+      `/app/posts/${"0".repeat(26)}/edit`, `/app/posts/${"0".repeat(26)}/delete`, `/app/posts/${"0".repeat(26)}/again`, "/app/settings/password", "/app/notifications/read",
     ];
     for (const route of routes) {
       for (const csrf of [null, "forged", foreignToken]) {
