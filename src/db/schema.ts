@@ -36,6 +36,10 @@ export interface DB {
   drafts: DraftRow;
   draft_changes: DraftChangeRow;
   profile_link_checks: ProfileLinkCheckRow;
+  insights_days: InsightsDayRow;
+  insights_hosts: InsightsHostRow;
+  insights_heat: InsightsHeatRow;
+  insights_posts: InsightsPostRow;
 }
 
 type Nullable<T> = T | null;
@@ -84,6 +88,8 @@ export interface AccountRow {
   rsa_private_pem: string;
   ed25519_public_pem: string;
   ed25519_private_pem: string;
+  /** IANA zone in which insights count days and hours (migration 0017). */
+  time_zone: Defaulted<string>;
   created_at: string;
   updated_at: string;
 }
@@ -400,4 +406,45 @@ export interface DraftChangeRow {
   content_json: Nullable<string>;
   scheduled_at: Nullable<string>;
   created_at: string;
+}
+
+/** Insights rollups (migration 0017, owned by src/insights/): per local account and local day. */
+export interface InsightsDayRow {
+  actor_id: string;
+  day: number;
+  likes: Defaulted<number>;
+  boosts: Defaulted<number>;
+  replies: Defaulted<number>;
+  quotes: Defaulted<number>;
+  reactions: Defaulted<number>;
+  followers_gained: Defaulted<number>;
+  followers_lost: Defaulted<number>;
+}
+
+export interface InsightsHostRow {
+  actor_id: string;
+  day: number;
+  host: string;
+  interactions: Defaulted<number>;
+}
+
+export interface InsightsHeatRow {
+  actor_id: string;
+  hour_of_week: number;
+  interactions: Defaulted<number>;
+}
+
+export interface InsightsPostRow {
+  post_id: string;
+  actor_id: string;
+  published_at: string;
+  likes: Defaulted<number>;
+  boosts: Defaulted<number>;
+  replies: Defaulted<number>;
+  quotes: Defaulted<number>;
+  reactions: Defaulted<number>;
+  interactions: Defaulted<number>;
+  accounts: Nullable<number>;
+  servers: Nullable<number>;
+  folded_at: Nullable<string>;
 }

@@ -89,4 +89,15 @@ export class FollowersRepository {
     const [followers, following] = await Promise.all([acceptedFollowerCount(this.#db, actorId), acceptedFollowingCount(this.#db, actorId)]);
     return { followers, following };
   }
+
+  /** Accepted followers of an actor per server (insights' audience by server), most followers first. */
+  async followersByHost(followeeId: string): Promise<Array<{ host: string; followers: number }>> {
+    const rows = await acceptedFollowersOf(this.#db, followeeId)
+      .select(["actors.domain", (eb) => eb.fn.countAll<number>().as("n")])
+      .groupBy("actors.domain")
+      .orderBy("n", "desc")
+      .orderBy("actors.domain")
+      .execute();
+    return rows.map((r) => ({ host: r.domain, followers: Number(r.n) }));
+  }
 }

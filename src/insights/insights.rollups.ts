@@ -1,0 +1,88 @@
+import type { Kysely } from "kysely";
+import type { DB } from "../db/schema.ts";
+import type { AcceptedFollowsListener } from "../social/accepted-follows.ts";
+import type { LedgerChangeListener } from "../social/ledger-changes.ts";
+import type { InteractionKind } from "../social/interaction.repository.ts";
+import { localPostAuthors } from "../post/post.queries.ts";
+import { hourOfWeekOf, localDayOf } from "./insights.zone.ts";
+
+/** The rollup column of each counted ledger kind (mentions and votes are not counted). */
+export const COLUMN_OF: Partial<Record<InteractionKind, KindColumn>> = {
+  like: "likes",
+  boost: "boosts",
+  reply: "replies",
+  quote: "quotes",
+  react: "reactions",
+};
+export const KIND_COLUMNS = ["likes", "boosts", "replies", "quotes", "reactions"] as const;
+export type KindColumn = (typeof KIND_COLUMNS)[number];
+
+/**
+ * Keeps the rollups in step with the interaction ledger: registered on social's `LedgerChanges`,
+ * it runs in the transaction that inserts an entry (+1) or marks it undone (−1), so the rollups
+ * commit with the ledger or not at all, and a repeated activity (which the ledger does not insert)
+ * is never counted. An undo takes the entry back from the day and hour it was counted in, so a
+ * day's figures are the interactions of that day that still stand. One read (the post's author and
+ * zone, the interacting actor's server) and four UPSERTs (`n = n + excluded.n`), on both engines.
+ */
+export const ledgerRollupListener: LedgerChangeListener = async (trx, interaction, sign) => {
+  const column = COLUMN_OF[interaction.kind];
+  if (column === undefined) return;
+  const author = await localPostAuthors(trx)
+    .innerJoin("accounts", "accounts.actor_id", "posts.actor_id")
+    .select((eb) => ["accounts.time_zone", eb.selectFrom("actors").select("actors.domain").where("actors.id", "=", interaction.actorId).as("host")])
+    .where("posts.id", "=", interaction.postId)
+    .executeTakeFirst();
+  // Only the posts of local accounts have insights.
+  if (author === undefined) return;
+  const ms = Date.parse(interaction.createdAt);
+  const day = localDayOf(ms, author.time_zone);
+  await trx
+    .insertInto("insights_days")
+    .values({ actor_id: author.actor_id, day, [column]: sign })
+    .onConflict((oc) => oc.columns(["actor_id", "day"]).doUpdateSet((eb) => ({ [column]: eb(`insights_days.${column}`, "+", eb.ref(`excluded.${column}`)) })))
+    .execute();
+  await trx
+    .insertInto("insights_hosts")
+    .values({ actor_id: author.actor_id, day, host: author.host ?? "", interactions: sign })
+    .onConflict((oc) => oc.columns(["actor_id", "day", "host"]).doUpdateSet((eb) => ({ interactions: eb("insights_hosts.interactions", "+", eb.ref("excluded.interactions")) })))
+    .execute();
+  await trx
+    .insertInto("insights_heat")
+    .values({ actor_id: author.actor_id, hour_of_week: hourOfWeekOf(ms, author.time_zone), interactions: sign })
+    .onConflict((oc) => oc.columns(["actor_id", "hour_of_week"]).doUpdateSet((eb) => ({ interactions: eb("insights_heat.interactions", "+", eb.ref("excluded.interactions")) })))
+    .execute();
+  await trx
+    .insertInto("insights_posts")
+    .values({ post_id: interaction.postId, actor_id: author.actor_id, published_at: author.published_at, [column]: sign, interactions: sign })
+    .onConflict((oc) =>
+      oc.column("post_id").doUpdateSet((eb) => ({
+        [column]: eb(`insights_posts.${column}`, "+", eb.ref(`excluded.${column}`)),
+        interactions: eb("insights_posts.interactions", "+", eb.ref("excluded.interactions")),
+      })),
+    )
+    .execute();
+};
+
+/**
+ * Followers gained and lost per local account and day, registered on social's `AcceptedFollows`
+ * (the one path of every accepted-follow change), in the change's transaction, on the day it happened.
+ */
+export const followRollupListener: AcceptedFollowsListener = async (trx, follows, sign, at) => {
+  const byFollowee = new Map<string, number>();
+  for (const f of follows) byFollowee.set(f.followee_id, (byFollowee.get(f.followee_id) ?? 0) + 1);
+  const locals = await trx.selectFrom("accounts").select(["actor_id", "time_zone"]).where("actor_id", "in", [...byFollowee.keys()]).execute();
+  const ms = Date.parse(at);
+  const column = sign > 0 ? "followers_gained" : "followers_lost";
+  for (const local of locals) {
+    await upsertDay(trx, local.actor_id, localDayOf(ms, local.time_zone), column, byFollowee.get(local.actor_id) ?? 0);
+  }
+};
+
+async function upsertDay(trx: Kysely<DB>, actorId: string, day: number, column: "followers_gained" | "followers_lost", n: number): Promise<void> {
+  await trx
+    .insertInto("insights_days")
+    .values({ actor_id: actorId, day, [column]: n })
+    .onConflict((oc) => oc.columns(["actor_id", "day"]).doUpdateSet((eb) => ({ [column]: eb(`insights_days.${column}`, "+", eb.ref(`excluded.${column}`)) })))
+    .execute();
+}

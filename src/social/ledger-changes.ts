@@ -1,0 +1,28 @@
+import type { Kysely } from "kysely";
+import type { DB } from "../db/schema.ts";
+import type { Interaction } from "./interaction.repository.ts";
+
+/**
+ * What another module keeps in step with the interaction ledger, inside the transaction of the
+ * write: `+1` when an entry is really inserted (not for a repeat of an activity id the ledger already
+ * holds), `-1` when an active entry is really marked undone. The insights module's rollups register
+ * here; social never imports it.
+ */
+export type LedgerChangeListener = (trx: Kysely<DB>, interaction: Interaction, sign: 1 | -1) => Promise<void>;
+
+/** The listeners, registered by the composition root's modules, run by `InteractionRepository`. */
+export class LedgerChanges {
+  readonly #listeners: LedgerChangeListener[] = [];
+
+  on(listener: LedgerChangeListener): void {
+    if (!this.#listeners.includes(listener)) this.#listeners.push(listener);
+  }
+
+  get active(): boolean {
+    return this.#listeners.length > 0;
+  }
+
+  async changed(trx: Kysely<DB>, interaction: Interaction, sign: 1 | -1): Promise<void> {
+    for (const listener of this.#listeners) await listener(trx, interaction, sign);
+  }
+}
