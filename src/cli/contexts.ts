@@ -67,6 +67,34 @@ export async function openDeliveryContext(config: Config): Promise<OpenedContext
   }
 }
 
+/**
+ * The base context plus the insights reports, built from social's read-only repositories (the
+ * rollups are written by the server's modules; reading them needs none of them).
+ */
+export async function openInsightsContext(config: Config): Promise<OpenedContext<CommandContexts["insights"]>> {
+  const base = await openBaseContext(config);
+  try {
+    const [{ insightsQueries }, { FollowersRepository }, { InteractionRepository }, unrecorded] = await Promise.all([
+      import("../insights/insights.module.ts"),
+      import("../social/followers.repository.ts"),
+      import("../social/interaction.repository.ts"),
+      import("../insights/insights.unrecorded.ts"),
+    ]);
+    const db = base.ctx.database.db;
+    const insights = insightsQueries(base.ctx, {
+      followers: new FollowersRepository(db),
+      interactions: new InteractionRepository(db),
+      reach: unrecorded.noDeliveryRecords,
+      pageViews: unrecorded.noPageViewCounts,
+      software: unrecorded.noServerSoftware,
+    });
+    return { ctx: { ...base.ctx, insights }, close: () => base.close() };
+  } catch (error) {
+    await base.close();
+    throw error;
+  }
+}
+
 export async function openServerContext(config: Config): Promise<OpenedContext<CommandContexts["server"]>> {
   const { createAppContext } = await import("../app/context.ts");
   const ctx = await createAppContext(config, { migrate: true });

@@ -67,12 +67,13 @@ export class InsightsService implements InsightsQueries {
     return ok(await this.#report(account, timeZone, resolved.value));
   }
 
-  /** A post's figures as `herold stats --post` prints them (the post must be the account's). */
-  async postFigures(accountId: string, postId: string): Promise<Result<PostFigures, InsightsError>> {
+  /** A post's figures as `herold stats --post` prints them: `ref` is its id, URI or URL; the post must be the account's. */
+  async postFigures(accountId: string, ref: string): Promise<Result<PostFigures, InsightsError>> {
     const account = await this.#d.accounts.findById(accountId);
     if (account === null) return err("unknown-account", `no local account ${JSON.stringify(accountId)}`);
-    const summary = (await this.#d.posts.byIds(account.actorId, [postId])).get(postId);
-    if (summary === undefined) return err("unknown-post", `no published post ${JSON.stringify(postId)} of ${account.username}`);
+    const found = await this.#d.posts.findByUriOrId(ref);
+    const summary = found === null ? undefined : (await this.#d.posts.byIds(account.actorId, [found.id])).get(found.id);
+    if (summary === undefined) return err("unknown-post", `no published post ${ref} of ${account.username}`);
     const [figures] = await this.#figures([summary]);
     return ok(figures!);
   }

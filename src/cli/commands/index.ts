@@ -6,6 +6,7 @@ import { repair } from "./repair.command.ts";
 import { socialCommands } from "./social.command.ts";
 import { postCommands } from "./post.command.ts";
 import { userCreate } from "../../user/user.command.ts";
+import { accountTimeZone, stats } from "../../insights/insights.command.ts";
 
 /** Every CLI command; feature modules add theirs here. */
-export const commands: readonly Command[] = [accountCreate, accountList, accountShow, migrate, ...socialCommands, ...postCommands, userCreate, status, repair];
+export const commands: readonly Command[] = [accountCreate, accountList, accountShow, accountTimeZone, migrate, ...socialCommands, ...postCommands, userCreate, stats, status, repair];
