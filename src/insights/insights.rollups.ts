@@ -2,12 +2,11 @@ import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import type { AcceptedFollowsListener } from "../social/accepted-follows.ts";
 import type { LedgerChangeListener } from "../social/ledger-changes.ts";
-import type { InteractionKind } from "../social/interaction.repository.ts";
 import { localPostAuthors } from "../post/post.queries.ts";
 import { hourOfWeekOf, localDayOf } from "./insights.zone.ts";
 
 /** The rollup column of each counted ledger kind (mentions and votes are not counted). */
-export const COLUMN_OF: Partial<Record<InteractionKind, KindColumn>> = {
+export const COLUMN_OF: Readonly<Record<string, KindColumn | undefined>> = {
   like: "likes",
   boost: "boosts",
   reply: "replies",
@@ -26,7 +25,7 @@ export type KindColumn = (typeof KIND_COLUMNS)[number];
  * zone, the interacting actor's server) and four UPSERTs (`n = n + excluded.n`), on both engines.
  */
 export const ledgerRollupListener: LedgerChangeListener = async (trx, interaction, sign) => {
-  const column = COLUMN_OF[interaction.kind];
+  const column = Object.hasOwn(COLUMN_OF, interaction.kind) ? COLUMN_OF[interaction.kind] : undefined;
   if (column === undefined) return;
   const author = await localPostAuthors(trx)
     .innerJoin("accounts", "accounts.actor_id", "posts.actor_id")

@@ -1,6 +1,5 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
-import type { Interaction } from "./interaction.repository.ts";
 
 /**
  * What another module keeps in step with the interaction ledger, inside the transaction of the
@@ -8,7 +7,17 @@ import type { Interaction } from "./interaction.repository.ts";
  * holds), `-1` when an active entry is really marked undone. The insights module's rollups register
  * here; social never imports it.
  */
-export type LedgerChangeListener = (trx: Kysely<DB>, interaction: Interaction, sign: 1 | -1) => Promise<void>;
+export type LedgerChangeListener = (trx: Kysely<DB>, entry: LedgerEntry, sign: 1 | -1) => Promise<void>;
+
+/** What a listener learns of the entry (an `Interaction` of interaction.repository.ts, which imports this file). */
+export interface LedgerEntry {
+  /** One of `INTERACTION_KINDS`. */
+  readonly kind: string;
+  readonly postId: string;
+  readonly actorId: string;
+  /** When it happened (ISO-8601): the entry's `created_at`, also for its undo. */
+  readonly createdAt: string;
+}
 
 /** The listeners, registered by the composition root's modules, run by `InteractionRepository`. */
 export class LedgerChanges {
@@ -22,7 +31,7 @@ export class LedgerChanges {
     return this.#listeners.length > 0;
   }
 
-  async changed(trx: Kysely<DB>, interaction: Interaction, sign: 1 | -1): Promise<void> {
+  async changed(trx: Kysely<DB>, interaction: LedgerEntry, sign: 1 | -1): Promise<void> {
     for (const listener of this.#listeners) await listener(trx, interaction, sign);
   }
 }
