@@ -23,6 +23,11 @@ export interface Config {
   readonly logFormat: "text" | "json";
   readonly limits: Limits;
   readonly delivery: DeliveryConfig;
+  /**
+   * `HEROLD_ANALYTICS_RAW_DAYS` (default 90): after this many days a post's distinct interacting
+   * accounts and servers are stored as counts, and insights stops reading who interacted with it.
+   */
+  readonly analyticsRawDays: number;
 }
 
 export type Role = "web" | "worker" | "all";
@@ -155,6 +160,7 @@ export function loadConfig(env: Env, argv: readonly string[] = [], cwd: string =
     logFormat,
     limits,
     delivery,
+    analyticsRawDays: int(read("HEROLD_ANALYTICS_RAW_DAYS"), "HEROLD_ANALYTICS_RAW_DAYS", 90, 1, 36_500),
   };
 }
 

@@ -6,6 +6,7 @@ import type { DeliveryReach, PageViewCounts, ServerSoftware } from "./insights.p
 import { InsightsRepository } from "./insights.repository.ts";
 import { followRollupListener, ledgerRollupListener } from "./insights.rollups.ts";
 import { InsightsService } from "./insights.service.ts";
+import { foldHandler, scheduleFolding } from "./insights-fold.job.ts";
 
 /**
  * Insights (issue #14): rollups kept with social's ledger and follow changes, and the reports the
@@ -17,6 +18,8 @@ export interface InsightsModule extends ModuleContributions {
   readonly queries: InsightsService;
   /** `herold repair`: recounts every account's rollups from the ledger and the follow history. */
   repairRollups(): Promise<CounterCorrection[]>;
+  /** The worker role, at start: makes sure the daily folding job exists. */
+  scheduleFolding(): Promise<void>;
 }
 
 export interface InsightsModuleDeps {
@@ -31,7 +34,13 @@ export function createInsightsModule(base: AppBase, deps: InsightsModuleDeps): I
   deps.social.ledgerChanges.on(ledgerRollupListener);
   deps.social.acceptedFollows.on(followRollupListener);
   const queries = insightsQueries(base, { interactions: deps.social.interactions, followers: deps.social.followers, reach: deps.reach, pageViews: deps.pageViews, software: deps.software });
-  return { queries, repairRollups: () => queries.repair() };
+  const interactions = deps.social.interactions;
+  return {
+    queries,
+    repairRollups: () => queries.repair(),
+    scheduleFolding: () => scheduleFolding(base.queue, base.clock),
+    jobs: [foldHandler({ rollups: new InsightsRepository(base.database.db), interactions, clock: base.clock, rawDays: base.config.analyticsRawDays })],
+  };
 }
 
 /** The reports alone, for contexts that only read (the `herold stats` command). */

@@ -9,6 +9,8 @@ import { createInsightsModule, type InsightsModule } from "./insights.module.ts"
 import { rollupDifferences, recountAccount } from "./insights.recount.ts";
 import { FakePageViews, FakeReach, FakeSoftware } from "./testing/fake-ports.ts";
 import type { Account } from "../account/account.entity.ts";
+import { foldOnce } from "./insights-fold.job.ts";
+import { InsightsRepository } from "./insights.repository.ts";
 
 /**
  * The invariant of issue #14: the rollups equal a recount from the ledger and the follow history,
@@ -143,6 +145,36 @@ describeEachEngine("insights rollups", (getDb) => {
     await noDifferences(vega);
     assert.equal((await totals(vega)).likes, 1);
     assert.deepEqual(await recountAccount(h.base.database.db, vega.actorId, "UTC", h.clock.now().getTime()), [], "a second recount corrects nothing");
+  });
+
+  test("after HEROLD_ANALYTICS_RAW_DAYS a post's distinct accounts and servers are stored as counts; a later interaction unfolds it", async () => {
+    const olde = await h.addAccount("olde");
+    const start = h.clock.now().getTime();
+    h.clock.set(new Date(start - 100 * 86_400_000));
+    const post = await h.addPost(olde);
+    const a = await h.addRemote("olda", "one.example");
+    const b = await h.addRemote("oldb", "one.example");
+    await h.receive(a, { type: "Like", id: "https://one.example/likes/o1", actor: a.uri, object: post.uri });
+    await h.receive(a, { type: "EmojiReact", id: "https://one.example/r/o1", actor: a.uri, object: post.uri, content: "👍" });
+    h.clock.set(new Date(start));
+    const rollups = new InsightsRepository(h.base.database.db);
+    const deps = { rollups, interactions: h.social.interactions, rawDays: 90 };
+    assert.equal(await foldOnce(deps, h.clock.now()), 1);
+    assert.equal(await foldOnce(deps, h.clock.now()), 0, "nothing left to fold");
+    const stored = (await rollups.posts([post.id])).get(post.id);
+    assert.deepEqual([stored?.accounts, stored?.servers, stored?.interactions], [1, 1, 2]);
+    const figures = await insights.queries.postFigures(olde.id, post.id);
+    assert.ok(figures.ok);
+    assert.deepEqual([figures.value.accounts, figures.value.servers], [1, 1]);
+
+    await h.receive(b, { type: "Like", id: "https://one.example/likes/o2", actor: b.uri, object: post.uri });
+    assert.equal((await rollups.posts([post.id])).get(post.id)?.accounts, null, "the stored counts no longer hold");
+    const after = await insights.queries.postFigures(olde.id, post.id);
+    assert.ok(after.ok);
+    assert.deepEqual([after.value.accounts, after.value.servers, after.value.likes], [2, 1, 2]);
+    assert.equal(await foldOnce(deps, h.clock.now()), 1);
+    assert.equal((await rollups.posts([post.id])).get(post.id)?.accounts, 2);
+    await noDifferences(olde);
   });
 
   test("a time zone change recounts the account's days in its zone", async () => {

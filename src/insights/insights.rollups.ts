@@ -58,6 +58,10 @@ export const ledgerRollupListener: LedgerChangeListener = async (trx, interactio
       oc.column("post_id").doUpdateSet((eb) => ({
         [column]: eb(`insights_posts.${column}`, "+", eb.ref(`excluded.${column}`)),
         interactions: eb("insights_posts.interactions", "+", eb.ref("excluded.interactions")),
+        // Folded distinct counts (insights-fold.job.ts) no longer hold: the ledger answers until the next fold.
+        accounts: null,
+        servers: null,
+        folded_at: null,
       })),
     )
     .execute();
