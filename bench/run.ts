@@ -6,6 +6,7 @@ const BENCHMARKS: Record<string, () => Promise<{ main(argv: readonly string[]): 
   fanout: () => import("./fanout.ts"),
   fetch: () => import("./fetch.ts"),
   inbound: () => import("./inbound.ts"),
+  insights: () => import("./insights.ts"),
   reads: () => import("./reads.ts"),
   pageviews: () => import("./pageviews.ts"),
   text: () => import("./text.ts"),

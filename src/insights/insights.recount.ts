@@ -49,21 +49,25 @@ export function truthOf(db: Kysely<DB>, actorId: string, segments: readonly Offs
     WHERE p.actor_id = ${actorId}`;
   const follows = sql`SELECT ${quarterOf("e.created_at")} AS q, e.gained, e.lost FROM (${acceptedFollowChanges(db)}) e WHERE e.followee_id = ${actorId}`;
   const local = localQuarterOf(sql`t.q`, segments);
+  // MATERIALIZED: the quarter is computed once per entry; a flattened subquery would repeat its
+  // arithmetic in every branch of the zone's offset CASE (minutes instead of seconds at 2,000,000 entries).
+  const withInteractions = sql`WITH t AS MATERIALIZED (${interactions})`;
   return {
-    insights_days: sql`SELECT ${actorId} AS actor_id, day, sum(likes) AS likes, sum(boosts) AS boosts, sum(replies) AS replies, sum(quotes) AS quotes,
+    insights_days: sql`WITH ti AS MATERIALIZED (${interactions}), tf AS MATERIALIZED (${follows})
+      SELECT ${actorId} AS actor_id, day, sum(likes) AS likes, sum(boosts) AS boosts, sum(replies) AS replies, sum(quotes) AS quotes,
         sum(reactions) AS reactions, sum(gained) AS followers_gained, sum(lost) AS followers_lost
       FROM (
-        SELECT ${local} / 96 AS day, t.likes, t.boosts, t.replies, t.quotes, t.reactions, 0 AS gained, 0 AS lost FROM (${interactions}) t
+        SELECT ${localQuarterOf(sql`t.q`, segments)} / 96 AS day, t.likes, t.boosts, t.replies, t.quotes, t.reactions, 0 AS gained, 0 AS lost FROM ti t
         UNION ALL
-        SELECT ${local} / 96, 0, 0, 0, 0, 0, t.gained, t.lost FROM (${follows}) t
+        SELECT ${local} / 96, 0, 0, 0, 0, 0, t.gained, t.lost FROM tf t
       ) x GROUP BY day`,
-    insights_hosts: sql`SELECT ${actorId} AS actor_id, day, host, count(*) AS interactions
-      FROM (SELECT ${local} / 96 AS day, t.host FROM (${interactions}) t) x GROUP BY day, host`,
-    insights_heat: sql`SELECT ${actorId} AS actor_id, hour_of_week, count(*) AS interactions
-      FROM (SELECT (${local} / 4 + 72) % 168 AS hour_of_week FROM (${interactions}) t) x GROUP BY hour_of_week`,
-    insights_posts: sql`SELECT t.post_id, ${actorId} AS actor_id, t.published_at, sum(t.likes) AS likes, sum(t.boosts) AS boosts, sum(t.replies) AS replies,
+    insights_hosts: sql`${withInteractions} SELECT ${actorId} AS actor_id, day, host, count(*) AS interactions
+      FROM (SELECT ${local} / 96 AS day, t.host FROM t) x GROUP BY day, host`,
+    insights_heat: sql`${withInteractions} SELECT ${actorId} AS actor_id, hour_of_week, count(*) AS interactions
+      FROM (SELECT (${local} / 4 + 72) % 168 AS hour_of_week FROM t) x GROUP BY hour_of_week`,
+    insights_posts: sql`${withInteractions} SELECT t.post_id, ${actorId} AS actor_id, t.published_at, sum(t.likes) AS likes, sum(t.boosts) AS boosts, sum(t.replies) AS replies,
         sum(t.quotes) AS quotes, sum(t.reactions) AS reactions, count(*) AS interactions
-      FROM (${interactions}) t GROUP BY t.post_id, t.published_at`,
+      FROM t GROUP BY t.post_id, t.published_at`,
   };
 }
 

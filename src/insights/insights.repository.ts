@@ -55,16 +55,20 @@ export class InsightsRepository {
     return toCount(row?.g ?? 0) - toCount(row?.l ?? 0);
   }
 
-  /** Interactions per server over a range of days. */
-  async hosts(actorId: string, fromDay: number, toDay: number): Promise<Map<string, number>> {
-    const rows = await this.#db
+  /**
+   * Interactions per server over a range of days: of these servers (one range of the key each), or
+   * of every server (the account's whole table is read: for accounts with few servers).
+   */
+  async hosts(actorId: string, fromDay: number, toDay: number, hosts?: readonly string[]): Promise<Map<string, number>> {
+    if (hosts !== undefined && hosts.length === 0) return new Map();
+    let query = this.#db
       .selectFrom("insights_hosts")
       .select(["host", (eb) => eb.fn.sum<string | number>("interactions").as("n")])
       .where("actor_id", "=", actorId)
       .where("day", ">=", fromDay)
-      .where("day", "<=", toDay)
-      .groupBy("host")
-      .execute();
+      .where("day", "<=", toDay);
+    if (hosts !== undefined) query = query.where("host", "in", [...hosts]);
+    const rows = await query.groupBy("host").execute();
     return new Map(rows.map((r) => [r.host, toCount(r.n)]).filter(([, n]) => n !== 0) as [string, number][]);
   }
 

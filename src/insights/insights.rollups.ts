@@ -44,7 +44,7 @@ export const ledgerRollupListener: LedgerChangeListener = async (trx, interactio
   await trx
     .insertInto("insights_hosts")
     .values({ actor_id: author.actor_id, day, host: author.host ?? "", interactions: sign })
-    .onConflict((oc) => oc.columns(["actor_id", "day", "host"]).doUpdateSet((eb) => ({ interactions: eb("insights_hosts.interactions", "+", eb.ref("excluded.interactions")) })))
+    .onConflict((oc) => oc.columns(["actor_id", "host", "day"]).doUpdateSet((eb) => ({ interactions: eb("insights_hosts.interactions", "+", eb.ref("excluded.interactions")) })))
     .execute();
   await trx
     .insertInto("insights_heat")

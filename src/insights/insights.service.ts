@@ -15,13 +15,18 @@ import { recountAccount } from "./insights.recount.ts";
 import type { DayRollup, InsightsRepository, PostRollup } from "./insights.repository.ts";
 import type { DayTotals, InsightsReport, PeriodTotals, PostFigures, PostInsights, RankedPost, ServerFigures } from "./insights.report.ts";
 import { KIND_COLUMNS } from "./insights.rollups.ts";
-import { dateOfDay, isTimeZone, localDayOf, startOfLocalDay } from "./insights.zone.ts";
+import { dateOfDay, isTimeZone, localDayFunction, localDayOf, startOfLocalDay } from "./insights.zone.ts";
 
 /** Posts listed in a report (newest first): enough for any real period's posts, bounded for the biggest accounts. */
 export const REPORT_POSTS = 100;
 const TOP_POSTS = 10;
 const HASHTAGS = 20;
 const BEST_HOURS = 5;
+/**
+ * Servers listed: the account's follower servers with the most followers. An account with fewer
+ * has every server listed, those whose accounts interacted without following included.
+ */
+export const REPORT_SERVERS = 100;
 /** Entries read for a post's page (its curve and who interacted). */
 const POST_PAGE_ENTRIES = 5_000;
 
@@ -181,11 +186,12 @@ export class InsightsService implements InsightsQueries {
     const crawlerViews = range(p.fromDay, p.toDay).reduce((n, day) => n + (views.get(dateOfDay(day))?.crawlerViews ?? 0), 0);
 
     const listed = await this.#d.posts.publishedBetween(actorId, fromIso, toIso, REPORT_POSTS);
+    const dayOf = localDayFunction(timeZone, Date.parse(fromIso), Date.parse(toIso));
     const [posts, servers, top, engagement, hashtags, heat] = await Promise.all([
       this.#figures(listed),
       this.#servers(actorId, p),
-      this.#topByInteractions(actorId, fromIso, toIso, followersAtEnd, timeZone),
-      this.#topByEngagement(actorId, fromIso, toIso, followersAtEnd, timeZone),
+      this.#topByInteractions(actorId, fromIso, toIso, followersAtEnd, dayOf),
+      this.#topByEngagement(actorId, fromIso, toIso, followersAtEnd, dayOf),
       this.#d.rollups.hashtags(actorId, fromIso, toIso, HASHTAGS),
       this.#d.rollups.heat(actorId),
     ]);
@@ -233,9 +239,12 @@ export class InsightsService implements InsightsQueries {
   }
 
   async #servers(actorId: string, p: ResolvedPeriod): Promise<ServerFigures[]> {
-    const [followersByHost, interactions] = await Promise.all([this.#d.followers.followersByHost(actorId), this.#d.rollups.hosts(actorId, p.fromDay, p.toDay)]);
+    const followersByHost = await this.#d.followers.followersByHost(actorId);
+    const many = followersByHost.length >= REPORT_SERVERS;
+    const listed = followersByHost.slice(0, REPORT_SERVERS);
+    const interactions = await this.#d.rollups.hosts(actorId, p.fromDay, p.toDay, many ? listed.map((h) => h.host) : undefined);
     const hosts = new Map<string, { followers: number; interactions: number }>();
-    for (const h of followersByHost) hosts.set(h.host, { followers: h.followers, interactions: 0 });
+    for (const h of listed) hosts.set(h.host, { followers: h.followers, interactions: 0 });
     for (const [host, n] of interactions) hosts.set(host, { followers: hosts.get(host)?.followers ?? 0, interactions: n });
     const software = await this.#d.software.softwareOf([...hosts.keys()]);
     const unknown = [...hosts.keys()].filter((h) => !software.has(h));
@@ -246,27 +255,27 @@ export class InsightsService implements InsightsQueries {
       .sort((a, b) => b.followers - a.followers || b.interactions - a.interactions || a.host.localeCompare(b.host));
   }
 
-  async #topByInteractions(actorId: string, fromIso: string, toIso: string, followersAtEnd: ReadonlyMap<number, number>, timeZone: string): Promise<RankedPost[]> {
+  async #topByInteractions(actorId: string, fromIso: string, toIso: string, followersAtEnd: ReadonlyMap<number, number>, dayOf: (ms: number) => number): Promise<RankedPost[]> {
     // A few more than shown: deleted posts keep their rollups and are skipped.
     const candidates = await this.#d.rollups.topPosts(actorId, fromIso, toIso, TOP_POSTS * 2);
-    return await this.#ranked(actorId, candidates.map((c) => c.postId), followersAtEnd, timeZone, TOP_POSTS);
+    return await this.#ranked(actorId, candidates.map((c) => c.postId), followersAtEnd, dayOf, TOP_POSTS);
   }
 
-  async #topByEngagement(actorId: string, fromIso: string, toIso: string, followersAtEnd: ReadonlyMap<number, number>, timeZone: string): Promise<RankedPost[]> {
+  async #topByEngagement(actorId: string, fromIso: string, toIso: string, followersAtEnd: ReadonlyMap<number, number>, dayOf: (ms: number) => number): Promise<RankedPost[]> {
     const candidates = await this.#d.rollups.interactedPosts(actorId, fromIso, toIso);
     const scored = candidates
-      .map((c) => ({ id: c.postId, rate: rate(c.interactions, followersBefore(followersAtEnd, c.publishedAt, timeZone)), interactions: c.interactions }))
+      .map((c) => ({ id: c.postId, rate: rate(c.interactions, followersBefore(followersAtEnd, c.publishedAt, dayOf)), interactions: c.interactions }))
       .sort((a, b) => b.rate - a.rate || b.interactions - a.interactions)
       .slice(0, TOP_POSTS * 2);
-    const ranked = await this.#ranked(actorId, scored.map((s) => s.id), followersAtEnd, timeZone, TOP_POSTS);
+    const ranked = await this.#ranked(actorId, scored.map((s) => s.id), followersAtEnd, dayOf, TOP_POSTS);
     return ranked.sort((a, b) => b.engagementRate - a.engagementRate || b.interactions - a.interactions);
   }
 
-  async #ranked(actorId: string, ids: readonly string[], followersAtEnd: ReadonlyMap<number, number>, timeZone: string, limit: number): Promise<RankedPost[]> {
+  async #ranked(actorId: string, ids: readonly string[], followersAtEnd: ReadonlyMap<number, number>, dayOf: (ms: number) => number, limit: number): Promise<RankedPost[]> {
     const summaries = await this.#d.posts.byIds(actorId, ids);
     const kept = ids.flatMap((id) => summaries.get(id) ?? []).slice(0, limit);
     const figures = await this.#figures(kept);
-    return kept.map((s, i) => ranked(figures[i]!, s, followersBefore(followersAtEnd, s.publishedAt, timeZone)));
+    return kept.map((s, i) => ranked(figures[i]!, s, followersBefore(followersAtEnd, s.publishedAt, dayOf)));
   }
 
   /** Followers at the start of the local day of `ms` (for a post outside the report's days). */
@@ -281,8 +290,8 @@ const KIND_NAMES = { like: "like", boost: "boost", reply: "reply", quote: "quote
 const KIND_ORDER = ["like", "boost", "reply", "quote", "reaction"] as const;
 
 /** Followers at the start of the local day a post was published (the end of the day before). */
-function followersBefore(followersAtEnd: ReadonlyMap<number, number>, publishedAt: string, timeZone: string): number {
-  return followersAtEnd.get(localDayOf(Date.parse(publishedAt), timeZone) - 1) ?? 0;
+function followersBefore(followersAtEnd: ReadonlyMap<number, number>, publishedAt: string, dayOf: (ms: number) => number): number {
+  return followersAtEnd.get(dayOf(Date.parse(publishedAt)) - 1) ?? 0;
 }
 
 function rate(n: number, of: number): number {

@@ -148,3 +148,16 @@ export function localQuarterOf(quarter: RawBuilder<number>, segments: readonly O
 export function quarterOfMs(ms: number): number {
   return Math.floor(ms / QUARTER_MS);
 }
+
+/**
+ * `localDayOf` for many instants between `fromMs` and `toMs`: the zone's offsets are found once, so
+ * each instant costs a search of a few segments instead of an Intl call (a report ranks thousands of posts).
+ */
+export function localDayFunction(timeZone: string, fromMs: number, toMs: number): (ms: number) => number {
+  const segments = offsetSegments(fromMs - 2 * 86_400_000, toMs + 2 * 86_400_000, timeZone);
+  return (ms) => {
+    const q = Math.floor(ms / QUARTER_MS);
+    const segment = segments.find((s) => s.untilQuarter === null || q < s.untilQuarter)!;
+    return Math.floor((ms + segment.offsetQuarters * QUARTER_MS) / DAY_MS);
+  };
+}

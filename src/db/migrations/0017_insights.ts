@@ -8,7 +8,8 @@ import { sql, type Kysely, type RawBuilder } from "kysely";
  * - `insights_days`: per local account and local day (days since 1970-01-01 in the account's zone),
  *   interactions by kind (net of undos: an undo takes its entry back from the day it was counted in)
  *   and followers gained and lost (on the day they happened). A period is a range of its key.
- * - `insights_hosts`: per account, day and server, the interactions from that server (audience by server).
+ * - `insights_hosts`: per account, server and day, the interactions from that server (audience by
+ *   server; keyed by server first, so a report sums one range per listed server).
  * - `insights_heat`: per account and hour of the week, interactions over its whole history (the heat map).
  * - `insights_posts`: per local post, interactions by kind; `accounts`/`servers`/`folded_at` hold the
  *   distinct interacting accounts and servers once the post's raw data ages out (HEROLD_ANALYTICS_RAW_DAYS).
@@ -35,7 +36,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("day", "integer", (c) => c.notNull())
     .addColumn("host", "text", (c) => c.notNull())
     .addColumn("interactions", "integer", (c) => c.notNull().defaultTo(0))
-    .addPrimaryKeyConstraint("insights_hosts_pk", ["actor_id", "day", "host"])
+    .addPrimaryKeyConstraint("insights_hosts_pk", ["actor_id", "host", "day"])
     .execute();
 
   await db.schema
@@ -58,8 +59,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("servers", "integer")
     .addColumn("folded_at", "text")
     .execute();
-  // Top posts of a period: a range of (actor_id, published_at).
-  await db.schema.createIndex("insights_posts_actor").on("insights_posts").columns(["actor_id", "published_at"]).execute();
+  // Top posts of a period: a range of (actor_id, published_at), covering what the rankings read.
+  await db.schema.createIndex("insights_posts_actor").on("insights_posts").columns(["actor_id", "published_at", "interactions", "post_id"]).execute();
 
   const q = (column: string) => quarterOf(column);
   const kindSums = sql.raw(counts.map((c) => `sum(${c})`).join(", "));
