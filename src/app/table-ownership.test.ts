@@ -19,6 +19,7 @@ const OWNERS: Readonly<Record<string, string>> = {
   insights_days: "insights/",
   insights_hosts: "insights/",
   insights_heat: "insights/",
+  insights_followers: "insights/",
   insights_posts: "insights/",
 };
 

@@ -39,6 +39,7 @@ export interface DB {
   insights_days: InsightsDayRow;
   insights_hosts: InsightsHostRow;
   insights_heat: InsightsHeatRow;
+  insights_followers: InsightsFollowersRow;
   insights_posts: InsightsPostRow;
 }
 
@@ -426,6 +427,12 @@ export interface InsightsHostRow {
   day: number;
   host: string;
   interactions: Defaulted<number>;
+}
+
+export interface InsightsFollowersRow {
+  actor_id: string;
+  host: string;
+  followers: Defaulted<number>;
 }
 
 export interface InsightsHeatRow {

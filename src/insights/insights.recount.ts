@@ -5,6 +5,7 @@ import { inTransaction } from "../db/transaction.ts";
 import { localPostAuthors } from "../post/post.queries.ts";
 import { acceptedFollowChanges } from "../social/follow-history.ts";
 import { countedInteractions } from "../social/interaction.queries.ts";
+import { acceptedFollowersByHost } from "../social/followers.repository.ts";
 import { localQuarterOf, offsetSegments, quarterOf, type OffsetSegment } from "./insights.zone.ts";
 
 /**
@@ -13,18 +14,20 @@ import { localQuarterOf, offsetSegments, quarterOf, type OffsetSegment } from ".
  * invariant "rollups == recount". The same figures the write path adds up one entry at a time.
  */
 
-export const ROLLUP_TABLES = ["insights_days", "insights_hosts", "insights_heat", "insights_posts"] as const;
+export const ROLLUP_TABLES = ["insights_days", "insights_hosts", "insights_followers", "insights_heat", "insights_posts"] as const;
 export type RollupTable = (typeof ROLLUP_TABLES)[number];
 
 const KEY_COLUMNS: Record<RollupTable, readonly string[]> = {
   insights_days: ["day"],
   insights_hosts: ["day", "host"],
+  insights_followers: ["host"],
   insights_heat: ["hour_of_week"],
   insights_posts: ["post_id"],
 };
 const VALUE_COLUMNS: Record<RollupTable, readonly string[]> = {
   insights_days: ["likes", "boosts", "replies", "quotes", "reactions", "followers_gained", "followers_lost"],
   insights_hosts: ["interactions"],
+  insights_followers: ["followers"],
   insights_heat: ["interactions"],
   insights_posts: ["likes", "boosts", "replies", "quotes", "reactions", "interactions"],
 };
@@ -63,6 +66,7 @@ export function truthOf(db: Kysely<DB>, actorId: string, segments: readonly Offs
       ) x GROUP BY day`,
     insights_hosts: sql`${withInteractions} SELECT ${actorId} AS actor_id, day, host, count(*) AS interactions
       FROM (SELECT ${local} / 96 AS day, t.host FROM t) x GROUP BY day, host`,
+    insights_followers: sql`SELECT ${actorId} AS actor_id, f.host, f.followers FROM (${acceptedFollowersByHost(db, actorId)}) f`,
     insights_heat: sql`${withInteractions} SELECT ${actorId} AS actor_id, hour_of_week, count(*) AS interactions
       FROM (SELECT (${local} / 4 + 72) % 168 AS hour_of_week FROM t) x GROUP BY hour_of_week`,
     insights_posts: sql`${withInteractions} SELECT t.post_id, ${actorId} AS actor_id, t.published_at, sum(t.likes) AS likes, sum(t.boosts) AS boosts, sum(t.replies) AS replies,

@@ -1,7 +1,7 @@
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import { toCount } from "../db/rows.ts";
-import { tagsOfPostsBy } from "../post/post.queries.ts";
+import { tagsOfPosts } from "../post/post.queries.ts";
 import { KIND_COLUMNS, type KindColumn } from "./insights.rollups.ts";
 
 export type KindCounts = Record<KindColumn, number>;
@@ -72,6 +72,19 @@ export class InsightsRepository {
     return new Map(rows.map((r) => [r.host, toCount(r.n)]).filter(([, n]) => n !== 0) as [string, number][]);
   }
 
+  /** Accepted followers per server, most first (at most `limit` servers). */
+  async followersByHost(actorId: string, limit?: number): Promise<Array<{ host: string; followers: number }>> {
+    let query = this.#db
+      .selectFrom("insights_followers")
+      .select(["host", "followers"])
+      .where("actor_id", "=", actorId)
+      .where("followers", ">", 0)
+      .orderBy("followers", "desc")
+      .orderBy("host");
+    if (limit !== undefined) query = query.limit(limit);
+    return (await query.execute()).map((r) => ({ host: r.host, followers: Number(r.followers) }));
+  }
+
   /** Interactions per hour of the week (0 = Monday 00:00), whole history. */
   async heat(actorId: string): Promise<Map<number, number>> {
     const rows = await this.#db.selectFrom("insights_heat").select(["hour_of_week", "interactions"]).where("actor_id", "=", actorId).execute();
@@ -100,25 +113,13 @@ export class InsightsRepository {
     return rows.map(postOf);
   }
 
-  /** Every post of the account published in [from, to) with interactions: id, time, interactions (for the engagement ranking). */
-  async interactedPosts(actorId: string, from: string, to: string): Promise<Array<{ postId: string; publishedAt: string; interactions: number }>> {
+  /** Hashtags of these posts: how many of them carry each, and their interactions, most first. */
+  async hashtags(postIds: readonly string[], limit: number): Promise<Array<{ tag: string; posts: number; interactions: number }>> {
+    if (postIds.length === 0) return [];
     const rows = await this.#db
-      .selectFrom("insights_posts")
-      .select(["post_id", "published_at", "interactions"])
-      .where("actor_id", "=", actorId)
-      .where("published_at", ">=", from)
-      .where("published_at", "<", to)
-      .where("interactions", ">", 0)
-      .execute();
-    return rows.map((r) => ({ postId: r.post_id, publishedAt: r.published_at, interactions: Number(r.interactions) }));
-  }
-
-  /** Hashtags of the account's posts published in [from, to): posts carrying each, and their interactions. */
-  async hashtags(actorId: string, from: string, to: string, limit: number): Promise<Array<{ tag: string; posts: number; interactions: number }>> {
-    const rows = await this.#db
-      .selectFrom(tagsOfPostsBy(this.#db, actorId, from, to).as("t"))
-      .leftJoin("insights_posts as ip", "ip.post_id", "t.post_id")
-      .select((eb) => ["t.tag", eb.fn.count("t.post_id").distinct().as("posts"), eb.fn.sum<string | number>(eb.fn.coalesce("ip.interactions", sql.lit(0))).as("interactions")])
+      .selectFrom(tagsOfPosts(this.#db, postIds).as("t"))
+      .innerJoin("insights_posts as ip", "ip.post_id", "t.post_id")
+      .select((eb) => ["t.tag", eb.fn.count("t.post_id").distinct().as("posts"), eb.fn.sum<string | number>("ip.interactions").as("interactions")])
       .groupBy("t.tag")
       .orderBy("interactions", "desc")
       .orderBy("t.tag")

@@ -68,17 +68,33 @@ export const ledgerRollupListener: LedgerChangeListener = async (trx, interactio
 };
 
 /**
- * Followers gained and lost per local account and day, registered on social's `AcceptedFollows`
+ * Followers gained and lost per local account and day, and followers per server, registered on social's `AcceptedFollows`
  * (the one path of every accepted-follow change), in the change's transaction, on the day it happened.
  */
 export const followRollupListener: AcceptedFollowsListener = async (trx, follows, sign, at) => {
+  const locals = new Map(
+    (await trx.selectFrom("accounts").select(["actor_id", "time_zone"]).where("actor_id", "in", [...new Set(follows.map((f) => f.followee_id))]).execute()).map((a) => [a.actor_id, a.time_zone]),
+  );
+  const counted = follows.filter((f) => locals.has(f.followee_id));
+  if (counted.length === 0) return;
+  const hosts = new Map((await trx.selectFrom("actors").select(["id", "domain"]).where("id", "in", [...new Set(counted.map((f) => f.follower_id))]).execute()).map((a) => [a.id, a.domain]));
   const byFollowee = new Map<string, number>();
-  for (const f of follows) byFollowee.set(f.followee_id, (byFollowee.get(f.followee_id) ?? 0) + 1);
-  const locals = await trx.selectFrom("accounts").select(["actor_id", "time_zone"]).where("actor_id", "in", [...byFollowee.keys()]).execute();
+  const byHost = new Map<string, { actorId: string; host: string; n: number }>();
+  for (const f of counted) {
+    byFollowee.set(f.followee_id, (byFollowee.get(f.followee_id) ?? 0) + 1);
+    const host = hosts.get(f.follower_id) ?? "";
+    const key = `${f.followee_id} ${host}`;
+    byHost.set(key, { actorId: f.followee_id, host, n: (byHost.get(key)?.n ?? 0) + 1 });
+  }
   const ms = Date.parse(at);
   const column = sign > 0 ? "followers_gained" : "followers_lost";
-  for (const local of locals) {
-    await upsertDay(trx, local.actor_id, localDayOf(ms, local.time_zone), column, byFollowee.get(local.actor_id) ?? 0);
+  for (const [actorId, n] of byFollowee) await upsertDay(trx, actorId, localDayOf(ms, locals.get(actorId)!), column, n);
+  for (const { actorId, host, n } of byHost.values()) {
+    await trx
+      .insertInto("insights_followers")
+      .values({ actor_id: actorId, host, followers: sign * n })
+      .onConflict((oc) => oc.columns(["actor_id", "host"]).doUpdateSet((eb) => ({ followers: eb("insights_followers.followers", "+", eb.ref("excluded.followers")) })))
+      .execute();
   }
 };
 

@@ -142,6 +142,14 @@ for (const engine of ENGINES) {
       const report = okValue(await a.ctx.insights.queries.report((await a.ctx.repos.accounts.findByUsername("acme"))!.id, { kind: "days", days: 1 }));
       assert.deepEqual([report.from, report.totals, report.previous], [d2, second, first]);
       assert.equal(report.timeZone, ZONE);
+      // What only the pages show: hashtags, top posts, the heat map over the whole history, churn.
+      const two = okValue(await a.ctx.insights.queries.report((await a.ctx.repos.accounts.findByUsername("acme"))!.id, { kind: "range", from: d1, to: d2 }));
+      assert.deepEqual(two.hashtags, [{ tag: "launch", posts: 1, interactions: 6 }]);
+      assert.deepEqual(two.topByInteractions.map((p) => [p.uri, p.interactions]), [[post.uri, 6]]);
+      assert.equal(two.heatMap.flat().reduce((n, v) => n + v, 0), 6);
+      assert.equal(two.bestHours[0]?.interactions, 4, "day 1's last 20 minutes are one hour of the week");
+      assert.equal(two.churn, 0, "nobody followed at the start of day 1");
+      assert.deepEqual(two.software, [{ software: null, servers: 2, followers: 3, interactions: 6 }]);
       // CSV: the days table, one row per day.
       const csv = (await cli(a, "stats", "acme", "--from", d1, "--to", d2, "--csv")).split("\r\n");
       assert.deepEqual(csv.slice(1), [`${d1},1,1,1,1,0,4,3,1,2,2,0`, `${d2},1,1,0,0,0,2,1,0,1,3,0`]);

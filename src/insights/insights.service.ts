@@ -20,6 +20,8 @@ import { dateOfDay, isTimeZone, localDayFunction, localDayOf, startOfLocalDay } 
 /** Posts listed in a report (newest first): enough for any real period's posts, bounded for the biggest accounts. */
 export const REPORT_POSTS = 100;
 const TOP_POSTS = 10;
+/** The period's posts with most interactions from which the top lists and the hashtags are taken (all of a smaller account's). */
+export const RANKED_CANDIDATES = 500;
 const HASHTAGS = 20;
 const BEST_HOURS = 5;
 /**
@@ -37,7 +39,7 @@ export interface InsightsServiceDeps {
   readonly rollups: InsightsRepository;
   readonly posts: PostSummaries;
   readonly interactions: Pick<InteractionService, "interactorCounts" | "countedOn">;
-  readonly followers: Pick<FollowersRepository, "counts" | "followersByHost">;
+  readonly followers: Pick<FollowersRepository, "counts">;
   readonly reach: DeliveryReach;
   readonly pageViews: PageViewCounts;
   readonly software: ServerSoftware;
@@ -109,7 +111,7 @@ export class InsightsService implements InsightsQueries {
     }
     const actors = await this.#d.actors.findManyByIds([...byActor.keys()]);
     const reach = (await this.#d.reach.reachOf([postId])).get(postId);
-    const followersByHost = new Map((await this.#d.followers.followersByHost(account.actorId)).map((h) => [h.host, h.followers]));
+    const followersByHost = new Map((await this.#d.rollups.followersByHost(account.actorId)).map((h) => [h.host, h.followers]));
     return ok({
       post: ranked(figures!, summary, followersAtPublish),
       timeZone,
@@ -187,12 +189,14 @@ export class InsightsService implements InsightsQueries {
 
     const listed = await this.#d.posts.publishedBetween(actorId, fromIso, toIso, REPORT_POSTS);
     const dayOf = localDayFunction(timeZone, Date.parse(fromIso), Date.parse(toIso));
+    // The period's posts with the most interactions: the top lists and the hashtags are taken from them.
+    const candidates = await this.#d.rollups.topPosts(actorId, fromIso, toIso, RANKED_CANDIDATES);
     const [posts, servers, top, engagement, hashtags, heat] = await Promise.all([
       this.#figures(listed),
       this.#servers(actorId, p),
-      this.#topByInteractions(actorId, fromIso, toIso, followersAtEnd, dayOf),
-      this.#topByEngagement(actorId, fromIso, toIso, followersAtEnd, dayOf),
-      this.#d.rollups.hashtags(actorId, fromIso, toIso, HASHTAGS),
+      this.#ranked(actorId, candidates.slice(0, TOP_POSTS * 2).map((c) => c.postId), followersAtEnd, dayOf, TOP_POSTS),
+      this.#topByEngagement(actorId, candidates, followersAtEnd, dayOf),
+      this.#d.rollups.hashtags(candidates.map((c) => c.postId), HASHTAGS),
       this.#d.rollups.heat(actorId),
     ]);
     const heatMap = Array.from({ length: 7 }, (_, weekday) => Array.from({ length: 24 }, (_, hour) => heat.get(weekday * 24 + hour) ?? 0));
@@ -239,9 +243,8 @@ export class InsightsService implements InsightsQueries {
   }
 
   async #servers(actorId: string, p: ResolvedPeriod): Promise<ServerFigures[]> {
-    const followersByHost = await this.#d.followers.followersByHost(actorId);
-    const many = followersByHost.length >= REPORT_SERVERS;
-    const listed = followersByHost.slice(0, REPORT_SERVERS);
+    const listed = await this.#d.rollups.followersByHost(actorId, REPORT_SERVERS);
+    const many = listed.length >= REPORT_SERVERS;
     const interactions = await this.#d.rollups.hosts(actorId, p.fromDay, p.toDay, many ? listed.map((h) => h.host) : undefined);
     const hosts = new Map<string, { followers: number; interactions: number }>();
     for (const h of listed) hosts.set(h.host, { followers: h.followers, interactions: 0 });
@@ -255,14 +258,12 @@ export class InsightsService implements InsightsQueries {
       .sort((a, b) => b.followers - a.followers || b.interactions - a.interactions || a.host.localeCompare(b.host));
   }
 
-  async #topByInteractions(actorId: string, fromIso: string, toIso: string, followersAtEnd: ReadonlyMap<number, number>, dayOf: (ms: number) => number): Promise<RankedPost[]> {
-    // A few more than shown: deleted posts keep their rollups and are skipped.
-    const candidates = await this.#d.rollups.topPosts(actorId, fromIso, toIso, TOP_POSTS * 2);
-    return await this.#ranked(actorId, candidates.map((c) => c.postId), followersAtEnd, dayOf, TOP_POSTS);
-  }
-
-  async #topByEngagement(actorId: string, fromIso: string, toIso: string, followersAtEnd: ReadonlyMap<number, number>, dayOf: (ms: number) => number): Promise<RankedPost[]> {
-    const candidates = await this.#d.rollups.interactedPosts(actorId, fromIso, toIso);
+  /**
+   * Ranked among the period's posts with the most interactions (`candidates`): a post's rate is its
+   * interactions over its followers at publication, which vary within a period far less than
+   * interactions do. Deleted posts keep their rollups and are skipped by `#ranked`.
+   */
+  async #topByEngagement(actorId: string, candidates: readonly PostRollup[], followersAtEnd: ReadonlyMap<number, number>, dayOf: (ms: number) => number): Promise<RankedPost[]> {
     const scored = candidates
       .map((c) => ({ id: c.postId, rate: rate(c.interactions, followersBefore(followersAtEnd, c.publishedAt, dayOf)), interactions: c.interactions }))
       .sort((a, b) => b.rate - a.rate || b.interactions - a.interactions)

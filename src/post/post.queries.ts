@@ -17,16 +17,9 @@ export function localPostAuthors(source: Kysely<DB> | ExpressionBuilder<any, any
     .where("posts.boost_of_id", "is", null);
 }
 
-/** The hashtags of an actor's published posts with `from <= published_at < to`, as a derived table (`post_id`, `tag`). */
-export function tagsOfPostsBy(source: Kysely<DB> | ExpressionBuilder<any, any>, actorId: string, from: string, to: string) {
-  return (source as Kysely<DB>)
-    .selectFrom("post_tags")
-    .innerJoin("posts", "posts.id", "post_tags.post_id")
-    .select(["post_tags.post_id", "post_tags.tag"])
-    .where("posts.actor_id", "=", actorId)
-    .where("posts.state", "=", "published")
-    .where("posts.published_at", ">=", from)
-    .where("posts.published_at", "<", to);
+/** The hashtags of these posts, as a derived table (`post_id`, `tag`). */
+export function tagsOfPosts(source: Kysely<DB> | ExpressionBuilder<any, any>, postIds: readonly string[]) {
+  return (source as Kysely<DB>).selectFrom("post_tags").select(["post_tags.post_id", "post_tags.tag"]).where("post_tags.post_id", "in", [...postIds]);
 }
 
 export interface PostSummary {

@@ -10,6 +10,8 @@ import { sql, type Kysely, type RawBuilder } from "kysely";
  *   and followers gained and lost (on the day they happened). A period is a range of its key.
  * - `insights_hosts`: per account, server and day, the interactions from that server (audience by
  *   server; keyed by server first, so a report sums one range per listed server).
+ * - `insights_followers`: per account and server, its accepted followers there (audience by server,
+ *   without grouping the follows of an account with 50,000 followers at every report).
  * - `insights_heat`: per account and hour of the week, interactions over its whole history (the heat map).
  * - `insights_posts`: per local post, interactions by kind; `accounts`/`servers`/`folded_at` hold the
  *   distinct interacting accounts and servers once the post's raw data ages out (HEROLD_ANALYTICS_RAW_DAYS).
@@ -40,6 +42,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   await db.schema
+    .createTable("insights_followers")
+    .addColumn("actor_id", "text", (c) => c.notNull().references("actors.id").onDelete("cascade"))
+    .addColumn("host", "text", (c) => c.notNull())
+    .addColumn("followers", "integer", (c) => c.notNull().defaultTo(0))
+    .addPrimaryKeyConstraint("insights_followers_pk", ["actor_id", "host"])
+    .execute();
+
+  await db.schema
     .createTable("insights_heat")
     .addColumn("actor_id", "text", (c) => c.notNull().references("actors.id").onDelete("cascade"))
     .addColumn("hour_of_week", "integer", (c) => c.notNull())
@@ -59,8 +69,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("servers", "integer")
     .addColumn("folded_at", "text")
     .execute();
-  // Top posts of a period: a range of (actor_id, published_at), covering what the rankings read.
-  await db.schema.createIndex("insights_posts_actor").on("insights_posts").columns(["actor_id", "published_at", "interactions", "post_id"]).execute();
+  // A period's posts with the most interactions: the account's posts in that order, filtered by the period.
+  await db.schema.createIndex("insights_posts_top").on("insights_posts").columns(["actor_id", "interactions", "published_at"]).execute();
 
   const q = (column: string) => quarterOf(column);
   const kindSums = sql.raw(counts.map((c) => `sum(${c})`).join(", "));
@@ -87,6 +97,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     FROM interactions i JOIN posts p ON p.id = i.post_id JOIN accounts a ON a.actor_id = p.actor_id JOIN actors act ON act.id = i.actor_id
     WHERE ${counted}
     GROUP BY p.actor_id, ${q("i.created_at")} / 96, act.domain`.execute(db);
+
+  await sql`INSERT INTO insights_followers (actor_id, host, followers)
+    SELECT f.followee_id, act.domain, count(*)
+    FROM follows f JOIN accounts a ON a.actor_id = f.followee_id JOIN actors act ON act.id = f.follower_id
+    WHERE f.state = 'accepted'
+    GROUP BY f.followee_id, act.domain`.execute(db);
 
   await sql`INSERT INTO insights_heat (actor_id, hour_of_week, interactions)
     SELECT p.actor_id, (${q("i.created_at")} / 4 + 72) % 168, count(*)
@@ -115,6 +131,6 @@ function quarterOf(column: string): RawBuilder<number> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ["insights_posts", "insights_heat", "insights_hosts", "insights_days"]) await db.schema.dropTable(table).ifExists().execute();
+  for (const table of ["insights_posts", "insights_heat", "insights_followers", "insights_hosts", "insights_days"]) await db.schema.dropTable(table).ifExists().execute();
   await db.schema.alterTable("accounts").dropColumn("time_zone").execute();
 }
