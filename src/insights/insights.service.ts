@@ -189,16 +189,33 @@ export class InsightsService implements InsightsQueries {
 
     const listed = await this.#d.posts.publishedBetween(actorId, fromIso, toIso, REPORT_POSTS);
     const dayOf = localDayFunction(timeZone, Date.parse(fromIso), Date.parse(toIso));
-    // The period's posts with the most interactions: the top lists and the hashtags are taken from them.
+    // The period's posts with the most interactions: the top lists and the hashtags are taken from
+    // them. A post's engagement rate is its interactions over its followers at the start of the day
+    // it was published, which vary within a period far less than interactions do. Deleted posts keep
+    // their rollups and are left out when their summaries are read. Each post's figures are read once.
     const candidates = await this.#d.rollups.topPosts(actorId, fromIso, toIso, RANKED_CANDIDATES);
-    const [posts, servers, top, engagement, hashtags, heat] = await Promise.all([
-      this.#figures(listed),
+    const rateOf = (c: { interactions: number; publishedAt: string }) => rate(c.interactions, followersBefore(followersAtEnd, c.publishedAt, dayOf));
+    const byInteractions = candidates.slice(0, TOP_POSTS * 2).map((c) => c.postId);
+    const byEngagement = [...candidates].sort((a, b) => rateOf(b) - rateOf(a) || b.interactions - a.interactions).slice(0, TOP_POSTS * 2).map((c) => c.postId);
+    const [rankedSummaries, servers, hashtags, heat] = await Promise.all([
+      this.#d.posts.byIds(actorId, [...new Set([...byInteractions, ...byEngagement])]),
       this.#servers(actorId, p),
-      this.#ranked(actorId, candidates.slice(0, TOP_POSTS * 2).map((c) => c.postId), followersAtEnd, dayOf, TOP_POSTS),
-      this.#topByEngagement(actorId, candidates, followersAtEnd, dayOf),
       this.#d.rollups.hashtags(candidates.map((c) => c.postId), HASHTAGS),
       this.#d.rollups.heat(actorId),
     ]);
+    const shown = new Map(listed.map((s) => [s.id, s]));
+    for (const s of rankedSummaries.values()) shown.set(s.id, s);
+    const all = [...shown.values()];
+    const computed = await this.#figures(all);
+    const figuresOfId = new Map(all.map((s, i) => [s.id, computed[i]!]));
+    const posts = listed.map((s) => figuresOfId.get(s.id)!);
+    const rankedOf = (ids: readonly string[]) =>
+      ids.flatMap((id) => {
+        const s = rankedSummaries.get(id);
+        return s === undefined ? [] : [ranked(figuresOfId.get(id)!, s, followersBefore(followersAtEnd, s.publishedAt, dayOf))];
+      }).slice(0, TOP_POSTS);
+    const top = rankedOf(byInteractions);
+    const engagement = rankedOf(byEngagement).sort((a, b) => b.engagementRate - a.engagementRate || b.interactions - a.interactions);
     const heatMap = Array.from({ length: 7 }, (_, weekday) => Array.from({ length: 24 }, (_, hour) => heat.get(weekday * 24 + hour) ?? 0));
     const bestHours = heatMap
       .flatMap((row, weekday) => row.map((interactions, hour) => ({ weekday, hour, interactions })))
@@ -256,27 +273,6 @@ export class InsightsService implements InsightsQueries {
     return [...hosts.entries()]
       .map(([host, v]) => ({ host, software: software.get(host) ?? null, followers: v.followers, interactions: v.interactions }))
       .sort((a, b) => b.followers - a.followers || b.interactions - a.interactions || a.host.localeCompare(b.host));
-  }
-
-  /**
-   * Ranked among the period's posts with the most interactions (`candidates`): a post's rate is its
-   * interactions over its followers at publication, which vary within a period far less than
-   * interactions do. Deleted posts keep their rollups and are skipped by `#ranked`.
-   */
-  async #topByEngagement(actorId: string, candidates: readonly PostRollup[], followersAtEnd: ReadonlyMap<number, number>, dayOf: (ms: number) => number): Promise<RankedPost[]> {
-    const scored = candidates
-      .map((c) => ({ id: c.postId, rate: rate(c.interactions, followersBefore(followersAtEnd, c.publishedAt, dayOf)), interactions: c.interactions }))
-      .sort((a, b) => b.rate - a.rate || b.interactions - a.interactions)
-      .slice(0, TOP_POSTS * 2);
-    const ranked = await this.#ranked(actorId, scored.map((s) => s.id), followersAtEnd, dayOf, TOP_POSTS);
-    return ranked.sort((a, b) => b.engagementRate - a.engagementRate || b.interactions - a.interactions);
-  }
-
-  async #ranked(actorId: string, ids: readonly string[], followersAtEnd: ReadonlyMap<number, number>, dayOf: (ms: number) => number, limit: number): Promise<RankedPost[]> {
-    const summaries = await this.#d.posts.byIds(actorId, ids);
-    const kept = ids.flatMap((id) => summaries.get(id) ?? []).slice(0, limit);
-    const figures = await this.#figures(kept);
-    return kept.map((s, i) => ranked(figures[i]!, s, followersBefore(followersAtEnd, s.publishedAt, dayOf)));
   }
 
   /** Followers at the start of the local day of `ms` (for a post outside the report's days). */

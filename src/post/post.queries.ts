@@ -56,8 +56,14 @@ export class PostSummaries {
   /** These posts, if they are published posts of the actor (for top lists and a post's page). */
   async byIds(actorId: string, ids: readonly string[]): Promise<Map<string, PostSummary>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.#summaries().where("actor_id", "=", actorId).where("id", "in", [...ids]).execute();
-    return new Map(rows.map((r) => [r.id, summaryOf(r)]));
+    // By primary key alone, the other conditions checked on the rows: with them in the WHERE clause
+    // SQLite drove the query from the `boost_of_id IS NULL` index (every post that is not a boost).
+    const rows = await this.#db
+      .selectFrom("posts")
+      .select(["id", "uri", "published_at", "source_text", "content_html", "actor_id", "state", "boost_of_id"])
+      .where("id", "in", [...ids])
+      .execute();
+    return new Map(rows.filter((r) => r.actor_id === actorId && r.state === "published" && r.boost_of_id === null && r.published_at !== null).map((r) => [r.id, summaryOf(r)]));
   }
 
   /** The post of this id or URI, whoever wrote it (`herold stats --post`). */
