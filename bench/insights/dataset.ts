@@ -34,7 +34,9 @@ export const EMPTY = "quiet";
 export const TIME_ZONE = "Europe/Berlin";
 
 const CACHE_DIR = fileURLToPath(new URL("../.cache/", import.meta.url));
-const KEYED_DIRS = ["../../src/db/migrations/", "../../src/insights/", "./"].map((d) => fileURLToPath(new URL(d, import.meta.url)));
+/** What decides the data: the schema, the code that writes and recounts rollups, this generator. */
+const KEYED_DIRS = ["../../src/db/migrations/", "./"].map((d) => fileURLToPath(new URL(d, import.meta.url)));
+const KEYED_FILES = ["insights.rollups.ts", "insights.recount.ts", "insights.zone.ts"].map((f) => fileURLToPath(new URL(`../../src/insights/${f}`, import.meta.url)));
 const KINDS = ["like", "like", "like", "like", "like", "like", "like", "like", "like", "like", "boost", "boost", "boost", "boost", "reply", "reply", "quote", "react", "react", "react"] as const;
 
 export interface Dataset {
@@ -42,11 +44,12 @@ export interface Dataset {
   readonly builtMs: number | null;
 }
 
-function datasetKey(): string {
+export function datasetKey(): string {
   const hash = createHash("sha256").update(JSON.stringify({ SHAPE, ORIGIN }));
   for (const dir of KEYED_DIRS) {
     for (const name of readdirSync(dir).filter((n) => n.endsWith(".ts") && !n.endsWith(".test.ts")).sort()) hash.update(name).update(readFileSync(join(dir, name)));
   }
+  for (const file of KEYED_FILES) hash.update(file).update(readFileSync(file));
   return hash.digest("hex").slice(0, 12);
 }
 
