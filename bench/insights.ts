@@ -3,7 +3,8 @@
  * answer when it has history (issue #14), beside an account with none, in the same run.
  *
  * Data: bench/insights/dataset.ts (100,000 posts, 2,000,000 ledger rows, 50,000 followers), cached.
- * Figures, each p50 and p95 over `--runs` calls after a warm-up:
+ * Figures, each p50 and p95 over `--runs` calls after a warm-up (and the report's CPU time per call,
+ * which a busy machine inflates far less than wall-clock time; the load average is printed too):
  * - the report call (`InsightsService.report`, what the overview page and `--json` compute) for 365
  *   and 30 days, in this process on the CLI's own insights context;
  * - `herold stats <account> --json --days 365` as a process, start to exit (`--cli-runs` of them);
@@ -13,7 +14,7 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const cliRuns = Number(values["cli-runs"]);
   const writes = Number(values.writes);
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  log(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${availableParallelism()} cores`);
   log(`data set on ${values.db}: ${SHAPE.posts.toLocaleString("en")} posts, ${SHAPE.ledger.toLocaleString("en")} ledger rows, ${SHAPE.followers.toLocaleString("en")} followers`);
   const dataset = await ensureDataset(values.db, log);
   log(`  ${dataset.builtMs === null ? "cached" : `built in ${(dataset.builtMs / 1000).toFixed(1)} s`}`);
@@ -51,14 +53,18 @@ export async function main(argv: readonly string[]): Promise<void> {
       const ids = new Map<string, string>();
       for (const name of [BIG, EMPTY]) ids.set(name, (await ctx.repos.accounts.findByUsername(name))!.id);
       log("");
-      log("report call (in process)            p50 ms   p95 ms");
+      // CPU time per call beside the wall-clock percentiles: on a shared machine the latter include
+      // waiting for a core, the former hardly.
+      log("report call (in process)            p50 ms   p95 ms   CPU ms/call");
       for (const days of [365, 30]) {
         for (const name of [BIG, EMPTY]) {
+          const cpu = process.cpuUsage();
           const times = await timed(runs, 5, async () => {
             const r = await ctx.insights.report(ids.get(name)!, { kind: "days", days });
             if (!r.ok) throw new Error(r.message);
           });
-          log(`  ${`${name}, --days ${days}`.padEnd(30)} ${fmt(pct(times, 50))} ${fmt(pct(times, 95))}`);
+          const used = process.cpuUsage(cpu);
+          log(`  ${`${name}, --days ${days}`.padEnd(30)} ${fmt(pct(times, 50))} ${fmt(pct(times, 95))} ${fmt((used.user + used.system) / 1000 / (runs + 5))}`);
         }
       }
       const sample = await ctx.insights.report(ids.get(BIG)!, { kind: "days", days: 365 });
