@@ -7,6 +7,7 @@ const BENCHMARKS: Record<string, () => Promise<{ main(argv: readonly string[]): 
   fetch: () => import("./fetch.ts"),
   inbound: () => import("./inbound.ts"),
   "insights-pages": () => import("./insights-pages.ts"),
+  insights: () => import("./insights.ts"),
   reads: () => import("./reads.ts"),
   pageviews: () => import("./pageviews.ts"),
   reach: () => import("./reach.ts"),

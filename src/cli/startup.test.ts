@@ -107,6 +107,13 @@ describe("herold CLI start-up loads per command what it needs", () => {
     assert.deepEqual(offending(run.modules, SERVER_ONLY).filter((url) => !outboxReader.test(url)), []);
   });
 
+  test("stats runs on the insights reports without Fedify, the web app or the delivery engine", async () => {
+    const run = await traced(["stats", "acme", "--days", "7", "--json"]);
+    assert.equal(run.code, 0, run.err);
+    assert.equal((JSON.parse(run.out) as { account: string }).account, "acme");
+    assert.deepEqual(offending(run.modules, [...SERVER_ONLY, ...DELIVERY]), []);
+  });
+
   test("a command process keeps its compiled code in the data directory, help writes nothing", async () => {
     // Type stripping and compiling ~400 modules is most of a read-only command's start-up; Node's
     // compile cache, in the data directory (only Herold's user writes there), skips both next time.

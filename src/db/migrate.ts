@@ -18,6 +18,7 @@ import * as m0014 from "./migrations/0014_home_feed.ts";
 import * as m0018 from "./migrations/0018_insights_reach.ts";
 import * as m0019 from "./migrations/0019_compose_uploads.ts";
 import * as m0020 from "./migrations/0020_public_pages.ts";
+import * as m0017 from "./migrations/0017_insights.ts";
 
 /** Migrations are imported statically so the set is the same in every process and in the type check. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0018_insights_reach": m0018,
   "0019_compose_uploads": m0019,
   "0020_public_pages": m0020,
+  "0017_insights": m0017,
 };
 
 /** The names of every migration this Herold knows, in order (a backup records which were applied). */

@@ -40,6 +40,11 @@ export interface DB {
   delivery_outcomes: DeliveryOutcomeRow;
   page_views: PageViewRow;
   server_software: ServerSoftwareRow;
+  insights_days: InsightsDayRow;
+  insights_hosts: InsightsHostRow;
+  insights_heat: InsightsHeatRow;
+  insights_followers: InsightsFollowersRow;
+  insights_posts: InsightsPostRow;
 }
 
 type Nullable<T> = T | null;
@@ -88,6 +93,8 @@ export interface AccountRow {
   rsa_private_pem: string;
   ed25519_public_pem: string;
   ed25519_private_pem: string;
+  /** IANA zone in which insights count days and hours (migration 0017). */
+  time_zone: Defaulted<string>;
   created_at: string;
   updated_at: string;
 }
@@ -444,4 +451,51 @@ export interface DraftChangeRow {
   content_json: Nullable<string>;
   scheduled_at: Nullable<string>;
   created_at: string;
+}
+
+/** Insights rollups (migration 0017, owned by src/insights/): per local account and local day. */
+export interface InsightsDayRow {
+  actor_id: string;
+  day: number;
+  likes: Defaulted<number>;
+  boosts: Defaulted<number>;
+  replies: Defaulted<number>;
+  quotes: Defaulted<number>;
+  reactions: Defaulted<number>;
+  followers_gained: Defaulted<number>;
+  followers_lost: Defaulted<number>;
+}
+
+export interface InsightsHostRow {
+  actor_id: string;
+  day: number;
+  host: string;
+  interactions: Defaulted<number>;
+}
+
+export interface InsightsFollowersRow {
+  actor_id: string;
+  host: string;
+  followers: Defaulted<number>;
+}
+
+export interface InsightsHeatRow {
+  actor_id: string;
+  hour_of_week: number;
+  interactions: Defaulted<number>;
+}
+
+export interface InsightsPostRow {
+  post_id: string;
+  actor_id: string;
+  published_at: string;
+  likes: Defaulted<number>;
+  boosts: Defaulted<number>;
+  replies: Defaulted<number>;
+  quotes: Defaulted<number>;
+  reactions: Defaulted<number>;
+  interactions: Defaulted<number>;
+  accounts: Nullable<number>;
+  servers: Nullable<number>;
+  folded_at: Nullable<string>;
 }

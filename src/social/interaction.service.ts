@@ -133,6 +133,16 @@ export class InteractionService {
     return this.#interactions.findByActivityUri(activityUri);
   }
 
+  /** Distinct interacting accounts and servers per post (insights). */
+  interactorCounts(postIds: readonly string[]): ReturnType<InteractionRepository["interactorCounts"]> {
+    return this.#interactions.interactorCounts(postIds);
+  }
+
+  /** The active counted entries on a post, newest first (insights' post page). */
+  countedOn(postId: string, limit: number): ReturnType<InteractionRepository["countedOn"]> {
+    return this.#interactions.countedOn(postId, limit);
+  }
+
   /** Gross and net counts per kind for one post. */
   countsByPost(postId: string): ReturnType<InteractionRepository["countsByPost"]> {
     return this.#interactions.countsByPost(postId);

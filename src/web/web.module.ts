@@ -49,8 +49,8 @@ export interface WebModuleDeps {
   readonly posts: PostModule;
   /** The public pages' stylesheet, which the app's pages load too. */
   readonly pages: Pick<PagesModule, "stylesheet">;
-  /** What the Insights pages read (issue #14). Optional until the insights module is wired in context.ts. */
-  readonly insights?: InsightsQueries | undefined;
+  /** What the Insights pages read (issue #14): the insights module's queries. */
+  readonly insights: InsightsQueries;
 }
 
 export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {

@@ -72,7 +72,7 @@ export interface WebRoutesDeps {
   readonly sent: SentPostsService;
   readonly compose: Omit<ComposeRoutesDeps, "origin" | "domain" | "clock" | "urls" | "users">;
   /** Insights (issue #14): the section and its navigation link are mounted when present. */
-  readonly insights?: InsightsQueries | undefined;
+  readonly insights: InsightsQueries;
 }
 
 /** Everything under /app, plus the media proxy. Signed-in routes sit behind `requireMember`. */
@@ -86,7 +86,7 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
     stylesheetHref: deps.stylesheetHref,
     appCssHref: web.assets.css.href,
     appJsHref: web.assets.js.href,
-    insights: deps.insights !== undefined,
+    insights: true,
   };
   const now = () => deps.clock.now().toISOString();
 
@@ -150,7 +150,7 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   app.route("/", postsRoutes({ sent: deps.sent, maxChars: deps.compose.maxChars, shell }));
   app.route("/", calendarRoutes({ clock: deps.clock, schedule: deps.compose.schedule, posts: deps.posts }, shell));
   app.route("/", profileRoutes(deps.urls, shell, views, web.profiles));
-  if (deps.insights !== undefined) app.route("/", insightsRoutes({ insights: deps.insights, shell }));
+  app.route("/", insightsRoutes({ insights: deps.insights, shell }));
   app.route("/", memberRoutes({ shell, users: web.userRepository }));
   return app as unknown as Hono;
 }

@@ -107,7 +107,7 @@ export async function insertFollow(db: Kysely<DB>, followerId: string, followeeI
     .insertInto("follows")
     .values({ id: newId(), follower_id: followerId, followee_id: followeeId, state, uri: null, created_at: now, accepted_at: state === "accepted" ? now : null, updated_at: now })
     .execute();
-  if (state === "accepted") await seededFollows().changed(db, [{ follower_id: followerId, followee_id: followeeId }], +1);
+  if (state === "accepted") await seededFollows().changed(db, [{ follower_id: followerId, followee_id: followeeId }], +1, now);
 }
 
 /** A ledger entry (social's `interactions`), as an inbound Like, Announce or reply records it. */
