@@ -111,7 +111,10 @@ describe("herold CLI start-up loads per command what it needs", () => {
     const run = await traced(["stats", "acme", "--days", "7", "--json"]);
     assert.equal(run.code, 0, run.err);
     assert.equal((JSON.parse(run.out) as { account: string }).account, "acme");
-    assert.deepEqual(offending(run.modules, [...SERVER_ONLY, ...DELIVERY]), []);
+    // The read ports insights needs from delivery, pages and federation (reach, page views, server
+    // software) are their own small files; nothing else of those modules is loaded.
+    const readPorts = [/\/src\/delivery\/reach\.(repository|postgres|sqlite)\.ts$/, /\/src\/pages\/(page-views\.(repository|service)|crawler)\.ts$/, /\/src\/federation\/software\/[\w.-]+\.ts$/];
+    assert.deepEqual(offending(run.modules, [...SERVER_ONLY, ...DELIVERY]).filter((url) => !readPorts.some((port) => port.test(url))), []);
   });
 
   test("a command process keeps its compiled code in the data directory, help writes nothing", async () => {

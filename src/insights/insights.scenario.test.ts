@@ -119,6 +119,8 @@ for (const engine of ENGINES) {
       const first = { ...zero, likes: 1, boosts: 1, replies: 1, quotes: 1, interactions: 4, followersGained: 3, followersLost: 1, followersNet: 2, followers: 2 };
       const second = { ...zero, likes: 1, boosts: 1, interactions: 2, followersGained: 1, followersNet: 1, followers: 3 };
 
+      // The followers' servers' NodeInfo is fetched by a queued job when they first follow.
+      await eventually(async () => (await a.ctx.federationModule.serverSoftware.softwareOf([b.domain, c.domain])).size === 2, 20_000, "both servers' software");
       const both = await stats("--from", d1, "--to", d2);
       assert.deepEqual([both.from, both.to], [d1, d2]);
       assert.deepEqual(both.days, [{ date: d1, ...first }, { date: d2, ...second }]);
@@ -127,11 +129,12 @@ for (const engine of ENGINES) {
       assert.deepEqual(both.posts[0], {
         uri: post.uri, publishedAt: post.publishedAt, likes: 2, boosts: 2, replies: 1, quotes: 1, reactions: 0, interactions: 6,
         // Accounts: bo and cy (bea took her like back).
-        accounts: 2, servers: 2, deliveredServers: 0, failedServers: 0, pendingServers: 0,
+        // Delivered: the post's Create was accepted by both follower servers (B and C).
+        accounts: 2, servers: 2, deliveredServers: 2, failedServers: 0, pendingServers: 0,
       });
       assert.deepEqual(both.servers, [
-        { host: b.domain, software: null, followers: 2, interactions: 3 },
-        { host: c.domain, software: null, followers: 1, interactions: 3 },
+        { host: b.domain, software: "herold", followers: 2, interactions: 3 },
+        { host: c.domain, software: "herold", followers: 1, interactions: 3 },
       ].sort((x, y) => y.followers - x.followers || y.interactions - x.interactions || x.host.localeCompare(y.host)));
 
       // The previous period across the local midnight: day 2 beside day 1.
@@ -149,7 +152,7 @@ for (const engine of ENGINES) {
       assert.equal(two.heatMap.flat().reduce((n, v) => n + v, 0), 6);
       assert.equal(two.bestHours[0]?.interactions, 4, "day 1's last 20 minutes are one hour of the week");
       assert.equal(two.churn, 0, "nobody followed at the start of day 1");
-      assert.deepEqual(two.software, [{ software: null, servers: 2, followers: 3, interactions: 6 }]);
+      assert.deepEqual(two.software, [{ software: "herold", servers: 2, followers: 3, interactions: 6 }]);
       // CSV: the days table, one row per day.
       const csv = (await cli(a, "stats", "acme", "--from", d1, "--to", d2, "--csv")).split("\r\n");
       assert.deepEqual(csv.slice(1), [`${d1},1,1,1,1,0,4,3,1,2,2,0`, `${d2},1,1,0,0,0,2,1,0,1,3,0`]);
