@@ -15,6 +15,7 @@ import * as m0011 from "./migrations/0011_inbox_seen_digest.ts";
 import * as m0012 from "./migrations/0012_setup_tokens.ts";
 import * as m0013 from "./migrations/0013_counters.ts";
 import * as m0014 from "./migrations/0014_home_feed.ts";
+import * as m0015 from "./migrations/0015_outbox_undo_index.ts";
 
 /** Migrations are imported statically so the set is the same in every process and in the type check. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0012_setup_tokens": m0012,
   "0013_counters": m0013,
   "0014_home_feed": m0014,
+  "0015_outbox_undo_index": m0015,
 };
 
 /** Kysely's bookkeeping table, kept so databases migrated by earlier versions stay valid. */
