@@ -5,6 +5,7 @@
 const BENCHMARKS: Record<string, () => Promise<{ main(argv: readonly string[]): Promise<void> }>> = {
   fanout: () => import("./fanout.ts"),
   fetch: () => import("./fetch.ts"),
+  cli: () => import("./cli.ts"),
   inbound: () => import("./inbound.ts"),
   "insights-pages": () => import("./insights-pages.ts"),
   insights: () => import("./insights.ts"),

@@ -164,6 +164,35 @@ describeEachEngine("query plans of the list queries", (getDb) => {
     return found;
   };
 
+  /** The plan of the first SELECT that `run` compiles, as text (SQLite's details, PostgreSQL's JSON). */
+  const planText = async (run: (db: Kysely<DB>) => Promise<unknown>): Promise<string> => {
+    const capture = new Capture();
+    await run(db.withPlugin(capture));
+    const compiled = db.getExecutor().compileQuery(capture.nodes[0]!, createQueryId());
+    const explain = h.base.database.kind === "sqlite" ? `EXPLAIN QUERY PLAN ${compiled.sql}` : `EXPLAIN (FORMAT JSON) ${compiled.sql}`;
+    const plan = await db.executeQuery(CompiledQuery.raw(explain, [...compiled.parameters]));
+    return JSON.stringify(plan.rows);
+  };
+
+  /** PostgreSQL's Sort nodes anywhere in the plan (the check above looks for them only under a final LIMIT); none on SQLite's side (TEMP B-TREE is caught above). */
+  const plainSorts = async (run: (db: Kysely<DB>) => Promise<unknown>): Promise<string[]> => {
+    if (h.base.database.kind === "sqlite") return [];
+    const capture = new Capture();
+    await run(db.withPlugin(capture));
+    const found: string[] = [];
+    for (const node of capture.nodes) {
+      const compiled = db.getExecutor().compileQuery(node, createQueryId());
+      const plan = await db.executeQuery<{ "QUERY PLAN": unknown }>(CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${compiled.sql}`, [...compiled.parameters]));
+      const root = plan.rows[0]!["QUERY PLAN"];
+      const walk = (n: Record<string, unknown>): void => {
+        if (n["Node Type"] === "Sort" || n["Node Type"] === "Incremental Sort") found.push(`${String(n["Node Type"])} in ${compiled.sql.slice(0, 200)}`);
+        for (const child of (n["Plans"] as Record<string, unknown>[] | undefined) ?? []) walk(child);
+      };
+      walk(((typeof root === "string" ? JSON.parse(root) : root) as { Plan: Record<string, unknown> }[])[0]!.Plan);
+    }
+    return found;
+  };
+
   /** The table each SELECT that `run` compiles reads first (SQLite: the first plan line; PostgreSQL: the first leaf scan). */
   const drivingTable = async (run: (db: Kysely<DB>) => Promise<unknown>): Promise<string[]> => {
     const capture = new Capture();
@@ -210,6 +239,13 @@ describeEachEngine("query plans of the list queries", (getDb) => {
   test("outbox page", async () => {
     const page = await outboxPageQuery(db, acme.actorId, null).execute();
     assert.deepEqual(await problems((d) => outboxPageQuery(d, acme.actorId, page.at(-1)!.id).execute()), []);
+    // Whether an activity was undone is a lookup by its uri: PostgreSQL walked all of (object_uri,
+    // type) for type = 'Undo' until the partial index of Undos (0015), a cost growing with the
+    // outbox; SQLite searches (object_uri, type) per activity, or the partial index.
+    assert.match(
+      await planText((d) => outboxPageQuery(d, acme.actorId, page.at(-1)!.id).execute()),
+      /outbox_activities_undo|SEARCH su USING (COVERING )?INDEX outbox_activities_object \(object_uri=\? AND type=\?\)/,
+    );
   });
 
   test("followers and following pages", async () => {
@@ -246,5 +282,17 @@ describeEachEngine("query plans of the list queries", (getDb) => {
 
   test("calendar", async () => {
     assert.deepEqual(await problems((d) => new DraftRepository(d).scheduledBetween(acme.id, "2026-01-02T00:00:00.000Z", "2026-01-09T00:00:00.000Z")), []);
+    // The published posts: one short range of the account's posts per day of the grid (six weeks),
+    // each read in published_at order and cut at the day's limit, not the window read and sorted.
+    const day0 = Date.parse("2026-01-01T00:00:00.000Z");
+    const days = Array.from({ length: 42 }, (_, i) => ({ from: new Date(day0 + i * 600_000), to: new Date(day0 + (i + 1) * 600_000) }));
+    assert.deepEqual(await problems((d) => new PostRepository(d).listLocalPublishedByDay(acme.actorId, days, 4)), []);
+    assert.ok((await new PostRepository(db).listLocalPublishedByDay(acme.actorId, days, 4)).some((day) => day.length === 4), "the query found posts");
+    assert.deepEqual(await plainSorts((d) => new PostRepository(d).listLocalPublishedByDay(acme.actorId, days, 4)), []);
+  });
+
+  test("outbox page: the posts of its Creates in one lookup by uri", async () => {
+    const uris = (await outboxPageQuery(db, acme.actorId, null).execute()).map((r) => r.object_uri!);
+    assert.deepEqual(await problems((d) => new PostRepository(d).findManyByUris(uris)), []);
   });
 });

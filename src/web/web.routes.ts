@@ -59,7 +59,7 @@ export interface WebRoutesDeps {
     readonly profiles: ProfileService;
   };
   readonly accounts: AccountRepository;
-  readonly posts: Pick<PostRepository, "findVisible" | "listLocalPublishedBetween">;
+  readonly posts: Pick<PostRepository, "findVisible" | "listLocalPublishedByDay">;
   readonly timeline: Pick<TimelineService, "list">;
   readonly interactions: Pick<PostInteractionService, "like" | "unlike" | "boost" | "unboost">;
   readonly mediaLimits: MediaLimits;

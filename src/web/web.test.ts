@@ -355,6 +355,18 @@ describe("web app over HTTP", { timeout: 180_000 }, () => {
     assert.match(bogus.html, /&quot;Mars\/Base&quot; is not a time zone Herold knows/);
   });
 
+  test("the calendar shows three published posts a day in the month and links to the week, which shows up to twelve", async () => {
+    for (let i = 0; i < 5; i++) assert.ok((await a.ctx.posts.service.publish({ username: "acme", text: `Calendar day post ${i}` })).ok);
+    const month = await owner.get("/app/calendar");
+    const today = /<td class="[^"]*\btoday\b[^"]*">(.*?)<\/td>/s.exec(month.html)?.[1] ?? "";
+    assert.equal(today.match(/ Published: /g)?.length, 3, "three published posts in today's cell");
+    const more = /<a class="more" href="\/app\/calendar\?view=week&amp;date=(\d{4}-\d{2}-\d{2})">More posts this day<\/a>/.exec(today);
+    assert.ok(more !== null, "a link to the week of the day");
+    const week = await owner.get(`/app/calendar?view=week&date=${more[1]}`);
+    for (let i = 0; i < 5; i++) assert.match(week.html, new RegExp(`Published: Calendar day post ${i}<`));
+    assert.doesNotMatch(week.html, /class="more"/, "no more than twelve that day");
+  });
+
   test("herold user create: generated password printed once, or read from standard input", async () => {
     const generated = await a.cli("user", "create", "gen@acme.example", "--account", "acme", "--role", "publisher");
     assert.equal(generated.code, 0, generated.err);
