@@ -10,6 +10,7 @@ const BENCHMARKS: Record<string, () => Promise<{ main(argv: readonly string[]): 
   "insights-pages": () => import("./insights-pages.ts"),
   insights: () => import("./insights.ts"),
   reads: () => import("./reads.ts"),
+  scaleout: () => import("./scaleout.ts"),
   pageviews: () => import("./pageviews.ts"),
   reach: () => import("./reach.ts"),
   "page-counter": () => import("./page-counter.ts"),

@@ -15,6 +15,8 @@ import { createNote, signMastodon, type LocalAccount, type RemoteActor } from ".
 
 interface Prepared {
   readonly target: URL;
+  /** Where to connect, when not to the target itself (several web processes behind one origin). */
+  readonly connect: URL;
   readonly requests: Array<{ headers: Record<string, string>; body: Buffer }>;
 }
 
@@ -30,7 +32,8 @@ function keyOf(actor: RemoteActor): KeyObject {
 function prepare(message: Message): Message {
   const { name, count, prefix } = message as unknown as { name: string; count: number; prefix: string };
   const target = new URL(message["target"] as string);
-  if (target.hostname !== "127.0.0.1") throw new Error(`refusing a non-loopback target ${target.href}`);
+  const connect = new URL((message["connect"] as string | undefined) ?? target.href);
+  for (const url of [target, connect]) if (url.hostname !== "127.0.0.1") throw new Error(`refusing a non-loopback target ${url.href}`);
   const actors = message["actors"] as RemoteActor[];
   const local = message["local"] as LocalAccount;
   const started = performance.now();
@@ -42,9 +45,10 @@ function prepare(message: Message): Message {
     const body = Buffer.from(createNote(actor, `${prefix}${i}`, local, now));
     bytes += body.length;
     const { host: _host, ...headers } = signMastodon(target, body, actor.keyId, keyOf(actor), now);
-    requests.push({ headers, body });
+    // The Host header is the signed origin's, as a reverse proxy in front of several processes passes it on.
+    requests.push({ headers: connect.host === target.host ? headers : { ...headers, host: target.host }, body });
   }
-  prepared.set(name, { target, requests });
+  prepared.set(name, { target, connect, requests });
   return { type: "prepared", name, count, meanBytes: Math.round(bytes / Math.max(1, count)), ms: performance.now() - started };
 }
 
@@ -53,7 +57,7 @@ async function run(message: Message): Promise<Message> {
   const set = prepared.get(name);
   if (set === undefined) throw new Error(`nothing prepared under ${name}`);
   prepared.delete(name);
-  const pool = new Pool(set.target.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+  const pool = new Pool(set.connect.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
   const statuses: Record<string, number> = {};
   const latencies = new Float64Array(set.requests.length);
   let errors = 0;
