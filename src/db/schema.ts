@@ -420,6 +420,8 @@ export interface DraftRow {
   updated_by: Nullable<string>;
   /** Counts content changes (migration 0008). */
   revision: Defaulted<number>;
+  /** The poll to publish with the post, a `PollDraft` as JSON (migration 0021). */
+  poll_json: Nullable<string>;
 }
 
 /** One change to a draft, who made it and when (migration 0008). */

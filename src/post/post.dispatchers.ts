@@ -1,5 +1,6 @@
 import type { Federation, RequestContext } from "@fedify/fedify";
-import { Activity, Note, type Object as APObject } from "@fedify/vocab";
+import { Activity, Note, type Object as APObject, type Question } from "@fedify/vocab";
+import type { Clock } from "../lib/time.ts";
 import type { Kysely } from "kysely";
 import type { Account } from "../account/account.entity.ts";
 import type { AccountRepository } from "../account/account.repository.ts";
@@ -31,6 +32,8 @@ export interface DispatcherDeps {
   readonly posts: PostRepository;
   readonly access: PostAccess;
   readonly outbox: Pick<OutboxRepository, "findOwned">;
+  /** "Now" for a poll's `closed`. */
+  readonly clock: Clock;
 }
 
 /**
@@ -65,9 +68,9 @@ export function postDispatchers(deps: DispatcherDeps): FedifyRegistration {
     return account !== null && account.username === identifier ? account : null;
   };
 
-  const noteOf = async (post: Post, account: Account): Promise<Note> => {
+  const noteOf = async (post: Post, account: Account): Promise<Note | Question> => {
     const [mentions, tags, media] = await Promise.all([posts.mentionsOf(post.id), posts.tagsOf(post.id), posts.mediaOf([post.id])]);
-    return buildNote({ post, authorUri: account.uri, mentions, tags, media: media.get(post.id) ?? [] }, urls);
+    return buildNote({ post, authorUri: account.uri, mentions, tags, media: media.get(post.id) ?? [] }, urls, deps.clock.now().toISOString());
   };
 
   /** A stored activity as served: a Create shows the post as it is now (after edits), others as sent. */
@@ -88,7 +91,9 @@ export function postDispatchers(deps: DispatcherDeps): FedifyRegistration {
         if (account === null || post === null || post.actorId !== account.actorId || !post.isLocal || post.boostOfId !== null) return null;
         if (post.state !== "published") return null;
         if (!(await access.canReadPost(post, () => signerOf(ctx)))) return null;
-        return await noteOf(post, account);
+        // A poll is a Question at the same path: Fedify routes by path and serialises whatever object
+        // it is handed; the class given to the dispatcher only types it (one path, one dispatcher).
+        return (await noteOf(post, account)) as Note;
       })
       .authorize(authorize);
 

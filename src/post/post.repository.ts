@@ -383,8 +383,8 @@ export class PostRepository {
   }
 
   /** Only the poll (vote counts change without an edit). */
-  async updatePoll(postId: string, poll: Poll, now: string): Promise<void> {
-    await this.#db.updateTable("posts").set({ poll_json: JSON.stringify(poll), updated_at: now }).where("id", "=", postId).execute();
+  async updatePoll(postId: string, poll: Poll, now: string, db: Kysely<DB> = this.#db): Promise<void> {
+    await db.updateTable("posts").set({ poll_json: JSON.stringify(poll), updated_at: now }).where("id", "=", postId).execute();
   }
 
   /**

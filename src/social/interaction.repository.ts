@@ -81,6 +81,20 @@ export class InteractionRepository {
     return { interaction: existing, created: false };
   }
 
+  /** Active votes on a post, oldest first: who, which option (kept in `content`), when. */
+  async votesOn(postId: string, db: Kysely<DB> = this.#db): Promise<Array<{ actorId: string; option: string; at: string }>> {
+    const rows = await db
+      .selectFrom("interactions")
+      .select(["actor_id", "content", "created_at"])
+      .where("post_id", "=", postId)
+      .where("kind", "=", "vote")
+      .where("undone_at", "is", null)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return rows.map((r) => ({ actorId: r.actor_id, option: r.content ?? "", at: r.created_at }));
+  }
+
   /** Which of these kinds `actorId` has active (not undone) on each of these posts, in one query. */
   async activeOn(actorId: string, postIds: readonly string[], kinds: readonly InteractionKind[]): Promise<Array<{ postId: string; kind: InteractionKind }>> {
     if (postIds.length === 0 || kinds.length === 0) return [];

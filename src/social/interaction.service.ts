@@ -128,6 +128,11 @@ export class InteractionService {
     return this.#interactions.findByActivityUri(activityUri);
   }
 
+  /** Active votes on a poll, oldest first (the posts module tallies them). */
+  votesOn(postId: string, db?: Kysely<DB>): ReturnType<InteractionRepository["votesOn"]> {
+    return this.#interactions.votesOn(postId, db);
+  }
+
   /** Gross and net counts per kind for one post. */
   countsByPost(postId: string): ReturnType<InteractionRepository["countsByPost"]> {
     return this.#interactions.countsByPost(postId);

@@ -163,6 +163,7 @@ export function composeRoutes(deps: ComposeRoutesDeps, shell: Shell, views: AppV
         case "invalid-visibility":
         case "too-many-images":
         case "media":
+        case "poll":
           return show(c, member, values(existing), { error: saved.message, status: 422, preview: true });
         default:
           return unreachable(saved.error);
@@ -382,6 +383,7 @@ function publishDraftStatus(error: PublishDraftError): 403 | 404 | 409 | 422 {
     case "quote-not-allowed":
     case "mention":
     case "media":
+    case "poll":
       return 422;
     default:
       return unreachable(error);

@@ -68,6 +68,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     queue: base.queue,
     clock: base.clock,
     maxChars: base.config.limits.postMaxChars,
+    maxPollOptions: base.config.limits.maxPollOptions,
   });
   const profiles = new ProfileService({
     db: base.database.db,

@@ -19,6 +19,7 @@ function fail(error: PublishError | EditError | DeleteError | InteractError | Un
     case "quote-not-allowed":
     case "mention":
     case "media":
+    case "poll":
     case "not-found":
     case "not-owner":
     case "not-allowed":

@@ -266,5 +266,6 @@ function contentColumns(content: DraftContent) {
     reply_to: content.replyTo,
     quote: content.quote,
     media_json: JSON.stringify(content.media),
+    poll_json: content.poll === undefined || content.poll === null ? null : JSON.stringify(content.poll),
   };
 }

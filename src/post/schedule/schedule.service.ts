@@ -14,6 +14,7 @@ import type { PublishError, PublishInput } from "../post.service.ts";
 import { MAX_LOCAL_ATTACHMENTS } from "../post.service.ts";
 import { can, type Role } from "../../user/user.entity.ts";
 import { SCHEDULE_QUEUE, scheduleDedupeKey, type Draft, type DraftChange, type DraftMedia, type DraftState, type ScheduledJob } from "./draft.entity.ts";
+import { parsePollDraft } from "../poll.ts";
 import type { DraftContent, DraftGuard, DraftRepository } from "./draft.repository.ts";
 
 /** What publishing needs from the posts module: exactly PostService.publish. */
@@ -32,7 +33,7 @@ export interface DraftMediaStore {
 /** A claim older than this belongs to an attempt that died (publishing takes seconds, not minutes). */
 const STALE_CLAIM_MS = 10 * 60_000;
 
-export type SaveError = "not-found" | "forbidden" | "not-editable" | "too-long" | "invalid-visibility" | "too-many-images" | "media";
+export type SaveError = "not-found" | "forbidden" | "not-editable" | "too-long" | "invalid-visibility" | "too-many-images" | "media" | "poll";
 export type ScheduleError = "not-found" | "forbidden" | "not-editable" | "changed" | "in-the-past" | "not-whole-minute" | "empty";
 export type CancelError = "not-found" | "forbidden" | "not-scheduled";
 export type DiscardError = "not-found" | "forbidden" | "not-editable";
@@ -68,6 +69,8 @@ export interface DraftInput {
   readonly removeMedia?: readonly string[];
   /** New images with their alt text. */
   readonly uploads?: readonly { readonly bytes: Buffer; readonly description: string }[];
+  /** A poll as entered (checked here); absent or null: none. */
+  readonly poll?: { readonly options: readonly string[]; readonly multiple: boolean; readonly durationSeconds: number } | null;
 }
 
 /**
@@ -90,6 +93,7 @@ export class ScheduleService {
   readonly #queue: JobQueue;
   readonly #clock: Clock;
   readonly #maxChars: number;
+  readonly #maxPollOptions: number;
 
   constructor(deps: {
     db: Kysely<DB>;
@@ -100,6 +104,7 @@ export class ScheduleService {
     queue: JobQueue;
     clock: Clock;
     maxChars: number;
+    maxPollOptions: number;
   }) {
     this.#db = deps.db;
     this.#drafts = deps.drafts;
@@ -109,6 +114,7 @@ export class ScheduleService {
     this.#queue = deps.queue;
     this.#clock = deps.clock;
     this.#maxChars = deps.maxChars;
+    this.#maxPollOptions = deps.maxPollOptions;
   }
 
   get(account: Pick<Account, "id">, draftId: string): Promise<Draft | null> {
@@ -150,11 +156,16 @@ export class ScheduleService {
     if (existing !== null && !OPEN_STATES.includes(existing.state)) return err("not-editable", "This post is being published or was published already.");
     if (existing !== null && !this.mayChange(editor, existing)) return err("forbidden", forbiddenChange(existing));
 
+    // A caller that says nothing about the poll (absent) keeps the draft's; null removes it.
+    const poll = input.poll === undefined ? (existing?.poll ? ok(existing.poll) : null) : input.poll === null ? null : parsePollDraft(input.poll, this.#maxPollOptions);
+    if (poll !== null && !poll.ok) return poll;
     const remove = new Set(input.removeMedia ?? []);
     const kept: DraftMedia[] = (existing?.media ?? [])
       .filter((m) => !remove.has(m.id))
       .map((m) => ({ id: m.id, description: input.descriptions?.get(m.id)?.trim() || m.description }));
     const uploads = input.uploads ?? [];
+    // Mastodon shows a post with images or with a poll, never both; refused before any upload is stored.
+    if (poll !== null && kept.length + uploads.length > 0) return err("poll", "A post has either images or a poll: remove the images or the poll.");
     if (kept.length + uploads.length > MAX_LOCAL_ATTACHMENTS) return err("too-many-images", `At most ${MAX_LOCAL_ATTACHMENTS} images per post.`);
     const added: DraftMedia[] = [];
     for (const upload of uploads) {
@@ -173,6 +184,7 @@ export class ScheduleService {
       replyTo: input.replyTo.trim() || null,
       quote: input.quote.trim() || null,
       media: [...kept, ...added],
+      poll: poll?.value ?? null,
     };
     const now = this.#now();
     if (existing === null) {
@@ -306,6 +318,7 @@ export class ScheduleService {
         replyTo: draft.replyTo,
         quote: draft.quote,
         media,
+        poll: draft.poll,
       });
     } catch (error) {
       // Unexpected: hand the claim back so a person (or the job's retry) can try again.

@@ -1,0 +1,15 @@
+import type { Kysely } from "kysely";
+
+/**
+ * Issue #12, item 13: a draft (and a scheduled post) may carry a poll: its options, single or
+ * multiple choice and duration, as JSON (`PollDraft`, src/post/poll.ts). The published post keeps
+ * its poll in `posts.poll_json` like a remote poll; votes are entries of the interaction ledger
+ * (kind `vote`), so no table of votes is needed.
+ */
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable("drafts").addColumn("poll_json", "text").execute();
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable("drafts").dropColumn("poll_json").execute();
+}
