@@ -2,6 +2,7 @@ import type { Actor } from "../actor/actor.entity.ts";
 import { html, raw, type Html } from "../pages/html.ts";
 import type { AppPost } from "./app.views.ts";
 import { safeHttpUrl } from "../pages/post.view.ts";
+import { pollResults } from "../pages/poll.template.ts";
 import type { Member } from "./web.env.ts";
 import { csrfField } from "./web.layout.ts";
 import { formatLocal } from "./time-zone.ts";
@@ -27,7 +28,7 @@ export function actorName(actor: Pick<Actor, "name" | "username">): string {
  */
 export function appPostCard(member: Member, item: AppPost, back: string): Html {
   const { post, author } = item;
-  const content = html`${post.name !== null && html`<p><strong>${post.name}</strong></p>`}<div class="content">${raw(post.contentHtml ?? "")}</div>${item.attachments.length > 0 && html`<ul class="attachments${item.attachments.length > 1 ? " many" : ""}">${item.attachments.map(
+  const content = html`${post.name !== null && html`<p><strong>${post.name}</strong></p>`}<div class="content">${raw(post.contentHtml ?? "")}</div>${post.poll !== null && pollResults(post.poll)}${item.attachments.length > 0 && html`<ul class="attachments${item.attachments.length > 1 ? " many" : ""}">${item.attachments.map(
     (a) => html`<li><img src="${a.src}" alt="${a.description}" loading="lazy" decoding="async"${a.width !== null && html` width="${a.width}"`}${a.height !== null && html` height="${a.height}"`}></li>`,
   )}</ul>`}`;
   const canInteract = member.membership.role !== "author";

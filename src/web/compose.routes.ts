@@ -20,6 +20,7 @@ import { composeFromDraft, composePage, emptyCompose, previewCard, type ComposeV
 import { readForm, type Form } from "./form.ts";
 import { sendPage } from "./respond.ts";
 import type { Suggestion } from "./suggest.ts";
+import { pollInput, readPollForm } from "./compose-poll.ts";
 import { fromWallTime, isTimeZone, parseWallTime } from "./time-zone.ts";
 import type { Member, WebEnv } from "./web.env.ts";
 import { appLayout, csrfField, type Shell } from "./web.layout.ts";
@@ -39,6 +40,7 @@ export interface ComposeRoutesDeps {
   readonly origin: URL;
   readonly domain: string;
   readonly maxChars: number;
+  readonly maxPollOptions: number;
   readonly clock: Clock;
   readonly urls: Pick<Urls, "parsePost">;
   readonly schedule: ScheduleService;
@@ -96,6 +98,7 @@ export function composeRoutes(deps: ComposeRoutesDeps, shell: Shell, views: AppV
         replyingTo: await describePost(member, values.replyTo),
         quoting: await describePost(member, values.quote),
         canPublish: can(member.membership.role, "publish"),
+        maxPollOptions: deps.maxPollOptions,
       },
       { error: options.error, notice: options.notice, postUrl: options.postUrl ?? null },
     );
@@ -141,6 +144,7 @@ export function composeRoutes(deps: ComposeRoutesDeps, shell: Shell, views: AppV
       descriptions: new Map((existing?.media ?? []).map((m) => [m.id, form.text(`alt_${m.id}`, 1500)])),
       removeMedia: form.all("remove_media"),
       uploads,
+      poll: pollInput(readPollForm(form, deps.maxPollOptions)),
     });
     const values = (draft: Draft | null): ComposeValues => ({
       ...(draft !== null ? composeFromDraft(draft, zoneOf(member), thumb(draft.id)) : emptyCompose()),
@@ -152,6 +156,7 @@ export function composeRoutes(deps: ComposeRoutesDeps, shell: Shell, views: AppV
       quote: form.text("quote", 4096),
       scheduleDate: form.text("schedule_date", 20),
       scheduleTime: form.text("schedule_time", 20),
+      poll: readPollForm(form, deps.maxPollOptions),
     });
     if (!saved.ok) {
       switch (saved.error) {

@@ -1,6 +1,7 @@
 import type { Account } from "../account/account.entity.ts";
 import { html, raw, type Html } from "../pages/html.ts";
 import type { Draft } from "../post/schedule/draft.entity.ts";
+import { emptyPollForm, pollFieldset, pollFormFromDraft, type PollFormValues } from "./compose-poll.ts";
 import type { Member } from "./web.env.ts";
 import { appLayout, csrfField, type Shell } from "./web.layout.ts";
 import { formatDate, formatTime, toWallTime } from "./time-zone.ts";
@@ -17,6 +18,8 @@ export interface ComposeValues {
   readonly scheduleTime: string;
   /** Images already saved with the draft: id, alt text, same-origin thumbnail URL. */
   readonly media: readonly { id: string; description: string; src: string }[];
+  /** The poll fields as entered or saved; absent: no poll. */
+  readonly poll?: PollFormValues;
 }
 
 export function emptyCompose(): ComposeValues {
@@ -36,6 +39,7 @@ export function composeFromDraft(draft: Draft, zone: string, thumb: (mediaId: st
     scheduleDate: wall ? formatDate(wall) : "",
     scheduleTime: wall ? formatTime(wall) : "",
     media: draft.media.map((m) => ({ id: m.id, description: m.description ?? "", src: thumb(m.id) })),
+    poll: pollFormFromDraft(draft),
   };
 }
 
@@ -56,6 +60,7 @@ export interface ComposeContext {
   readonly replyingTo: string | null;
   readonly quoting: string | null;
   readonly canPublish: boolean;
+  readonly maxPollOptions: number;
 }
 
 /**
@@ -104,6 +109,7 @@ ${slots > 0 && imageSlot(values.media.length, 0)}
 ${slots > 1 && html`<details><summary>More images</summary>${Array.from({ length: slots - 1 }, (_, i) => imageSlot(values.media.length, i + 1))}</details>`}
 <p class="hint">Images are resized; location and camera data are removed before anything is stored.</p>
 </fieldset>
+${pollFieldset(values.poll ?? emptyPollForm(), cx.maxPollOptions)}
 <div class="actions">
 <button type="submit" name="action" value="preview" class="secondary">Preview</button>
 <button type="submit" name="action" value="draft" class="secondary">Save draft</button>

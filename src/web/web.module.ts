@@ -120,6 +120,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     views: new AppViews({ interactions: deps.social.interactions, posts: postRepository, actors, urls: base.urls, proxy: mediaProxy }),
     compose: {
       maxChars: base.config.limits.postMaxChars,
+      maxPollOptions: base.config.limits.maxPollOptions,
       schedule,
       actors,
       posts: postRepository,
