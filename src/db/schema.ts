@@ -422,6 +422,8 @@ export interface DraftRow {
   revision: Defaulted<number>;
   /** The poll to publish with the post, a `PollDraft` as JSON (migration 0021). */
   poll_json: Nullable<string>;
+  /** Media marked sensitive, 0/1 (migration 0021). */
+  sensitive: Defaulted<number>;
 }
 
 /** One change to a draft, who made it and when (migration 0008). */

@@ -43,6 +43,8 @@ export interface PublishInput {
   readonly mentions?: readonly string[];
   /** A poll (options, single or multiple choice, duration): the post becomes a Question. */
   readonly poll?: PollDraft | null;
+  /** Media marked sensitive (a content warning always makes the post sensitive). */
+  readonly sensitive?: boolean;
 }
 
 export type PublishError =
@@ -190,7 +192,7 @@ export class PostService {
       contentHtml: rendered.html,
       summary: contentWarning === "" ? null : contentWarning,
       name: null,
-      sensitive: contentWarning !== "",
+      sensitive: contentWarning !== "" || input.sensitive === true,
       language,
       url: uri,
       inReplyToUri: parentPost?.uri ?? null,

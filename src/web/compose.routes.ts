@@ -145,6 +145,7 @@ export function composeRoutes(deps: ComposeRoutesDeps, shell: Shell, views: AppV
       removeMedia: form.all("remove_media"),
       uploads,
       poll: pollInput(readPollForm(form, deps.maxPollOptions)),
+      sensitive: form.text("sensitive", 4) === "on",
     });
     const values = (draft: Draft | null): ComposeValues => ({
       ...(draft !== null ? composeFromDraft(draft, zoneOf(member), thumb(draft.id)) : emptyCompose()),
@@ -157,6 +158,7 @@ export function composeRoutes(deps: ComposeRoutesDeps, shell: Shell, views: AppV
       scheduleDate: form.text("schedule_date", 20),
       scheduleTime: form.text("schedule_time", 20),
       poll: readPollForm(form, deps.maxPollOptions),
+      sensitive: form.text("sensitive", 4) === "on",
     });
     if (!saved.ok) {
       switch (saved.error) {

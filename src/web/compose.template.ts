@@ -20,6 +20,8 @@ export interface ComposeValues {
   readonly media: readonly { id: string; description: string; src: string }[];
   /** The poll fields as entered or saved; absent: no poll. */
   readonly poll?: PollFormValues;
+  /** "Mark media as sensitive"; absent: not marked. */
+  readonly sensitive?: boolean;
 }
 
 export function emptyCompose(): ComposeValues {
@@ -40,6 +42,7 @@ export function composeFromDraft(draft: Draft, zone: string, thumb: (mediaId: st
     scheduleTime: wall ? formatTime(wall) : "",
     media: draft.media.map((m) => ({ id: m.id, description: m.description ?? "", src: thumb(m.id) })),
     poll: pollFormFromDraft(draft),
+    sensitive: draft.sensitive,
   };
 }
 
@@ -107,6 +110,7 @@ ${values.media.map(
 )}
 ${slots > 0 && imageSlot(values.media.length, 0)}
 ${slots > 1 && html`<details><summary>More images</summary>${Array.from({ length: slots - 1 }, (_, i) => imageSlot(values.media.length, i + 1))}</details>`}
+<label><input type="checkbox" name="sensitive" value="on"${values.sensitive === true && html` checked`}> Mark media as sensitive <span class="hint">(hidden until clicked; a content warning hides it too)</span></label>
 <p class="hint">Images are resized; location and camera data are removed before anything is stored.</p>
 </fieldset>
 ${pollFieldset(values.poll ?? emptyPollForm(), cx.maxPollOptions)}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import sharp from "sharp";
 import { eventually, type TestInstance, startTestInstances } from "../testing/instance.ts";
 import { launchChromium, NO_CHROMIUM, recordingContext } from "./testing/browser.ts";
 
@@ -77,6 +78,39 @@ describe("polls in the web app", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
     const results = page.getByRole("figure", { name: "Poll results" });
     assert.match(await results.innerText(), /Dawn\s+0% · 0 votes[\s\S]*Dusk\s+0% · 0 votes[\s\S]*0 people voted \(several choices allowed\)/);
     assert.equal(await results.locator("meter").count(), 2);
+    assert.deepEqual(offOrigin(), []);
+  });
+
+  test("an image dropped on the composer and one pasted into the text are attached, with alt text", async () => {
+    const png = (await sharp({ create: { width: 40, height: 30, channels: 3, background: "#2266aa" } }).png().toBuffer()).toString("base64");
+    await page.goto(a.origin + "/app/compose");
+    await page.getByLabel("Text").fill("Two views of the pad");
+    const give = (event: "drop" | "paste", name: string) =>
+      page.evaluate(
+        ({ event, name, png }) => {
+          const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([bytes], name, { type: "image/png" }));
+          const target = event === "drop" ? document.querySelector("form[data-compose]")! : document.getElementById("text")!;
+          const e = event === "drop" ? new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }) : new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true, cancelable: true });
+          target.dispatchEvent(e);
+          return e.defaultPrevented;
+        },
+        { event, name, png },
+      );
+    assert.equal(await give("drop", "dropped.png"), true, "the drop is taken over");
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "image_alt_0", "the alt text field is focused");
+    await page.keyboard.type("The pad at dawn");
+    assert.equal(await give("paste", "pasted.png"), true, "the paste is taken over");
+    await page.getByLabel("Describe image 2 for people who cannot see it").fill("The pad at dusk");
+    assert.match(await page.locator("[aria-live]", { hasText: "image added" }).innerText(), /1 image added/);
+    await page.getByRole("button", { name: "Publish now" }).click();
+    await page.waitForURL(/done=published/);
+    const uri = decodeURIComponent(/post=([^&]+)/.exec(page.url())![1]!);
+    const post = await a.ctx.repos.posts.findByUri(uri);
+    assert.ok(post);
+    const media = (await a.ctx.repos.posts.mediaOf([post.id])).get(post.id) ?? [];
+    assert.deepEqual(media.map((m) => [m.description, m.width, m.height]), [["The pad at dawn", 40, 30], ["The pad at dusk", 40, 30]]);
     assert.deepEqual(offOrigin(), []);
   });
 });

@@ -31,6 +31,8 @@ export interface Draft {
   readonly media: readonly DraftMedia[];
   /** The poll the post is published with, if any. */
   readonly poll: PollDraft | null;
+  /** "Mark media as sensitive": hidden behind a click on Mastodon, with or without a content warning. */
+  readonly sensitive: boolean;
   /** UTC, whole minutes. */
   readonly scheduledAt: string | null;
   readonly timeZone: string | null;
@@ -59,6 +61,7 @@ export function draftFromRow(row: Selectable<DraftRow>): Draft {
     quote: row.quote,
     media: parseJson<DraftMedia[]>(row.media_json, []),
     poll: parseJson<PollDraft | null>(row.poll_json, null),
+    sensitive: row.sensitive === 1,
     scheduledAt: row.scheduled_at,
     timeZone: row.time_zone,
     claimedAt: row.claimed_at,
@@ -100,6 +103,7 @@ export interface DraftContentSnapshot {
   readonly media: readonly DraftMedia[];
   /** Absent in snapshots saved before polls (migration 0021). */
   readonly poll?: PollDraft | null;
+  readonly sensitive?: boolean;
 }
 
 export function draftChangeFromRow(row: Selectable<DraftChangeRow>): DraftChange {

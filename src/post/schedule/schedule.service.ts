@@ -70,6 +70,8 @@ export interface DraftInput {
   /** New images with their alt text. */
   readonly uploads?: readonly { readonly bytes: Buffer; readonly description: string }[];
   /** A poll as entered (checked here); absent or null: none. */
+  /** "Mark media as sensitive"; absent: as saved. */
+  readonly sensitive?: boolean;
   readonly poll?: { readonly options: readonly string[]; readonly multiple: boolean; readonly durationSeconds: number } | null;
 }
 
@@ -185,6 +187,7 @@ export class ScheduleService {
       quote: input.quote.trim() || null,
       media: [...kept, ...added],
       poll: poll?.value ?? null,
+      sensitive: input.sensitive ?? existing?.sensitive ?? false,
     };
     const now = this.#now();
     if (existing === null) {
@@ -319,6 +322,7 @@ export class ScheduleService {
         quote: draft.quote,
         media,
         poll: draft.poll,
+        sensitive: draft.sensitive,
       });
     } catch (error) {
       // Unexpected: hand the claim back so a person (or the job's retry) can try again.
