@@ -4,7 +4,7 @@ import { idOf, typesOf } from "../content/validate.ts";
 import type { DB } from "../db/schema.ts";
 import type { InboundActivity, InboxOutcome } from "../federation/inbox/inbox.types.ts";
 import type { Clock } from "../lib/time.ts";
-import { pollEnded, tally } from "./poll.ts";
+import { countVote, pollEnded } from "./poll.ts";
 import type { PollUpdates } from "./poll.job.ts";
 import type { PostAccess } from "./post.access.ts";
 import type { Post } from "./post.entity.ts";
@@ -17,7 +17,7 @@ export interface PollVoteDeps {
   readonly urls: Urls;
   readonly posts: PostRepository;
   readonly remote: Pick<RemotePostService, "parseFromSender">;
-  readonly ledger: Pick<InteractionLedger, "record" | "votesOn">;
+  readonly ledger: Pick<InteractionLedger, "record" | "votesBy">;
   readonly blocks: BlockPolicy;
   readonly access: Pick<PostAccess, "canReadPost">;
   readonly polls: Pick<PollUpdates, "soon">;
@@ -31,8 +31,8 @@ export interface PollVoteDeps {
  * reply: it is counted in the interaction ledger (kind `vote`, option text in `content`) and never
  * stored as a post. Refused: votes after the end, a second vote on a single-choice poll, a second
  * vote for the same option, options the poll does not have, voters the author blocks (or on a blocked
- * domain) and voters who may not see the poll. The counts in `posts.poll_json` are recomputed from
- * the ledger in the vote's transaction, and one debounced Update(Question) is queued with it.
+ * domain) and voters who may not see the poll. The counts in `posts.poll_json` are updated in the
+ * vote's transaction, under the post row's lock, and one debounced Update(Question) is queued with it.
  */
 export class PollVoteInbox {
   readonly #deps: PollVoteDeps;
@@ -67,16 +67,22 @@ export class PollVoteInbox {
     if (!poll.options.some((o) => o.name === option)) return { kind: "rejected", reason: `${JSON.stringify(option)} is not an option of ${post.uri}` };
 
     const counted = await this.#deps.db.transaction().execute(async (trx) => {
-      const earlier = (await this.#deps.ledger.votesOn(post.id, trx)).filter((v) => v.actorId === voter.id);
+      // Writing the post's row first takes its lock: votes on one poll run one after the other
+      // (PostgreSQL; SQLite has one writer anyway), so the check below sees every committed vote
+      // and two votes of one actor racing on two workers cannot both pass it.
+      await this.#deps.posts.lockPoll(post.id, trx);
+      const earlier = await this.#deps.ledger.votesBy(post.id, voter.id, trx);
       if (earlier.length > 0 && !poll.multiple) return "already voted";
-      if (earlier.some((v) => v.option === option)) return "already voted for this option";
+      if (earlier.includes(option)) return "already voted for this option";
       const { created } = await this.#deps.ledger.record(
         { kind: "vote", postId: post.id, actorId: voter.id, activityUri: activity.id, objectUri: parsed.value.id, content: option, at: activity.receivedAt },
         trx,
       );
       if (!created) return "this vote was counted before";
-      const now = this.#deps.clock.now().toISOString();
-      await this.#deps.posts.updatePoll(post.id, tally(poll, await this.#deps.ledger.votesOn(post.id, trx)), now, trx);
+      // Under the lock the stored counts are current: one more for the option, and one more voter
+      // unless this actor had voted (for another option of a multiple-choice poll) already.
+      const current = (await this.#deps.posts.findById(post.id, trx))?.poll ?? poll;
+      await this.#deps.posts.updatePoll(post.id, countVote(current, option, earlier.length === 0), this.#deps.clock.now().toISOString(), trx);
       await this.#deps.polls.soon(post.id, trx);
       return null;
     });

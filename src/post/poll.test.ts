@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { openPoll, parsePollDraft, pollEnded, pollShares, tally } from "./poll.ts";
+import { countVote, openPoll, parsePollDraft, pollEnded, pollShares } from "./poll.ts";
 
 describe("local polls", () => {
   test("blank option fields are dropped; 2…max distinct options, 5 minutes to 7 days", () => {
@@ -26,19 +26,14 @@ describe("local polls", () => {
     assert.equal(pollEnded(poll, "2026-03-01T10:05:00.000Z"), true);
   });
 
-  test("tally: single choice counts each actor's first vote; multiple choice each actor's first vote per option", () => {
+  test("countVote: one more for the option, one more voter only for a first vote; shares of votes or of voters", () => {
     const at = "2026-03-01T10:00:00.000Z";
-    const votes = [
-      { actorId: "x", option: "A", at },
-      { actorId: "x", option: "B", at },
-      { actorId: "x", option: "A", at },
-      { actorId: "y", option: "B", at },
-      { actorId: "z", option: "not an option", at },
-    ];
-    const single = tally(openPoll({ options: ["A", "B"], multiple: false, durationSeconds: 300 }, at), votes);
+    const open = (multiple: boolean) => openPoll({ options: ["A", "B"], multiple, durationSeconds: 300 }, at);
+    const single = countVote(countVote(countVote(open(false), "A", true), "B", true), "not an option", true);
     assert.deepEqual(single.options, [{ name: "A", votes: 1 }, { name: "B", votes: 1 }]);
     assert.equal(single.voters, 2);
-    const multiple = tally(openPoll({ options: ["A", "B"], multiple: true, durationSeconds: 300 }, at), votes);
+    // x votes A and B, y votes B.
+    const multiple = countVote(countVote(countVote(open(true), "A", true), "B", false), "B", true);
     assert.deepEqual(multiple.options, [{ name: "A", votes: 1 }, { name: "B", votes: 2 }]);
     assert.equal(multiple.voters, 2);
     assert.deepEqual(pollShares(single), [50, 50]);

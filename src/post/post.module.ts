@@ -76,7 +76,7 @@ export function createPostModule(base: AppBase, deps: { federation: FederationMo
       undo: (activityUri, actorId, at, db) => social.interactions.undo(activityUri, actorId, at, db),
       get: (interactionId) => social.interactions.get(interactionId),
       active: (actorId, postId, kind) => social.interactions.active(actorId, postId, kind),
-      votesOn: (postId, db) => social.interactions.votesOn(postId, db),
+      votesBy: (postId, actorId, db) => social.interactions.votesBy(postId, actorId, db),
     },
     notifier: { notify: (input, db) => social.notifications.notify(input, db), existsForInteraction: (id, db) => social.notifications.existsForInteraction(id, db) },
     // An actor on a domain the operator blocked counts as blocked by every local account, so its

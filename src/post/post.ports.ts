@@ -4,7 +4,6 @@ import type { FetchBudget } from "../federation/fetch/fetch-budget.ts";
 import type { Result } from "../lib/result.ts";
 import type { Interaction } from "../social/interaction.repository.ts";
 import type { RecordInteraction } from "../social/interaction.service.ts";
-import type { RecordedVote } from "./poll.ts";
 import type { NotifyInput } from "../social/notification.service.ts";
 
 /**
@@ -22,8 +21,8 @@ export interface InteractionLedger {
   get(interactionId: string): Promise<Interaction | null>;
   /** The actor's newest like or boost of a post that is not undone. */
   active(actorId: string, postId: string, kind: "like" | "boost"): Promise<Interaction | null>;
-  /** The active votes on a local poll, oldest first (option text in `option`). */
-  votesOn(postId: string, db?: Kysely<DB>): Promise<RecordedVote[]>;
+  /** The options `actorId` has active votes for on a local poll. */
+  votesBy(postId: string, actorId: string, db?: Kysely<DB>): Promise<string[]>;
 }
 
 /** Notifications to local accounts (social.notifications). */

@@ -81,18 +81,17 @@ export class InteractionRepository {
     return { interaction: existing, created: false };
   }
 
-  /** Active votes on a post, oldest first: who, which option (kept in `content`), when. */
-  async votesOn(postId: string, db: Kysely<DB> = this.#db): Promise<Array<{ actorId: string; option: string; at: string }>> {
+  /** The options (kept in `content`) `actorId` has active votes for on a post. */
+  async votesBy(postId: string, actorId: string, db: Kysely<DB> = this.#db): Promise<string[]> {
     const rows = await db
       .selectFrom("interactions")
-      .select(["actor_id", "content", "created_at"])
+      .select("content")
       .where("post_id", "=", postId)
       .where("kind", "=", "vote")
+      .where("actor_id", "=", actorId)
       .where("undone_at", "is", null)
-      .orderBy("created_at")
-      .orderBy("id")
       .execute();
-    return rows.map((r) => ({ actorId: r.actor_id, option: r.content ?? "", at: r.created_at }));
+    return rows.map((r) => r.content ?? "");
   }
 
   /** Which of these kinds `actorId` has active (not undone) on each of these posts, in one query. */

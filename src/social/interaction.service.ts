@@ -128,9 +128,9 @@ export class InteractionService {
     return this.#interactions.findByActivityUri(activityUri);
   }
 
-  /** Active votes on a poll, oldest first (the posts module tallies them). */
-  votesOn(postId: string, db?: Kysely<DB>): ReturnType<InteractionRepository["votesOn"]> {
-    return this.#interactions.votesOn(postId, db);
+  /** The options an actor has voted for on a poll. */
+  votesBy(postId: string, actorId: string, db?: Kysely<DB>): Promise<string[]> {
+    return this.#interactions.votesBy(postId, actorId, db);
   }
 
   /** Gross and net counts per kind for one post. */
