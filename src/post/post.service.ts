@@ -18,7 +18,7 @@ import { addressFor, isPublicVisibility } from "./addressing.ts";
 import { VISIBILITIES, type Post, type Visibility } from "./post.entity.ts";
 import type { MentionRef, PostRepository, PostWrite } from "./post.repository.ts";
 import type { RemotePostService, ResolvePostError } from "./remote-post.service.ts";
-import { openPoll, parsePollDraft, type PollDraft } from "./poll.ts";
+import { DEFAULT_POLL_DURATION, openPoll, parsePollDraft, type PollDraft } from "./poll.ts";
 import type { PollUpdates } from "./poll.job.ts";
 
 /** Mastodon shows four attachments per post; peers drop the rest, so Herold does not send more. */
@@ -41,8 +41,8 @@ export interface PublishInput {
   readonly media?: readonly { readonly path: string; readonly description: string | null }[];
   /** Extra recipients (handles or actor URLs) beyond those mentioned in the text. */
   readonly mentions?: readonly string[];
-  /** A poll (options, single or multiple choice, duration): the post becomes a Question. */
-  readonly poll?: PollDraft | null;
+  /** A poll (options, single or multiple choice, duration; default one day): the post becomes a Question. */
+  readonly poll?: (Omit<PollDraft, "durationSeconds"> & { readonly durationSeconds?: number }) | null;
   /** Media marked sensitive (a content warning always makes the post sensitive). */
   readonly sensitive?: boolean;
 }
@@ -133,7 +133,7 @@ export class PostService {
     if (media.length > MAX_LOCAL_ATTACHMENTS) return err("media", `at most ${MAX_LOCAL_ATTACHMENTS} attachments per post`);
     if (input.text.trim() === "" && media.length === 0) return err("empty", "the post has no text and no attachment");
     // Checked again here: the command line publishes without a draft.
-    const poll = input.poll ? parsePollDraft(input.poll, this.#maxPollOptions) : null;
+    const poll = input.poll ? parsePollDraft({ ...input.poll, durationSeconds: input.poll.durationSeconds ?? DEFAULT_POLL_DURATION }, this.#maxPollOptions) : null;
     if (poll !== null && !poll.ok) return poll;
     if (poll !== null && media.length > 0) return err("poll", "a post has either attachments or a poll, not both");
     const length = countCharacters(input.text, contentWarning);

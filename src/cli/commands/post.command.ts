@@ -1,4 +1,3 @@
-import { DEFAULT_POLL_DURATION } from "../../post/poll.ts";
 import type { Actor } from "../../actor/actor.entity.ts";
 import { unreachable, type Result } from "../../lib/result.ts";
 import type { Post } from "../../post/post.entity.ts";
@@ -85,7 +84,7 @@ export const post: Command = {
         quote: stringOption(args, "quote") ?? null,
         media: files.map((path, i) => ({ path, description: alts[i] ?? null })),
         mentions: strings(args, "mention"),
-        poll: pollOptions.length === 0 ? null : { options: pollOptions, multiple: args.values["poll-multiple"] === true, durationSeconds: durationText === undefined ? DEFAULT_POLL_DURATION : Number(durationText) },
+        poll: pollOptions.length === 0 ? null : { options: pollOptions, multiple: args.values["poll-multiple"] === true, ...(durationText === undefined ? {} : { durationSeconds: Number(durationText) }) },
       }),
     );
     io.out(created.uri);
