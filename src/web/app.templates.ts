@@ -5,7 +5,7 @@ import { safeHttpUrl } from "../pages/post.view.ts";
 import { pollResults } from "../pages/poll.template.ts";
 import type { Member } from "./web.env.ts";
 import { csrfField } from "./web.layout.ts";
-import { formatLocal } from "./time-zone.ts";
+import { formatZoned } from "./time-zone.ts";
 
 /** The zone times are shown in: the person's setting, else UTC (pages work without JavaScript). */
 export function zoneOf(member: Member): string {
@@ -15,7 +15,8 @@ export function zoneOf(member: Member): string {
 export function localTime(member: Member, instant: string | null): Html {
   if (instant === null) return html``;
   const zone = zoneOf(member);
-  return html`<time datetime="${new Date(instant).toISOString()}">${formatLocal(instant, zone)}${zone === "UTC" ? " UTC" : ""}</time>`;
+  // Every time says its zone (issue #12, item 1).
+  return html`<time datetime="${new Date(instant).toISOString()}">${formatZoned(instant, zone)}</time>`;
 }
 
 export function actorName(actor: Pick<Actor, "name" | "username">): string {
@@ -42,7 +43,7 @@ export function appPostCard(member: Member, item: AppPost, back: string): Html {
 ${item.boostedBy !== null && html`<p class="boosted-by">Boosted by ${actorName(item.boostedBy)}</p>`}
 <header><span class="byline">${item.authorAvatar !== null && html`<img src="${item.authorAvatar}" alt="" width="40" height="40">`}<span><span class="author">${actorName(author)}</span><br><span class="handle">@${author.handle}</span></span></span>
 ${item.originalUrl !== null ? html`<a href="${item.originalUrl}" rel="nofollow noopener noreferrer">${localTime(member, post.publishedAt)}</a>` : localTime(member, post.publishedAt)}</header>
-${post.inReplyToUri !== null && html`<p class="context">In reply to a post${post.inReplyToId === null ? " not stored here" : ""}</p>`}
+${item.replyTo !== null && html`<p class="context">In reply to ${item.replyTo.href !== null ? html`<a href="${item.replyTo.href}"${item.replyTo.external && html` rel="nofollow noopener noreferrer"`}>${item.replyTo.label}</a>` : item.replyTo.label}</p>`}
 ${post.summary !== null && post.summary.trim() !== "" ? html`<details><summary>Content warning: ${post.summary}</summary>${content}</details>` : content}
 ${safeHttpUrl(post.quoteUri) !== null && html`<p class="context">Quoting <a href="${safeHttpUrl(post.quoteUri)}" rel="nofollow noopener noreferrer">a post</a></p>`}
 ${canInteract && html`<div class="actions">
@@ -63,6 +64,9 @@ export function postList(member: Member, items: readonly AppPost[], back: string
   return html`<ol class="posts">${items.map((i) => html`<li>${appPostCard(member, i, back)}</li>`)}</ol>`;
 }
 
+/** A person in a list: avatar, name linked to their profile (on their server), handle, actions. */
 export function personRow(avatar: string | null, actor: Actor, actions: Html | null): Html {
-  return html`<div class="person">${avatar !== null && html`<img src="${avatar}" alt="" width="40" height="40">`}<div class="grow"><strong>${actorName(actor)}</strong><br><span class="handle">@${actor.handle}</span></div>${actions}</div>`;
+  const profile = safeHttpUrl(actor.url ?? actor.uri);
+  const name = html`<strong>${actorName(actor)}</strong>`;
+  return html`<div class="person">${avatar !== null && html`<img src="${avatar}" alt="" width="40" height="40">`}<div class="grow">${profile !== null ? html`<a href="${profile}" rel="nofollow noopener noreferrer">${name}</a>` : name}<br><span class="handle">@${actor.handle}</span></div>${actions}</div>`;
 }

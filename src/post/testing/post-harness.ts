@@ -180,7 +180,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
         })
         .execute();
       // What social keeps with its follow writes: the counters and the home feeds (accepted-follows.ts).
-      if (state === "accepted") await seededFollows().changed(db2, [{ follower_id: followerActorId, followee_id: followeeActorId }], +1);
+      if (state === "accepted") await seededFollows().changed(db2, [{ follower_id: followerActorId, followee_id: followeeActorId }], +1, now());
     },
     async block(actorId, targetId) {
       await db2.insertInto("blocks").values({ id: newId(), actor_id: actorId, target_id: targetId, uri: null, created_at: now() }).execute();
