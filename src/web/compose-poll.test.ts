@@ -59,7 +59,7 @@ describe("compose: polls and sensitive media", { timeout: 120_000 }, () => {
     assert.equal((await drafts()).length, before);
   });
 
-  test("a poll and an image together are refused before the image is stored", async () => {
+  test("a poll and an image together are refused: no draft, the image held and shown again (nothing entered is lost)", async () => {
     const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: "#00aa00" } }).png().toBuffer();
     const [draftsBefore, mediaBefore] = [(await drafts()).length, await media()];
     const refused = await owner.post(
@@ -69,6 +69,8 @@ describe("compose: polls and sensitive media", { timeout: 120_000 }, () => {
     );
     assert.equal(refused.status, 422);
     assert.match(refused.html, /either images or a poll/);
-    assert.deepEqual([(await drafts()).length, await media()], [draftsBefore, mediaBefore]);
+    // A refused submit keeps its images (issue #12, item 2): held for this person, not a draft's.
+    assert.deepEqual([(await drafts()).length, await media()], [draftsBefore, mediaBefore + 1]);
+    assert.match(refused.html, /name="held_media"/);
   });
 });
