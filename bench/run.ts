@@ -14,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<{ main(argv: readonly string[]): 
   pageviews: () => import("./pageviews.ts"),
   reach: () => import("./reach.ts"),
   "page-counter": () => import("./page-counter.ts"),
+  "poll-votes": () => import("./poll-votes.ts"),
   text: () => import("./text.ts"),
   "sent-search": () => import("./sent-search.ts"),
 };

@@ -430,6 +430,10 @@ export interface DraftRow {
   updated_by: Nullable<string>;
   /** Counts content changes (migration 0008). */
   revision: Defaulted<number>;
+  /** The poll to publish with the post, a `PollDraft` as JSON (migration 0021). */
+  poll_json: Nullable<string>;
+  /** Media marked sensitive, 0/1 (migration 0021). */
+  sensitive: Defaulted<number>;
 }
 
 /** An image uploaded with a refused submit or a preview, not in a draft yet (migration 0019). */

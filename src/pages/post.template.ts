@@ -3,6 +3,7 @@ import { html, raw, type Html } from "./html.ts";
 import { layout, type Site } from "./layout.ts";
 import { followBox } from "./follow.template.ts";
 import type { AttachmentView, EarlierVersion, PostCard, PostPageView, ReplyCard } from "./post.view.ts";
+import { pollResults } from "./poll.template.ts";
 import type { PostCounts } from "../social/interaction.repository.ts";
 
 const numberFormat = new Intl.NumberFormat("en-GB");
@@ -23,7 +24,7 @@ export function time(iso: string, className: string): Html {
  */
 export function postCard(post: PostCard, options: { headingLevel: "h1" | "h3" }): Html {
   const media = attachments(post.attachments);
-  const content = html`${post.title !== null && html`<p class="p-name"><strong>${post.title}</strong></p>`}<div class="content e-content">${raw(post.contentHtml)}</div>`;
+  const content = html`${post.title !== null && html`<p class="p-name"><strong>${post.title}</strong></p>`}<div class="content e-content">${raw(post.contentHtml)}</div>${post.poll !== null && pollResults(post.poll)}`;
   const heading = options.headingLevel === "h1"
     ? html`<h1 class="visually-hidden">Post by ${post.authorName}</h1>`
     : html`<h3 class="visually-hidden">Post by ${post.authorName}, ${time(post.publishedAt, "")}</h3>`;

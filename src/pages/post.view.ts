@@ -8,7 +8,7 @@ import { safeLinkHref } from "../content/sanitize.ts";
 import type { MediaRow } from "../db/schema.ts";
 import { isId } from "../lib/id.ts";
 import { err, ok, type Result } from "../lib/result.ts";
-import type { Post, Visibility } from "../post/post.entity.ts";
+import type { Poll, Post, Visibility } from "../post/post.entity.ts";
 import type { ActorRepository } from "../actor/actor.repository.ts";
 import type { PostRepository } from "../post/post.repository.ts";
 import type { PostCounts } from "../social/interaction.repository.ts";
@@ -52,6 +52,7 @@ export interface PostCard {
   readonly attachments: readonly AttachmentView[];
   readonly replyTo: ContextLink | null;
   readonly quote: ContextLink | null;
+  readonly poll: Poll | null;
 }
 
 /** A reply shown under a public post: local or remote, only when anyone may read it. */
@@ -196,6 +197,7 @@ export class PostViews {
       attachments: media.flatMap((row) => this.#attachment(row)),
       replyTo: this.#contextLink(post.inReplyToUri),
       quote: this.#contextLink(post.quoteUri),
+      poll: post.poll,
     };
   }
 

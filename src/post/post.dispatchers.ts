@@ -1,5 +1,6 @@
 import type { Federation, RequestContext } from "@fedify/fedify";
-import { Activity, Announce, Create, Note, type Object as APObject } from "@fedify/vocab";
+import { Activity, Announce, Create, Note, type Object as APObject, type Question } from "@fedify/vocab";
+import type { Clock } from "../lib/time.ts";
 import type { Kysely } from "kysely";
 import type { Account } from "../account/account.entity.ts";
 import type { AccountRepository } from "../account/account.repository.ts";
@@ -30,6 +31,8 @@ export interface DispatcherDeps {
   readonly posts: PostRepository;
   readonly access: PostAccess;
   readonly outbox: Pick<OutboxRepository, "findOwned">;
+  /** "Now" for a poll's `closed`. */
+  readonly clock: Clock;
 }
 
 /**
@@ -64,9 +67,9 @@ export function postDispatchers(deps: DispatcherDeps): FedifyRegistration {
     return account !== null && account.username === identifier ? account : null;
   };
 
-  const noteOf = async (post: Post, account: Account): Promise<Note> => {
+  const noteOf = async (post: Post, account: Account): Promise<Note | Question> => {
     const [mentions, tags, media] = await Promise.all([posts.mentionsOf(post.id), posts.tagsOf(post.id), posts.mediaOf([post.id])]);
-    return buildNote({ post, authorUri: account.uri, mentions, tags, media: media.get(post.id) ?? [] }, urls);
+    return buildNote({ post, authorUri: account.uri, mentions, tags, media: media.get(post.id) ?? [] }, urls, deps.clock.now().toISOString());
   };
 
   /**
@@ -84,8 +87,9 @@ export function postDispatchers(deps: DispatcherDeps): FedifyRegistration {
         // A post never edited is exactly what its stored Create carries (the bridge serialised
         // buildCreate's document when it sent it), so the page serves that document as it is.
         // Building the Note again costs a JSON-LD compaction per item (~1.5 ms: a 20-item page far
-        // back in the outbox took 27 ms at p50); an edited post is rebuilt from the row as it is now.
-        if (post.editedAt === null) items.push(storedActivity(row));
+        // back in the outbox took 27 ms at p50); an edited post is rebuilt from the row as it is now,
+        // and so is a poll, whose counts change after it was sent.
+        if (post.editedAt === null && post.poll === null) items.push(storedActivity(row));
         else items.push(buildCreate(await noteOf(post, account), post, account.uri).clone({ id: new URL(row.uri) }));
         continue;
       }
@@ -103,7 +107,9 @@ export function postDispatchers(deps: DispatcherDeps): FedifyRegistration {
         if (account === null || post === null || post.actorId !== account.actorId || !post.isLocal || post.boostOfId !== null) return null;
         if (post.state !== "published") return null;
         if (!(await access.canReadPost(post, () => signerOf(ctx)))) return null;
-        return await noteOf(post, account);
+        // A poll is a Question at the same path: Fedify routes by path and serialises whatever object
+        // it is handed; the class given to the dispatcher only types it (one path, one dispatcher).
+        return (await noteOf(post, account)) as Note;
       })
       .authorize(authorize);
 

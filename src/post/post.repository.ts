@@ -497,9 +497,17 @@ export class PostRepository {
     await this.#writeRelations(db, post.id, relations, post.isLocal);
   }
 
+  /**
+   * Takes the post row's write lock until the transaction ends, changing nothing: votes on one poll
+   * are counted one after the other (PostgreSQL; SQLite has a single writer anyway).
+   */
+  async lockPoll(postId: string, trx: Kysely<DB>): Promise<void> {
+    await trx.updateTable("posts").set((eb) => ({ poll_json: eb.ref("poll_json") })).where("id", "=", postId).execute();
+  }
+
   /** Only the poll (vote counts change without an edit). */
-  async updatePoll(postId: string, poll: Poll, now: string): Promise<void> {
-    await this.#db.updateTable("posts").set({ poll_json: JSON.stringify(poll), updated_at: now }).where("id", "=", postId).execute();
+  async updatePoll(postId: string, poll: Poll, now: string, db: Kysely<DB> = this.#db): Promise<void> {
+    await db.updateTable("posts").set({ poll_json: JSON.stringify(poll), updated_at: now }).where("id", "=", postId).execute();
   }
 
   /**

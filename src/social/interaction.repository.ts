@@ -107,6 +107,19 @@ export class InteractionRepository {
     return { interaction: existing, created: false };
   }
 
+  /** The options (kept in `content`) `actorId` has active votes for on a post. */
+  async votesBy(postId: string, actorId: string, db: Kysely<DB> = this.#db): Promise<string[]> {
+    const rows = await db
+      .selectFrom("interactions")
+      .select("content")
+      .where("post_id", "=", postId)
+      .where("kind", "=", "vote")
+      .where("actor_id", "=", actorId)
+      .where("undone_at", "is", null)
+      .execute();
+    return rows.map((r) => r.content ?? "");
+  }
+
   /** Which of these kinds `actorId` has active (not undone) on each of these posts, in one query. */
   async activeOn(actorId: string, postIds: readonly string[], kinds: readonly InteractionKind[]): Promise<Array<{ postId: string; kind: InteractionKind }>> {
     if (postIds.length === 0 || kinds.length === 0) return [];

@@ -133,6 +133,11 @@ export class InteractionService {
     return this.#interactions.findByActivityUri(activityUri);
   }
 
+  /** The options an actor has voted for on a poll. */
+  votesBy(postId: string, actorId: string, db?: Kysely<DB>): Promise<string[]> {
+    return this.#interactions.votesBy(postId, actorId, db);
+  }
+
   /** Distinct interacting accounts and servers per post (insights). */
   interactorCounts(postIds: readonly string[]): ReturnType<InteractionRepository["interactorCounts"]> {
     return this.#interactions.interactorCounts(postIds);

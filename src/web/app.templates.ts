@@ -2,6 +2,7 @@ import type { Actor } from "../actor/actor.entity.ts";
 import { html, raw, type Html } from "../pages/html.ts";
 import type { AppPost } from "./app.views.ts";
 import { safeHttpUrl } from "../pages/post.view.ts";
+import { pollResults } from "../pages/poll.template.ts";
 import type { Member } from "./web.env.ts";
 import { csrfField } from "./web.layout.ts";
 import { formatZoned } from "./time-zone.ts";
@@ -22,15 +23,20 @@ export function actorName(actor: Pick<Actor, "name" | "username">): string {
   return actor.name !== null && actor.name.trim() !== "" ? actor.name : actor.username;
 }
 
+/** Media marked sensitive without a content warning stays behind a click, as on the public pages and Mastodon. */
+function sensitiveMedia(hide: boolean, media: Html | false): Html | false {
+  return hide && media !== false ? html`<details><summary>Sensitive media</summary>${media}</details>` : media;
+}
+
 /**
  * A post in the app: author, content (sanitised when stored), images through this origin, and the
  * actions as small forms (work without JavaScript, keyboard reachable, state in aria-pressed).
  */
 export function appPostCard(member: Member, item: AppPost, back: string): Html {
   const { post, author } = item;
-  const content = html`${post.name !== null && html`<p><strong>${post.name}</strong></p>`}<div class="content">${raw(post.contentHtml ?? "")}</div>${item.attachments.length > 0 && html`<ul class="attachments${item.attachments.length > 1 ? " many" : ""}">${item.attachments.map(
+  const content = html`${post.name !== null && html`<p><strong>${post.name}</strong></p>`}<div class="content">${raw(post.contentHtml ?? "")}</div>${post.poll !== null && pollResults(post.poll)}${sensitiveMedia(post.sensitive && (post.summary === null || post.summary.trim() === ""), item.attachments.length > 0 && html`<ul class="attachments${item.attachments.length > 1 ? " many" : ""}">${item.attachments.map(
     (a) => html`<li><img src="${a.src}" alt="${a.description}" loading="lazy" decoding="async"${a.width !== null && html` width="${a.width}"`}${a.height !== null && html` height="${a.height}"`}></li>`,
-  )}</ul>`}`;
+  )}</ul>`)}`;
   const canInteract = member.membership.role !== "author";
   const url = post.uri;
   return html`<article class="post" aria-label="Post by ${actorName(author)}"${post.language !== null && html` lang="${post.language}"`}>

@@ -20,6 +20,7 @@ import { composeFromDraft, composePage, emptyCompose, previewCard, type ComposeM
 import { readForm, type Form } from "./form.ts";
 import { sendPage } from "./respond.ts";
 import type { Suggestion } from "./suggest.ts";
+import { pollInput, readPollForm } from "./compose-poll.ts";
 import { formatDate, formatTime, formatZoned, isTimeZone, parseWallTime, resolveWallTime } from "./time-zone.ts";
 import { sendRefusal } from "./refusal.template.ts";
 import { escapeHtml } from "../content/sanitize.ts";
@@ -41,6 +42,7 @@ export interface ComposeRoutesDeps {
   readonly origin: URL;
   readonly domain: string;
   readonly maxChars: number;
+  readonly maxPollOptions: number;
   readonly clock: Clock;
   readonly urls: Pick<Urls, "parsePost">;
   readonly schedule: ScheduleService;
@@ -143,6 +145,7 @@ export function composeRoutes(deps: ComposeRoutesDeps, shell: Shell, views: AppV
         replyingTo: await describePost(member, values.replyTo),
         quoting: await describePost(member, values.quote),
         canPublish: can(member.membership.role, "publish"),
+        maxPollOptions: deps.maxPollOptions,
         readOnly: options.readOnly ?? null,
       },
       { error: options.error, notice: options.notice, postUrl: options.postUrl ?? null },
@@ -213,6 +216,8 @@ export function composeRoutes(deps: ComposeRoutesDeps, shell: Shell, views: AppV
       quote: form.text("quote", 4096),
       scheduleDate: form.text("schedule_date", 20),
       scheduleTime: form.text("schedule_time", 20),
+      poll: readPollForm(form, deps.maxPollOptions),
+      sensitive: form.text("sensitive", 4) === "on",
       timeZone: zoneField(form) ?? existing?.timeZone ?? zoneOf(member),
     };
     /** The page again with everything the person entered, nothing lost (issue #12, item 2). */
@@ -225,6 +230,7 @@ export function composeRoutes(deps: ComposeRoutesDeps, shell: Shell, views: AppV
 
     const saved = await schedule.save(member.account, editor, draftId, {
       ...typed,
+      poll: pollInput(typed.poll),
       descriptions: new Map((existing?.media ?? []).map((m) => [m.id, form.text(`alt_${m.id}`, 1500)])),
       removeMedia: form.all("remove_media"),
       held: submitted.media.filter((m) => m.held).map((m) => ({ id: m.id, description: m.description })),
@@ -239,6 +245,7 @@ export function composeRoutes(deps: ComposeRoutesDeps, shell: Shell, views: AppV
         case "invalid-visibility":
         case "too-many-images":
         case "media":
+        case "poll":
           return again(existing, submitted.media, { error: saved.message, status: 422, preview: true });
         default:
           return unreachable(saved.error);
@@ -540,6 +547,7 @@ function publishDraftStatus(error: PublishDraftError): 403 | 404 | 409 | 422 {
     case "quote-not-allowed":
     case "mention":
     case "media":
+    case "poll":
       return 422;
     default:
       return unreachable(error);

@@ -2,6 +2,7 @@ import type { Account } from "../account/account.entity.ts";
 import { unreachable } from "../lib/result.ts";
 import { html, raw, type Html } from "../pages/html.ts";
 import type { Draft, DraftState } from "../post/schedule/draft.entity.ts";
+import { emptyPollForm, pollFieldset, pollFormFromDraft, type PollFormValues } from "./compose-poll.ts";
 import type { Member } from "./web.env.ts";
 import { appLayout, csrfField, type Shell } from "./web.layout.ts";
 import { formatDate, formatTime, formatZoned, toWallTime } from "./time-zone.ts";
@@ -35,6 +36,10 @@ export interface ComposeValues {
   /** The zone the date and time are in: the draft's, else the person's (or the browser's once confirmed). */
   readonly timeZone: string;
   readonly media: readonly ComposeMedia[];
+  /** The poll fields as entered or saved; absent: no poll. */
+  readonly poll?: PollFormValues;
+  /** "Mark media as sensitive"; absent: not marked. */
+  readonly sensitive?: boolean;
 }
 
 export function emptyCompose(zone: string): ComposeValues {
@@ -58,6 +63,8 @@ export function composeFromDraft(draft: Draft, zone: string, thumb: (mediaId: st
     scheduleTime: wall ? formatTime(wall) : "",
     timeZone: draftZone,
     media: draft.media.map((m) => ({ id: m.id, description: m.description ?? "", src: thumb(m.id), held: false, removed: false })),
+    poll: pollFormFromDraft(draft),
+    sensitive: draft.sensitive,
   };
 }
 
@@ -99,6 +106,7 @@ export interface ComposeContext {
   readonly replyingTo: string | null;
   readonly quoting: string | null;
   readonly canPublish: boolean;
+  readonly maxPollOptions: number;
   /** Why the person may only read this draft (shown instead of the buttons); null: they may change it. */
   readonly readOnly: string | null;
 }
@@ -150,8 +158,10 @@ ${values.media.map(
 )}
 ${slots > 0 && imageSlot(values.media.length, 0)}
 ${slots > 1 && html`<details><summary>More images</summary>${Array.from({ length: slots - 1 }, (_, i) => imageSlot(values.media.length, i + 1))}</details>`}
+<label><input type="checkbox" name="sensitive" value="on"${values.sensitive === true && html` checked`}> Mark media as sensitive <span class="hint">(hidden until clicked; a content warning hides it too)</span></label>
 <p class="hint">Images are resized; location and camera data are removed before anything is stored.</p>
 </fieldset>
+${pollFieldset(values.poll ?? emptyPollForm(), cx.maxPollOptions)}
 ${cx.readOnly !== null
     ? html`<p class="hint">${cx.readOnly}</p>`
     : html`<div class="actions">

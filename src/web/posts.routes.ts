@@ -149,6 +149,7 @@ function againStatus(error: PostAgainError): 403 | 404 | 409 | 422 {
     case "invalid-visibility":
     case "too-many-images":
     case "media":
+    case "poll":
       return 422;
     default:
       return unreachable(error);

@@ -71,6 +71,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     queue: base.queue,
     clock: base.clock,
     maxChars: base.config.limits.postMaxChars,
+    maxPollOptions: base.config.limits.maxPollOptions,
   });
   const profiles = new ProfileService({
     db: base.database.db,
@@ -124,6 +125,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     views: new AppViews({ interactions: deps.social.interactions, posts: postRepository, actors, urls: base.urls, proxy: mediaProxy }),
     compose: {
       maxChars: base.config.limits.postMaxChars,
+      maxPollOptions: base.config.limits.maxPollOptions,
       schedule,
       actors,
       posts: postRepository,

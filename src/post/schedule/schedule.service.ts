@@ -14,6 +14,7 @@ import type { PublishError, PublishInput } from "../post.service.ts";
 import { MAX_LOCAL_ATTACHMENTS } from "../post.service.ts";
 import { can, type Role } from "../../user/user.entity.ts";
 import { SCHEDULE_QUEUE, scheduleDedupeKey, type Draft, type DraftChange, type DraftMedia, type DraftState, type ScheduledJob } from "./draft.entity.ts";
+import { parsePollDraft } from "../poll.ts";
 import type { DraftContent, DraftGuard, DraftRepository } from "./draft.repository.ts";
 import type { ComposeUploadRepository, UploadOwner } from "./compose-upload.repository.ts";
 
@@ -35,7 +36,7 @@ const STALE_CLAIM_MS = 10 * 60_000;
 /** Held uploads no submit adopted within a day belong to a compose page that was abandoned. */
 const HELD_UPLOAD_MAX_AGE_MS = 24 * 3_600_000;
 
-export type SaveError = "not-found" | "forbidden" | "not-editable" | "too-long" | "invalid-visibility" | "too-many-images" | "media";
+export type SaveError = "not-found" | "forbidden" | "not-editable" | "too-long" | "invalid-visibility" | "too-many-images" | "media" | "poll";
 export type ScheduleError = "not-found" | "forbidden" | "not-editable" | "changed" | "in-the-past" | "not-whole-minute" | "empty";
 export type CancelError = "not-found" | "forbidden" | "not-scheduled";
 export type DiscardError = "not-found" | "forbidden" | "not-editable";
@@ -71,6 +72,10 @@ export interface DraftInput {
   readonly removeMedia?: readonly string[];
   /** New images with their alt text. */
   readonly uploads?: readonly { readonly bytes: Buffer; readonly description: string }[];
+  /** A poll as entered (checked here); absent or null: none. */
+  /** "Mark media as sensitive"; absent: as saved. */
+  readonly sensitive?: boolean;
+  readonly poll?: { readonly options: readonly string[]; readonly multiple: boolean; readonly durationSeconds: number } | null;
   /**
    * Images held for this person from an earlier refused submit or preview (`holdUploads`), by media
    * id, with their alt text: adopted into the draft when it saves; ids not held for the person are ignored.
@@ -104,6 +109,7 @@ export class ScheduleService {
   readonly #queue: JobQueue;
   readonly #clock: Clock;
   readonly #maxChars: number;
+  readonly #maxPollOptions: number;
   readonly #uploads: ComposeUploadRepository;
 
   constructor(deps: {
@@ -116,6 +122,7 @@ export class ScheduleService {
     queue: JobQueue;
     clock: Clock;
     maxChars: number;
+    maxPollOptions: number;
   }) {
     this.#db = deps.db;
     this.#drafts = deps.drafts;
@@ -125,6 +132,7 @@ export class ScheduleService {
     this.#queue = deps.queue;
     this.#clock = deps.clock;
     this.#maxChars = deps.maxChars;
+    this.#maxPollOptions = deps.maxPollOptions;
     this.#uploads = deps.uploads;
   }
 
@@ -167,6 +175,9 @@ export class ScheduleService {
     if (existing !== null && !OPEN_STATES.includes(existing.state)) return err("not-editable", "This post is being published or was published already.");
     if (existing !== null && !this.mayChange(editor, existing)) return err("forbidden", forbiddenChange(existing));
 
+    // A caller that says nothing about the poll (absent) keeps the draft's; null removes it.
+    const poll = input.poll === undefined ? (existing?.poll ? ok(existing.poll) : null) : input.poll === null ? null : parsePollDraft(input.poll, this.#maxPollOptions);
+    if (poll !== null && !poll.ok) return poll;
     const remove = new Set(input.removeMedia ?? []);
     const kept: DraftMedia[] = (existing?.media ?? [])
       .filter((m) => !remove.has(m.id))
@@ -174,6 +185,8 @@ export class ScheduleService {
     const uploads = input.uploads ?? [];
     const owner = uploadOwner(account, editor);
     const heldIds = owner === null ? [] : await this.#uploads.held(owner, (input.held ?? []).map((m) => m.id));
+    // Mastodon shows a post with images or with a poll, never both; refused before any upload is stored.
+    if (poll !== null && kept.length + heldIds.length + uploads.length > 0) return err("poll", "A post has either images or a poll: remove the images or the poll.");
     if (kept.length + heldIds.length + uploads.length > MAX_LOCAL_ATTACHMENTS) return err("too-many-images", `At most ${MAX_LOCAL_ATTACHMENTS} images per post: remove ${kept.length + heldIds.length + uploads.length - MAX_LOCAL_ATTACHMENTS}.`);
     // Taken in one conditional delete: a second submit of the same page adopts nothing twice.
     const taken = owner === null ? [] : await this.#uploads.take(owner, heldIds);
@@ -196,6 +209,8 @@ export class ScheduleService {
       replyTo: input.replyTo.trim() || null,
       quote: input.quote.trim() || null,
       media: [...kept, ...added],
+      poll: poll?.value ?? null,
+      sensitive: input.sensitive ?? existing?.sensitive ?? false,
     };
     const now = this.#now();
     if (existing === null) {
@@ -369,6 +384,8 @@ export class ScheduleService {
         replyTo: draft.replyTo,
         quote: draft.quote,
         media,
+        poll: draft.poll,
+        sensitive: draft.sensitive,
       });
     } catch (error) {
       // Unexpected: hand the claim back so a person (or the job's retry) can try again.

@@ -114,6 +114,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
         ledgerUndoFails ? Promise.reject(new Error("ledger undo failed (test fault)")) : ctx.social.interactions.undo(uri, actorId, at, db),
       get: (id) => ctx.social.interactions.get(id),
       active: (actorId, postId, kind) => ctx.social.interactions.active(actorId, postId, kind),
+      votesBy: (postId, actorId, db) => ctx.social.interactions.votesBy(postId, actorId, db),
     },
     notifier: {
       notify: (input, db) => {

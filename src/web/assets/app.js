@@ -139,3 +139,51 @@
   compose.addEventListener("input", function (e) { if (e.target && /^alt_/.test(e.target.name || "")) schedulePreview(); });
   updateCount();
 })();
+
+// Drag-and-drop and paste of images into the composer (issue #12, item 13). The file inputs stay
+// the way in without JavaScript; here a dropped or pasted image is put into the next empty one
+// (opening "More images" when needed) and its alt-text field gets the focus, so nothing is sent
+// that the form could not send by itself, and the server checks everything as for a chosen file.
+(function () {
+  var compose = document.querySelector("form[data-compose]");
+  if (!compose || typeof DataTransfer === "undefined") return;
+  var status = document.createElement("p");
+  status.className = "hint";
+  status.setAttribute("aria-live", "polite");
+  var first = compose.querySelector('input[type="file"]');
+  if (!first) return;
+  first.closest("fieldset").appendChild(status);
+
+  function place(files) {
+    var images = Array.prototype.filter.call(files, function (f) { return /^image\/(jpeg|png|webp|gif)$/.test(f.type); });
+    if (images.length === 0) return false;
+    var inputs = Array.prototype.filter.call(compose.querySelectorAll('input[type="file"]'), function (i) { return i.files.length === 0; });
+    var placed = 0;
+    images.slice(0, inputs.length).forEach(function (file, n) {
+      var input = inputs[n];
+      var transfer = new DataTransfer();
+      transfer.items.add(file);
+      input.files = transfer.files;
+      var more = input.closest("details");
+      if (more) more.open = true;
+      if (n === 0) { var alt = document.getElementById(input.id.replace("image_", "image_alt_")); if (alt) alt.focus(); }
+      placed++;
+    });
+    status.textContent = placed === images.length
+      ? placed + (placed === 1 ? " image added" : " images added") + ": describe " + (placed === 1 ? "it" : "them") + " for people who cannot see it."
+      : "Only " + placed + " more image(s) fit in this post.";
+    return placed > 0;
+  }
+
+  compose.addEventListener("dragover", function (e) {
+    if (e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types, "Files") >= 0) { e.preventDefault(); compose.classList.add("dropping"); }
+  });
+  compose.addEventListener("dragleave", function () { compose.classList.remove("dropping"); });
+  compose.addEventListener("drop", function (e) {
+    compose.classList.remove("dropping");
+    if (e.dataTransfer && e.dataTransfer.files.length > 0 && place(e.dataTransfer.files)) e.preventDefault();
+  });
+  compose.addEventListener("paste", function (e) {
+    if (e.clipboardData && e.clipboardData.files.length > 0 && place(e.clipboardData.files)) e.preventDefault();
+  });
+})();
