@@ -2,6 +2,7 @@ import type { Clock } from "../lib/time.ts";
 import type { JobQueue, QueueHandler } from "../queue/queue.ts";
 import type { InteractionService } from "../social/interaction.service.ts";
 import type { InsightsRepository } from "./insights.repository.ts";
+import type { DeliveryReach } from "./insights.ports.ts";
 
 export const FOLD_QUEUE = "insights.fold";
 const BATCH = 500;
@@ -15,7 +16,13 @@ const DAY_MS = 86_400_000;
  * report reads the ledger for it again until the next run folds it anew: the figures stay exact.
  * One durable job, postponed to the next day after each run (sooner while a backlog remains).
  */
-export function foldHandler(deps: { rollups: InsightsRepository; interactions: Pick<InteractionService, "interactorCounts">; clock: Clock; rawDays: number }): QueueHandler {
+export function foldHandler(deps: {
+  rollups: InsightsRepository;
+  interactions: Pick<InteractionService, "interactorCounts">;
+  reach: Pick<DeliveryReach, "foldSettledBefore">;
+  clock: Clock;
+  rawDays: number;
+}): QueueHandler {
   return {
     queue: FOLD_QUEUE,
     concurrency: 1,
@@ -23,6 +30,8 @@ export function foldHandler(deps: { rollups: InsightsRepository; interactions: P
     async handle() {
       const now = deps.clock.now();
       const folded = await foldOnce(deps, now);
+      // Delivery outcomes name personal inboxes (remote actors): folded to servers after the period too.
+      await deps.reach.foldSettledBefore(new Date(now.getTime() - deps.rawDays * DAY_MS).toISOString());
       return { kind: "postpone", at: new Date(now.getTime() + (folded === BATCH ? 1_000 : DAY_MS)) };
     },
   };

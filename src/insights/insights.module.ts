@@ -39,7 +39,7 @@ export function createInsightsModule(base: AppBase, deps: InsightsModuleDeps): I
     queries,
     repairRollups: () => queries.repair(),
     scheduleFolding: () => scheduleFolding(base.queue, base.clock),
-    jobs: [foldHandler({ rollups: new InsightsRepository(base.database.db), interactions, clock: base.clock, rawDays: base.config.analyticsRawDays })],
+    jobs: [foldHandler({ rollups: new InsightsRepository(base.database.db), interactions, reach: deps.reach, clock: base.clock, rawDays: base.config.analyticsRawDays })],
   };
 }
 

@@ -6,6 +6,12 @@ export class FakeReach implements DeliveryReach {
   reachOf(postIds: readonly string[]): Promise<ReadonlyMap<string, ReachFigures>> {
     return Promise.resolve(new Map(postIds.flatMap((id) => (this.figures.has(id) ? [[id, this.figures.get(id)!] as const] : []))));
   }
+  /** The cutoffs insights asked to fold at. */
+  readonly folds: string[] = [];
+  foldSettledBefore(cutoff: string): Promise<number> {
+    this.folds.push(cutoff);
+    return Promise.resolve(0);
+  }
 }
 
 export class FakePageViews implements PageViewCounts {
