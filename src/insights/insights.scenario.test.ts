@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { Clock } from "../lib/time.ts";
 import { ENGINES } from "../testing/databases.ts";
 import { eventually, startTestInstances, type TestInstance } from "../testing/instance.ts";
+import { signIn } from "../web/testing/web-client.ts";
 import { localDayOf, startOfLocalDay } from "./insights.zone.ts";
 
 /**
@@ -156,6 +157,18 @@ for (const engine of ENGINES) {
       // CSV: the days table, one row per day.
       const csv = (await cli(a, "stats", "acme", "--from", d1, "--to", d2, "--csv")).split("\r\n");
       assert.deepEqual(csv.slice(1), [`${d1},1,1,1,1,0,4,3,1,2,2,0`, `${d2},1,1,0,0,0,2,1,0,1,3,0`]);
+      // The web app answers the same figures: its JSON URL is the CLI's object, its CSV the CLI's rows,
+      // and the overview page draws them (with a session of the account's owner).
+      assert.ok((await a.ctx.web.users.create({ email: "owner@acme.example", password: "owner's long password", accountUsername: "acme", role: "owner" })).ok);
+      const web = await signIn(a, "owner@acme.example", "owner's long password");
+      const json = await web.get(`/app/insights/report.json?from=${d1}&to=${d2}`);
+      assert.equal(json.status, 200);
+      assert.deepEqual(JSON.parse(json.html), both);
+      const download = await web.get(`/app/insights/days.csv?from=${d1}&to=${d2}`);
+      assert.deepEqual(download.html.trimEnd().split("\r\n").slice(1), csv.slice(1));
+      const page = await web.get(`/app/insights?from=${d1}&to=${d2}`);
+      assert.equal(page.status, 200);
+      assert.match(page.html, /<svg[^>]*role="img"/);
       assert.equal(await cli(a, "repair"), "All counters are correct.");
     });
   });
