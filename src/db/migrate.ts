@@ -16,6 +16,7 @@ import * as m0012 from "./migrations/0012_setup_tokens.ts";
 import * as m0013 from "./migrations/0013_counters.ts";
 import * as m0014 from "./migrations/0014_home_feed.ts";
 import * as m0018 from "./migrations/0018_insights_reach.ts";
+import * as m0022 from "./migrations/0022_home_visits.ts";
 
 /** Migrations are imported statically so the set is the same in every process and in the type check. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0013_counters": m0013,
   "0014_home_feed": m0014,
   "0018_insights_reach": m0018,
+  "0022_home_visits": m0022,
 };
 
 /** The names of every migration this Herold knows, in order (a backup records which were applied). */

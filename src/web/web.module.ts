@@ -18,6 +18,8 @@ import { suggest } from "./suggest.ts";
 import { WebCookies } from "./session.middleware.ts";
 import { ProfileService } from "./profile.service.ts";
 import { webRoutes, type WebRoutesDeps } from "./web.routes.ts";
+import { HomeView } from "./home.view.ts";
+import { HomeVisitRepository } from "../user/home-visit.repository.ts";
 import { DraftRepository } from "../post/schedule/draft.repository.ts";
 import { scheduledPostHandler } from "../post/schedule/schedule.job.ts";
 import { ScheduleService } from "../post/schedule/schedule.service.ts";
@@ -100,6 +102,16 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
   const { db } = base.database;
   const { posts: postRepository, actors, accounts } = base.repos;
   const media = deps.posts.media;
+  const views = new AppViews({ interactions: deps.social.interactions, posts: postRepository, actors, urls: base.urls, proxy: mediaProxy });
+  const home = new HomeView({
+    clock: base.clock,
+    schedule,
+    unanswered: deps.posts.unanswered,
+    activity: deps.social.channelActivity,
+    visits: new HomeVisitRepository(db),
+    views,
+    insights: deps.insights,
+  });
   const routes: WebRoutesDeps = {
     origin: base.config.origin,
     domain: base.config.domain,
@@ -116,7 +128,8 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     mediaLimits: media.limits,
     notifications: deps.social.notifications,
     follows: deps.social.follows,
-    views: new AppViews({ interactions: deps.social.interactions, posts: postRepository, actors, urls: base.urls, proxy: mediaProxy }),
+    views,
+    home,
     compose: {
       maxChars: base.config.limits.postMaxChars,
       schedule,

@@ -32,6 +32,8 @@ import { followerRoutes } from "./followers.routes.ts";
 import { insightsRoutes } from "./insights.routes.ts";
 import { notificationRoutes } from "./notifications.routes.ts";
 import { timelineRoutes } from "./timeline.routes.ts";
+import { homeRoutes } from "./home.routes.ts";
+import type { HomeView } from "./home.view.ts";
 import { profileImageRoutes, profileRoutes } from "./profile.routes.ts";
 
 /** What the web app's routes use: the web module's own parts and narrow ports of the modules below. */
@@ -62,6 +64,8 @@ export interface WebRoutesDeps {
   readonly notifications: Pick<NotificationService, "list">;
   readonly follows: FollowService;
   readonly views: AppViews;
+  /** The channel's home at /app (issue #12, item 11). */
+  readonly home: Pick<HomeView, "load">;
   readonly compose: Omit<ComposeRoutesDeps, "origin" | "domain" | "clock" | "urls" | "users">;
   /** Insights (issue #14): the section and its navigation link are mounted when present. */
   readonly insights?: InsightsQueries | undefined;
@@ -132,6 +136,7 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   app.use("/app", needsSetup, member);
   app.use("/app/*", needsSetup, member);
   app.route("/", sessionRoutes({ shell, sessions: web.sessions, users: web.userRepository, cookies: web.cookies, now }));
+  app.route("/", homeRoutes({ home: deps.home, shell }));
   app.route("/", timelineRoutes({ timeline: deps.timeline, interactions: deps.interactions, views, shell }));
   app.route("/", notificationRoutes({ notifications: deps.notifications, posts: deps.posts, views, shell }));
   app.route("/", followerRoutes({ follows: deps.follows, views, shell }));

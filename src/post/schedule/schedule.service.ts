@@ -115,8 +115,9 @@ export class ScheduleService {
     return this.#drafts.find(account.id, draftId);
   }
 
-  list(account: Pick<Account, "id">, states: Parameters<DraftRepository["list"]>[1]): Promise<Draft[]> {
-    return this.#drafts.list(account.id, states);
+  /** Drafts in these states, soonest scheduled first; at most `limit` (the home shows the next few). */
+  list(account: Pick<Account, "id">, states: Parameters<DraftRepository["list"]>[1], limit?: number): Promise<Draft[]> {
+    return this.#drafts.list(account.id, states, limit);
   }
 
   scheduledBetween(account: Pick<Account, "id">, from: Date, to: Date): Promise<Draft[]> {
