@@ -141,6 +141,8 @@ export function composeRoutes(deps: ComposeRoutesDeps, shell: Shell, views: AppV
       descriptions: new Map((existing?.media ?? []).map((m) => [m.id, form.text(`alt_${m.id}`, 1500)])),
       removeMedia: form.all("remove_media"),
       uploads,
+      // Earlier uploads used again (the media library); ownership is checked by the media service.
+      reuse: form.all("media_id"),
     });
     const values = (draft: Draft | null): ComposeValues => ({
       ...(draft !== null ? composeFromDraft(draft, zoneOf(member), thumb(draft.id)) : emptyCompose()),

@@ -130,6 +130,7 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     follows: deps.social.follows,
     views,
     home,
+    media,
     compose: {
       maxChars: base.config.limits.postMaxChars,
       schedule,

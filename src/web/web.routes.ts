@@ -33,6 +33,7 @@ import { insightsRoutes } from "./insights.routes.ts";
 import { notificationRoutes } from "./notifications.routes.ts";
 import { timelineRoutes } from "./timeline.routes.ts";
 import { homeRoutes } from "./home.routes.ts";
+import { mediaLibraryRoutes, type MediaLibraryRoutesDeps } from "./media-library.routes.ts";
 import type { HomeView } from "./home.view.ts";
 import { profileImageRoutes, profileRoutes } from "./profile.routes.ts";
 
@@ -66,6 +67,8 @@ export interface WebRoutesDeps {
   readonly views: AppViews;
   /** The channel's home at /app (issue #12, item 11). */
   readonly home: Pick<HomeView, "load">;
+  /** The media library at /app/media (issue #12, item 13). */
+  readonly media: MediaLibraryRoutesDeps["media"];
   readonly compose: Omit<ComposeRoutesDeps, "origin" | "domain" | "clock" | "urls" | "users">;
   /** Insights (issue #14): the section and its navigation link are mounted when present. */
   readonly insights?: InsightsQueries | undefined;
@@ -141,6 +144,7 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   app.route("/", notificationRoutes({ notifications: deps.notifications, posts: deps.posts, views, shell }));
   app.route("/", followerRoutes({ follows: deps.follows, views, shell }));
   app.route("/", composeRoutes({ ...deps.compose, origin: deps.origin, domain: deps.domain, clock: deps.clock, urls: deps.urls, users: web.userRepository }, shell, views));
+  app.route("/", mediaLibraryRoutes({ media: deps.media, schedule: deps.compose.schedule, shell }));
   app.route("/", calendarRoutes({ clock: deps.clock, schedule: deps.compose.schedule, posts: deps.posts }, shell));
   app.route("/", profileRoutes(deps.urls, shell, views, web.profiles));
   if (deps.insights !== undefined) app.route("/", insightsRoutes({ insights: deps.insights, shell }));

@@ -27,6 +27,8 @@ export interface DraftMediaStore {
   discard(mediaIds: readonly string[]): Promise<void>;
   /** Where the draft's stored files are (the media module derives media paths, nobody else). */
   unattachedFiles(actorId: string, mediaIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
+  /** A new row for the same file as one of the actor's own uploads (the media library's "use again"). */
+  reuse(actorId: string, mediaId: string): Promise<Result<LocalMedia, "not-found">>;
 }
 
 /** A claim older than this belongs to an attempt that died (publishing takes seconds, not minutes). */
@@ -68,6 +70,8 @@ export interface DraftInput {
   readonly removeMedia?: readonly string[];
   /** New images with their alt text. */
   readonly uploads?: readonly { readonly bytes: Buffer; readonly description: string }[];
+  /** Ids of the account's own earlier uploads to use again (media library); another account's are refused. */
+  readonly reuse?: readonly string[];
 }
 
 /**
@@ -156,7 +160,8 @@ export class ScheduleService {
       .filter((m) => !remove.has(m.id))
       .map((m) => ({ id: m.id, description: input.descriptions?.get(m.id)?.trim() || m.description }));
     const uploads = input.uploads ?? [];
-    if (kept.length + uploads.length > MAX_LOCAL_ATTACHMENTS) return err("too-many-images", `At most ${MAX_LOCAL_ATTACHMENTS} images per post.`);
+    const reused = [...new Set(input.reuse ?? [])];
+    if (kept.length + uploads.length + reused.length > MAX_LOCAL_ATTACHMENTS) return err("too-many-images", `At most ${MAX_LOCAL_ATTACHMENTS} images per post.`);
     const added: DraftMedia[] = [];
     for (const upload of uploads) {
       const stored = await this.#media.storeImage(account.actorId, upload.bytes, upload.description.trim() || null);
@@ -165,6 +170,14 @@ export class ScheduleService {
         return err("media", `The image could not be used: ${stored.message}`);
       }
       added.push({ id: stored.value.id, description: stored.value.description });
+    }
+    for (const mediaId of reused) {
+      const again = await this.#media.reuse(account.actorId, mediaId);
+      if (!again.ok) {
+        await this.#media.discard(added.map((m) => m.id));
+        return err("media", `The image could not be used: ${again.message}`);
+      }
+      added.push({ id: again.value.id, description: again.value.description });
     }
     const content: DraftContent = {
       text: input.text,
