@@ -206,7 +206,7 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
       await go("/app/timeline");
       return (await page.getByText("Hello from server B").count()) > 0;
     }, 60_000, "bob's post in acme's home timeline");
-    await shot("03-home");
+    await shot("03-timeline");
     const avatarImg = page.locator("article.post", { hasText: "Hello from server B" }).locator(".byline img");
     assert.match((await avatarImg.getAttribute("src")) ?? "", /^\/media\/proxy\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/);
     assert.ok(await avatarImg.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 32), "the proxied avatar loaded");
