@@ -5,6 +5,7 @@ import { ShiftedClock } from "./testing/browser.ts";
 import { fromWallTime, formatDate, formatTime, toWallTime } from "./time-zone.ts";
 import { setUpOwner, type WebClient } from "./testing/web-client.ts";
 import { VISIT_GAP_MS } from "../user/home-visit.repository.ts";
+import { startInsightsInstance, type InsightsInstance } from "./testing/insights-instance.ts";
 
 /** Only the text of one home block (by its heading id), so a check cannot pass on another block's words. */
 function block(html: string, id: string): string {
@@ -116,5 +117,31 @@ describe("the channel's home", { timeout: 170_000 }, () => {
     const after = block((await owner.get("/app")).html, "home-news");
     assert.match(after, /<strong>1<\/strong> like/);
     assert.doesNotMatch(after, /new follower|reply/);
+  });
+});
+
+describe("the channel's home with Insights", { timeout: 120_000 }, () => {
+  let a: InsightsInstance;
+  let owner: WebClient;
+
+  before(async () => {
+    a = await startInsightsInstance();
+    owner = await setUpOwner(a, { email: "owner@acme.example", password: "owner's long password", account_username: "acme", account_name: "ACME" });
+  });
+
+  after(async () => {
+    await a?.close();
+  });
+
+  test("three figures of the last 7 days from Insights, with a link to the Insights pages", async () => {
+    const accountId = (await a.ctx.repos.accounts.findByUsername("acme"))!.id;
+    const report = await a.fake.report(accountId, { kind: "days", days: 7 });
+    assert.ok(report.ok);
+    const insights = block((await owner.get("/app")).html, "home-insights");
+    const figure = (n: number) => new Intl.NumberFormat("en", { maximumFractionDigits: 0 }).format(n);
+    assert.match(insights, new RegExp(`Interactions</h3><p class="figure">${figure(report.value.totals.interactions)}</p>`));
+    assert.match(insights, new RegExp(`Replies</h3><p class="figure">${figure(report.value.totals.replies)}</p>`));
+    assert.match(insights, new RegExp(`Page views</h3><p class="figure">${figure(report.value.totals.pageViews)}</p>`));
+    assert.match(insights, /href="\/app\/insights"/);
   });
 });
