@@ -82,7 +82,8 @@ describe("the channel's home in a browser", { skip: NO_CHROMIUM, timeout: 300_00
   test("the home shows what is scheduled next (in Berlin time), what needs a reply and the new follower", async () => {
     await page.setViewportSize({ width: 1200, height: 900 });
     await go("/app");
-    assert.equal(await page.locator("main h1").innerText(), "Today at @acme");
+    assert.equal(await page.locator("main h1").innerText(), "Home");
+    assert.match(await page.locator("main .hint").first().innerText(), /What is happening at @acme today/);
     const scheduled = page.locator("section", { has: page.getByRole("heading", { name: "Scheduled next" }) });
     assert.match(await scheduled.innerText(), /18:00 Europe\/Berlin[\s\S]*Launch week starts/);
     assert.equal(await scheduled.locator("time").getAttribute("datetime"), scheduledAt.toISOString());

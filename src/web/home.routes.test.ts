@@ -40,7 +40,7 @@ describe("the channel's home", { timeout: 170_000 }, () => {
   test("a new account's home: every block says honestly that there is nothing yet", async () => {
     const page = await owner.get("/app");
     assert.equal(page.status, 200);
-    assert.match(page.html, /<h1>Today at @acme<\/h1>/);
+    assert.match(page.html, /<h1>Home<\/h1>\s*<p class="hint">What is happening at @acme today/);
     assert.match(block(page.html, "home-scheduled"), /Nothing is scheduled/);
     assert.match(block(page.html, "home-unanswered"), /Nothing waits for an answer/);
     assert.match(block(page.html, "home-news"), /In the last 7 days[\s\S]*Nothing new in the last 7 days/);

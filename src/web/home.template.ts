@@ -36,13 +36,13 @@ export function channelHomePage(shell: Shell, member: Member, data: HomeData, no
     nav: "home",
     member,
     notice,
-    body: html`<h1>Today at ${handle}</h1>
-<p class="hint"><a href="/app/compose">Write a post</a> · <a href="/app/timeline">Timeline</a> of the accounts ${handle} follows</p>
+    body: html`<h1>Home</h1>
+<p class="hint">What is happening at ${handle} today. <a href="/app/compose">Write a post</a> · <a href="/app/timeline">Timeline</a> of the accounts ${handle} follows</p>
 <div class="home">
 ${scheduledBlock(member, data)}
-${unansweredBlock(member, data)}
 ${newsBlock(member, data)}
 ${followersBlock(member, data, shell.domain)}
+${unansweredBlock(member, data)}
 ${data.insights !== null && insightsBlock(data.insights)}
 </div>`,
   });

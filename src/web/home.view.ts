@@ -42,8 +42,8 @@ export interface HomeData {
 
 /**
  * The app's home (issue #12, item 11): "what is happening with our channel today". Each block is one
- * query (the posts' authors and images one more, for the whole list), all run at once; the visit is
- * recorded in the same round.
+ * query, run at once after the visit is recorded; the unanswered posts' authors, images and the
+ * account's likes are then read for the whole list at once (AppViews.posts), never per post.
  */
 export class HomeView {
   readonly #deps: HomeDeps;
