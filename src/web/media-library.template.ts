@@ -60,6 +60,6 @@ ${canChange && html`${unused
     ? html`<form method="post" action="/app/media/${item.id}/alt">${csrfField(member)}<label for="alt-${item.id}">Alt text</label> <textarea id="alt-${item.id}" name="alt" rows="2" maxlength="${MAX_DESCRIPTION}">${item.description ?? ""}</textarea> <button type="submit" class="secondary">Save alt text</button></form>`
     : item.post !== null && html`<p class="hint">Its alt text is part of the published post.</p>`}
 <div class="actions"><form method="post" action="/app/media/${item.id}/use">${csrfField(member)}<button type="submit">Use in a new post</button></form>
-${unused && html`<form method="post" action="/app/media/${item.id}/delete">${csrfField(member)}<button type="submit" class="secondary">Delete</button></form>`}</div>`}
+${unused && html`<details class="confirm"><summary>Delete…</summary><p>Delete this image for good? It is in no post or draft.</p><form method="post" action="/app/media/${item.id}/delete">${csrfField(member)}<button type="submit" class="secondary">Delete for good</button></form></details>`}</div>`}
 </li>`;
 }
