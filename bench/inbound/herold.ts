@@ -93,13 +93,27 @@ export async function startHerold(options: { role: "all" | "web" | "worker"; por
 
 /** `herold account create <username> --type organization` against the database in `env`. */
 export async function createAccount(username: string, env: Readonly<Record<string, string>>): Promise<void> {
-  const child = spawn(process.execPath, [CLI, "account", "create", username, "--type", "organization", "--name", "ACME"], {
+  await cli(["account", "create", username, "--type", "organization", "--name", "ACME"], env);
+}
+
+/** `herold post <username> <text>`: the new post's URI. */
+export async function createPost(username: string, text: string, env: Readonly<Record<string, string>>): Promise<string> {
+  return (await cli(["post", username, text], env)).trim().split("\n").pop()!;
+}
+
+async function cli(args: readonly string[], env: Readonly<Record<string, string>>): Promise<string> {
+  const child = spawn(process.execPath, [CLI, ...args], {
     env: environment(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  let stdout = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    output += chunk;
+    stdout += chunk;
+  });
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  if (code !== 0) throw new Error(`account create failed (${code}):\n${output}`);
+  if (code !== 0) throw new Error(`herold ${args.join(" ")} failed (${code}):\n${output}`);
+  return stdout;
 }

@@ -10,12 +10,15 @@ export interface Message {
   readonly [key: string]: unknown;
 }
 
-/** The next message of `type` from `child`; rejects when the child exits first or after `timeoutMs`. */
-export function nextMessage<T extends Message>(child: ChildProcess, type: string, timeoutMs = 600_000): Promise<T> {
+/**
+ * The next message of `type` from `child` (with `name`: the reply about that name, so that several
+ * requests to one child can be in flight); rejects when the child exits first or after `timeoutMs`.
+ */
+export function nextMessage<T extends Message>(child: ChildProcess, type: string, timeoutMs = 600_000, name?: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: Message) => {
       if (message?.type === "error") finish(() => reject(new Error(`child failed: ${String(message["message"])}`)));
-      else if (message?.type === type) finish(() => resolve(message as T));
+      else if (message?.type === type && (name === undefined || message["name"] === name)) finish(() => resolve(message as T));
     };
     const onExit = (code: number | null, signal: string | null) =>
       finish(() => reject(new Error(`child exited (${code ?? signal}) while waiting for "${type}"`)));
@@ -33,7 +36,7 @@ export function nextMessage<T extends Message>(child: ChildProcess, type: string
 
 /** Sends `message` and waits for the reply of type `reply`. */
 export async function ask<T extends Message>(child: ChildProcess, message: Message, reply: string, timeoutMs?: number): Promise<T> {
-  const answer = nextMessage<T>(child, reply, timeoutMs);
+  const answer = nextMessage<T>(child, reply, timeoutMs, message["name"]);
   child.send(message);
   return await answer;
 }

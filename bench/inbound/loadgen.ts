@@ -11,10 +11,12 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { Pool } from "undici";
 import { serve, type Message } from "./ipc.ts";
-import { createNote, signMastodon, type LocalAccount, type RemoteActor } from "./mastodon.ts";
+import { createNote, MIX, mixedActivity, signMastodon, type LocalAccount, type RemoteActor } from "./mastodon.ts";
 
 interface Prepared {
   readonly target: URL;
+  /** Where to connect, when not to the target itself (several web processes behind one origin). */
+  readonly connect: URL;
   readonly requests: Array<{ headers: Record<string, string>; body: Buffer }>;
 }
 
@@ -30,22 +32,37 @@ function keyOf(actor: RemoteActor): KeyObject {
 function prepare(message: Message): Message {
   const { name, count, prefix } = message as unknown as { name: string; count: number; prefix: string };
   const target = new URL(message["target"] as string);
-  if (target.hostname !== "127.0.0.1") throw new Error(`refusing a non-loopback target ${target.href}`);
+  const connect = new URL((message["connect"] as string | undefined) ?? target.href);
+  for (const url of [target, connect]) if (url.hostname !== "127.0.0.1") throw new Error(`refusing a non-loopback target ${url.href}`);
   const actors = message["actors"] as RemoteActor[];
   const local = message["local"] as LocalAccount;
+  /** With the local account's post URIs: the mix of activity types (mastodon.ts `MIX`) instead of posts only. */
+  const targets = message["mix"] as string[] | undefined;
+  const earlier = new Map<string, { notes: string[]; likes: Array<Record<string, unknown>> }>();
+  const kinds: Record<string, number> = {};
   const started = performance.now();
   const requests: Prepared["requests"] = [];
   let bytes = 0;
   for (let i = 0; i < count; i++) {
     const actor = actors[i % actors.length]!;
     const now = new Date();
-    const body = Buffer.from(createNote(actor, `${prefix}${i}`, local, now));
+    let json: string;
+    if (targets === undefined) json = createNote(actor, `${prefix}${i}`, local, now);
+    else {
+      const kind = MIX[Math.floor(i / actors.length) % MIX.length]!;
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
+      let state = earlier.get(actor.uri);
+      if (state === undefined) earlier.set(actor.uri, (state = { notes: [], likes: [] }));
+      json = mixedActivity(kind, actor, `${prefix}${i}`, local, targets, state, now);
+    }
+    const body = Buffer.from(json);
     bytes += body.length;
     const { host: _host, ...headers } = signMastodon(target, body, actor.keyId, keyOf(actor), now);
-    requests.push({ headers, body });
+    // The Host header is the signed origin's, as a reverse proxy in front of several processes passes it on.
+    requests.push({ headers: connect.host === target.host ? headers : { ...headers, host: target.host }, body });
   }
-  prepared.set(name, { target, requests });
-  return { type: "prepared", name, count, meanBytes: Math.round(bytes / Math.max(1, count)), ms: performance.now() - started };
+  prepared.set(name, { target, connect, requests });
+  return { type: "prepared", name, count, kinds, meanBytes: Math.round(bytes / Math.max(1, count)), ms: performance.now() - started };
 }
 
 async function run(message: Message): Promise<Message> {
@@ -53,7 +70,7 @@ async function run(message: Message): Promise<Message> {
   const set = prepared.get(name);
   if (set === undefined) throw new Error(`nothing prepared under ${name}`);
   prepared.delete(name);
-  const pool = new Pool(set.target.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+  const pool = new Pool(set.connect.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
   const statuses: Record<string, number> = {};
   const latencies = new Float64Array(set.requests.length);
   let errors = 0;

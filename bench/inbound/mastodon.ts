@@ -136,3 +136,77 @@ export function signMastodon(url: URL, body: Buffer, keyId: string, privateKey: 
     signature: `keyId="${keyId}",algorithm="rsa-sha256",headers="${SIGNED_HEADERS}",signature="${signature}"`,
   };
 }
+
+/**
+ * The held-back-style mix of the inbound benchmark (`--mix`): per 20 activities of an actor, 6 posts, 3
+ * replies to the local account's posts, 4 likes and 2 boosts of them, 1 follow of the local account, 2
+ * undos of the actor's own earlier likes and 2 deletes of its own earlier posts — in the order a busy
+ * server sends them, which is not necessarily the order Herold processes them in.
+ */
+export const MIX = ["note", "like", "note", "reply", "like", "announce", "note", "undo", "reply", "like", "follow", "note", "delete", "announce", "note", "like", "undo", "reply", "note", "delete"] as const;
+export type MixKind = (typeof MIX)[number];
+
+/** Activity `serial` of kind `kind` by `actor`; `earlier` holds the actor's earlier notes and likes of the set. */
+export function mixedActivity(
+  kind: MixKind,
+  actor: RemoteActor,
+  serial: string,
+  local: LocalAccount,
+  targets: readonly string[],
+  earlier: { notes: string[]; likes: Array<Record<string, unknown>> },
+  now: Date,
+): string {
+  const target = targets[Number.parseInt(serial.replace(/\D/g, "").slice(-4) || "0", 10) % targets.length]!;
+  const id = `${actor.uri}/activities/${serial}`;
+  switch (kind) {
+    case "note": {
+      const json = createNote(actor, serial, local, now);
+      earlier.notes.push(`${actor.uri}/statuses/${serial}`);
+      return json;
+    }
+    case "reply": {
+      const activity = JSON.parse(createNote(actor, serial, local, now)) as { object: Record<string, unknown> };
+      activity.object["inReplyTo"] = target;
+      activity.object["inReplyToAtomUri"] = target;
+      return JSON.stringify(activity);
+    }
+    case "like": {
+      const like = { "@context": "https://www.w3.org/ns/activitystreams", id, type: "Like", actor: actor.uri, object: target };
+      earlier.likes.push(like);
+      return JSON.stringify(like);
+    }
+    case "announce":
+      return JSON.stringify({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        id,
+        type: "Announce",
+        actor: actor.uri,
+        published: now.toISOString().replace(/\.\d+Z$/, "Z"),
+        to: [PUBLIC],
+        cc: [local.uri, `${actor.uri}/followers`],
+        object: target,
+      });
+    case "follow":
+      return JSON.stringify({ "@context": "https://www.w3.org/ns/activitystreams", id, type: "Follow", actor: actor.uri, object: local.uri });
+    case "undo": {
+      const like = earlier.likes.shift();
+      if (like === undefined) return mixedActivity("like", actor, serial, local, targets, earlier, now);
+      const { "@context": _context, ...object } = like;
+      return JSON.stringify({ "@context": "https://www.w3.org/ns/activitystreams", id: `${id}#undo`, type: "Undo", actor: actor.uri, object });
+    }
+    case "delete": {
+      const note = earlier.notes.shift();
+      if (note === undefined) return mixedActivity("note", actor, serial, local, targets, earlier, now);
+      return JSON.stringify({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        id: `${note}#delete`,
+        type: "Delete",
+        actor: actor.uri,
+        to: [PUBLIC],
+        object: { id: note, type: "Tombstone" },
+      });
+    }
+    default:
+      throw new Error(`unknown kind ${JSON.stringify(kind satisfies never)}`);
+  }
+}

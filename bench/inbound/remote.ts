@@ -31,6 +31,8 @@ export async function startRemoteServers(actorCount: number, serverCount: number
   const ports: number[] = [];
   for (let s = 0; s < serverCount; s++) {
     const server = createServer((request, response) => {
+      // Deliveries (the Accept of a Follow in the mix) are taken, as a healthy server takes them.
+      if (request.method === "POST") return void request.resume().on("end", () => response.writeHead(202).end());
       const body = documents.get(`${s}${new URL(request.url ?? "/", "http://x").pathname}`);
       if (body === undefined) return void response.writeHead(404).end();
       fetches++;

@@ -48,7 +48,7 @@ export interface Report {
     readonly workerMemory: Memory;
     readonly drainSql: SqlCounts;
   };
-  readonly checks: { readonly posts: number; readonly expectedPosts: number; readonly waiting: number; readonly dead: number; readonly actorFetches: number; readonly metrics: readonly string[] };
+  readonly checks: { readonly posts: number; readonly expectedPosts: number | undefined; readonly kinds: Record<string, number>; readonly waiting: number; readonly dead: number; readonly actorFetches: number; readonly metrics: readonly string[] };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
@@ -97,7 +97,8 @@ export function formatReport(r: Report): string {
   }
   const c = r.checks;
   lines.push(
-    `  checks: ${fmt(c.posts)} remote posts stored (expected ${fmt(c.expectedPosts)}); inbox jobs left ${c.waiting}, dead ${c.dead}; actor documents fetched ${c.actorFetches}`,
+    ...(Object.keys(c.kinds).length > 0 ? [`  activities sent to Herold by kind: ${Object.entries(c.kinds).map(([k, v]) => `${k} ${fmt(v)}`).join(", ")}`] : []),
+    `  checks: ${fmt(c.posts)} remote posts stored (${c.expectedPosts === undefined ? "deletes remove some" : `expected ${fmt(c.expectedPosts)}`}); inbox jobs left ${c.waiting}, dead ${c.dead}; actor documents fetched ${c.actorFetches}`,
     `  /metrics at the end of the role-all run: ${c.metrics.length > 0 ? c.metrics.join(", ") : "no inbox jobs (queue empty)"}`,
   );
   return lines.join("\n") + "\n";

@@ -35,7 +35,7 @@ export interface ProfileUpdate {
   readonly alsoKnownAs?: readonly string[];
 }
 
-type Joined = Omit<Selectable<AccountRow>, "rsa_private_pem" | "ed25519_private_pem"> & Pick<Selectable<ActorRow>, "uri" | "type" | "name" | "summary_html" | "fields_json"
+type Joined = Omit<Selectable<AccountRow>, "rsa_private_pem" | "ed25519_private_pem" | "time_zone"> & Pick<Selectable<ActorRow>, "uri" | "type" | "name" | "summary_html" | "fields_json"
   | "manually_approves_followers" | "discoverable" | "icon_url" | "image_url" | "also_known_as_json" | "moved_to_uri">;
 
 /** Local accounts: an `accounts` row (keys) joined with its `actors` row (profile). */
@@ -101,6 +101,17 @@ export class AccountRepository {
   async findById(id: string, db: Kysely<DB> = this.#db): Promise<Account | null> {
     const row = await this.#select(db).where("accounts.id", "=", id).executeTakeFirst();
     return row ? toAccount(row) : null;
+  }
+
+  /** The IANA zone in which the account's insights count days and hours (migration 0017; "UTC" unless set). */
+  async timeZone(accountId: string, db: Kysely<DB> = this.#db): Promise<string | null> {
+    const row = await db.selectFrom("accounts").select("time_zone").where("id", "=", accountId).executeTakeFirst();
+    return row?.time_zone ?? null;
+  }
+
+  /** Sets the account's zone (the caller validates it and recounts the insights rollups in the same transaction). */
+  async setTimeZone(accountId: string, timeZone: string, db: Kysely<DB> = this.#db): Promise<void> {
+    await db.updateTable("accounts").set({ time_zone: timeZone }).where("id", "=", accountId).execute();
   }
 
   async findByActorId(actorId: string): Promise<Account | null> {

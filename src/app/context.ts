@@ -11,6 +11,7 @@ import { createSocialModule, type SocialModule } from "../social/social.module.t
 import { FollowersRepository } from "../social/followers.repository.ts";
 import { createPostModule, type PostModule } from "../post/post.module.ts";
 import { createPagesModule, type PagesModule } from "../pages/pages.module.ts";
+import { createInsightsModule, type InsightsModule } from "../insights/insights.module.ts";
 import { createWebModule, type WebModule } from "../web/web.module.ts";
 import { type AppBase, type ModuleContributions, createAppBase } from "./base.ts";
 import { loadOrCreateSecret } from "./secret.ts";
@@ -29,6 +30,8 @@ export interface AppContext extends AppBase {
   readonly social: SocialModule;
   readonly posts: PostModule;
   readonly pages: PagesModule;
+  /** Insights: rollups kept with the ledger and follows, and the reports (`herold stats`, the app). */
+  readonly insights: InsightsModule;
   /** The team web app under /app (people, sessions, compose, schedule) and the media proxy. */
   readonly web: WebModule;
   /** Fedify: WebFinger, NodeInfo, actor, object and collection documents. */
@@ -67,9 +70,12 @@ export async function createAppContext(config: Config, options: ContextOptions =
   // An accepted remote follower queues a NodeInfo fetch of its server (insights' audience by software).
   social.acceptedFollows.on(federationModule.serverSoftware.acceptedFollowsListener);
   const posts = createPostModule(base, { federation: federationModule, social });
-  const pages = createPagesModule(base, { followers: social.followers });
-  const web = createWebModule(base, { federation: federationModule, social, posts, pages });
-  const modules: ModuleContributions[] = [delivery, federationModule, social, posts, web, pages];
+  const pages = createPagesModule(base, { followers: social.followers, interactions: social.interactions });
+  // After social, posts and pages: its rollups listen to social's ledger and follow changes; it reads
+  // delivery reach, page views and server software through the ports those modules own.
+  const insights = createInsightsModule(base, { social, reach: delivery.reach, pageViews: pages.pageViews, software: federationModule.serverSoftware });
+  const web = createWebModule(base, { federation: federationModule, social, posts, pages, insights: insights.queries });
+  const modules: ModuleContributions[] = [delivery, federationModule, social, posts, insights, web, pages];
 
   const fedify = createHeroldFederation(
     { config, database, clock, urls: base.urls, accounts: base.repos.accounts, posts: base.repos.posts, signingKeys: base.signingKeys, version: VERSION, loaders: federationModule.loaders },
@@ -83,6 +89,7 @@ export async function createAppContext(config: Config, options: ContextOptions =
     social,
     posts,
     pages,
+    insights,
     web,
     fedify,
     modules,

@@ -19,5 +19,5 @@ export function httpAppOf(ctx: AppContext): Hono {
       await ctx.database.db.selectFrom("kv").select("key").limit(1).execute();
     },
   });
-  return createHttpApp({ origin: ctx.config.origin, fedify: ctx.fedify, discovery }, routeGroupsOf(ctx.modules));
+  return createHttpApp({ origin: ctx.config.origin, fedify: ctx.fedify, discovery, notFoundHtml: ctx.pages.notFoundHtml }, routeGroupsOf(ctx.modules));
 }

@@ -20,6 +20,11 @@ const OWNERS: Readonly<Record<string, string>> = {
   delivery_outcomes: "delivery/",
   page_views: "pages/",
   server_software: "federation/",
+  insights_days: "insights/",
+  insights_hosts: "insights/",
+  insights_heat: "insights/",
+  insights_followers: "insights/",
+  insights_posts: "insights/",
 };
 
 /**

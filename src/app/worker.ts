@@ -33,6 +33,7 @@ export async function startWorker(ctx: AppContext, signal: AbortSignal): Promise
   };
   await housekeeping();
   await statistics();
+  await ctx.insights.scheduleFolding();
   const timer = setInterval(housekeeping, 10 * 60_000);
   const statisticsTimer = setInterval(statistics, STATISTICS_INTERVAL_MS);
   try {

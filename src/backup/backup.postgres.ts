@@ -4,7 +4,7 @@ import { delimiter, join } from "node:path";
 import { sql } from "kysely";
 import type { DatabaseConfig } from "../config/config.ts";
 import type { Database } from "../db/database.ts";
-import type { BackupEngine, DatabaseSnapshot } from "./backup.engine.ts";
+import type { BackupEngine, DatabaseSnapshot } from "./backup.strategy.ts";
 import { BackupError } from "./backup.errors.ts";
 import { PG_DUMP_FILE } from "./backup.manifest.ts";
 

@@ -1,7 +1,7 @@
 import { backup, DatabaseSync } from "node:sqlite";
 import { sql } from "kysely";
 import type { Database } from "../db/database.ts";
-import type { BackupEngine, DatabaseSnapshot } from "./backup.engine.ts";
+import type { BackupEngine, DatabaseSnapshot } from "./backup.strategy.ts";
 import { SQLITE_FILE } from "./backup.manifest.ts";
 import { BackupError } from "./backup.errors.ts";
 

@@ -4,6 +4,7 @@ import type { AppContext } from "../app/context.ts";
 import type { Config } from "../config/config.ts";
 import type { Database } from "../db/database.ts";
 import type { DeliveryModule } from "../delivery/delivery.module.ts";
+import type { InsightsService } from "../insights/insights.service.ts";
 
 /** A mistake in how the command was called: printed as one line plus the usage, exit code 2. */
 export class UsageError extends Error {
@@ -32,6 +33,8 @@ export interface CommandContexts {
   readonly base: AppBase;
   /** `base` plus the delivery module (its status report). */
   readonly delivery: AppBase & { readonly delivery: DeliveryModule };
+  /** `base` plus the insights reports (read from the rollups; no Fedify, no delivery engine). */
+  readonly insights: AppBase & { readonly insights: InsightsService };
   /** The whole server: every module, Fedify, the outbound bridge. */
   readonly server: AppContext;
 }

@@ -67,6 +67,39 @@ export async function openDeliveryContext(config: Config): Promise<OpenedContext
   }
 }
 
+/**
+ * The base context plus the insights reports, built from social's read-only repositories (the
+ * rollups are written by the server's modules; reading them needs none of them).
+ */
+export async function openInsightsContext(config: Config): Promise<OpenedContext<CommandContexts["insights"]>> {
+  const base = await openBaseContext(config);
+  try {
+    const [{ insightsQueries }, { FollowersRepository }, { InteractionRepository }, { DeliveryReachRepository }, { PageViewRepository }, { PageViewService }, { ServerSoftwareRepository }, { ServerSoftwareService }] = await Promise.all([
+      import("../insights/insights.module.ts"),
+      import("../social/followers.repository.ts"),
+      import("../social/interaction.repository.ts"),
+      import("../delivery/reach.repository.ts"),
+      import("../pages/page-views.repository.ts"),
+      import("../pages/page-views.service.ts"),
+      import("../federation/software/server-software.repository.ts"),
+      import("../federation/software/server-software.service.ts"),
+    ]);
+    const db = base.ctx.database.db;
+    const insights = insightsQueries(base.ctx, {
+      followers: new FollowersRepository(db),
+      interactions: new InteractionRepository(db),
+      // The same read ports the server wires (context.ts), on the CLI's own database handle.
+      reach: new DeliveryReachRepository(base.ctx.database),
+      pageViews: new PageViewService({ repository: new PageViewRepository(db), clock: base.ctx.clock }),
+      software: new ServerSoftwareService({ repository: new ServerSoftwareRepository(db), queue: base.ctx.queue, clock: base.ctx.clock }),
+    });
+    return { ctx: { ...base.ctx, insights }, close: () => base.close() };
+  } catch (error) {
+    await base.close();
+    throw error;
+  }
+}
+
 export async function openServerContext(config: Config): Promise<OpenedContext<CommandContexts["server"]>> {
   const { createAppContext } = await import("../app/context.ts");
   const ctx = await createAppContext(config, { migrate: true });

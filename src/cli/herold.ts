@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type Config } from "../config/config.ts";
 import { unreachable } from "../lib/result.ts";
 import { CommandError, parseCommandArgs, UsageError, type Command, type Output, type ParsedArgs } from "./cli.ts";
 import { commands } from "./commands/index.ts";
-import { openBaseContext, openDatabaseContext, openDeliveryContext, openServerContext, type OpenedContext } from "./contexts.ts";
+import { openBaseContext, openDatabaseContext, openDeliveryContext, openInsightsContext, openServerContext, type OpenedContext } from "./contexts.ts";
 
 /**
  * `npm run -s herold -- <command> …`: how operators script Herold. Every expected failure prints
@@ -82,6 +82,8 @@ async function runOnContext(command: Command, config: Config, args: ParsedArgs, 
       return withContext(await openBaseContext(config), (ctx) => command.run(ctx, args, io));
     case "delivery":
       return withContext(await openDeliveryContext(config), (ctx) => command.run(ctx, args, io));
+    case "insights":
+      return withContext(await openInsightsContext(config), (ctx) => command.run(ctx, args, io));
     case "server":
       return withContext(await openServerContext(config), (ctx) => command.run(ctx, args, io));
     default:

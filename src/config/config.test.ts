@@ -27,6 +27,7 @@ const INTEGER_VARIABLES = [
   "HEROLD_DELIVERY_MAX_ATTEMPTS", "HEROLD_DELIVERY_CONCURRENCY", "HEROLD_DELIVERY_PER_HOST", "HEROLD_DELIVERY_CONNECT_TIMEOUT_MS",
   "HEROLD_DELIVERY_RESPONSE_TIMEOUT_MS", "HEROLD_DELIVERY_TOTAL_TIMEOUT_MS", "HEROLD_DELIVERY_RETRY_AFTER_CAP",
   "HEROLD_DELIVERY_UNAVAILABLE_DAYS", "HEROLD_DELIVERY_BREAKER_FAILURES", "HEROLD_DELIVERY_BREAKER_COOLDOWN",
+  "HEROLD_ANALYTICS_RAW_DAYS",
 ];
 
 /** Variables with a fixed vocabulary or shape, and values they must refuse. */
@@ -58,6 +59,8 @@ describe("configuration", () => {
     assert.equal(config.authorizedFetch, false);
     assert.equal(config.logLevel, "info");
     assert.equal(config.logFormat, "text");
+    assert.equal(config.analyticsRawDays, 90);
+    assert.equal(loadConfig({ HEROLD_ANALYTICS_RAW_DAYS: "30" }, [], CWD).analyticsRawDays, 30);
     assert.equal(config.limits.activityBodyBytes, 1_048_576);
     assert.equal(config.limits.fetchResponseBytes, 1_048_576);
     assert.equal(config.limits.fetchTimeoutMs, 30_000);

@@ -25,6 +25,11 @@ export interface Config {
   readonly delivery: DeliveryConfig;
   /** `PATH`, where the external tools Herold may run are looked up (pg_dump and pg_restore for backups). */
   readonly toolSearchPath: string;
+  /**
+   * `HEROLD_ANALYTICS_RAW_DAYS` (default 90): after this many days a post's distinct interacting
+   * accounts and servers are stored as counts, and insights stops reading who interacted with it.
+   */
+  readonly analyticsRawDays: number;
 }
 
 export type Role = "web" | "worker" | "all";
@@ -158,6 +163,7 @@ export function loadConfig(env: Env, argv: readonly string[] = [], cwd: string =
     limits,
     delivery,
     toolSearchPath: env.PATH ?? "",
+    analyticsRawDays: int(read("HEROLD_ANALYTICS_RAW_DAYS"), "HEROLD_ANALYTICS_RAW_DAYS", 90, 1, 36_500),
   };
 }
 

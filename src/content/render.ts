@@ -394,9 +394,20 @@ function hashtagName(run: string): string | null {
   return letter ? chars.slice(0, end).join("") : null;
 }
 
-/** Same tag, different spelling: `#Café`, `#café`, `#ＣＡＦÉ`. */
-function normaliseTag(tag: string): string {
+/** Same tag, different spelling: `#Café`, `#café`, `#ＣＡＦÉ`. How tags are stored (`post_tags`). */
+export function normaliseTag(tag: string): string {
   return tag.normalize("NFKC").toLowerCase();
+}
+
+const TAG_NAME = /^[\p{L}\p{M}\p{N}_\u00b7\u30fb\u200c]{1,100}$/u;
+
+/**
+ * A hashtag named in a URL or typed by someone, as stored (`normaliseTag`), without its `#`; null
+ * when it cannot be a hashtag (the characters remote-object.ts accepts from peers, at most 100).
+ */
+export function hashtagKey(name: string): string | null {
+  const key = normaliseTag(name.replace(/^[#＃]/, ""));
+  return TAG_NAME.test(key) ? key : null;
 }
 
 // --- Paragraphs -----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import sanitizeHtml from "sanitize-html";
+import { sanitizeHtml, type SanitizeHtml } from "./sanitize-html.ts";
 import { graphemes, htmlToPlainText, truncateCodeUnits } from "./text.ts";
 
 /**
@@ -111,8 +111,8 @@ function balanceTags(html: string): string {
 }
 
 /** Builds each element's attributes from scratch, so only what is listed here can pass. Never renames. */
-function transformElement(tagName: string, attribs: sanitizeHtml.Attributes): sanitizeHtml.Tag {
-  const out: sanitizeHtml.Attributes = {};
+function transformElement(tagName: string, attribs: SanitizeHtml.Attributes): SanitizeHtml.Tag {
+  const out: SanitizeHtml.Attributes = {};
   if (HEADINGS.has(tagName)) return { tagName, attribs: out };
   const lang = attribs["lang"];
   if (lang !== undefined && LANGUAGE_TAG.test(lang)) out["lang"] = lang;
@@ -151,7 +151,7 @@ function transformElement(tagName: string, attribs: sanitizeHtml.Attributes): sa
   return { tagName, attribs: out };
 }
 
-function copyClass(from: sanitizeHtml.Attributes, to: sanitizeHtml.Attributes): void {
+function copyClass(from: SanitizeHtml.Attributes, to: SanitizeHtml.Attributes): void {
   const classes = filterClasses(from["class"]);
   if (classes !== "") to["class"] = classes;
 }

@@ -1,4 +1,4 @@
-import sanitizeHtml from "sanitize-html";
+import { sanitizeHtml } from "./sanitize-html.ts";
 
 /**
  * Plain-text helpers: HTML (local or remote) turned into text for previews, notifications, e-mail and

@@ -17,6 +17,11 @@ import * as m0013 from "./migrations/0013_counters.ts";
 import * as m0014 from "./migrations/0014_home_feed.ts";
 import * as m0018 from "./migrations/0018_insights_reach.ts";
 import * as m0022 from "./migrations/0022_home_visits.ts";
+import * as m0021 from "./migrations/0021_draft_polls.ts";
+import * as m0019 from "./migrations/0019_compose_uploads.ts";
+import * as m0020 from "./migrations/0020_public_pages.ts";
+import * as m0017 from "./migrations/0017_insights.ts";
+import * as m0015 from "./migrations/0015_outbox_undo_index.ts";
 
 /** Migrations are imported statically so the set is the same in every process and in the type check. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -35,6 +40,11 @@ const MIGRATIONS: Record<string, Migration> = {
   "0014_home_feed": m0014,
   "0018_insights_reach": m0018,
   "0022_home_visits": m0022,
+  "0021_draft_polls": m0021,
+  "0019_compose_uploads": m0019,
+  "0020_public_pages": m0020,
+  "0017_insights": m0017,
+  "0015_outbox_undo_index": m0015,
 };
 
 /** The names of every migration this Herold knows, in order (a backup records which were applied). */

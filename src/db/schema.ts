@@ -35,10 +35,16 @@ export interface DB {
   post_authors: PostAuthorRow;
   drafts: DraftRow;
   draft_changes: DraftChangeRow;
+  compose_uploads: ComposeUploadRow;
   profile_link_checks: ProfileLinkCheckRow;
   delivery_outcomes: DeliveryOutcomeRow;
   page_views: PageViewRow;
   server_software: ServerSoftwareRow;
+  insights_days: InsightsDayRow;
+  insights_hosts: InsightsHostRow;
+  insights_heat: InsightsHeatRow;
+  insights_followers: InsightsFollowersRow;
+  insights_posts: InsightsPostRow;
 }
 
 type Nullable<T> = T | null;
@@ -87,6 +93,8 @@ export interface AccountRow {
   rsa_private_pem: string;
   ed25519_public_pem: string;
   ed25519_private_pem: string;
+  /** IANA zone in which insights count days and hours (migration 0017). */
+  time_zone: Defaulted<string>;
   created_at: string;
   updated_at: string;
 }
@@ -145,6 +153,8 @@ export interface PostMentionRow {
 export interface PostTagRow {
   post_id: string;
   tag: string;
+  /** The post's `is_local` (migration 0020): the hashtag page lists local posts only. */
+  is_local: Defaulted<number>;
 }
 
 export interface MediaRow {
@@ -424,6 +434,18 @@ export interface DraftRow {
   updated_by: Nullable<string>;
   /** Counts content changes (migration 0008). */
   revision: Defaulted<number>;
+  /** The poll to publish with the post, a `PollDraft` as JSON (migration 0021). */
+  poll_json: Nullable<string>;
+  /** Media marked sensitive, 0/1 (migration 0021). */
+  sensitive: Defaulted<number>;
+}
+
+/** An image uploaded with a refused submit or a preview, not in a draft yet (migration 0019). */
+export interface ComposeUploadRow {
+  media_id: string;
+  account_id: string;
+  user_id: string;
+  created_at: string;
 }
 
 /** One change to a draft, who made it and when (migration 0008). */
@@ -437,4 +459,51 @@ export interface DraftChangeRow {
   content_json: Nullable<string>;
   scheduled_at: Nullable<string>;
   created_at: string;
+}
+
+/** Insights rollups (migration 0017, owned by src/insights/): per local account and local day. */
+export interface InsightsDayRow {
+  actor_id: string;
+  day: number;
+  likes: Defaulted<number>;
+  boosts: Defaulted<number>;
+  replies: Defaulted<number>;
+  quotes: Defaulted<number>;
+  reactions: Defaulted<number>;
+  followers_gained: Defaulted<number>;
+  followers_lost: Defaulted<number>;
+}
+
+export interface InsightsHostRow {
+  actor_id: string;
+  day: number;
+  host: string;
+  interactions: Defaulted<number>;
+}
+
+export interface InsightsFollowersRow {
+  actor_id: string;
+  host: string;
+  followers: Defaulted<number>;
+}
+
+export interface InsightsHeatRow {
+  actor_id: string;
+  hour_of_week: number;
+  interactions: Defaulted<number>;
+}
+
+export interface InsightsPostRow {
+  post_id: string;
+  actor_id: string;
+  published_at: string;
+  likes: Defaulted<number>;
+  boosts: Defaulted<number>;
+  replies: Defaulted<number>;
+  quotes: Defaulted<number>;
+  reactions: Defaulted<number>;
+  interactions: Defaulted<number>;
+  accounts: Nullable<number>;
+  servers: Nullable<number>;
+  folded_at: Nullable<string>;
 }

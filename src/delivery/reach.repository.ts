@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Database } from "../db/database.ts";
 import { toCount } from "../db/rows.ts";
 import type { DB } from "../db/schema.ts";
@@ -78,6 +78,34 @@ export class DeliveryReachRepository implements DeliveryReach {
     // The usual batch is one activity and one state: a single statement needs no transaction around it.
     const single = groups.size === 1 && outcomes.length <= INSERT_CHUNK;
     await (single ? write(this.#db) : this.#db.transaction().execute(write));
+  }
+
+  /**
+   * Raw-data retention (`HEROLD_ANALYTICS_RAW_DAYS`, asked for by insights' daily job): settled
+   * outcomes last changed before `cutoff` are folded into one row per (activity, server) whose
+   * `inbox` is the marker `host:<host>`, so a personal inbox URL — which names a remote actor — is not
+   * kept beyond the period. Reach stays what it was: a server accepted when any of its inboxes did,
+   * and pending rows stay until the engine settles them. One transaction; the number of rows folded.
+   */
+  async foldSettledBefore(cutoff: string): Promise<number> {
+    return await this.#db.transaction().execute(async (trx) => {
+      await sql`INSERT INTO delivery_outcomes (activity_id, inbox, host, post_id, state, updated_at)
+        SELECT activity_id, 'host:' || host, host, post_id,
+          CASE WHEN sum(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END) > 0 THEN 'delivered' ELSE 'failed' END,
+          max(updated_at)
+        FROM delivery_outcomes
+        WHERE state <> 'pending' AND updated_at < ${cutoff} AND inbox NOT LIKE 'host:%'
+        GROUP BY activity_id, host, post_id
+        ON CONFLICT (activity_id, inbox) DO UPDATE SET
+          state = CASE WHEN excluded.state = 'delivered' OR delivery_outcomes.state = 'delivered' THEN 'delivered' ELSE 'failed' END`.execute(trx);
+      const deleted = await trx
+        .deleteFrom("delivery_outcomes")
+        .where("state", "<>", "pending")
+        .where("updated_at", "<", cutoff)
+        .where("inbox", "not like", "host:%")
+        .executeTakeFirst();
+      return Number(deleted.numDeletedRows);
+    });
   }
 
   /**

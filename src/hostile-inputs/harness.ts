@@ -42,7 +42,7 @@ export interface RemoteActor {
 const WATCHED: ReadonlyArray<keyof DB> = [
   "actors", "accounts", "posts", "post_edits", "post_mentions", "post_tags", "media", "follows", "follow_events",
   "interactions", "notifications", "blocks", "reports", "featured", "outbox_activities", "inbox_seen", "jobs",
-  "users", "sessions", "memberships",
+  "users", "sessions", "memberships", "insights_days", "insights_hosts", "insights_followers", "insights_heat", "insights_posts",
 ];
 /**
  * Bookkeeping columns left out of the fingerprint: a refused request may legitimately refresh a cached

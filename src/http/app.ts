@@ -15,6 +15,8 @@ export interface HttpAppDeps {
   readonly fedify: Federation<void>;
   /** Discovery documents Fedify does not serve, mounted before Fedify (they share /nodeinfo/). */
   readonly discovery: Hono;
+  /** The styled "not found" page browsers get for unknown paths (the public pages' shell). */
+  readonly notFoundHtml?: () => string;
 }
 
 /**
@@ -39,9 +41,11 @@ export function createHttpApp(deps: HttpAppDeps, groups: readonly RouteGroup[] =
   const routeContext = { fedify: deps.fedify };
   for (const group of groups) app.route("/", group(routeContext));
 
+  // Browsers get a page; everything else (ActivityPub clients, scripts) keeps the JSON answer.
+  const notFoundHtml = deps.notFoundHtml ?? notFoundPage;
   app.notFound((c) => {
     const wantsHtml = (c.req.header("accept") ?? "").includes("text/html");
-    return wantsHtml ? c.html(notFoundPage(), 404) : c.json({ error: "Not found" }, 404);
+    return wantsHtml ? c.html(notFoundHtml(), 404, { Vary: "Accept" }) : c.json({ error: "Not found" }, 404, { Vary: "Accept" });
   });
 
   app.onError((error, c) => {

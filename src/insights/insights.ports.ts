@@ -12,6 +12,8 @@ import type { InsightsReport, PostInsights } from "./insights.report.ts";
 export interface DeliveryReach {
   /** For each post id: servers (hosts) that answered 2xx, failed for good, or are still pending/retrying. */
   reachOf(postIds: readonly string[]): Promise<ReadonlyMap<string, ReachFigures>>;
+  /** Folds settled per-inbox outcomes older than `cutoff` into one per server (raw-data retention); the rows folded. */
+  foldSettledBefore(cutoff: string): Promise<number>;
 }
 
 export interface ReachFigures {

@@ -76,6 +76,14 @@ function increment(bytes: Uint8Array): Uint8Array {
   return next;
 }
 
+/**
+ * The smallest id of the millisecond `time`: every id made before it sorts below, every one made at
+ * or after it does not. A cursor for "created before this instant" on lists paged by id.
+ */
+export function idFloor(time: number): string {
+  return encodeTime(time) + "0".repeat(16);
+}
+
 /** True for strings shaped like `newId()` output; used to validate ids arriving in URLs. */
 export function isId(text: string): boolean {
   return /^[0-9a-hjkmnp-tv-z]{26}$/.test(text);

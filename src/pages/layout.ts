@@ -4,6 +4,10 @@ import { html, type Html } from "./html.ts";
 export interface Site {
   readonly domain: string;
   readonly stylesheetHref: string;
+  /** The public pages' small script (copy buttons); every page works without it. */
+  readonly scriptHref: string;
+  /** The site's icon (the organisation's avatar, resized; a default one otherwise). */
+  readonly faviconHref: string;
   readonly version: string;
 }
 
@@ -42,12 +46,14 @@ export function layout(site: Site, page: PageOptions): Html {
 <title>${page.title}</title>
 ${page.description !== undefined && page.description !== "" && html`<meta name="description" content="${page.description}">\n`}<meta name="generator" content="Herold ${site.version}">
 <link rel="stylesheet" href="${site.stylesheetHref}">
+<link rel="icon" type="image/png" href="${site.faviconHref}">
+<script src="${site.scriptHref}" defer></script>
 ${page.canonical !== undefined && html`<link rel="canonical" href="${page.canonical}">\n`}${(page.alternates ?? []).map(
     (a) => html`<link rel="alternate" type="${a.type}" href="${a.href}"${a.title !== undefined && html` title="${a.title}"`}>\n`,
   )}${page.ogType !== undefined && openGraph(site, page)}</head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
-<header class="site-header"><p>${site.domain}</p></header>
+<header class="site-header"><p><a href="/">${site.domain}</a></p><p class="sign-in"><a href="/app/login">Sign in</a></p></header>
 <main id="main"${page.mainClass !== undefined && html` class="${page.mainClass}"`}>
 ${page.body}
 </main>
@@ -64,10 +70,10 @@ function openGraph(site: Site, page: PageOptions): Html {
 ${page.description !== undefined && page.description !== "" && html`<meta property="og:description" content="${page.description}">\n`}${page.canonical !== undefined && html`<meta property="og:url" content="${page.canonical}">\n`}${page.ogImage && html`<meta property="og:image" content="${page.ogImage}">\n`}`;
 }
 
-/** A small error page (404, 410, 400) in the same shell. */
+/** A small error page (404, 410, 400) in the same shell, with a way back to the site's start. */
 export function errorPage(site: Site, title: string, message: string): Html {
   return layout(site, {
     title,
-    body: html`<section class="error" aria-labelledby="error-title"><h1 id="error-title">${title}</h1><p>${message}</p></section>`,
+    body: html`<section class="error" aria-labelledby="error-title"><h1 id="error-title">${title}</h1><p>${message}</p><p><a href="/">Go to the start page of ${site.domain}</a></p></section>`,
   });
 }

@@ -1,4 +1,5 @@
 import { excerpt, htmlToPlainText } from "../content/text.ts";
+import { followBox } from "./follow.template.ts";
 import { html, raw, type Html } from "./html.ts";
 import { layout, type Site } from "./layout.ts";
 import { postCard } from "./post.template.ts";
@@ -35,8 +36,8 @@ ${view.fields.length > 0 && html`<dl class="fields">${view.fields.map((f) => htm
 <li><strong>${numberFormat.format(view.counts.followers)}</strong> ${view.counts.followers === 1 ? "follower" : "followers"}</li>
 <li><strong>${numberFormat.format(view.counts.following)}</strong> following</li>
 </ul>
-<p class="feeds">Follow <strong>${view.handle}</strong> from any Fediverse account, or subscribe: <a href="${view.rssUrl}">RSS feed</a> <a href="${view.atomUrl}">Atom feed</a></p>
 </article>
+${followBox({ handle: view.handle, name: account.name, key: "profile", rssUrl: view.rssUrl, atomUrl: view.atomUrl })}
 <section aria-labelledby="posts-heading">
 <h2 id="posts-heading">Posts</h2>
 ${posts(view)}

@@ -82,7 +82,8 @@ export class ProfileViews {
     if (account === null) return err("not-found", "no such account");
     const [counts, page] = await Promise.all([
       this.#counts(account),
-      this.#posts.listByActor(account.actorId, { visibilities: PUBLIC_VISIBILITIES, before: before ?? null, limit: PAGE_SIZE, includeReplies: false }),
+      // Replies too: the count (the posts.<visibility> counters) counts them, so the list must show them.
+      this.#posts.listByActor(account.actorId, { visibilities: PUBLIC_VISIBILITIES, before: before ?? null, limit: PAGE_SIZE }),
     ]);
     const posts = await this.#cards(account, page.items);
     const profileUrl = this.#urls.profile(account.username);

@@ -1,5 +1,5 @@
 import type { Selectable } from "kysely";
-import { Announce, Create, Delete, Document, Hashtag, LanguageString, Like, Mention, Note, Tombstone, Undo, Update, type Activity } from "@fedify/vocab";
+import { Announce, Collection, Create, Delete, Document, Hashtag, LanguageString, Like, Mention, Note, Question, Tombstone, Undo, Update, type Activity } from "@fedify/vocab";
 import type { Urls } from "../app/urls.ts";
 import type { MediaRow } from "../db/schema.ts";
 import { toInstant } from "../federation/temporal.ts";
@@ -28,10 +28,32 @@ export interface NoteSource {
   readonly media: readonly Selectable<MediaRow>[];
 }
 
-export function buildNote(source: NoteSource, urls: Urls): Note {
+/**
+ * A local post as a Note, or as a Question when it carries a poll (Mastodon's shape: `oneOf` for
+ * single choice, `anyOf` for multiple, each option a nameless-content `Note` with `name` and
+ * `replies.totalItems` as its count, `endTime`, `closed` once it has ended, `votersCount`).
+ * `now` decides `closed`; without it the poll is shown open until its end time.
+ */
+export function buildNote(source: NoteSource, urls: Urls, now?: string): Note | Question {
+  const { post } = source;
+  const values = noteValues(source, urls);
+  const poll = post.poll;
+  if (poll === null) return new Note(values);
+  const options = poll.options.map((o) => new Note({ name: o.name, replies: new Collection({ totalItems: o.votes }) }));
+  const ended = poll.endsAt !== null && now !== undefined && Date.parse(now) >= Date.parse(poll.endsAt);
+  return new Question({
+    ...values,
+    ...(poll.multiple ? { inclusiveOptions: options } : { exclusiveOptions: options }),
+    endTime: poll.endsAt ? toInstant(poll.endsAt) : null,
+    closed: ended && poll.endsAt ? toInstant(poll.endsAt) : null,
+    voters: poll.voters ?? 0,
+  });
+}
+
+function noteValues(source: NoteSource, urls: Urls) {
   const { post } = source;
   const content = post.contentHtml ?? "";
-  return new Note({
+  return {
     id: new URL(post.uri),
     attribution: new URL(source.authorUri),
     contents: post.language ? [content, new LanguageString(content, post.language)] : [content],
@@ -62,11 +84,11 @@ export function buildNote(source: NoteSource, urls: Urls): Note {
         }),
       ];
     }),
-  });
+  };
 }
 
 /** Create(Note): same addressing as the Note, published when the Note was. */
-export function buildCreate(note: Note, post: Post, authorUri: string): Create {
+export function buildCreate(note: Note | Question, post: Post, authorUri: string): Create {
   return new Create({
     actor: new URL(authorUri),
     object: note,
@@ -77,7 +99,7 @@ export function buildCreate(note: Note, post: Post, authorUri: string): Create {
 }
 
 /** Update(Note): Mastodon applies an edit only when the Note carries `updated`. */
-export function buildUpdate(note: Note, post: Post, authorUri: string, at: string): Update {
+export function buildUpdate(note: Note | Question, post: Post, authorUri: string, at: string): Update {
   return new Update({
     actor: new URL(authorUri),
     object: note,

@@ -100,6 +100,30 @@ describeEachEngine("posts: objects and collections over HTTP", (getDb) => {
     assert.equal(seen.filter((i) => i["type"] === "Announce").length, 1, "the undone boost is gone");
   });
 
+  test("an outbox page serves a post as it is now: the stored Create while never edited, the edited Note after an edit", async () => {
+    h.clock.advance(1000);
+    const kept = await h.posts.service.publish({ username: "alice", text: "Never edited" });
+    assert.ok(kept.ok);
+    h.clock.advance(1000);
+    const changed = await h.posts.service.publish({ username: "alice", text: "Before the edit" });
+    assert.ok(changed.ok);
+    h.clock.advance(1000);
+    assert.ok((await h.posts.service.edit("alice", changed.value.uri, "After the edit")).ok);
+
+    const collection = (await (await get(h.ctx.urls.outbox("alice"))).json()) as Record<string, any>;
+    const page = (await (await get(collection["first"])).json()) as Record<string, any>;
+    const items = list(page["orderedItems"]) as Record<string, any>[];
+    const itemOf = (uri: string) => items.find((i) => i["type"] === "Create" && i["object"]["id"] === uri)!;
+    const edited = itemOf(changed.value.uri);
+    assert.match(String(edited["object"]["content"]), /After the edit/);
+    assert.doesNotMatch(JSON.stringify(edited), /Before the edit/);
+    assert.ok(typeof edited["object"]["updated"] === "string", "an edited Note carries `updated`");
+    // The never-edited post's item is the document the bridge stored and sent, byte for byte.
+    const sent = (await h.delivered()).find((a) => a.type === "Create" && a.objectUri === kept.value.uri)!;
+    assert.deepEqual(itemOf(kept.value.uri), sent.json);
+    assert.equal(itemOf(kept.value.uri)["id"], sent.uri);
+  });
+
   test("a deleted post answers 410 with a Tombstone; browsers get the HTML page", async () => {
     const created = await h.posts.service.publish({ username: "alice", text: "Short-lived" });
     assert.ok(created.ok);

@@ -9,6 +9,7 @@ import { isPublicVisibility, visibilityOf } from "./addressing.ts";
 import type { Post } from "./post.entity.ts";
 import type { BlockPolicy, FollowerPolicy, InteractionLedger, ObjectFetcher } from "./post.ports.ts";
 import { boostWrite, type PostRepository } from "./post.repository.ts";
+import type { PollVoteInbox } from "./poll-vote.inbox.ts";
 import type { RemotePostService } from "./remote-post.service.ts";
 import type { ParsedObject } from "./remote-object.ts";
 
@@ -25,6 +26,8 @@ export interface PostInboxDeps {
   readonly ledger: InteractionLedger;
   readonly blocks: BlockPolicy;
   readonly followers: Pick<FollowerPolicy, "localFollowerIds">;
+  /** Votes on local polls arrive as Creates of Notes (see PollVoteInbox). */
+  readonly votes: Pick<PollVoteInbox, "pollVotedOn" | "receive">;
 }
 
 /**
@@ -46,6 +49,8 @@ export class PostInbox {
   readonly create: InboxHandler = async (activity) => {
     const object = await this.#objectOf(activity);
     if ("reason" in object) return object.outcome;
+    const poll = await this.#deps.votes.pollVotedOn(object.json);
+    if (poll !== null) return await this.#deps.votes.receive(activity, object.json, poll);
     const parsed = this.#deps.remote.parseFromSender(object.json, activity.actor);
     if (!parsed.ok) return parsed.error === "not-a-post" ? ignored(parsed.message) : rejected(parsed.message);
     const audience = await this.#audience(activity, parsed.value);

@@ -20,6 +20,8 @@ import { PostInteractionService } from "./post-interaction.service.ts";
 import { PostService } from "./post.service.ts";
 import { RemotePostService } from "./remote-post.service.ts";
 import { TimelineService } from "./timeline.service.ts";
+import { PollVoteInbox } from "./poll-vote.inbox.ts";
+import { PollUpdates, pollUpdateHandler } from "./poll.job.ts";
 
 /**
  * Posts: writing (publish, edit, delete, like, boost and their undos), remote posts (stored from
@@ -77,6 +79,7 @@ export function createPostModule(base: AppBase, deps: { federation: FederationMo
       undo: (activityUri, actorId, at, db) => social.interactions.undo(activityUri, actorId, at, db),
       get: (interactionId) => social.interactions.get(interactionId),
       active: (actorId, postId, kind) => social.interactions.active(actorId, postId, kind),
+      votesBy: (postId, actorId, db) => social.interactions.votesBy(postId, actorId, db),
     },
     notifier: { notify: (input, db) => social.notifications.notify(input, db), existsForInteraction: (id, db) => social.notifications.existsForInteraction(id, db) },
     // An actor on a domain the operator blocked counts as blocked by every local account, so its
@@ -100,8 +103,8 @@ export function createPostModule(base: AppBase, deps: { federation: FederationMo
   return {
     ...services,
     routes: [deletedPostRoutes(new TombstoneService({ accounts, posts, outbox: federation.outbox, access: services.access, urls })), mediaRoutes(services.media)],
-    fedifyDispatchers: [postDispatchers({ db, urls, accounts, posts, access: services.access, outbox: federation.outbox })],
-    jobs: [services.backfill.handler()],
+    fedifyDispatchers: [postDispatchers({ db, urls, accounts, posts, access: services.access, outbox: federation.outbox, clock: base.clock })],
+    jobs: [services.backfill.handler(), pollUpdateHandler(federation.bridge)],
   };
 }
 
@@ -113,6 +116,7 @@ export function createPostServices(base: AppBase, ports: PostPorts): PostService
   const { resolver, fetcher, bridge, ledger, notifier, blocks, followers } = ports;
 
   const media = new MediaService({ db, dataDir: config.dataDir, clock });
+  const polls = new PollUpdates({ queue: base.queue });
   const remote = new RemotePostService({ db, posts, actors, accounts, urls, resolver, fetcher, ledger, notifier, blocks, limits: config.limits, clock });
   const service = new PostService({
     db,
@@ -127,6 +131,8 @@ export function createPostServices(base: AppBase, ports: PostPorts): PostService
     domain: config.domain,
     clock,
     maxChars: config.limits.postMaxChars,
+    maxPollOptions: config.limits.maxPollOptions,
+    polls,
   });
   const backfill = new OutboxBackfill({
     actors,
@@ -136,15 +142,16 @@ export function createPostServices(base: AppBase, ports: PostPorts): PostService
     limits: { pages: config.limits.collectionPagesFetched, objectFetches: config.limits.fetchesPerActivity },
     clock,
   });
-  registerPostBuilders(bridge, { outbox: ports.outbox, urls, accounts, actors, posts, ledger });
+  const access = new PostAccess({ followers, posts, authorizedFetch: config.authorizedFetch });
+  registerPostBuilders(bridge, { outbox: ports.outbox, urls, accounts, actors, posts, ledger, clock });
   return {
     service,
     interactions: new PostInteractionService({ accounts, posts, remote, events: bridge, ledger, urls, clock }),
     remote,
     timeline: new TimelineService({ accounts, actors, posts }),
     media,
-    access: new PostAccess({ followers, posts, authorizedFetch: config.authorizedFetch }),
-    inbox: new PostInbox({ db, urls, posts, remote, fetcher, ledger, blocks, followers }),
+    access,
+    inbox: new PostInbox({ db, urls, posts, remote, fetcher, ledger, blocks, followers, votes: new PollVoteInbox({ db, urls, posts, remote, ledger, blocks, access, polls, clock }) }),
     backfill,
     unanswered: new UnansweredRepository(db),
   };

@@ -10,6 +10,7 @@ import { buildAnnounce, buildCreate, buildDelete, buildLike, buildNote, buildUnd
 import type { Post } from "./post.entity.ts";
 import type { InteractionLedger } from "./post.ports.ts";
 import type { PostRepository } from "./post.repository.ts";
+import type { Clock } from "../lib/time.ts";
 
 export interface OutboundDeps {
   readonly outbox: Pick<OutboxRepository, "latestAbout">;
@@ -18,6 +19,8 @@ export interface OutboundDeps {
   readonly actors: ActorRepository;
   readonly posts: PostRepository;
   readonly ledger: InteractionLedger;
+  /** "Now" for a poll's `closed`. */
+  readonly clock: Clock;
 }
 
 /**
@@ -31,6 +34,7 @@ export function registerPostBuilders(bridge: Pick<OutboundBridge, "on">, deps: O
   bridge.on("post.published", (e) => builders.published(e.postId));
   bridge.on("post.updated", (e) => builders.updated(e.postId));
   bridge.on("post.deleted", (e) => builders.deleted(e.postId));
+  bridge.on("poll.counted", (e) => builders.pollCounted(e.postId));
   bridge.on("interaction.created", (e) => builders.interactionCreated(e.interactionId));
   bridge.on("interaction.undone", (e) => builders.interactionUndone(e.interactionId));
 }
@@ -58,7 +62,7 @@ export function postBuilders(deps: OutboundDeps) {
 
   async function note(post: Post, account: Account) {
     const [mentions, tags, media] = await Promise.all([posts.mentionsOf(post.id), posts.tagsOf(post.id), posts.mediaOf([post.id])]);
-    return buildNote({ post, authorUri: account.uri, mentions, tags, media: media.get(post.id) ?? [] }, urls);
+    return buildNote({ post, authorUri: account.uri, mentions, tags, media: media.get(post.id) ?? [] }, urls, deps.clock.now().toISOString());
   }
 
   async function audienceOf(post: Post): Promise<OutboundActivity["audience"]> {
@@ -86,6 +90,23 @@ export function postBuilders(deps: OutboundDeps) {
       return {
         account,
         activity: buildUpdate(await note(post, account), post, account.uri, post.editedAt ?? post.updatedAt),
+        visibility: post.visibility,
+        objectUri: post.uri,
+        audience: await audienceOf(post),
+      };
+    },
+
+    /**
+     * New counts of a local poll (or its end): Update(Question) with `updated` left as the last edit,
+     * so Mastodon refreshes the poll and records no edit. Nothing for a post without a poll or deleted.
+     */
+    async pollCounted(postId: string): Promise<OutboundActivity | null> {
+      const found = await localPost(postId, ["published"]);
+      if (found === null || found.post.poll === null) return null;
+      const { post, account } = found;
+      return {
+        account,
+        activity: buildUpdate(await note(post, account), post, account.uri, deps.clock.now().toISOString()),
         visibility: post.visibility,
         objectUri: post.uri,
         audience: await audienceOf(post),

@@ -21,6 +21,8 @@ export interface InteractionLedger {
   get(interactionId: string): Promise<Interaction | null>;
   /** The actor's newest like or boost of a post that is not undone. */
   active(actorId: string, postId: string, kind: "like" | "boost"): Promise<Interaction | null>;
+  /** The options `actorId` has active votes for on a local poll. */
+  votesBy(postId: string, actorId: string, db?: Kysely<DB>): Promise<string[]>;
 }
 
 /** Notifications to local accounts (social.notifications). */

@@ -18,6 +18,7 @@ interface Row {
   boostOfId?: string | null;
   isLocal?: boolean;
   actorId?: string;
+  publishedAt?: string;
 }
 
 describeEachEngine("PostRepository (core: lookups, listing by actor, counts, media)", (get) => {
@@ -45,7 +46,7 @@ describeEachEngine("PostRepository (core: lookups, listing by actor, counts, med
         poll_json: null,
         in_reply_to_uri: row.inReplyToUri ?? null,
         boost_of_id: row.boostOfId ?? null,
-        published_at: state === "published" ? now : null,
+        published_at: state === "published" ? (row.publishedAt ?? now) : null,
         created_at: now,
         updated_at: now,
       })
@@ -227,16 +228,28 @@ describeEachEngine("PostRepository (core: lookups, listing by actor, counts, med
       assert.deepEqual((await repo.findVisible({ uris: [], ids: [] }, { id: local, uri: "x" })).byId.size, 0);
     });
 
-    test("listLocalPublishedBetween: own published posts in the range, no boosts, oldest first", async () => {
-      const inRange = await insert();
-      const boost = await insert({ boostOfId: inRange });
+    test("listLocalPublishedByDay: own published posts of each day, oldest first, at most perDay a day, no boosts or drafts", async () => {
+      const day1 = Date.parse("2031-05-01T00:00:00.000Z");
+      const day2 = day1 + 86_400_000;
+      const at = (ms: number) => new Date(ms).toISOString();
+      // Day 1: five posts (inserted newest first, so the order comes from the query), a boost, a draft.
+      const firsts: string[] = [];
+      for (let i = 4; i >= 0; i--) firsts.unshift(await insert({ publishedAt: at(day1 + 3_600_000 * (i + 1)) }));
+      await insert({ boostOfId: firsts[0]!, publishedAt: at(day1 + 60_000) });
       await insert({ state: "draft" });
-      const from = new Date(Date.now() - 60_000);
-      const to = new Date(Date.now() + 60_000);
-      const listed = (await repo.listLocalPublishedBetween(local, from, to, 500)).map((p) => p.id);
-      assert.ok(listed.includes(inRange));
-      assert.ok(!listed.includes(boost));
-      assert.deepEqual(await repo.listLocalPublishedBetween(local, to, new Date(to.getTime() + 1000), 500), []);
+      await insert({ actorId: remote, isLocal: false, publishedAt: at(day1 + 120_000) });
+      // Day 2: one post at its very start; the next day starts with a post that belongs to neither.
+      const second = await insert({ publishedAt: at(day2) });
+      await insert({ publishedAt: at(day2 + 86_400_000) });
+      const days = [
+        { from: new Date(day1), to: new Date(day2) },
+        { from: new Date(day2), to: new Date(day2 + 86_400_000) },
+      ];
+      const listed = await repo.listLocalPublishedByDay(local, days, 3);
+      assert.deepEqual(listed.map((d) => d.map((p) => p.id)), [firsts.slice(0, 3), [second]]);
+      assert.equal(listed[0]![0]!.publishedAt, at(day1 + 3_600_000));
+      assert.deepEqual((await repo.listLocalPublishedByDay(local, days, 10))[0]!.map((p) => p.id), firsts);
+      assert.deepEqual(await repo.listLocalPublishedByDay(local, [], 3), []);
     });
   });
 });

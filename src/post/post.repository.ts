@@ -136,6 +136,17 @@ export function countDeltas(post: Counted, sign: 1 | -1): CounterDelta[] {
   return deltas;
 }
 
+/** What the calendar shows of a published post. */
+export interface CalendarPost {
+  readonly id: string;
+  readonly uri: string;
+  readonly publishedAt: string;
+  readonly summary: string | null;
+  readonly contentHtml: string | null;
+  /** The text as written, for local posts: the calendar's label without parsing the HTML. */
+  readonly sourceText: string | null;
+}
+
 export class PostRepository {
   readonly #db: Kysely<DB>;
 
@@ -186,21 +197,53 @@ export class PostRepository {
     return out;
   }
 
-  /** The actor's own published posts (no boosts) in [from, to), oldest first: the app's calendar. */
-  async listLocalPublishedBetween(actorId: string, from: Date, to: Date, limit: number): Promise<Post[]> {
-    const rows = await this.#db
-      .selectFrom("posts")
-      .selectAll()
-      .where("actor_id", "=", actorId)
-      .where("is_local", "=", 1)
-      .where("state", "=", "published")
-      .where("boost_of_id", "is", null)
-      .where("published_at", ">=", from.toISOString())
-      .where("published_at", "<", to.toISOString())
-      .orderBy("published_at")
-      .limit(limit)
-      .execute();
-    return rows.map(postFromRow);
+  /** Posts by uri, in one query (a page of the outbox). */
+  async findManyByUris(uris: readonly string[]): Promise<Map<string, Post>> {
+    const out = new Map<string, Post>();
+    if (uris.length === 0) return out;
+    const rows = await this.#db.selectFrom("posts").selectAll().where("uri", "in", [...new Set(uris)]).execute();
+    for (const row of rows) out.set(row.uri, postFromRow(row));
+    return out;
+  }
+
+  /**
+   * The app's calendar: for each of `days` (consecutive [from, to) ranges), the actor's own published
+   * posts (no boosts) of that range, oldest first, at most `perDay` of each. One statement: a
+   * `UNION ALL` of one short range of `posts_actor_published` per day, so a month of an account
+   * that posts a hundred times a day reads ~170 rows, not its ~4,000 (issue #15: the calendar read
+   * and rendered the first 500 of the window, 72 ms at p50, and showed nothing after the 500th).
+   */
+  async listLocalPublishedByDay(actorId: string, days: readonly { readonly from: Date; readonly to: Date }[], perDay: number): Promise<CalendarPost[][]> {
+    if (days.length === 0) return [];
+    const day = (range: { readonly from: Date; readonly to: Date }, i: number) =>
+      this.#db
+        .selectFrom(
+          this.#db
+            .selectFrom("posts")
+            .select(["id", "uri", "published_at", "summary", "content_html", "source_text"])
+            .where("actor_id", "=", actorId)
+            .where("is_local", "=", 1)
+            .where("state", "=", "published")
+            .where("boost_of_id", "is", null)
+            .where("published_at", ">=", range.from.toISOString())
+            .where("published_at", "<", range.to.toISOString())
+            .orderBy("published_at")
+            .limit(perDay)
+            .as(`d${i}`),
+        )
+        .selectAll();
+    let query = day(days[0]!, 0);
+    for (const [i, range] of days.entries()) if (i > 0) query = query.unionAll(day(range, i));
+    const rows = await query.execute();
+    const out: CalendarPost[][] = days.map(() => []);
+    const bounds = days.map((d) => d.to.toISOString());
+    for (const row of rows) {
+      const at = row.published_at!;
+      const index = bounds.findIndex((to) => at < to);
+      out[index]!.push({ id: row.id, uri: row.uri, publishedAt: at, summary: row.summary, contentHtml: row.content_html, sourceText: row.source_text });
+    }
+    for (const list of out) list.sort((a, b) => (a.publishedAt < b.publishedAt ? -1 : a.publishedAt > b.publishedAt ? 1 : 0));
+    return out;
   }
 
   /**
@@ -243,6 +286,78 @@ export class PostRepository {
     if (options.includeReplies === false) query = query.where("in_reply_to_uri", "is", null);
     if (options.before) query = query.where("id", "<", options.before);
     const rows = await query.orderBy("id", "desc").limit(options.limit + 1).execute();
+    const items = rows.slice(0, options.limit).map(postFromRow);
+    return { items, next: rows.length > options.limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  /**
+   * The hashtag page: published local posts tagged `tag` (stored normalised, see `normaliseTag`) that
+   * an anonymous visitor may see (`visibleTo` for no one) and that are public — unlisted posts stay
+   * out of tag listings, as on Mastodon. Newest first, paged by post id along `post_tags_local`
+   * (tag, is_local, post_id): remote posts with the same tag are not even read.
+   */
+  async listPublicByTag(tag: string, options: { before?: string | null; limit: number }): Promise<Page<Post>> {
+    let query = this.#db
+      .selectFrom("post_tags as t")
+      .innerJoin("posts as p", "p.id", "t.post_id")
+      .selectAll("p")
+      .where("t.tag", "=", tag)
+      .where("t.is_local", "=", 1)
+      .where("p.state", "=", "published")
+      .where("p.visibility", "=", "public")
+      .where("p.boost_of_id", "is", null)
+      .where((eb) => visibleTo(eb, ANONYMOUS));
+    if (options.before) query = query.where("t.post_id", "<", options.before);
+    const rows = await query.orderBy("t.post_id", "desc").limit(options.limit + 1).execute();
+    const items = rows.slice(0, options.limit).map(postFromRow);
+    return { items, next: rows.length > options.limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  /**
+   * Replies to a post that an anonymous visitor may see (public and unlisted, local or remote),
+   * oldest first: the public post page's conversation. Along `posts_in_reply_to_id` (in_reply_to_uri, id).
+   */
+  async publicRepliesOf(postUri: string, limit: number): Promise<Post[]> {
+    const rows = await this.#db
+      .selectFrom("posts as p")
+      .selectAll("p")
+      .where("p.in_reply_to_uri", "=", postUri)
+      .where("p.state", "=", "published")
+      .where("p.boost_of_id", "is", null)
+      .where((eb) => visibleTo(eb, ANONYMOUS))
+      .orderBy("p.id")
+      .limit(limit)
+      .execute();
+    return rows.map(postFromRow);
+  }
+
+  /**
+   * The app's list of sent posts: an actor's own published posts (every visibility: the author sees
+   * them all), newest first, paged by id along `posts_actor_id`. `text` narrows it to posts whose
+   * source text or content warning contains it, case-insensitively: a LIKE filter on that one
+   * actor's range of the index, not a scan of the table (bench/sent-posts-search.ts measures it).
+   */
+  async listSent(actorId: string, options: { text?: string | null; before?: string | null; limit: number }): Promise<Page<Post>> {
+    let query = this.#db
+      .selectFrom("posts as p")
+      .selectAll("p")
+      // The actor is a local account's, so its posts are local: no `is_local` condition, which
+      // only skewed PostgreSQL's row estimate towards a sort.
+      .where("p.actor_id", "=", actorId)
+      .where("p.state", "=", "published")
+      .where("p.boost_of_id", "is", null);
+    const text = options.text?.trim().toLowerCase() ?? "";
+    if (text !== "") {
+      const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          sql<boolean>`lower(coalesce(p.source_text, '')) LIKE ${pattern} ESCAPE '\\'`,
+          sql<boolean>`lower(coalesce(p.summary, '')) LIKE ${pattern} ESCAPE '\\'`,
+        ]),
+      );
+    }
+    if (options.before) query = query.where("p.id", "<", options.before);
+    const rows = await query.orderBy("p.id", "desc").limit(options.limit + 1).execute();
     const items = rows.slice(0, options.limit).map(postFromRow);
     return { items, next: rows.length > options.limit ? (items.at(-1)?.id ?? null) : null };
   }
@@ -331,7 +446,7 @@ export class PostRepository {
         .returning("id")
         .executeTakeFirst();
       if (inserted === undefined) return false;
-      await this.#writeRelations(trx, id, relations);
+      await this.#writeRelations(trx, id, relations, write.isLocal);
       await addToCounters(trx, countDeltas({ actorId: write.actorId, state: write.state, visibility: write.visibility, boostOfId: write.boostOfId, isLocal: write.isLocal }, +1));
       await addToHomeFeeds(trx, { id, actorId: write.actorId, state: write.state, publishedAt: write.publishedAt });
       return true;
@@ -379,12 +494,20 @@ export class PostRepository {
     await db.updateTable("posts").set(set).where("id", "=", post.id).execute();
     await db.deleteFrom("post_mentions").where("post_id", "=", post.id).execute();
     await db.deleteFrom("post_tags").where("post_id", "=", post.id).execute();
-    await this.#writeRelations(db, post.id, relations);
+    await this.#writeRelations(db, post.id, relations, post.isLocal);
+  }
+
+  /**
+   * Takes the post row's write lock until the transaction ends, changing nothing: votes on one poll
+   * are counted one after the other (PostgreSQL; SQLite has a single writer anyway).
+   */
+  async lockPoll(postId: string, trx: Kysely<DB>): Promise<void> {
+    await trx.updateTable("posts").set((eb) => ({ poll_json: eb.ref("poll_json") })).where("id", "=", postId).execute();
   }
 
   /** Only the poll (vote counts change without an edit). */
-  async updatePoll(postId: string, poll: Poll, now: string): Promise<void> {
-    await this.#db.updateTable("posts").set({ poll_json: JSON.stringify(poll), updated_at: now }).where("id", "=", postId).execute();
+  async updatePoll(postId: string, poll: Poll, now: string, db: Kysely<DB> = this.#db): Promise<void> {
+    await db.updateTable("posts").set({ poll_json: JSON.stringify(poll), updated_at: now }).where("id", "=", postId).execute();
   }
 
   /**
@@ -561,6 +684,34 @@ export class PostRepository {
     return rows.map((r) => ({ tag: r.tag, uses: Number(r.n) }));
   }
 
+  /**
+   * How each tag (stored lower case) was written in the earliest post `viewer` may see that carries
+   * it: the hashtag suggester offers "#LaunchDay" as the team first wrote it. Tags whose spelling is
+   * not found in that post's text are left out (the caller keeps the lower-case form).
+   */
+  async firstSpellings(tags: readonly string[], viewer: { readonly id: string; readonly uri: string }): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const tag of tags) {
+      const row = await this.#db
+        .selectFrom("post_tags as t")
+        .innerJoin("posts as p", "p.id", "t.post_id")
+        .select(["p.source_text", "p.content_html"])
+        .where("t.tag", "=", tag)
+        .where("p.state", "=", "published")
+        .where((eb) => visibleTo(eb, viewer))
+        .orderBy("p.published_at")
+        .orderBy("p.id")
+        .limit(1)
+        .executeTakeFirst();
+      // Remote posts carry only HTML (`#<span>Tag</span>`): the markup between # and the name is skipped.
+      const text = row?.source_text ?? (row?.content_html ?? "").replace(/<[^>]*>/g, "");
+      const escaped = tag.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      const found = new RegExp(`#(${escaped})(?![\\p{L}\\p{N}_])`, "iu").exec(text);
+      if (found !== null) out.set(tag, found[1]!);
+    }
+    return out;
+  }
+
   // --- home timeline -------------------------------------------------------------------------------
 
   /**
@@ -622,15 +773,19 @@ export class PostRepository {
     return rows.map((r) => r.post_uri);
   }
 
-  async #writeRelations(db: Kysely<DB>, postId: string, relations: { mentions: readonly MentionRef[]; tags: readonly string[] }): Promise<void> {
+  async #writeRelations(db: Kysely<DB>, postId: string, relations: { mentions: readonly MentionRef[]; tags: readonly string[] }, isLocal: boolean): Promise<void> {
     const mentions = dedupe(relations.mentions, (m) => m.actorUri);
     if (mentions.length > 0) {
       await db.insertInto("post_mentions").values(mentions.map((m) => ({ post_id: postId, actor_uri: m.actorUri, handle: m.handle }))).execute();
     }
     const tags = [...new Set(relations.tags)];
-    if (tags.length > 0) await db.insertInto("post_tags").values(tags.map((tag) => ({ post_id: postId, tag }))).execute();
+    // `is_local` copies the post's: the hashtag page reads only local posts' tags, in one index range.
+    if (tags.length > 0) await db.insertInto("post_tags").values(tags.map((tag) => ({ post_id: postId, tag, is_local: fromBool(isLocal) }))).execute();
   }
 }
+
+/** The viewer of public pages: signed in as no one, so `visibleTo` leaves public and unlisted posts. */
+export const ANONYMOUS: { readonly id: string; readonly uri: string } = { id: "", uri: "" };
 
 /**
  * `PostRepository.canSee` as a condition on `posts as p`, for queries over many posts: the author;

@@ -125,6 +125,15 @@ describeEachEngine("PostService", (getDb) => {
     assert.deepEqual(Object.keys(sent.json["object"]["contentMap"]).map((k) => k.toLowerCase()), ["pt-br"]);
   });
 
+  test("media marked sensitive without a content warning: sensitive, no summary", async () => {
+    const result = await h.posts.service.publish({ username: "alice", text: "Rocket test footage", sensitive: true });
+    assert.ok(result.ok);
+    assert.deepEqual([result.value.summary, result.value.sensitive], [null, true]);
+    const sent = await lastDelivered();
+    assert.equal(sent.json["object"]["sensitive"], true);
+    assert.equal(sent.json["object"]["summary"], undefined);
+  });
+
   test("bad input gets a clear error and changes nothing", async () => {
     const before = await counts();
     const sentBefore = h.delivery.requests.length;
@@ -140,6 +149,8 @@ describeEachEngine("PostService", (getDb) => {
       [{ username: "alice", text: "hi", quote: "not a url" }, "quote-target"],
       [{ username: "alice", text: "hi", media: [{ path: join(files, "missing.png"), description: null }] }, "media"],
       [{ username: "alice", text: "hi", media: Array.from({ length: 5 }, () => ({ path: join(files, "x.png"), description: null })) }, "media"],
+      [{ username: "alice", text: "hi", poll: { options: ["only one"], multiple: false, durationSeconds: 3600 } }, "poll"],
+      [{ username: "alice", text: "hi", poll: { options: ["a", "b"], multiple: false, durationSeconds: 10 } }, "poll"],
     ];
     for (const [input, error] of cases) {
       const result = await h.posts.service.publish(input);

@@ -18,6 +18,8 @@ import { addressFor, isPublicVisibility } from "./addressing.ts";
 import { VISIBILITIES, type Post, type Visibility } from "./post.entity.ts";
 import type { MentionRef, PostRepository, PostWrite } from "./post.repository.ts";
 import type { RemotePostService, ResolvePostError } from "./remote-post.service.ts";
+import { DEFAULT_POLL_DURATION, openPoll, parsePollDraft, type PollDraft } from "./poll.ts";
+import type { PollUpdates } from "./poll.job.ts";
 
 /** Mastodon shows four attachments per post; peers drop the rest, so Herold does not send more. */
 export const MAX_LOCAL_ATTACHMENTS = 4;
@@ -39,6 +41,10 @@ export interface PublishInput {
   readonly media?: readonly { readonly path: string; readonly description: string | null }[];
   /** Extra recipients (handles or actor URLs) beyond those mentioned in the text. */
   readonly mentions?: readonly string[];
+  /** A poll (options, single or multiple choice, duration; default one day): the post becomes a Question. */
+  readonly poll?: (Omit<PollDraft, "durationSeconds"> & { readonly durationSeconds?: number }) | null;
+  /** Media marked sensitive (a content warning always makes the post sensitive). */
+  readonly sensitive?: boolean;
 }
 
 export type PublishError =
@@ -51,7 +57,8 @@ export type PublishError =
   | "quote-target"
   | "quote-not-allowed"
   | "mention"
-  | "media";
+  | "media"
+  | "poll";
 
 export type EditError = "unknown-account" | "not-found" | "not-owner" | "empty" | "too-long";
 export type DeleteError = "unknown-account" | "not-found" | "not-owner";
@@ -78,6 +85,8 @@ export class PostService {
   readonly #domain: string;
   readonly #clock: Clock;
   readonly #maxChars: number;
+  readonly #maxPollOptions: number;
+  readonly #polls: PollUpdates;
 
   constructor(deps: {
     db: Kysely<DB>;
@@ -92,6 +101,8 @@ export class PostService {
     domain: string;
     clock: Clock;
     maxChars: number;
+    maxPollOptions: number;
+    polls: PollUpdates;
   }) {
     this.#accounts = deps.accounts;
     this.#actors = deps.actors;
@@ -104,6 +115,8 @@ export class PostService {
     this.#domain = deps.domain.toLowerCase();
     this.#clock = deps.clock;
     this.#maxChars = deps.maxChars;
+    this.#maxPollOptions = deps.maxPollOptions;
+    this.#polls = deps.polls;
   }
 
   async publish(input: PublishInput): Promise<Result<Post, PublishError>> {
@@ -119,6 +132,10 @@ export class PostService {
     const media = input.media ?? [];
     if (media.length > MAX_LOCAL_ATTACHMENTS) return err("media", `at most ${MAX_LOCAL_ATTACHMENTS} attachments per post`);
     if (input.text.trim() === "" && media.length === 0) return err("empty", "the post has no text and no attachment");
+    // Checked again here: the command line publishes without a draft.
+    const poll = input.poll ? parsePollDraft({ ...input.poll, durationSeconds: input.poll.durationSeconds ?? DEFAULT_POLL_DURATION }, this.#maxPollOptions) : null;
+    if (poll !== null && !poll.ok) return poll;
+    if (poll !== null && media.length > 0) return err("poll", "a post has either attachments or a poll, not both");
     const length = countCharacters(input.text, contentWarning);
     if (length > this.#maxChars) return err("too-long", `the post has ${length} characters; the limit is ${this.#maxChars}`);
 
@@ -175,7 +192,7 @@ export class PostService {
       contentHtml: rendered.html,
       summary: contentWarning === "" ? null : contentWarning,
       name: null,
-      sensitive: contentWarning !== "",
+      sensitive: contentWarning !== "" || input.sensitive === true,
       language,
       url: uri,
       inReplyToUri: parentPost?.uri ?? null,
@@ -187,7 +204,7 @@ export class PostService {
       to: addressing.to,
       cc: addressing.cc,
       emojis: [],
-      poll: null,
+      poll: poll === null ? null : openPoll(poll.value, now),
       card: null,
       rawJson: null,
       publishedAt: now,
@@ -203,6 +220,8 @@ export class PostService {
         const attached = await this.#media.attach(stored.map((m) => m.id), id, account.actorId, trx);
         if (attached !== stored.length) throw new Error(`only ${attached} of ${stored.length} attachments could be attached`);
         if (interactions !== null) await this.#remote.writeInteractions(interactions, trx);
+        // The final counts go out when the poll ends, whether or not anyone voted.
+        if (write.poll?.endsAt) await this.#polls.atEnd(id, write.poll.endsAt, trx);
         await emit({ type: "post.published", postId: id });
       });
     } catch (error) {

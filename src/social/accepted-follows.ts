@@ -6,7 +6,8 @@ import { countAcceptedFollows } from "./follow.counters.ts";
 export type AcceptedFollowRows = readonly { readonly follower_id: string; readonly followee_id: string }[];
 
 /** What another module keeps in step with accepted follows, inside the follow's own transaction. */
-export type AcceptedFollowsListener = (trx: Kysely<DB>, follows: AcceptedFollowRows, sign: 1 | -1) => Promise<void>;
+/** `at`: when the change happened (ISO-8601), the time its follow_events row records. */
+export type AcceptedFollowsListener = (trx: Kysely<DB>, follows: AcceptedFollowRows, sign: 1 | -1, at: string) => Promise<void>;
 
 /**
  * Everything kept in step with accepted follows, in the caller's transaction: social's counters, and
@@ -24,9 +25,9 @@ export class AcceptedFollows {
     if (!this.#listeners.includes(listener)) this.#listeners.push(listener);
   }
 
-  async changed(trx: Kysely<DB>, follows: AcceptedFollowRows, sign: 1 | -1): Promise<void> {
+  async changed(trx: Kysely<DB>, follows: AcceptedFollowRows, sign: 1 | -1, at: string): Promise<void> {
     if (follows.length === 0) return;
     await countAcceptedFollows(trx, follows, sign);
-    for (const listener of this.#listeners) await listener(trx, follows, sign);
+    for (const listener of this.#listeners) await listener(trx, follows, sign, at);
   }
 }

@@ -24,6 +24,7 @@ export async function endFollowsWhere(
       trx,
       ended.filter((f) => f.state === "accepted"),
       -1,
+      now,
     );
     await trx
       .insertInto("follow_events")
@@ -58,3 +59,21 @@ export const endFollowsOfGoneActors = (accepted: AcceptedFollows): ActorGoneList
     gone.now,
     accepted,
   );
+
+/**
+ * The follow history's accepted-follow changes as a derived table (`followee_id`, `follower_id`,
+ * `created_at`, `gained` 1/0, `lost` 1/0): a follow accepted, or an accepted one ended. What insights'
+ * recount sums into followers gained and lost; owned here so `follow_events` stays social's table.
+ */
+export function acceptedFollowChanges(source: Kysely<DB> | ExpressionBuilder<any, any>) {
+  return (source as Kysely<DB>)
+    .selectFrom("follow_events")
+    .select((eb) => [
+      "follow_events.followee_id",
+      "follow_events.follower_id",
+      "follow_events.created_at",
+      eb.case().when("follow_events.kind", "=", "accepted").then(1).else(0).end().as("gained"),
+      eb.case().when("follow_events.kind", "=", "ended").then(1).else(0).end().as("lost"),
+    ])
+    .where((eb) => eb.or([eb("follow_events.kind", "=", "accepted"), eb.and([eb("follow_events.kind", "=", "ended"), eb("follow_events.was_accepted", "=", 1)])]));
+}

@@ -104,7 +104,7 @@ export class FollowRepository {
       await this.#event(trx, input.followerId, input.followeeId, "requested", null, false, now);
       if (input.state === "accepted") {
         await this.#event(trx, input.followerId, input.followeeId, "accepted", null, false, now);
-        await this.#accepted.changed(trx, [row], +1);
+        await this.#accepted.changed(trx, [row], +1, now);
       }
       return { follow: followFromRow(row), created: true };
     });
@@ -122,7 +122,7 @@ export class FollowRepository {
         .executeTakeFirst();
       if (row === undefined) return null;
       await this.#event(trx, row.follower_id, row.followee_id, "accepted", null, false, now);
-      await this.#accepted.changed(trx, [row], +1);
+      await this.#accepted.changed(trx, [row], +1, now);
       return followFromRow(row);
     });
   }
@@ -139,7 +139,7 @@ export class FollowRepository {
       if (row === undefined) return null;
       const follow = followFromRow(row);
       await this.#event(trx, follow.followerId, follow.followeeId, "ended", reason, follow.state === "accepted", now);
-      if (follow.state === "accepted") await this.#accepted.changed(trx, [row], -1);
+      if (follow.state === "accepted") await this.#accepted.changed(trx, [row], -1, now);
       return follow;
     });
   }

@@ -32,6 +32,20 @@ export function localAcceptedFollowersOf(source: Kysely<DB> | ExpressionBuilder<
     .where("actors.is_local", "=", 1);
 }
 
+/**
+ * Accepted followers of `followeeId` per server, as a derived table (`host`, `followers`): what
+ * insights' recount sets its followers-per-server rollup to.
+ */
+export function acceptedFollowersByHost(source: Kysely<DB> | ExpressionBuilder<any, any>, followeeId: string) {
+  return (source as Kysely<DB>)
+    .selectFrom("follows")
+    .innerJoin("actors", "actors.id", "follows.follower_id")
+    .select(["actors.domain as host", (eb) => eb.fn.countAll<number>().as("followers")])
+    .where("follows.followee_id", "=", followeeId)
+    .where("follows.state", "=", "accepted")
+    .groupBy("actors.domain");
+}
+
 /** The accepted follows of `followeeId`, joined to their followers' actors (select what is needed). */
 function acceptedFollowersOf(db: Kysely<DB>, followeeId: string) {
   return db.selectFrom("follows").innerJoin("actors", "actors.id", "follows.follower_id").where("follows.followee_id", "=", followeeId).where("follows.state", "=", "accepted");

@@ -16,3 +16,19 @@ export function activeLikesOf(source: Kysely<DB> | ExpressionBuilder<any, any>, 
     .where("interactions.kind", "=", "like")
     .where("interactions.undone_at", "is", null);
 }
+
+/** The kinds an account's insights count (mentions and votes are not interactions with the post). */
+export const COUNTED_KINDS = ["like", "boost", "reply", "quote", "react"] as const;
+
+/**
+ * Every ledger entry of a counted kind that is not undone, as a derived table (`post_id`,
+ * `actor_id`, `kind`, `created_at`): what insights' recount (`herold repair`, a time-zone change, the
+ * invariant tests) sums, in one set-based statement, so the rollups can be checked against the ledger.
+ */
+export function countedInteractions(source: Kysely<DB> | ExpressionBuilder<any, any>) {
+  return (source as Kysely<DB>)
+    .selectFrom("interactions")
+    .select(["interactions.post_id", "interactions.actor_id", "interactions.kind", "interactions.created_at"])
+    .where("interactions.undone_at", "is", null)
+    .where("interactions.kind", "in", [...COUNTED_KINDS]);
+}

@@ -1,10 +1,20 @@
 import type { Kysely, Selectable } from "kysely";
 import type { DB, InteractionRow } from "../db/schema.ts";
 import { toCount } from "../db/rows.ts";
+import { inTransaction } from "../db/transaction.ts";
 import { newId } from "../lib/id.ts";
+import { LedgerChanges } from "./ledger-changes.ts";
+import { countedInteractions } from "./interaction.queries.ts";
 
 export const INTERACTION_KINDS = ["like", "boost", "reply", "quote", "react", "mention", "vote"] as const;
 export type InteractionKind = (typeof INTERACTION_KINDS)[number];
+
+/** What lists show of a post's reach: active likes, boosts and replies from the ledger. */
+export interface PostCounts {
+  readonly likes: number;
+  readonly boosts: number;
+  readonly replies: number;
+}
 
 /** One entry of the interaction ledger: who did what to which Herold post, and when (and whether it was undone). */
 export interface Interaction {
@@ -52,13 +62,25 @@ function interactionFromRow(row: Selectable<InteractionRow>): Interaction {
  */
 export class InteractionRepository {
   readonly #db: Kysely<DB>;
+  readonly #changes: LedgerChanges;
 
-  constructor(db: Kysely<DB>) {
+  constructor(db: Kysely<DB>, changes: LedgerChanges = new LedgerChanges()) {
     this.#db = db;
+    this.#changes = changes;
   }
 
-  /** Inserts unless an entry with this activity id exists (the unique index decides races). */
+  /**
+   * Inserts unless an entry with this activity id exists (the unique index decides races). A row
+   * really inserted runs the ledger's listeners in the same transaction (one is opened when the
+   * caller has none and a listener is registered), so a rollup never counts a repeat and never
+   * misses an entry that committed.
+   */
   async insert(input: NewInteraction, db: Kysely<DB> = this.#db): Promise<{ interaction: Interaction; created: boolean }> {
+    if (!this.#changes.active || db.isTransaction) return await this.#insert(input, db);
+    return await inTransaction(db, (trx) => this.#insert(input, trx));
+  }
+
+  async #insert(input: NewInteraction, db: Kysely<DB>): Promise<{ interaction: Interaction; created: boolean }> {
     const row = await db
       .insertInto("interactions")
       .values({
@@ -75,10 +97,27 @@ export class InteractionRepository {
       .onConflict((oc) => oc.column("activity_uri").doNothing())
       .returningAll()
       .executeTakeFirst();
-    if (row !== undefined) return { interaction: interactionFromRow(row), created: true };
+    if (row !== undefined) {
+      const interaction = interactionFromRow(row);
+      await this.#changes.changed(db, interaction, +1);
+      return { interaction, created: true };
+    }
     const existing = await this.findByActivityUri(input.activityUri, db);
     if (existing === null) throw new Error("interaction vanished while being recorded");
     return { interaction: existing, created: false };
+  }
+
+  /** The options (kept in `content`) `actorId` has active votes for on a post. */
+  async votesBy(postId: string, actorId: string, db: Kysely<DB> = this.#db): Promise<string[]> {
+    const rows = await db
+      .selectFrom("interactions")
+      .select("content")
+      .where("post_id", "=", postId)
+      .where("kind", "=", "vote")
+      .where("actor_id", "=", actorId)
+      .where("undone_at", "is", null)
+      .execute();
+    return rows.map((r) => r.content ?? "");
   }
 
   /** Which of these kinds `actorId` has active (not undone) on each of these posts, in one query. */
@@ -105,8 +144,13 @@ export class InteractionRepository {
     return row ? interactionFromRow(row) : null;
   }
 
-  /** Sets undone_at on the actor's entry for this activity if it is still active; true when it did. */
+  /** Sets undone_at on the actor's entry for this activity if it is still active; the entry when it did. */
   async markUndone(activityUri: string, actorId: string, at: string, db: Kysely<DB> = this.#db): Promise<Interaction | null> {
+    if (!this.#changes.active || db.isTransaction) return await this.#markUndone(activityUri, actorId, at, db);
+    return await inTransaction(db, (trx) => this.#markUndone(activityUri, actorId, at, trx));
+  }
+
+  async #markUndone(activityUri: string, actorId: string, at: string, db: Kysely<DB>): Promise<Interaction | null> {
     const row = await db
       .updateTable("interactions")
       .set({ undone_at: at })
@@ -115,7 +159,10 @@ export class InteractionRepository {
       .where("undone_at", "is", null)
       .returningAll()
       .executeTakeFirst();
-    return row ? interactionFromRow(row) : null;
+    if (row === undefined) return null;
+    const interaction = interactionFromRow(row);
+    await this.#changes.changed(db, interaction, -1);
+    return interaction;
   }
 
   /** The actor's newest still-active entry of one of `kinds` on a post. */
@@ -144,6 +191,57 @@ export class InteractionRepository {
       .where("id", "!=", exceptId)
       .executeTakeFirst();
     return row !== undefined;
+  }
+
+  /**
+   * Likes, boosts and replies not undone, per post, for a page of posts in one grouped query along
+   * `interactions_post` (post_id, kind): lists show counts without one query per row.
+   */
+  async activeCountsOf(postIds: readonly string[]): Promise<Map<string, PostCounts>> {
+    const out = new Map<string, PostCounts>();
+    if (postIds.length === 0) return out;
+    const rows = await this.#db
+      .selectFrom("interactions")
+      .select((eb) => ["post_id", "kind", eb.fn.countAll().as("n")])
+      .where("post_id", "in", [...new Set(postIds)])
+      .where("kind", "in", ["like", "boost", "reply"])
+      .where("undone_at", "is", null)
+      .groupBy(["post_id", "kind"])
+      .execute();
+    for (const row of rows) {
+      const counts = out.get(row.post_id) ?? { likes: 0, boosts: 0, replies: 0 };
+      const n = toCount(row.n);
+      out.set(row.post_id, {
+        likes: counts.likes + (row.kind === "like" ? n : 0),
+        boosts: counts.boosts + (row.kind === "boost" ? n : 0),
+        replies: counts.replies + (row.kind === "reply" ? n : 0),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Distinct accounts and servers with an active counted interaction, per post (insights' per-post
+   * figures, for the few posts of a report: the ledger's (post_id, kind) index, no scan).
+   */
+  async interactorCounts(postIds: readonly string[]): Promise<Map<string, { accounts: number; servers: number }>> {
+    const out = new Map<string, { accounts: number; servers: number }>();
+    if (postIds.length === 0) return out;
+    const rows = await countedInteractions(this.#db)
+      .innerJoin("actors", "actors.id", "interactions.actor_id")
+      .where("interactions.post_id", "in", [...postIds])
+      .clearSelect()
+      .select((eb) => ["interactions.post_id", eb.fn.count("interactions.actor_id").distinct().as("accounts"), eb.fn.count("actors.domain").distinct().as("servers")])
+      .groupBy("interactions.post_id")
+      .execute();
+    for (const r of rows) out.set(r.post_id, { accounts: toCount(r.accounts), servers: toCount(r.servers) });
+    return out;
+  }
+
+  /** The active counted entries on one post, newest first (a post's page in Insights: its curve and who interacted). */
+  async countedOn(postId: string, limit: number): Promise<Array<{ actorId: string; kind: InteractionKind; createdAt: string }>> {
+    const rows = await countedInteractions(this.#db).where("interactions.post_id", "=", postId).orderBy("interactions.created_at", "desc").limit(limit).execute();
+    return rows.map((r) => ({ actorId: r.actor_id, kind: r.kind as InteractionKind, createdAt: r.created_at }));
   }
 
   /** Per kind: all entries and those not undone (gross and net), for one post. */

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import type { PostRepository } from "../post/post.repository.ts";
-import { INTERACTION_KINDS, type Interaction, type InteractionKind, type InteractionRepository } from "./interaction.repository.ts";
+import { INTERACTION_KINDS, type Interaction, type InteractionKind, type InteractionRepository, type PostCounts } from "./interaction.repository.ts";
 import type { NotificationKind } from "./notification.repository.ts";
 import type { NotificationService } from "./notification.service.ts";
 
@@ -110,6 +110,11 @@ export class InteractionService {
     return await this.#interactions.activeOn(actorId, postIds, kinds);
   }
 
+  /** Active likes, boosts and replies per post, for a whole page in one query (posts without any are absent). */
+  async countsOf(postIds: readonly string[]): Promise<Map<string, PostCounts>> {
+    return await this.#interactions.activeCountsOf(postIds);
+  }
+
   /**
    * Undoes the actor's newest active interaction of these kinds on a post. For Undo activities that
    * name the post but not the original activity id (Mastodon matches likes the same way).
@@ -126,6 +131,21 @@ export class InteractionService {
 
   findByActivityUri(activityUri: string): Promise<Interaction | null> {
     return this.#interactions.findByActivityUri(activityUri);
+  }
+
+  /** The options an actor has voted for on a poll. */
+  votesBy(postId: string, actorId: string, db?: Kysely<DB>): Promise<string[]> {
+    return this.#interactions.votesBy(postId, actorId, db);
+  }
+
+  /** Distinct interacting accounts and servers per post (insights). */
+  interactorCounts(postIds: readonly string[]): ReturnType<InteractionRepository["interactorCounts"]> {
+    return this.#interactions.interactorCounts(postIds);
+  }
+
+  /** The active counted entries on a post, newest first (insights' post page). */
+  countedOn(postId: string, limit: number): ReturnType<InteractionRepository["countedOn"]> {
+    return this.#interactions.countedOn(postId, limit);
   }
 
   /** Gross and net counts per kind for one post. */

@@ -14,7 +14,11 @@ export function likeHandlers(deps: SocialHandlerDeps): HandlerTable {
   return {
     Like: (activity) => {
       const reaction = reactionOf(activity.json);
-      return record(deps, activity, reaction === null ? "like" : "react", reaction);
+      // Misskey and its forks have no separate like: their like button sends a Like with ❤ as the
+      // reaction, which Mastodon counts as a favourite. So a heart is a like here too (stored and
+      // notified as one), and a post's likes compare across servers; other emoji stay reactions.
+      if (reaction === null || isHeart(reaction)) return record(deps, activity, "like", null);
+      return record(deps, activity, "react", reaction);
     },
     EmojiReact: (activity) => {
       const reaction = reactionOf(activity.json);
@@ -30,6 +34,12 @@ export function likeHandlers(deps: SocialHandlerDeps): HandlerTable {
 const MAX_REACTION_GRAPHEMES = 2;
 const CUSTOM_EMOJI = /^:([A-Za-z0-9_]{2,64})(?:@[^:\s]{1,253})?:$/;
 const EMOJI_CHARACTER = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u;
+
+/** ❤ (U+2764), ♥ (U+2665), with or without the emoji presentation selector (U+FE0F). */
+export function isHeart(reaction: string): boolean {
+  const bare = reaction.replace(/\uFE0F/g, "");
+  return bare === "\u2764" || bare === "\u2665";
+}
 
 /**
  * The reaction of a Like/EmojiReact: a Unicode emoji, or a custom emoji as `:shortcode:` (Misskey's

@@ -23,6 +23,8 @@ export interface NotificationEntry extends Notification {
   readonly content: string | null;
   /** The reply or quote post, when there is one. */
   readonly objectUri: string | null;
+  /** When the recipient marked it read; null while it is new. */
+  readonly readAt: string | null;
 }
 
 export class NotificationRepository {
@@ -58,7 +60,7 @@ export class NotificationRepository {
       .leftJoin("posts as p", "p.id", "n.post_id")
       .leftJoin("interactions as i", "i.id", "n.interaction_id")
       .select([
-        "n.id", "n.actor_id", "n.kind", "n.from_actor_id", "n.post_id", "n.interaction_id", "n.created_at",
+        "n.id", "n.actor_id", "n.kind", "n.from_actor_id", "n.post_id", "n.interaction_id", "n.created_at", "n.read_at",
         "a.uri as from_uri", "a.username as from_username", "a.domain as from_domain", "a.name as from_name", "a.url as from_url",
         "p.uri as post_uri", "p.url as post_url", "i.content as content", "i.object_uri as object_uri",
       ])
@@ -77,7 +79,39 @@ export class NotificationRepository {
       post: row.post_uri ? { uri: row.post_uri, url: row.post_url } : null,
       content: row.content ?? null,
       objectUri: row.object_uri ?? null,
+      readAt: row.read_at ?? null,
     }));
+  }
+
+  /**
+   * How many of the recipient's newest `window` notifications are unread (the navigation's badge):
+   * one backwards range of `notifications_actor`, bounded however long the history is; unread ones
+   * are the newest, since "mark as read" marks everything up to what was seen.
+   */
+  async countUnread(recipientActorId: string, window: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom((eb) =>
+        eb.selectFrom("notifications").select("read_at").where("actor_id", "=", recipientActorId).orderBy("id", "desc").limit(window).as("recent"),
+      )
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("recent.read_at", "is", null)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Marks the recipient's notifications up to `upToId` (inclusive: what the person saw on the page)
+   * as read; newer ones that arrived meanwhile stay new. A range of `notifications_actor`.
+   */
+  async markRead(recipientActorId: string, upToId: string, now: string): Promise<number> {
+    const result = await this.#db
+      .updateTable("notifications")
+      .set({ read_at: now })
+      .where("actor_id", "=", recipientActorId)
+      .where("id", "<=", upToId)
+      .where("read_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   /** Whether the recipient already has a notification of this kind from this actor (about this post). */

@@ -30,6 +30,8 @@ export interface ListNotificationsOptions {
 }
 
 export const MAX_NOTIFICATIONS_PAGE = 200;
+/** The navigation counts unread notifications among this many of the newest. */
+export const UNREAD_WINDOW = 100;
 
 /** What local accounts are told about: follows, follow requests, likes, boosts, replies, quotes, mentions, reactions, moves. */
 export class NotificationService {
@@ -76,6 +78,18 @@ export class NotificationService {
     if (account === null) return err("unknown-account", `no local account ${JSON.stringify(username)}`);
     const limit = Math.min(Math.max(Math.floor(options.limit ?? 40), 1), MAX_NOTIFICATIONS_PAGE);
     return ok(await this.#notifications.list(account.actorId, { limit, before: options.before ?? null }));
+  }
+
+  /** Unread notifications among the newest 100 of a local actor (the app's navigation shows "99+" beyond). */
+  unreadCount(actorId: string): Promise<number> {
+    return this.#notifications.countUnread(actorId, UNREAD_WINDOW);
+  }
+
+  /** Marks the account's notifications up to `upToId` (the newest the person saw) as read. */
+  async markRead(username: string, upToId: string): Promise<Result<number, "unknown-account">> {
+    const account = await this.#accounts.findByUsername(username);
+    if (account === null) return err("unknown-account", `no local account ${JSON.stringify(username)}`);
+    return ok(await this.#notifications.markRead(account.actorId, upToId, this.#clock.now().toISOString()));
   }
 
   /** Whether such a notification exists already (a repeated Follow does not notify twice). */

@@ -18,6 +18,7 @@ import { FollowersRepository } from "./followers.repository.ts";
 import { InteractionRepository } from "./interaction.repository.ts";
 import { InteractionService } from "./interaction.service.ts";
 import { likeHandlers } from "./like.inbox.ts";
+import { LedgerChanges } from "./ledger-changes.ts";
 import { moveHandlers } from "./move.inbox.ts";
 import { NotificationRepository } from "./notification.repository.ts";
 import { NotificationService } from "./notification.service.ts";
@@ -45,6 +46,8 @@ export interface SocialModule extends ModuleContributions {
   repairCounters(): Promise<CounterCorrection[]>;
   /** What other modules keep in step with accepted follows registers here (the posts module's home timelines). */
   readonly acceptedFollows: Pick<AcceptedFollows, "on">;
+  /** What other modules keep in step with the interaction ledger registers here (the insights rollups). */
+  readonly ledgerChanges: Pick<LedgerChanges, "on">;
 }
 
 /** The part of the federation module the social module uses (tests pass a fake resolver and a recording bridge). */
@@ -64,7 +67,8 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
   const targets = new TargetLookup({ resolver, actors, accounts, urls: base.urls, domain: base.config.domain });
 
   const notifications = new NotificationService({ notifications: new NotificationRepository(db), accounts, actors, blocks: blockRepository, clock });
-  const interactionRepository = new InteractionRepository(db);
+  const ledgerChanges = new LedgerChanges();
+  const interactionRepository = new InteractionRepository(db, ledgerChanges);
   const interactions = new InteractionService({ interactions: interactionRepository, posts, notifications });
   const follows = new FollowService({ follows: followRepository, blocks: blockRepository, accounts, actors, targets, bridge, notifications, clock });
   const blocks = new BlockService({ blocks: blockRepository, follows: followRepository, followService: follows, accounts, actors, targets, bridge, clock });
@@ -104,6 +108,7 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
     channelActivity: new ChannelActivityRepository(db),
     repairCounters: () => repairFollowCounters(db),
     acceptedFollows,
+    ledgerChanges,
     fedifyDispatchers: [followCollections({ follows: followRepository, accounts })],
   };
 }

@@ -112,6 +112,18 @@ export class UserRepository {
     await this.#db.updateTable("users").set({ password_hash: passwordHash, updated_at: now }).where("id", "=", userId).execute();
   }
 
+  /**
+   * A new password, and every other session of the person ended, in one transaction: whoever knew
+   * the old password and signed in somewhere else is out the moment it changes.
+   */
+  async changePassword(userId: string, passwordHash: string, keepSessionId: string, now: string): Promise<number> {
+    return await this.#db.transaction().execute(async (trx) => {
+      await trx.updateTable("users").set({ password_hash: passwordHash, updated_at: now }).where("id", "=", userId).execute();
+      const ended = await trx.deleteFrom("sessions").where("user_id", "=", userId).where("id", "!=", keepSessionId).executeTakeFirst();
+      return Number(ended.numDeletedRows);
+    });
+  }
+
   async setTimeZone(userId: string, timeZone: string | null, now: string): Promise<void> {
     await this.#db.updateTable("users").set({ time_zone: timeZone, updated_at: now }).where("id", "=", userId).execute();
   }

@@ -16,6 +16,7 @@ export type NewUserError = "invalid-email" | "invalid-username" | "weak-password
 export type SetupError = NewUserError | "already-set-up" | "invalid-setup-token" | CreateAccountError;
 export type CreateUserError = NewUserError | "no-such-account";
 export type SignInError = "throttled" | "busy" | "invalid-credentials";
+export type ChangePasswordError = "throttled" | "busy" | "wrong-password" | "weak-password" | "unknown-person";
 
 export interface NewUserInput {
   readonly email: string;
@@ -163,6 +164,36 @@ export class UserService {
       // Settled only now: the rehash above is Argon2 work too, so it stays inside the in-flight bound.
       if (valid) reservation.succeeded();
       else reservation.failed();
+    }
+  }
+
+  /**
+   * Changes a signed-in person's password. The current one is required and checked under the same
+   * throttle as signing in (the person's counter and the client's), so a stolen session cannot
+   * guess it faster than the sign-in form allows; every other session of the person ends with it.
+   */
+  async changePassword(input: { userId: string; sessionId: string; current: string; next: string; clientAddress: string }): Promise<Result<{ endedSessions: number }, ChangePasswordError>> {
+    const user = await this.#users.findById(input.userId);
+    const person = user === null ? null : await this.#users.findCredentials(user.email);
+    if (person === null) return err("unknown-person", "This person no longer exists.");
+    if (input.next.length < MIN_PASSWORD_LENGTH || input.next.length > MAX_PASSWORD_LENGTH) {
+      return err("weak-password", `The new password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
+    }
+    const decision = this.#throttle.reserve(person.user.email, input.clientAddress);
+    if (!decision.allowed) {
+      return decision.key === "busy"
+        ? err("busy", "Too many passwords are being checked right now. Try again in a few seconds.")
+        : err("throttled", `Too many wrong passwords. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} minute(s).`);
+    }
+    let valid = false;
+    try {
+      valid = input.current.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(input.current, person.passwordHash));
+      if (!valid) return err("wrong-password", "The current password is not right.");
+      const hash = await hashPassword(input.next, this.#hashParams);
+      return ok({ endedSessions: await this.#users.changePassword(person.user.id, hash, input.sessionId, this.#now()) });
+    } finally {
+      if (valid) decision.reservation.succeeded();
+      else decision.reservation.failed();
     }
   }
 

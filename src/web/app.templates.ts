@@ -2,9 +2,10 @@ import type { Actor } from "../actor/actor.entity.ts";
 import { html, raw, type Html } from "../pages/html.ts";
 import type { AppPost } from "./app.views.ts";
 import { safeHttpUrl } from "../pages/post.view.ts";
+import { pollResults } from "../pages/poll.template.ts";
 import type { Member } from "./web.env.ts";
 import { csrfField } from "./web.layout.ts";
-import { formatLocal } from "./time-zone.ts";
+import { formatZoned } from "./time-zone.ts";
 
 /** The zone times are shown in: the person's setting, else UTC (pages work without JavaScript). */
 export function zoneOf(member: Member): string {
@@ -14,11 +15,17 @@ export function zoneOf(member: Member): string {
 export function localTime(member: Member, instant: string | null): Html {
   if (instant === null) return html``;
   const zone = zoneOf(member);
-  return html`<time datetime="${new Date(instant).toISOString()}">${formatLocal(instant, zone)}${zone === "UTC" ? " UTC" : ""}</time>`;
+  // Every time says its zone (issue #12, item 1).
+  return html`<time datetime="${new Date(instant).toISOString()}">${formatZoned(instant, zone)}</time>`;
 }
 
 export function actorName(actor: Pick<Actor, "name" | "username">): string {
   return actor.name !== null && actor.name.trim() !== "" ? actor.name : actor.username;
+}
+
+/** Media marked sensitive without a content warning stays behind a click, as on the public pages and Mastodon. */
+function sensitiveMedia(hide: boolean, media: Html | false): Html | false {
+  return hide && media !== false ? html`<details><summary>Sensitive media</summary>${media}</details>` : media;
 }
 
 /**
@@ -27,16 +34,16 @@ export function actorName(actor: Pick<Actor, "name" | "username">): string {
  */
 export function appPostCard(member: Member, item: AppPost, back: string): Html {
   const { post, author } = item;
-  const content = html`${post.name !== null && html`<p><strong>${post.name}</strong></p>`}<div class="content">${raw(post.contentHtml ?? "")}</div>${item.attachments.length > 0 && html`<ul class="attachments${item.attachments.length > 1 ? " many" : ""}">${item.attachments.map(
+  const content = html`${post.name !== null && html`<p><strong>${post.name}</strong></p>`}<div class="content">${raw(post.contentHtml ?? "")}</div>${post.poll !== null && pollResults(post.poll)}${sensitiveMedia(post.sensitive && (post.summary === null || post.summary.trim() === ""), item.attachments.length > 0 && html`<ul class="attachments${item.attachments.length > 1 ? " many" : ""}">${item.attachments.map(
     (a) => html`<li><img src="${a.src}" alt="${a.description}" loading="lazy" decoding="async"${a.width !== null && html` width="${a.width}"`}${a.height !== null && html` height="${a.height}"`}></li>`,
-  )}</ul>`}`;
+  )}</ul>`)}`;
   const canInteract = member.membership.role !== "author";
   const url = post.uri;
   return html`<article class="post" aria-label="Post by ${actorName(author)}"${post.language !== null && html` lang="${post.language}"`}>
 ${item.boostedBy !== null && html`<p class="boosted-by">Boosted by ${actorName(item.boostedBy)}</p>`}
 <header><span class="byline">${item.authorAvatar !== null && html`<img src="${item.authorAvatar}" alt="" width="40" height="40">`}<span><span class="author">${actorName(author)}</span><br><span class="handle">@${author.handle}</span></span></span>
 ${item.originalUrl !== null ? html`<a href="${item.originalUrl}" rel="nofollow noopener noreferrer">${localTime(member, post.publishedAt)}</a>` : localTime(member, post.publishedAt)}</header>
-${post.inReplyToUri !== null && html`<p class="context">In reply to a post${post.inReplyToId === null ? " not stored here" : ""}</p>`}
+${item.replyTo !== null && html`<p class="context">In reply to ${item.replyTo.href !== null ? html`<a href="${item.replyTo.href}"${item.replyTo.external && html` rel="nofollow noopener noreferrer"`}>${item.replyTo.label}</a>` : item.replyTo.label}</p>`}
 ${post.summary !== null && post.summary.trim() !== "" ? html`<details><summary>Content warning: ${post.summary}</summary>${content}</details>` : content}
 ${safeHttpUrl(post.quoteUri) !== null && html`<p class="context">Quoting <a href="${safeHttpUrl(post.quoteUri)}" rel="nofollow noopener noreferrer">a post</a></p>`}
 ${canInteract && html`<div class="actions">
@@ -57,6 +64,9 @@ export function postList(member: Member, items: readonly AppPost[], back: string
   return html`<ol class="posts">${items.map((i) => html`<li>${appPostCard(member, i, back)}</li>`)}</ol>`;
 }
 
+/** A person in a list: avatar, name linked to their profile (on their server), handle, actions. */
 export function personRow(avatar: string | null, actor: Actor, actions: Html | null): Html {
-  return html`<div class="person">${avatar !== null && html`<img src="${avatar}" alt="" width="40" height="40">`}<div class="grow"><strong>${actorName(actor)}</strong><br><span class="handle">@${actor.handle}</span></div>${actions}</div>`;
+  const profile = safeHttpUrl(actor.url ?? actor.uri);
+  const name = html`<strong>${actorName(actor)}</strong>`;
+  return html`<div class="person">${avatar !== null && html`<img src="${avatar}" alt="" width="40" height="40">`}<div class="grow">${profile !== null ? html`<a href="${profile}" rel="nofollow noopener noreferrer">${name}</a>` : name}<br><span class="handle">@${actor.handle}</span></div>${actions}</div>`;
 }

@@ -31,6 +31,8 @@ export interface AppPost {
   readonly liked: boolean;
   readonly boosted: boolean;
   readonly own: boolean;
+  /** The post this one answers, named and linked when the viewer may see it; null for no reply. */
+  readonly replyTo: { readonly href: string | null; readonly label: string; readonly external: boolean } | null;
 }
 
 /**
@@ -71,9 +73,10 @@ export class AppViews {
     const missing = items.filter((i) => !i.author).map((i) => i.post.actorId);
     const [media, actors, mine] = await Promise.all([
       this.#posts.mediaOf(ids),
-      this.#actors.findManyByIds(missing),
+      this.#actors.findManyByIds([...missing, viewerActorId]),
       this.#interactions.activeOn(viewerActorId, ids, ["like", "boost"]),
     ]);
+    const parents = await this.#parents(items.map((i) => i.post), actors.get(viewerActorId));
     const done = new Set(mine.map((r) => `${r.kind}:${r.postId}`));
     const out: AppPost[] = [];
     for (const item of items) {
@@ -89,9 +92,38 @@ export class AppViews {
         liked: done.has(`like:${item.post.id}`),
         boosted: done.has(`boost:${item.post.id}`),
         own: item.post.actorId === viewerActorId,
+        replyTo: this.#replyTo(item.post, parents, viewerActorId),
       });
     }
     return out;
+  }
+
+  /**
+   * The posts replied to, with their authors, that the viewer may see (the one visibility rule, as
+   * SQL): two queries for the page. A post the viewer may not see is not named.
+   */
+  async #parents(posts: readonly Post[], viewer: Actor | undefined): Promise<Map<string, { post: Post; author: Actor | undefined }>> {
+    const out = new Map<string, { post: Post; author: Actor | undefined }>();
+    const uris = posts.flatMap((p) => (p.inReplyToUri !== null ? [p.inReplyToUri] : []));
+    if (uris.length === 0 || viewer === undefined) return out;
+    const found = await this.#posts.findVisible({ uris, ids: [] }, { id: viewer.id, uri: viewer.uri });
+    const authors = await this.#actors.findManyByIds([...found.byUri.values()].map((p) => p.actorId));
+    for (const [uri, post] of found.byUri) out.set(uri, { post, author: authors.get(post.actorId) });
+    return out;
+  }
+
+  #replyTo(post: Post, parents: ReadonlyMap<string, { post: Post; author: Actor | undefined }>, viewerActorId: string): AppPost["replyTo"] {
+    if (post.inReplyToUri === null) return null;
+    const parent = parents.get(post.inReplyToUri);
+    if (parent === undefined) {
+      const href = safeHttpUrl(post.inReplyToUri);
+      return { href, label: "a post not shown here", external: href !== null && !this.#urls.isLocal(href) };
+    }
+    const label = parent.author !== undefined ? `a post by @${parent.author.handle}` : "a post";
+    // The account's own posts open in the app (with edit and history); others where they live.
+    if (parent.post.actorId === viewerActorId && parent.post.isLocal) return { href: `/app/posts/${parent.post.id}`, label: parent.author !== undefined ? "your post" : label, external: false };
+    const href = safeHttpUrl(parent.post.url ?? parent.post.uri);
+    return { href, label, external: href !== null && !this.#urls.isLocal(href) };
   }
 
   #attachment(row: Selectable<MediaRow>): AppAttachment[] {

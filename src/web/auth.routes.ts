@@ -8,6 +8,7 @@ import type { AccountRepository } from "../account/account.repository.ts";
 import { loginPage, setupPage, type SetupValues } from "./auth.template.ts";
 import { readForm, safeReturnPath } from "./form.ts";
 import { sendPage } from "./respond.ts";
+import { sendRefusal } from "./refusal.template.ts";
 import type { WebCookies } from "./session.middleware.ts";
 import type { WebEnv } from "./web.env.ts";
 import type { Shell } from "./web.layout.ts";
@@ -44,7 +45,7 @@ export function authRoutes(deps: AuthDeps): Hono<WebEnv> {
     return csrf.forPreSession(nonce);
   };
   const prePostOk = (c: Context, token: string): boolean => csrf.checkPreSession(getCookie(c, cookies.preSession), token);
-  const forged = (c: Context) => c.text("The form has expired or did not come from this site (CSRF check failed). Reload the page and try again.", 403);
+  const forged = (c: Context) => sendRefusal(c, shell, { title: "Form expired", message: "The form has expired or did not come from this site (CSRF check failed). Reload the page and try again.", status: 403, back: { href: "/app/login", label: "Back to sign-in" } });
 
   const emptySetup = async (setupToken: string): Promise<SetupValues> => ({
     email: "", username: "", displayName: "", accountUsername: "", accountName: "",

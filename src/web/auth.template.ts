@@ -28,7 +28,8 @@ export function setupPage(shell: Shell, csrf: string, values: SetupValues, error
 <label for="email">E-mail address</label>
 <input id="email" name="email" type="email" autocomplete="email" required value="${values.email}">
 <label for="username">Sign-in name <span class="hint">(optional)</span></label>
-<input id="username" name="username" autocomplete="username" pattern="[a-z0-9_][a-z0-9_.\\-]{0,28}[a-z0-9_]" value="${values.username}">
+<input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" pattern="[a-z0-9_][a-z0-9_.\\-]{0,28}[a-z0-9_]" title="2–30 lower-case letters, digits, _ . or -" value="${values.username}" aria-describedby="username-hint">
+<p id="username-hint" class="hint">2–30 lower-case letters (a–z), digits, _ . or -; no capitals or spaces.</p>
 <label for="display_name">Your name</label>
 <input id="display_name" name="display_name" autocomplete="name" maxlength="100" value="${values.displayName}">
 <label for="password">Password <span class="hint">(at least 10 characters)</span></label>
@@ -36,8 +37,8 @@ export function setupPage(shell: Shell, csrf: string, values: SetupValues, error
 </fieldset>
 <fieldset><legend>Your organisation's account${values.hasAccounts ? " (optional: accounts exist already)" : ""}</legend>
 <label for="account_username">Username on the Fediverse</label>
-<input id="account_username" name="account_username" pattern="[a-z0-9_]([a-z0-9_.\\-]{0,28}[a-z0-9_])?" value="${values.accountUsername}" aria-describedby="account-hint">
-<p id="account-hint" class="hint">People will follow it as @name@${shell.domain}.</p>
+<input id="account_username" name="account_username" autocapitalize="none" spellcheck="false" pattern="[a-z0-9_]([a-z0-9_.\\-]{0,28}[a-z0-9_])?" title="Lower-case letters, digits, _ . or -, up to 30" value="${values.accountUsername}" aria-describedby="account-hint">
+<p id="account-hint" class="hint">Lower-case letters (a–z), digits, _ . or -, up to 30; the display name below can have capitals. People will follow it as @name@${shell.domain}.</p>
 <label for="account_name">Display name</label>
 <input id="account_name" name="account_name" maxlength="100" value="${values.accountName}">
 </fieldset>

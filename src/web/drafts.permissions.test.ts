@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import sharp from "sharp";
 import type { Account } from "../account/account.entity.ts";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
 import { signIn, WebClient } from "./testing/web-client.ts";
@@ -40,7 +41,7 @@ describe("drafts and scheduled posts: who may change them", { timeout: 120_000 }
   test("an author cannot change, reschedule or delete a scheduled post; the scheduler publishes the publisher's version", async () => {
     await publisher.get("/app/compose");
     const scheduled = await publisher.post("/app/compose", { text: "Launch at noon", visibility: "public", schedule_date: "2099-05-01", schedule_time: "12:00", action: "schedule" }, { files: {} });
-    assert.equal(scheduled.location, "/app/calendar?done=scheduled");
+    assert.match(scheduled.location ?? "", /^\/app\/calendar\?done=scheduled&draft=\w+$/);
     const post = await draftByText("Launch at noon");
     assert.equal(post.state, "scheduled");
 
@@ -162,5 +163,60 @@ describe("drafts and scheduled posts: who may change them", { timeout: 120_000 }
     await publisher.get("/app/drafts");
     const cancel = await publisher.post(`/app/drafts/${draft.id}/cancel`, {});
     assert.equal(cancel.status, 409);
+  });
+
+  test("an author sees only what the role allows, and every refusal is a page of the app with its navigation", async () => {
+    const isAppPage = (page: { html: string }) => /<nav aria-label="Main">/.test(page.html) && /role="alert"/.test(page.html);
+    // The profile is shown read-only with the reason, without a Save button to be refused after.
+    const profile = await ann.get("/app/profile");
+    assert.match(profile.html, /your role \(author\) does not change it/);
+    assert.match(profile.html, /<fieldset class="plain" disabled/);
+    assert.doesNotMatch(profile.html, />Save profile</);
+    // The composer offers no schedule or publish to an author, and says who does.
+    const compose = await ann.get("/app/compose");
+    assert.doesNotMatch(compose.html, /value="schedule"|value="publish"/);
+    assert.match(compose.html, /a publisher schedules and publishes them/);
+    // The refusals a forged form would meet: pages with the navigation and the reason.
+    const saved = await ann.post("/app/compose", { text: "Ann's idea", action: "draft" }, { files: {} });
+    assert.equal(saved.status, 303);
+    const idea = await draftByText("Ann's idea");
+    await ann.get("/app/drafts");
+    for (const [path, fields] of [["/app/interact", { action: "like", url: "https://example.org/x" }], [`/app/drafts/${idea.id}/publish`, {}], [`/app/drafts/${idea.id}/cancel`, {}], ["/app/followers/approve", { actor: "x" }], ["/app/follow", { target: "x" }], ["/app/switch", { account: "nobody" }]] as const) {
+      const refused = await ann.post(path, fields);
+      assert.equal(refused.status, 403, path);
+      assert.ok(isAppPage(refused), `${path} answers a page of the app`);
+    }
+    const forged = await ann.post("/app/settings", { time_zone: "UTC" }, { csrf: "forged" });
+    assert.equal(forged.status, 403);
+    // Checked before the session's memberships are read: the app's layout and a way back, no navigation.
+    assert.match(forged.html, /<header class="app-header">[\s\S]*role="alert">The form has expired[^<]*CSRF check failed[\s\S]*href="\/app">Back to Home/);
+    const signedOut = await new WebClient(a.origin).post("/app/compose", { text: "x" }, { csrf: null });
+    assert.equal(signedOut.status, 401);
+    assert.match(signedOut.html, /Your session has ended; sign in again\.[\s\S]*href="\/app\/login"/);
+    // The roles are explained where people see theirs.
+    assert.match((await ann.get("/app/settings")).html, /<dt>author<\/dt><dd>writes drafts/);
+    const members = await ann.get("/app/members");
+    assert.match(members.html, /<td>publisher<\/td><td>publishes, schedules/);
+    assert.doesNotMatch(members.html, /pia@acme\.example/, "addresses only for those who manage people");
+    assert.match(members.html, /Owners and admins add people/);
+  });
+
+  test("images held from a refused submit are shown to and adopted by their person only", async () => {
+    const png = await sharp({ create: { width: 12, height: 12, channels: 3, background: "#884400" } }).png().toBuffer();
+    await ann.get("/app/compose");
+    const refused = await ann.post("/app/compose", { text: "y".repeat(501), action: "draft" }, { files: { image_0: { name: "a.png", type: "image/png", bytes: png } } });
+    assert.equal(refused.status, 422);
+    const held = /name="held_media" value="(\w+)"/.exec(refused.html)?.[1];
+    assert.ok(held, "the refused page carries the held image");
+    assert.equal((await ann.request(`/app/compose/held/${held}`)).status, 200);
+    assert.equal((await publisher.request(`/app/compose/held/${held}`)).status, 404, "not another person's");
+    // A colleague who names the id adopts nothing; the owner's next save adopts it once.
+    await publisher.get("/app/compose");
+    assert.equal((await publisher.post("/app/compose", { text: "Pia's post", held_media: held, action: "draft" }, { files: {} })).status, 303);
+    assert.deepEqual((await draftByText("Pia's post")).media, []);
+    await ann.get("/app/compose");
+    assert.equal((await ann.post("/app/compose", { text: "Ann's image post", held_media: held, [`alt_${held}`]: "Brown square", action: "draft" }, { files: {} })).status, 303);
+    assert.deepEqual((await draftByText("Ann's image post")).media, [{ id: held, description: "Brown square" }]);
+    assert.equal((await ann.request(`/app/compose/held/${held}`)).status, 404, "adopted: no longer held");
   });
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startTestInstance, type TestInstance } from "../testing/instance.ts";
 import { setUpOwner, WebClient } from "./testing/web-client.ts";
+import { insertFollow, remoteActorData } from "../pages/testing/seed-rows.ts";
 
 /**
  * Follower approval and unfollowing map each expected failure to its own status (not one status
@@ -42,5 +43,18 @@ describe("followers and following: failures by kind", { timeout: 120_000 }, () =
     const notFollowed = await owner.post("/app/unfollow", { target: "@brand@" + a.domain });
     assert.equal(notFollowed.status, 409);
     assert.match(notFollowed.html, /does not follow/);
+  });
+  test("the followers page shows the count, the avatars through this server and links to each profile", async () => {
+    const acme = (await a.ctx.services.accounts.get("acme"))!;
+    for (const name of ["fan1", "fan2"]) {
+      const fan = await a.ctx.repos.actors.upsertRemote(remoteActorData("fans.example", name), new Date().toISOString());
+      await insertFollow(a.ctx.database.db, fan.id, acme.actorId, "accepted");
+    }
+    const page = await owner.get("/app/followers");
+    assert.match(page.html, /<h2 id="accepted">Followers <span class="badge">2<\/span><\/h2>/);
+    assert.ok(page.html.includes('<a href="https://fans.example/@fan1" rel="nofollow noopener noreferrer"><strong>'), "a link to the follower's profile");
+    // Remote avatars only through the media proxy: nothing loads from the follower's server.
+    assert.ok(!page.html.includes('src="https://fans.example/'));
+    assert.match(page.html, /<img src="\/media\/proxy\/[^"]+" alt="" width="40" height="40">/);
   });
 });

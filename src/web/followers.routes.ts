@@ -6,12 +6,15 @@ import type { AppViews } from "./app.views.ts";
 import { followerActionFailedPage, followersPage, followingPage } from "./followers.template.ts";
 import { readForm } from "./form.ts";
 import { sendPage } from "./respond.ts";
+import { sendRefusal } from "./refusal.template.ts";
 import type { Member, WebEnv } from "./web.env.ts";
 import type { Shell } from "./web.layout.ts";
 
 export interface FollowerRoutesDeps {
   readonly follows: Pick<FollowService, "listFollowers" | "listFollowing" | "approve" | "reject" | "follow" | "unfollow">;
   readonly views: Pick<AppViews, "avatar">;
+  /** Accepted follower and following counts (social's counters). */
+  readonly counts: { counts(actorId: string): Promise<{ followers: number; following: number }> };
   readonly shell: Shell;
 }
 
@@ -19,18 +22,20 @@ export interface FollowerRoutesDeps {
 export function followerRoutes(deps: FollowerRoutesDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   const { follows, views, shell } = deps;
-  const forbidden = (c: Context) => c.text("Your role does not allow this.", 403);
+  const forbidden = (c: Context<WebEnv>) =>
+    sendRefusal(c, shell, { member: c.get("member"), title: "Not possible", message: "Your role does not allow this: approving followers needs a publisher or more, following needs a publisher or more.", status: 403, back: { href: "/app/followers", label: "Back to followers" } });
 
   app.get("/app/followers", async (c) => {
     const member = c.get("member");
     const username = member.account.username;
-    const [pending, accepted] = await Promise.all([
+    const [pending, accepted, counts] = await Promise.all([
       follows.listFollowers(username, { pending: true, limit: 100 }),
       follows.listFollowers(username, { limit: 100, before: c.req.query("before") ?? null }),
+      deps.counts.counts(member.account.actorId),
     ]);
     if (!pending.ok || !accepted.ok) return c.redirect("/app", 303);
     const manage = can(member.membership.role, "followers");
-    return sendPage(c, followersPage(shell, member, { pending: pending.value.items, accepted: accepted.value, manage, notice: c.req.query("done") }, views));
+    return sendPage(c, followersPage(shell, member, { pending: pending.value.items, accepted: accepted.value, count: counts.followers, manage, notice: c.req.query("done") }, views));
   });
 
   const followerAction = (kind: "approve" | "reject") => async (c: Context<WebEnv>) => {

@@ -10,7 +10,7 @@ import { appLayout, csrfField, type Shell } from "./web.layout.ts";
 export function followersPage(
   shell: Shell,
   member: Member,
-  view: { readonly pending: readonly FollowWithActor[]; readonly accepted: Page<FollowWithActor>; readonly manage: boolean; readonly notice: string | undefined },
+  view: { readonly pending: readonly FollowWithActor[]; readonly accepted: Page<FollowWithActor>; readonly count: number; readonly manage: boolean; readonly notice: string | undefined },
   views: Pick<AppViews, "avatar">,
 ): Html {
   const { pending, accepted, manage } = view;
@@ -27,7 +27,7 @@ ${pending.length === 0 ? html`<p class="empty">No open requests.</p>` : html`<ul
 <form method="post" action="/app/followers/approve">${csrfField(member)}<input type="hidden" name="actor" value="${actor.uri}"><button type="submit">Approve ${actorName(actor)}</button></form>
 <form method="post" action="/app/followers/reject">${csrfField(member)}<input type="hidden" name="actor" value="${actor.uri}"><button type="submit" class="secondary">Reject</button></form></div>` : null)}</li>`,
     )}</ul>`}</section>
-<section aria-labelledby="accepted"><h2 id="accepted">Followers</h2>
+<section aria-labelledby="accepted"><h2 id="accepted">Followers <span class="badge">${new Intl.NumberFormat("en-GB").format(view.count)}</span></h2>
 ${accepted.items.length === 0 ? html`<p class="empty">No followers yet.</p>` : html`<ul class="list">${accepted.items.map(
       ({ actor }) => html`<li>${personRow(views.avatar(actor), actor, manage ? html`<form method="post" action="/app/followers/reject">${csrfField(member)}<input type="hidden" name="actor" value="${actor.uri}"><button type="submit" class="secondary">Remove</button></form>` : null)}</li>`,
     )}</ul>`}

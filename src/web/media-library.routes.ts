@@ -140,6 +140,7 @@ export function mediaLibraryRoutes(deps: MediaLibraryRoutesDeps): Hono<WebEnv> {
         case "too-long":
         case "invalid-visibility":
         case "too-many-images":
+        case "poll":
           return show(c, member, { error: saved.message, status: 422 });
         default:
           return unreachable(saved.error);

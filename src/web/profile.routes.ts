@@ -52,6 +52,8 @@ export function profileRoutes(urls: Pick<Urls, "profile">, shell: Shell, views: 
         ? html`<p class="verified">✓ Verified: ${value} links back to this profile</p>`
         : html`<p class="hint">Not verified: ${check.detail ?? ""}</p>`;
     };
+    // What the role may not change is shown read-only with the reason, not refused after submit (issue #12, item 6).
+    const mayEdit = can(member.membership.role, "profile");
     return sendPage(
       c,
       appLayout(shell, {
@@ -62,7 +64,9 @@ export function profileRoutes(urls: Pick<Urls, "profile">, shell: Shell, views: 
         notice: c.req.query("done"),
         body: html`<h1>Profile of @${account.username}</h1>
 <p><a href="${urls.profile(account.username)}">View the public profile</a></p>
+${!mayEdit && html`<p class="notice" id="profile-readonly">You can read the profile; your role (${member.membership.role}) does not change it. Owners and admins do.</p>`}
 <form method="post" action="/app/profile" enctype="multipart/form-data" class="stack">${csrfField(member)}
+<fieldset class="plain"${!mayEdit && html` disabled aria-describedby="profile-readonly"`}>
 <label for="name">Display name</label>
 <input id="name" name="name" maxlength="100" required value="${account.name}">
 <label for="bio">Bio</label>
@@ -84,9 +88,10 @@ ${fields.map(
 <label><input type="checkbox" name="manually_approves_followers" value="1"${account.manuallyApprovesFollowers && html` checked`}> Approve followers by hand</label>
 <label><input type="checkbox" name="discoverable" value="1"${account.discoverable && html` checked`}> Suggest this account in directories and search</label>
 </fieldset>
-<button type="submit">Save profile</button>
+</fieldset>
+${mayEdit && html`<button type="submit">Save profile</button>`}
 </form>
-<form method="post" action="/app/profile/verify">${csrfField(member)}<button type="submit" class="secondary">Check links again</button></form>`,
+${mayEdit && html`<form method="post" action="/app/profile/verify">${csrfField(member)}<button type="submit" class="secondary">Check links again</button></form>`}`,
       }),
       options.status ?? 200,
     );

@@ -6,6 +6,8 @@ import type { SessionStore } from "../user/session.store.ts";
 import type { UserRepository } from "../user/user.repository.ts";
 import { multipartBoundary, readFirstField } from "../http/multipart-first-field.ts";
 import type { WebEnv } from "./web.env.ts";
+import type { Shell } from "./web.layout.ts";
+import { sendRefusal } from "./refusal.template.ts";
 
 /**
  * Cookies of the web app. Over https the session cookie uses the `__Host-` prefix (Secure, Path=/,
@@ -43,18 +45,22 @@ export interface SessionDeps {
   readonly csrf: Csrf;
   readonly cookies: WebCookies;
   readonly origin: string;
+  /** Refusals are pages of the app, never bare text. */
+  readonly shell: Shell;
+  /** Unread notifications of an account's actor (social's NotificationService), for the navigation's badge. */
+  readonly unread: (actorId: string) => Promise<number>;
 }
 
 /**
  * Refuses cross-origin state changes early: a POST whose Origin (or, without one, Referer) names
  * another origin is answered 403 before the body is read. The CSRF token check still follows.
  */
-export function sameOriginPosts(origin: string): MiddlewareHandler {
+export function sameOriginPosts(origin: string, shell: Shell): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method !== "GET" && c.req.method !== "HEAD") {
       const source = c.req.header("origin") ?? refererOrigin(c.req.header("referer"));
       if (source !== undefined && source !== "null" && source !== origin) {
-        return c.text("Cross-origin request refused", 403);
+        return sendRefusal(c, shell, { title: "Refused", message: "This form was sent from another site, so Herold refused it. Open the page here and send it again.", status: 403 });
       }
     }
     await next();
@@ -86,21 +92,23 @@ export function requireMember(deps: SessionDeps): MiddlewareHandler<WebEnv> {
         const back = new URL(c.req.url);
         return c.redirect(`/app/login?next=${encodeURIComponent(back.pathname + back.search)}`, 303);
       }
-      return c.text("Your session has ended; sign in again.", 401);
+      return sendRefusal(c, deps.shell, { title: "Signed out", message: "Your session has ended; sign in again.", status: 401 });
     }
     const csrf = deps.csrf.forSession(session.id);
     if (c.req.method !== "GET" && c.req.method !== "HEAD") {
       const given = c.req.header("x-csrf-token") ?? (await formToken(c));
-      if (!deps.csrf.checkSession(session.id, given)) return c.text("The form has expired or did not come from this site (CSRF check failed). Reload the page and try again.", 403);
+      if (!deps.csrf.checkSession(session.id, given)) return sendRefusal(c, deps.shell, { title: "Form expired", message: "The form has expired or did not come from this site (CSRF check failed). Reload the page and try again.", status: 403, back: { href: "/app", label: "Back to Home" } });
     }
     const memberships = await deps.users.membershipsOf(session.user.id);
     const membership = memberships.find((m) => m.accountId === session.accountId) ?? memberships[0];
     const account = membership !== undefined ? await deps.accounts.findById(membership.accountId) : null;
     if (membership === undefined || account === null) {
       c.set("bareSession", session);
-      return c.text("You are signed in, but you do not act for any account yet. Ask an owner to add you (herold user create).", 403);
+      return sendRefusal(c, deps.shell, { title: "No account yet", message: "You are signed in, but you do not act for any account yet. Ask an owner to add you (herold user create).", status: 403, back: { href: "/app/login", label: "Sign in as someone else" } });
     }
-    c.set("member", { session, memberships, membership, account, csrf });
+    // Only pages show the badge; a form post redirects to one, which counts then.
+    const unread = c.req.method === "GET" ? await deps.unread(account.actorId) : 0;
+    c.set("member", { session, memberships, membership, account, csrf, unread });
     await next();
     c.header("Cache-Control", "no-store");
   };

@@ -39,6 +39,13 @@ describe("first-run setup needs the token printed at start", { timeout: 60_000 }
     assert.equal(await a.ctx.web.userRepository.count(), 0);
   });
 
+  test("the form says names are lower case before it refuses one", async () => {
+    const page = await new WebClient(a.origin).get("/app/setup");
+    assert.match(page.html, /id="username-hint" class="hint">2–30 lower-case letters/);
+    assert.match(page.html, /id="account-hint" class="hint">Lower-case letters/);
+    assert.match(page.html, /name="account_username"[^>]*title="Lower-case letters/, "the browser's own refusal says it too");
+  });
+
   test("the token from the start banner makes the owner of the CLI-made account, once", async () => {
     assert.ok(a.setupToken !== null && a.setupToken.length >= 40);
     const owner = new WebClient(a.origin);

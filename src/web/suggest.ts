@@ -28,7 +28,12 @@ export async function suggest(
   if (text.startsWith("#")) {
     if (!/^[\p{L}\p{N}_]+$/u.test(term)) return [];
     const rows = await deps.posts.tagsStartingWith(term, viewer, 8);
-    return rows.map((r) => ({ label: `#${r.tag}`, insert: `#${r.tag}` }));
+    // Offered as first written ("#LaunchDay"), not as stored for matching ("#launchday").
+    const spelled = await deps.posts.firstSpellings(rows.map((r) => r.tag), viewer);
+    return rows.map((r) => {
+      const tag = spelled.get(r.tag) ?? r.tag;
+      return { label: `#${tag}`, insert: `#${tag}` };
+    });
   }
   if (!text.startsWith("@")) return [];
   const [user, host] = term.split("@") as [string, string | undefined];

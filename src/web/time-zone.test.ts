@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatDate, formatLocal, formatTime, fromWallTime, isTimeZone, parseWallTime, toWallTime, ZONE_CACHE_SIZE } from "./time-zone.ts";
+import { formatDate, formatLocal, formatTime, formatZoned, fromWallTime, isTimeZone, parseWallTime, resolveWallTime, timeZoneNames, toWallTime, ZONE_CACHE_SIZE } from "./time-zone.ts";
 
 test("wall times in a zone become the right UTC instants, across the year", () => {
   assert.equal(fromWallTime({ year: 2026, month: 1, day: 15, hour: 9, minute: 30 }, "Europe/Berlin").toISOString(), "2026-01-15T08:30:00.000Z");
@@ -90,4 +90,27 @@ test("the formatter cache is bounded: zone names come from people and browsers",
   // A name Intl refuses is not cached and still refused.
   assert.equal(isTimeZone("Mars/Olympus_Mons"), false);
   assert.equal(isTimeZone("Mars/Olympus_Mons"), false);
+});
+
+test("a typed time in a daylight-saving gap is refused, one in an overlap is the earlier and says so", () => {
+  // 28 March 2027, Berlin: 02:00 → 03:00, so 02:30 never happens.
+  const gap = resolveWallTime({ year: 2027, month: 3, day: 28, hour: 2, minute: 30 }, "Europe/Berlin");
+  assert.equal(gap.kind, "gap");
+  // 31 October 2027, Berlin: 03:00 → 02:00, so 02:30 happens at 00:30 and at 01:30 UTC.
+  const overlap = resolveWallTime({ year: 2027, month: 10, day: 31, hour: 2, minute: 30 }, "Europe/Berlin");
+  assert.deepEqual(overlap.kind === "ambiguous" && [overlap.at.toISOString(), overlap.later.toISOString()], ["2027-10-31T00:30:00.000Z", "2027-10-31T01:30:00.000Z"]);
+  // Either side of the spring change, 18:00 in Berlin is 17:00 UTC (winter) and 16:00 UTC (summer).
+  const winter = resolveWallTime({ year: 2027, month: 3, day: 27, hour: 18, minute: 0 }, "Europe/Berlin");
+  const summer = resolveWallTime({ year: 2027, month: 3, day: 28, hour: 18, minute: 0 }, "Europe/Berlin");
+  assert.deepEqual(winter.kind === "exact" && winter.at.toISOString(), "2027-03-27T17:00:00.000Z");
+  assert.deepEqual(summer.kind === "exact" && summer.at.toISOString(), "2027-03-28T16:00:00.000Z");
+  assert.equal(resolveWallTime({ year: 2027, month: 1, day: 1, hour: 0, minute: 0 }, "UTC").kind, "exact");
+});
+
+test("zoned labels name the zone, and the zone list offers UTC first and every IANA zone", () => {
+  assert.equal(formatZoned("2027-03-27T17:00:00Z", "Europe/Berlin"), "Sat, 27 Mar 2027, 18:00 Europe/Berlin");
+  const names = timeZoneNames();
+  assert.equal(names[0], "UTC");
+  assert.ok(names.includes("Europe/Berlin") && names.includes("America/New_York"));
+  assert.equal(new Set(names).size, names.length);
 });

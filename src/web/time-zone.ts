@@ -1,6 +1,10 @@
+import { Temporal } from "@js-temporal/polyfill";
+
 /**
- * Wall-clock time in a person's time zone ↔ UTC instants, with Intl only (no Temporal at run time
- * on Node 24). Scheduled posts are stored in UTC; people type and read local times.
+ * Wall-clock time in a person's time zone ↔ UTC instants. Scheduled posts are stored in UTC; people
+ * type and read local times. Formatting and the calendar's day arithmetic use Intl (fast, cached
+ * formatters); what a person *schedules* is resolved with Temporal (the polyfill: Node 24 has no
+ * global Temporal), whose disambiguation tells a daylight-saving gap from an overlap exactly.
  */
 
 /**
@@ -97,6 +101,31 @@ export function fromWallTime(wall: WallTime, timeZone: string): Date {
   return new Date(Math.max(first, second));
 }
 
+/**
+ * What a wall time typed by a person means in their zone:
+ * - `exact`: it happens once;
+ * - `ambiguous`: it happens twice (the hour repeated when clocks go back); `at` is the earlier
+ *   occurrence, `later` the other, so the page can say which one was taken;
+ * - `gap`: it never happens (the hour skipped when clocks go forward): the person must choose
+ *   another time rather than have the server move it silently.
+ */
+export type WallTimeResolution =
+  | { readonly kind: "exact"; readonly at: Date }
+  | { readonly kind: "ambiguous"; readonly at: Date; readonly later: Date }
+  | { readonly kind: "gap"; readonly before: Date; readonly after: Date };
+
+export function resolveWallTime(wall: WallTime, timeZone: string): WallTimeResolution {
+  const local = Temporal.PlainDateTime.from({ year: wall.year, month: wall.month, day: wall.day, hour: wall.hour, minute: wall.minute });
+  const earlier = local.toZonedDateTime(timeZone, { disambiguation: "earlier" });
+  const later = local.toZonedDateTime(timeZone, { disambiguation: "later" });
+  const at = (z: Temporal.ZonedDateTime) => new Date(z.epochMilliseconds);
+  if (earlier.epochMilliseconds === later.epochMilliseconds) return { kind: "exact", at: at(earlier) };
+  // In an overlap both candidates show the typed wall time; in a gap neither does (Temporal shifts
+  // "earlier" back and "later" forward by the gap's length).
+  if (Temporal.PlainDateTime.compare(earlier.toPlainDateTime(), local) === 0) return { kind: "ambiguous", at: at(earlier), later: at(later) };
+  return { kind: "gap", before: at(earlier), after: at(later) };
+}
+
 /** Parses `YYYY-MM-DD` and `HH:MM` (what <input type=date/time> send). */
 export function parseWallTime(date: string, time: string): WallTime | null {
   const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date.trim());
@@ -125,3 +154,18 @@ export function formatTime(w: Pick<WallTime, "hour" | "minute">): string {
 export function formatLocal(instant: string | Date, timeZone: string): string {
   return listFormatters.get(timeZone).format(new Date(instant));
 }
+
+/**
+ * "Tue, 3 Mar 2026, 18:00 Europe/Berlin": every time a person reads says its zone, so a page can
+ * never promise one hour and mean another (issue #12, item 1).
+ */
+export function formatZoned(instant: string | Date, timeZone: string): string {
+  return `${formatLocal(instant, timeZone)} ${timeZone}`;
+}
+
+/** Every zone Intl knows, for the list a person picks from without JavaScript; UTC first. */
+export function timeZoneNames(): readonly string[] {
+  zoneNames ??= ["UTC", ...Intl.supportedValuesOf("timeZone").filter((z) => z !== "UTC")];
+  return zoneNames;
+}
+let zoneNames: readonly string[] | undefined;

@@ -6,6 +6,7 @@ import { can } from "../user/user.entity.ts";
 import type { AppViews } from "./app.views.ts";
 import { readForm, safeReturnPath } from "./form.ts";
 import { sendPage } from "./respond.ts";
+import { sendRefusal } from "./refusal.template.ts";
 import { timelinePage, interactionFailedPage } from "./timeline.template.ts";
 import type { WebEnv } from "./web.env.ts";
 import type { Shell } from "./web.layout.ts";
@@ -35,7 +36,7 @@ export function timelineRoutes(deps: TimelineRoutesDeps): Hono<WebEnv> {
 
   app.post("/app/interact", async (c) => {
     const member = c.get("member");
-    if (!can(member.membership.role, "interact")) return c.text("Your role does not allow this.", 403);
+    if (!can(member.membership.role, "interact")) return sendRefusal(c, shell, { member, title: "Not possible", message: "Your role (author) writes drafts; liking, boosting and replying need a publisher or more.", status: 403 });
     const form = await readForm(c);
     const url = form.text("url", 4096);
     const back = safeReturnPath(form.text("back", 2000), "/app");
@@ -56,7 +57,7 @@ export function timelineRoutes(deps: TimelineRoutesDeps): Hono<WebEnv> {
         result = await interactions.unboost(username, url);
         break;
       default:
-        return c.text("Unknown action", 400);
+        return sendRefusal(c, shell, { member, title: "Not possible", message: "Herold does not know this action.", status: 400 });
     }
     if (!result.ok) {
       const status = interactionStatus(result.error);

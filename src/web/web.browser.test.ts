@@ -31,6 +31,7 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
   const otherContexts: { context: BrowserContext; offOrigin(): string[] }[] = [];
   let bobUri = "";
   let acmeUri = "";
+  let launchUri = "";
 
   const shot = async (name: string) => {
     if (!SCREENSHOTS) return;
@@ -113,7 +114,7 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
     await page.locator('form[action="/app/settings"] input[name="csrf"]').evaluate((input: HTMLInputElement) => {
       input.value = "forged-token";
     });
-    await page.getByLabel("Time zone for scheduling and the calendar").fill("America/New_York");
+    await page.getByLabel("Time zone for scheduling and the calendar").selectOption("America/New_York");
     const response = page.waitForResponse((r) => r.url().endsWith("/app/settings") && r.request().method() === "POST");
     await page.getByRole("button", { name: "Save" }).click();
     assert.equal((await response).status(), 403);
@@ -158,6 +159,51 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
     const uri = decodeURIComponent(/post=([^&]+)/.exec(page.url())![1]!);
     const arrived = await eventually(() => b.ctx.repos.posts.findByUri(uri).then((p) => p ?? undefined), 60_000, "the post at B");
     assert.match(arrived.contentHtml ?? "", /Launch day!/);
+    launchUri = uri;
+  });
+
+  test("a click on a hashtag on a post page lands on the hashtag page with that post; the site root presents the account", async () => {
+    const response = await page.goto(launchUri);
+    assert.equal(response?.status(), 200);
+    await page.getByRole("link", { name: "#rockets" }).first().click();
+    await page.waitForURL(`${a.origin}/tags/rockets`);
+    assert.equal(await page.locator("main h1").innerText(), "#rockets");
+    assert.equal(await page.locator(`main article a.permalink[href="${launchUri}"]`).count(), 1);
+    await shot("19-hashtag");
+    await page.goto(a.origin + "/");
+    assert.match(await page.locator("main").innerText(), /How to follow ACME Rockets/);
+    // The copy button appears with JavaScript and copies the handle.
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: a.origin });
+    await page.getByRole("button", { name: "Copy" }).first().click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `@acme@${a.domain}`);
+    await shot("20-site-root");
+    const missing = await page.goto(a.origin + "/no/such/page");
+    assert.equal(missing?.status(), 404);
+    assert.equal(await page.locator("main h1").innerText(), "Not found");
+  });
+
+  test("a published post is fixed in the app: edited (the other server gets the new text) and deleted after confirming", async () => {
+    const typo = await a.ctx.posts.service.publish({ username: "acme", text: "Our rokcet flies on Friday" });
+    assert.ok(typo.ok);
+    const uri = typo.value.uri;
+    await eventually(() => b.ctx.repos.posts.findByUri(uri).then((p) => p ?? undefined), 60_000, "the post at B");
+    await go("/app/posts");
+    await shot("18-sent-posts");
+    const row = page.locator("ol.sent > li").filter({ hasText: "Our rokcet flies" });
+    await row.getByRole("link", { name: "Edit" }).click();
+    await page.getByLabel("Text").fill("Our rocket flies on Friday");
+    await page.getByRole("button", { name: "Save and send the change" }).click();
+    await page.waitForURL(/done=edited/);
+    assert.match(await page.locator("main").innerText(), /Earlier versions/);
+    await eventually(() => b.ctx.repos.posts.findByUri(uri).then((p) => (p?.contentHtml?.includes("Our rocket flies") ? p : undefined)), 60_000, "the Update at B");
+    await page.getByRole("link", { name: "Delete…" }).click();
+    assert.match(await page.locator("main h1").innerText(), /Delete this post\?/);
+    await page.getByRole("link", { name: "Keep it" }).click();
+    assert.equal((await a.ctx.repos.posts.findByUri(uri))?.state, "published", "keeping it deletes nothing");
+    await page.getByRole("link", { name: "Delete…" }).click();
+    await page.getByRole("button", { name: "Delete the post" }).click();
+    await page.waitForURL(/\/app\/posts\?done=deleted/);
+    await eventually(() => b.ctx.repos.posts.findByUri(uri).then((p) => (p?.state === "deleted" ? true : undefined)), 60_000, "the Delete at B");
   });
 
   test("an image with alt text is uploaded, stripped of metadata and published", async () => {
@@ -251,8 +297,8 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
     const wall = toWallTime(target, ZONE);
     await go("/app/compose");
     await page.getByLabel("Text").fill("Countdown: this post was scheduled.");
-    await page.getByLabel("Date").fill(formatDate(wall));
-    await page.getByLabel("Time").fill(formatTime(wall));
+    await page.getByLabel("Date", { exact: true }).fill(formatDate(wall));
+    await page.getByLabel("Time", { exact: true }).fill(formatTime(wall));
     await page.getByRole("button", { name: "Schedule" }).click();
     await page.waitForURL(/\/app\/calendar\?done=scheduled/);
     assert.match(await page.locator("main").innerText(), /Scheduled: Countdown/);
@@ -287,7 +333,7 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
 
   test("every screen fits a phone: no sideways scrolling at 360 px, and the keyboard reaches the main navigation", async () => {
     await page.setViewportSize({ width: 360, height: 780 });
-    for (const path of ["/app", "/app/timeline", "/app/media", "/app/notifications", "/app/compose", "/app/calendar", "/app/calendar?view=week", "/app/drafts", "/app/followers", "/app/following", "/app/profile", "/app/settings"]) {
+    for (const path of ["/app", "/app/timeline", "/app/media", "/app/notifications", "/app/compose", "/app/calendar", "/app/calendar?view=week", "/app/drafts", "/app/followers", "/app/following", "/app/profile", "/app/settings", "/app/posts", "/app/settings/password"]) {
       await go(path);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the screen`);

@@ -12,6 +12,8 @@ export interface Member {
   readonly account: Account;
   /** Synchroniser token for this session's forms. */
   readonly csrf: string;
+  /** Unread notifications of the account acted for (pages only; 0 on form posts). */
+  readonly unread: number;
 }
 
 export interface WebEnv {

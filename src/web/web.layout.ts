@@ -1,6 +1,7 @@
 import { html, type Html } from "../pages/html.ts";
 import { can } from "../user/user.entity.ts";
 import type { Member } from "./web.env.ts";
+import { zoneBanner } from "./zone.template.ts";
 
 /** What every app page shares: the public stylesheet, the app's own CSS and script, the instance name. */
 export interface Shell {
@@ -13,7 +14,7 @@ export interface Shell {
   readonly insights?: boolean;
 }
 
-export type NavKey = "home" | "timeline" | "media" | "notifications" | "mentions" | "compose" | "calendar" | "drafts" | "followers" | "following" | "profile" | "settings" | "insights";
+export type NavKey = "home" | "timeline" | "media" | "notifications" | "mentions" | "compose" | "calendar" | "drafts" | "posts" | "followers" | "following" | "profile" | "settings" | "insights";
 
 const NAV: readonly { key: NavKey; href: string; label: string }[] = [
   { key: "home", href: "/app", label: "Home" },
@@ -23,6 +24,7 @@ const NAV: readonly { key: NavKey; href: string; label: string }[] = [
   { key: "compose", href: "/app/compose", label: "Compose" },
   { key: "calendar", href: "/app/calendar", label: "Calendar" },
   { key: "drafts", href: "/app/drafts", label: "Drafts" },
+  { key: "posts", href: "/app/posts", label: "Sent" },
   { key: "media", href: "/app/media", label: "Media" },
   { key: "followers", href: "/app/followers", label: "Followers" },
   { key: "following", href: "/app/following", label: "Following" },
@@ -36,9 +38,14 @@ const NOTICES: Record<string, string> = {
   published: "Your post was published.",
   drafted: "Draft saved.",
   scheduled: "Post scheduled.",
+  "scheduled-updated": "Scheduled post updated — still scheduled.",
   rescheduled: "Post rescheduled.",
   cancelled: "Scheduled post cancelled; it is a draft again.",
   deleted: "Post deleted.",
+  edited: "Post edited; the new text is on its way to everyone who received it.",
+  copied: "A new draft with the same text and images: change it, then publish or schedule it.",
+  "password-changed": "Password changed; every other device was signed out.",
+  read: "Notifications marked as read.",
   liked: "Liked.",
   unliked: "Like removed.",
   boosted: "Boosted.",
@@ -49,6 +56,7 @@ const NOTICES: Record<string, string> = {
   rejected: "Follow request rejected.",
   profile: "Profile saved.",
   settings: "Settings saved.",
+  zone: "Time zone confirmed: every time is now shown in it.",
   verified: "Links checked.",
   switched: "Switched account.",
   "signed-out-everywhere": "Signed out on every other device.",
@@ -61,6 +69,8 @@ export interface AppPage {
   readonly member?: Member;
   readonly body: Html;
   readonly notice?: string | undefined;
+  /** A notice the server composed (e.g. with the time a post is scheduled for); wins over `notice`. */
+  readonly noticeText?: string | undefined;
   readonly error?: string | undefined;
   /** Status role for errors is assertive; notices are polite. */
 }
@@ -70,7 +80,7 @@ export interface AppPage {
  * account switcher and sign-out as forms (no JavaScript needed), notices in a live region.
  */
 export function appLayout(shell: Shell, page: AppPage): Html {
-  const notice = page.notice !== undefined ? NOTICES[page.notice] : undefined;
+  const notice = page.noticeText ?? (page.notice !== undefined ? NOTICES[page.notice] : undefined);
   const m = page.member;
   return html`<!doctype html>
 <html lang="en">
@@ -81,6 +91,7 @@ export function appLayout(shell: Shell, page: AppPage): Html {
 <title>${page.title} · Herold</title>
 <link rel="stylesheet" href="${shell.stylesheetHref}">
 <link rel="stylesheet" href="${shell.appCssHref}">
+<link rel="icon" type="image/png" href="/favicon.png">
 <script src="${shell.appJsHref}" defer></script>
 </head>
 <body class="app">
@@ -88,7 +99,7 @@ export function appLayout(shell: Shell, page: AppPage): Html {
 <header class="app-header">
 <p class="brand"><a href="/app">Herold</a> <span class="domain">${shell.domain}</span></p>
 ${m !== undefined && html`<nav aria-label="Main"><ul class="nav">${NAV.filter((n) => n.key !== "insights" || (shell.insights === true && can(m.membership.role, "insights"))).map(
-    (n) => html`<li><a href="${n.href}"${page.nav === n.key && html` aria-current="page"`}>${n.label}</a></li>`,
+    (n) => html`<li><a href="${n.href}"${page.nav === n.key && html` aria-current="page"`}>${n.label}${n.key === "notifications" && m.unread > 0 && html` <span class="nav-count">${m.unread >= 100 ? "99+" : m.unread}<span class="visually-hidden"> unread</span></span>`}</a></li>`,
   )}</ul></nav>
 <div class="who">
 ${m.memberships.length > 1
@@ -98,11 +109,12 @@ ${m.memberships.length > 1
         (x) => html`<option value="${x.username}"${x.accountId === m.account.id && html` selected`}>@${x.username}</option>`,
       )}</select>
 <button type="submit">Switch</button></form>`
-    : html`<p class="acting">Acting as <strong>@${m.account.username}</strong></p>`}
-<form method="post" action="/app/logout" class="logout"><input type="hidden" name="csrf" value="${m.csrf}"><button type="submit">Sign out ${m.session.user.displayName}</button></form>
+    : html`<p class="acting"><span class="acting-label">${m.session.user.displayName}, acting as</span> <strong>@${m.account.username}</strong></p>`}
+<form method="post" action="/app/logout" class="logout"><input type="hidden" name="csrf" value="${m.csrf}"><button type="submit" aria-label="Sign out ${m.session.user.displayName}">Sign out</button></form>
 </div>`}
 </header>
 <main id="main" class="app-main">
+${m !== undefined && m.session.user.timeZone === null && page.nav !== "settings" && page.nav !== "compose" && zoneBanner(m.csrf, NAV.find((n) => n.key === page.nav)?.href ?? "/app")}
 ${notice !== undefined && html`<p class="notice" role="status">${notice}</p>`}
 ${page.error !== undefined && html`<p class="notice error" role="alert">${page.error}</p>`}
 ${page.body}

@@ -17,10 +17,12 @@ import { MediaProxy } from "./media-proxy.ts";
 import { suggest } from "./suggest.ts";
 import { WebCookies } from "./session.middleware.ts";
 import { ProfileService } from "./profile.service.ts";
+import { SentPostsService } from "./sent-posts.service.ts";
 import { webRoutes, type WebRoutesDeps } from "./web.routes.ts";
 import { HomeView } from "./home.view.ts";
 import { HomeVisitRepository } from "../user/home-visit.repository.ts";
 import { DraftRepository } from "../post/schedule/draft.repository.ts";
+import { ComposeUploadRepository } from "../post/schedule/compose-upload.repository.ts";
 import { scheduledPostHandler } from "../post/schedule/schedule.job.ts";
 import { ScheduleService } from "../post/schedule/schedule.service.ts";
 
@@ -49,8 +51,8 @@ export interface WebModuleDeps {
   readonly posts: PostModule;
   /** The public pages' stylesheet, which the app's pages load too. */
   readonly pages: Pick<PagesModule, "stylesheet">;
-  /** What the Insights pages read (issue #14). Optional until the insights module is wired in context.ts. */
-  readonly insights?: InsightsQueries | undefined;
+  /** What the Insights pages read (issue #14): the insights module's queries. */
+  readonly insights: InsightsQueries;
 }
 
 export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
@@ -64,12 +66,14 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
   const schedule = new ScheduleService({
     db: base.database.db,
     drafts: new DraftRepository(base.database.db),
+    uploads: new ComposeUploadRepository(base.database.db),
     accounts: base.repos.accounts,
     publisher: deps.posts.service,
     media: deps.posts.media,
     queue: base.queue,
     clock: base.clock,
     maxChars: base.config.limits.postMaxChars,
+    maxPollOptions: base.config.limits.maxPollOptions,
   });
   const profiles = new ProfileService({
     db: base.database.db,
@@ -128,11 +132,14 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     mediaLimits: media.limits,
     notifications: deps.social.notifications,
     follows: deps.social.follows,
+    followerCounts: deps.social.followers,
+    sent: new SentPostsService({ posts: postRepository, counts: deps.social.interactions, publisher: deps.posts.service, drafts: schedule, urls: base.urls, dataDir: base.config.dataDir }),
     views,
     home,
     media,
     compose: {
       maxChars: base.config.limits.postMaxChars,
+      maxPollOptions: base.config.limits.maxPollOptions,
       schedule,
       actors,
       posts: postRepository,

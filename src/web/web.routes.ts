@@ -36,6 +36,10 @@ import { homeRoutes } from "./home.routes.ts";
 import { mediaLibraryRoutes, type MediaLibraryRoutesDeps } from "./media-library.routes.ts";
 import type { HomeView } from "./home.view.ts";
 import { profileImageRoutes, profileRoutes } from "./profile.routes.ts";
+import { memberRoutes } from "./members.routes.ts";
+import { postsRoutes } from "./posts.routes.ts";
+import { passwordRoutes } from "./password.routes.ts";
+import type { SentPostsService } from "./sent-posts.service.ts";
 
 /** What the web app's routes use: the web module's own parts and narrow ports of the modules below. */
 export interface WebRoutesDeps {
@@ -58,20 +62,24 @@ export interface WebRoutesDeps {
     readonly profiles: ProfileService;
   };
   readonly accounts: AccountRepository;
-  readonly posts: Pick<PostRepository, "findVisible" | "listLocalPublishedBetween">;
+  readonly posts: Pick<PostRepository, "findVisible" | "listLocalPublishedByDay">;
   readonly timeline: Pick<TimelineService, "list">;
   readonly interactions: Pick<PostInteractionService, "like" | "unlike" | "boost" | "unboost">;
   readonly mediaLimits: MediaLimits;
-  readonly notifications: Pick<NotificationService, "list">;
+  readonly notifications: Pick<NotificationService, "list" | "markRead" | "unreadCount">;
   readonly follows: FollowService;
+  /** Accepted follower and following counts (social's FollowersRepository). */
+  readonly followerCounts: { counts(actorId: string): Promise<{ followers: number; following: number }> };
   readonly views: AppViews;
   /** The channel's home at /app (issue #12, item 11). */
   readonly home: Pick<HomeView, "load">;
   /** The media library at /app/media (issue #12, item 13). */
   readonly media: MediaLibraryRoutesDeps["media"];
+  /** The account's published posts: list, edit, delete, post again. */
+  readonly sent: SentPostsService;
   readonly compose: Omit<ComposeRoutesDeps, "origin" | "domain" | "clock" | "urls" | "users">;
   /** Insights (issue #14): the section and its navigation link are mounted when present. */
-  readonly insights?: InsightsQueries | undefined;
+  readonly insights: InsightsQueries;
 }
 
 /** Everything under /app, plus the media proxy. Signed-in routes sit behind `requireMember`. */
@@ -85,7 +93,7 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
     stylesheetHref: deps.stylesheetHref,
     appCssHref: web.assets.css.href,
     appJsHref: web.assets.js.href,
-    insights: deps.insights !== undefined,
+    insights: true,
   };
   const now = () => deps.clock.now().toISOString();
 
@@ -120,8 +128,8 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   const limit = limitBody(bodyLimitFor(webBodyLimits(deps.mediaLimits)));
   app.use("/app/*", limit);
   app.use("/app", limit);
-  app.use("/app/*", sameOriginPosts(origin));
-  app.use("/app", sameOriginPosts(origin));
+  app.use("/app/*", sameOriginPosts(origin, shell));
+  app.use("/app", sameOriginPosts(origin, shell));
   app.route("/", authRoutes({ shell, users: web.users, sessions: web.sessions, accounts: deps.accounts, csrf: web.csrf, cookies: web.cookies }));
 
   const member = requireMember({
@@ -131,6 +139,8 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
     csrf: web.csrf,
     cookies: web.cookies,
     origin,
+    shell,
+    unread: (actorId) => deps.notifications.unreadCount(actorId),
   });
   const needsSetup = async (c: Context, next: () => Promise<void>) => {
     if (c.req.method === "GET" && (await web.users.needsSetup())) return c.redirect("/app/setup", 303);
@@ -142,11 +152,14 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   app.route("/", homeRoutes({ home: deps.home, shell }));
   app.route("/", timelineRoutes({ timeline: deps.timeline, interactions: deps.interactions, views, shell }));
   app.route("/", notificationRoutes({ notifications: deps.notifications, posts: deps.posts, views, shell }));
-  app.route("/", followerRoutes({ follows: deps.follows, views, shell }));
+  app.route("/", followerRoutes({ follows: deps.follows, views, counts: deps.followerCounts, shell }));
   app.route("/", composeRoutes({ ...deps.compose, origin: deps.origin, domain: deps.domain, clock: deps.clock, urls: deps.urls, users: web.userRepository }, shell, views));
   app.route("/", mediaLibraryRoutes({ media: deps.media, schedule: deps.compose.schedule, shell }));
+  app.route("/", passwordRoutes({ shell, users: web.users }));
+  app.route("/", postsRoutes({ sent: deps.sent, maxChars: deps.compose.maxChars, shell }));
   app.route("/", calendarRoutes({ clock: deps.clock, schedule: deps.compose.schedule, posts: deps.posts }, shell));
   app.route("/", profileRoutes(deps.urls, shell, views, web.profiles));
-  if (deps.insights !== undefined) app.route("/", insightsRoutes({ insights: deps.insights, shell }));
+  app.route("/", insightsRoutes({ insights: deps.insights, shell }));
+  app.route("/", memberRoutes({ shell, users: web.userRepository }));
   return app as unknown as Hono;
 }

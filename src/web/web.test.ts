@@ -65,6 +65,7 @@ describe("web app over HTTP", { timeout: 180_000 }, () => {
       "/app/followers/reject", "/app/follow", "/app/unfollow", "/app/compose", `/app/drafts/${"0".repeat(26)}/publish`,
       `/app/drafts/${"0".repeat(26)}/cancel`, `/app/drafts/${"0".repeat(26)}/delete`, `/app/drafts/${"0".repeat(26)}/reschedule`,
       "/app/profile", "/app/profile/verify", "/app/api/preview",
+      `/app/posts/${"0".repeat(26)}/edit`, `/app/posts/${"0".repeat(26)}/delete`, `/app/posts/${"0".repeat(26)}/again`, "/app/settings/password", "/app/notifications/read",
     ];
     for (const route of routes) {
       for (const csrf of [null, "forged", foreignToken]) {
@@ -181,7 +182,8 @@ describe("web app over HTTP", { timeout: 180_000 }, () => {
     const anonymous = new WebClient(a.origin);
     assert.equal((await anonymous.get("/app/api/suggest?q=%23ro")).status, 303);
     const tags = await (await owner.request("/app/api/suggest?q=%23roc")).json() as { items: { insert: string }[] };
-    assert.deepEqual(tags.items.map((i) => i.insert).sort(), ["#rocketry", "#rockets"]);
+    // As first written (issue #12, item 16), not as stored for matching.
+    assert.deepEqual(tags.items.map((i) => i.insert).sort(), ["#Rocketry", "#rockets"]);
     const people = await (await owner.request("/app/api/suggest?q=%40bra")).json() as { items: { insert: string }[] };
     assert.deepEqual(people.items.map((i) => i.insert), [`@brand@${a.domain}`]);
     const wildcard = await (await owner.request("/app/api/suggest?q=%40%25")).json() as { items: unknown[] };
@@ -285,27 +287,35 @@ describe("web app over HTTP", { timeout: 180_000 }, () => {
     assert.equal((await owner.post("/app/settings", { time_zone: "America/New_York" })).status, 303);
     await owner.get("/app/compose");
     const scheduled = await owner.post("/app/compose", { text: "Product launch in New York", schedule_date: "2099-03-10", schedule_time: "09:00", action: "schedule" }, { files: {} });
-    assert.equal(scheduled.location, "/app/calendar?done=scheduled");
     const draft = (await a.ctx.web.schedule.list(acme, ["scheduled"])).find((d) => d.text === "Product launch in New York")!;
+    assert.equal(scheduled.location, `/app/calendar?done=scheduled&draft=${draft.id}`);
     assert.equal(draft.scheduledAt, "2099-03-10T13:00:00.000Z"); // 09:00 EDT
+    assert.match((await owner.get(scheduled.location)).html, /Post scheduled for Tue, 10 Mar 2099, 09:00 America\/New_York\./);
+    // Every time says its zone.
     const month = await owner.get("/app/calendar?date=2099-03-01");
-    assert.match(month.html, /09:00 Scheduled: Product launch in New York/);
+    assert.match(month.html, /09:00 <span class="zone">America\/New_York<\/span><\/time> Scheduled: Product launch in New York/);
     const week = await owner.get("/app/calendar?view=week&date=2099-03-11");
-    assert.match(week.html, /09:00 Scheduled: Product launch in New York/);
+    assert.match(week.html, /09:00 <span class="zone">America\/New_York<\/span><\/time> Scheduled: Product launch in New York/);
 
     await owner.get("/app/drafts");
     const moved = await owner.post(`/app/drafts/${draft.id}/reschedule`, { schedule_date: "2099-03-12", schedule_time: "18:30" });
-    assert.equal(moved.location, "/app/calendar?done=rescheduled");
+    assert.equal(moved.location, `/app/calendar?done=rescheduled&draft=${draft.id}`);
     assert.equal((await a.ctx.web.schedule.get(acme, draft.id))?.scheduledAt, "2099-03-12T22:30:00.000Z");
     const jobs = await a.ctx.database.db.selectFrom("jobs").select("run_at").where("dedupe_key", "like", `schedule:${draft.id}:%`).orderBy("run_at").execute();
     assert.deepEqual(jobs.map((j) => j.run_at), ["2099-03-10T13:00:00.000Z", "2099-03-12T22:30:00.000Z"]);
     assert.equal(await a.ctx.web.schedule.runScheduled({ draftId: draft.id, scheduledAt: "2099-03-10T13:00:00.000Z" }), "skipped");
 
     const editor = await owner.get(`/app/compose?draft=${draft.id}`);
+    // A scheduled post opens as one, with its time and zone, and saving keeps it scheduled.
+    assert.match(editor.html, /<h1>Edit scheduled post for @acme<\/h1>/);
+    assert.match(editor.html, /Scheduled for <time datetime="2099-03-12T22:30:00.000Z">Thu, 12 Mar 2099, 18:30 America\/New_York<\/time>/);
+    assert.match(editor.html, />Save changes<\/button>/);
+    assert.match(editor.html, />Reschedule<\/button>/);
     assert.match(editor.html, /name="schedule_date" type="date" value="2099-03-12"/);
     assert.match(editor.html, /name="schedule_time" type="time" value="18:30"/);
     const edited = await owner.post("/app/compose", { draft_id: draft.id, text: "Product launch in New York, now with cake", action: "draft" }, { files: {} });
-    assert.equal(edited.status, 303);
+    assert.equal(edited.location, `/app/drafts?done=scheduled-updated&draft=${draft.id}`);
+    assert.match((await owner.get(edited.location!)).html, /Scheduled post updated — still scheduled for Thu, 12 Mar 2099, 18:30 America\/New_York\./);
     const after = (await a.ctx.web.schedule.get(acme, draft.id))!;
     assert.equal(after.state, "scheduled");
     assert.equal(after.text, "Product launch in New York, now with cake");
@@ -318,6 +328,43 @@ describe("web app over HTTP", { timeout: 180_000 }, () => {
     assert.match(past.html, /Choose a time in the future/);
     await owner.get("/app/settings");
     await owner.post("/app/settings", { time_zone: "" });
+  });
+
+  test("daylight saving in the schedule form: a skipped time is refused with the reason, a repeated one is the first and the notice says so", async () => {
+    const acme = (await a.ctx.services.accounts.get("acme"))!;
+    await owner.get("/app/compose");
+    // 29 March 2099, Berlin: clocks go from 02:00 to 03:00.
+    const gap = await owner.post("/app/compose", { text: "In the gap", schedule_date: "2099-03-29", schedule_time: "02:30", time_zone: "Europe/Berlin", action: "schedule" }, { files: {} });
+    assert.equal(gap.status, 422);
+    assert.match(gap.html, /02:30 on 2099-03-29 does not exist in Europe\/Berlin: the clocks skip that hour/);
+    assert.match(gap.html, /for example Sun, 29 Mar 2099, 03:30 Europe\/Berlin/);
+    const kept = (await a.ctx.web.schedule.list(acme, ["draft"])).find((d) => d.text === "In the gap")!;
+    assert.equal(kept.scheduledAt, null, "nothing was scheduled");
+    // 25 October 2099, Berlin: clocks go from 03:00 back to 02:00, so 02:30 happens twice.
+    await owner.get("/app/compose");
+    const twice = await owner.post("/app/compose", { text: "Twice at half past two", schedule_date: "2099-10-25", schedule_time: "02:30", time_zone: "Europe/Berlin", action: "schedule" }, { files: {} });
+    assert.equal(twice.status, 303);
+    const draft = (await a.ctx.web.schedule.list(acme, ["scheduled"])).find((d) => d.text === "Twice at half past two")!;
+    assert.equal(draft.scheduledAt, "2099-10-25T00:30:00.000Z", "the earlier of the two");
+    assert.equal(draft.timeZone, "Europe/Berlin", "scheduled in the zone the form named");
+    assert.equal(twice.location, `/app/calendar?done=scheduled&draft=${draft.id}&overlap=1`);
+    assert.match((await owner.get(twice.location!)).html, /Post scheduled for Sun, 25 Oct 2099, 02:30 Europe\/Berlin\. That time happens twice that night \(the clocks go back\); the first was taken, Sun, 25 Oct 2099, 00:30 UTC\./);
+    // A zone that is not one is refused, not taken for UTC.
+    const bogus = await owner.post("/app/compose", { text: "Nowhere", schedule_date: "2099-10-26", schedule_time: "10:00", time_zone: "Mars/Base", action: "schedule" }, { files: {} });
+    assert.equal(bogus.status, 422);
+    assert.match(bogus.html, /&quot;Mars\/Base&quot; is not a time zone Herold knows/);
+  });
+
+  test("the calendar shows three published posts a day in the month and links to the week, which shows up to twelve", async () => {
+    for (let i = 0; i < 5; i++) assert.ok((await a.ctx.posts.service.publish({ username: "acme", text: `Calendar day post ${i}` })).ok);
+    const month = await owner.get("/app/calendar");
+    const today = /<td class="[^"]*\btoday\b[^"]*">(.*?)<\/td>/s.exec(month.html)?.[1] ?? "";
+    assert.equal(today.match(/ Published: /g)?.length, 3, "three published posts in today's cell");
+    const more = /<a class="more" href="\/app\/calendar\?view=week&amp;date=(\d{4}-\d{2}-\d{2})">More posts this day<\/a>/.exec(today);
+    assert.ok(more !== null, "a link to the week of the day");
+    const week = await owner.get(`/app/calendar?view=week&date=${more[1]}`);
+    for (let i = 0; i < 5; i++) assert.match(week.html, new RegExp(`Published: Calendar day post ${i}<`));
+    assert.doesNotMatch(week.html, /class="more"/, "no more than twelve that day");
   });
 
   test("herold user create: generated password printed once, or read from standard input", async () => {

@@ -7,6 +7,7 @@ import { socialCommands } from "./social.command.ts";
 import { postCommands } from "./post.command.ts";
 import { userCreate } from "../../user/user.command.ts";
 import { backup, restore } from "./backup.command.ts";
+import { accountTimeZone, stats } from "../../insights/insights.command.ts";
 
 /** Every CLI command; feature modules add theirs here. */
-export const commands: readonly Command[] = [accountCreate, accountList, accountShow, migrate, ...socialCommands, ...postCommands, userCreate, status, repair, backup, restore];
+export const commands: readonly Command[] = [accountCreate, accountList, accountShow, accountTimeZone, migrate, ...socialCommands, ...postCommands, userCreate, stats, status, repair, backup, restore];

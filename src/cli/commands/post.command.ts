@@ -19,6 +19,7 @@ function fail(error: PublishError | EditError | DeleteError | InteractError | Un
     case "quote-not-allowed":
     case "mention":
     case "media":
+    case "poll":
     case "not-found":
     case "not-owner":
     case "not-allowed":
@@ -45,7 +46,7 @@ function strings(args: ParsedArgs, name: string): string[] {
 export const post: Command = {
   path: ["post"],
   usage:
-    "post <account> <text> [--visibility public|unlisted|followers|direct] [--cw TEXT] [--reply-to URL] [--quote URL] [--media FILE --alt TEXT]... [--language xx] [--mention HANDLE]...",
+    "post <account> <text> [--visibility public|unlisted|followers|direct] [--cw TEXT] [--reply-to URL] [--quote URL] [--media FILE --alt TEXT]... [--language xx] [--mention HANDLE]... [--poll OPTION --poll OPTION... [--poll-multiple] [--poll-duration SECONDS]]",
   summary: "publish a post (prints its URL); @user@host, #tags and links in the text become links",
   context: "server",
   options: {
@@ -57,9 +58,18 @@ export const post: Command = {
     alt: { type: "string", multiple: true },
     language: { type: "string" },
     mention: { type: "string", multiple: true },
+    poll: { type: "string", multiple: true },
+    "poll-multiple": { type: "boolean" },
+    "poll-duration": { type: "string" },
   },
   async run(ctx, args, io) {
     const [username, text] = requirePositionals(args, ["<account>", "<text>"]);
+    const pollOptions = strings(args, "poll");
+    const durationText = stringOption(args, "poll-duration");
+    if (pollOptions.length === 0 && (durationText !== undefined || args.values["poll-multiple"] === true)) {
+      throw new UsageError("--poll-duration and --poll-multiple describe a poll: give its options with --poll OPTION (twice or more)");
+    }
+    if (durationText !== undefined && !/^\d{1,9}$/.test(durationText)) throw new UsageError(`--poll-duration takes whole seconds, not ${JSON.stringify(durationText)}`);
     const files = strings(args, "media");
     const alts = strings(args, "alt");
     if (alts.length > files.length) throw new UsageError("--alt describes a --media file: give one --media FILE for each --alt TEXT");
@@ -74,6 +84,7 @@ export const post: Command = {
         quote: stringOption(args, "quote") ?? null,
         media: files.map((path, i) => ({ path, description: alts[i] ?? null })),
         mentions: strings(args, "mention"),
+        poll: pollOptions.length === 0 ? null : { options: pollOptions, multiple: args.values["poll-multiple"] === true, ...(durationText === undefined ? {} : { durationSeconds: Number(durationText) }) },
       }),
     );
     io.out(created.uri);

@@ -9,13 +9,13 @@ import { requirePositionals, type Command } from "../cli.ts";
 export const repair: Command = {
   path: ["repair"],
   usage: "repair [--json]",
-  summary: "recount the stored counters (posts, followers, following) and print what was corrected",
+  summary: "recount the stored counters (posts, followers, following) and insights rollups and print what was corrected",
   options: { json: { type: "boolean" } },
   // Each module recounts its own counters, so the command needs the modules (the whole server).
   context: "server",
   async run(ctx, args, io) {
     requirePositionals(args, []);
-    const corrections = [...(await ctx.repos.posts.repairCounters()), ...(await ctx.social.repairCounters())];
+    const corrections = [...(await ctx.repos.posts.repairCounters()), ...(await ctx.social.repairCounters()), ...(await ctx.insights.repairRollups())];
     const actors = await ctx.repos.actors.findManyByIds(corrections.map((c) => c.scope));
     const labelled = corrections.map((c) => {
       const actor = actors.get(c.scope);

@@ -6,6 +6,8 @@ export type DomainEvent =
   | { readonly type: "post.published"; readonly postId: string }
   | { readonly type: "post.updated"; readonly postId: string }
   | { readonly type: "post.deleted"; readonly postId: string }
+  /** A local poll's counts changed or it ended: an Update(Question) that is not an edit. */
+  | { readonly type: "poll.counted"; readonly postId: string }
   | { readonly type: "follow.requested"; readonly followId: string }
   | { readonly type: "follow.undone"; readonly followerId: string; readonly followeeId: string; readonly followUri: string }
   | { readonly type: "follow.accepted"; readonly followId: string }

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely } from "kysely";
+import { sql, type ExpressionBuilder, type Kysely } from "kysely";
 import type { DB } from "../../db/schema.ts";
 
 /** An activity as stored once by the outbound bridge: what its id dereferences to and deliveries read. */
@@ -101,7 +101,8 @@ export function standingActivitiesOf(source: Kysely<DB> | ExpressionBuilder<any,
             .selectFrom("outbox_activities as su")
             .select("su.id")
             .whereRef("su.object_uri", "=", "sa.uri")
-            .where("su.type", "=", "Undo"),
+            // A literal, so the planners can use the partial index of Undos (migration 0015).
+            .where("su.type", "=", sql.lit("Undo")),
         ),
       ),
     );

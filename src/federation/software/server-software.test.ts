@@ -231,17 +231,17 @@ describeEachEngine("server software (NodeInfo)", (get) => {
     const local = (await repo.upsertRemote(remoteActorData("herold.test", "acme"), now)).id;
     await db.updateTable("actors").set({ is_local: 1 }).where("id", "=", local).execute();
     const listener = service.acceptedFollowsListener;
-    await db.transaction().execute((trx) => listener(trx, [{ follower_id: bob.id, followee_id: local }], 1));
-    await db.transaction().execute((trx) => listener(trx, [{ follower_id: carol.id, followee_id: local }, { follower_id: dave.id, followee_id: local }], 1));
-    await db.transaction().execute((trx) => listener(trx, [{ follower_id: local, followee_id: bob.id }], 1));
+    await db.transaction().execute((trx) => listener(trx, [{ follower_id: bob.id, followee_id: local }], 1, now));
+    await db.transaction().execute((trx) => listener(trx, [{ follower_id: carol.id, followee_id: local }, { follower_id: dave.id, followee_id: local }], 1, now));
+    await db.transaction().execute((trx) => listener(trx, [{ follower_id: local, followee_id: bob.id }], 1, now));
     await assert.rejects(
       db.transaction().execute(async (trx) => {
-        await listener(trx, [{ follower_id: dave.id, followee_id: local }], 1);
+        await listener(trx, [{ follower_id: dave.id, followee_id: local }], 1, now);
         throw new Error("the follow rolled back");
       }),
       /rolled back/,
     );
-    await db.transaction().execute((trx) => listener(trx, [{ follower_id: bob.id, followee_id: local }], -1));
+    await db.transaction().execute((trx) => listener(trx, [{ follower_id: bob.id, followee_id: local }], -1, now));
     assert.deepEqual(await queued(), ["other.example:8443", "social.example"]);
   });
 });

@@ -29,6 +29,8 @@ export interface FixturePost {
   readonly editedAt?: string | null;
   readonly isLocal?: boolean;
   readonly boostOfId?: string | null;
+  /** Hashtags, stored as the posts module stores them (normalised, without `#`). */
+  readonly tags?: readonly string[];
 }
 
 export async function insertPost(db: Kysely<DB>, input: FixturePost): Promise<string> {
@@ -59,6 +61,7 @@ export async function insertPost(db: Kysely<DB>, input: FixturePost): Promise<st
       updated_at: now,
     })
     .execute();
+  if (input.tags !== undefined && input.tags.length > 0) await db.insertInto("post_tags").values(input.tags.map((tag) => ({ post_id: id, tag, is_local: input.isLocal === false ? 0 : 1 }))).execute();
   const counted = { actorId: input.actorId, state, visibility: input.visibility ?? "public", boostOfId: input.boostOfId ?? null, isLocal: input.isLocal !== false };
   await addToCounters(db, countDeltas(counted, +1));
   return id;
@@ -104,7 +107,16 @@ export async function insertFollow(db: Kysely<DB>, followerId: string, followeeI
     .insertInto("follows")
     .values({ id: newId(), follower_id: followerId, followee_id: followeeId, state, uri: null, created_at: now, accepted_at: state === "accepted" ? now : null, updated_at: now })
     .execute();
-  if (state === "accepted") await seededFollows().changed(db, [{ follower_id: followerId, followee_id: followeeId }], +1);
+  if (state === "accepted") await seededFollows().changed(db, [{ follower_id: followerId, followee_id: followeeId }], +1, now);
+}
+
+/** A ledger entry (social's `interactions`), as an inbound Like, Announce or reply records it. */
+export async function insertInteraction(db: Kysely<DB>, input: { kind: "like" | "boost" | "reply"; postId: string; actorId: string; undone?: boolean }): Promise<void> {
+  const now = new Date().toISOString();
+  await db
+    .insertInto("interactions")
+    .values({ id: newId(), kind: input.kind, post_id: input.postId, actor_id: input.actorId, activity_uri: `https://remote.example/activities/${newId()}`, object_uri: null, content: null, created_at: now, undone_at: input.undone === true ? now : null })
+    .execute();
 }
 
 /** Remote actors with an avatar URL (the pages must never show it: no hot-linking). */

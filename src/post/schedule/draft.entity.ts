@@ -1,6 +1,7 @@
 import type { Selectable } from "kysely";
 import type { DraftChangeRow, DraftRow } from "../../db/schema.ts";
 import { parseJson } from "../../db/rows.ts";
+import type { PollDraft } from "../poll.ts";
 import type { Visibility } from "../post.entity.ts";
 
 export const DRAFT_STATES = ["draft", "scheduled", "publishing", "published", "failed"] as const;
@@ -28,6 +29,10 @@ export interface Draft {
   readonly replyTo: string | null;
   readonly quote: string | null;
   readonly media: readonly DraftMedia[];
+  /** The poll the post is published with, if any. */
+  readonly poll: PollDraft | null;
+  /** "Mark media as sensitive": hidden behind a click on Mastodon, with or without a content warning. */
+  readonly sensitive: boolean;
   /** UTC, whole minutes. */
   readonly scheduledAt: string | null;
   readonly timeZone: string | null;
@@ -55,6 +60,8 @@ export function draftFromRow(row: Selectable<DraftRow>): Draft {
     replyTo: row.reply_to,
     quote: row.quote,
     media: parseJson<DraftMedia[]>(row.media_json, []),
+    poll: parseJson<PollDraft | null>(row.poll_json, null),
+    sensitive: row.sensitive === 1,
     scheduledAt: row.scheduled_at,
     timeZone: row.time_zone,
     claimedAt: row.claimed_at,
@@ -94,6 +101,9 @@ export interface DraftContentSnapshot {
   readonly replyTo: string | null;
   readonly quote: string | null;
   readonly media: readonly DraftMedia[];
+  /** Absent in snapshots saved before polls (migration 0021). */
+  readonly poll?: PollDraft | null;
+  readonly sensitive?: boolean;
 }
 
 export function draftChangeFromRow(row: Selectable<DraftChangeRow>): DraftChange {

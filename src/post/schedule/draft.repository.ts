@@ -266,5 +266,7 @@ function contentColumns(content: DraftContent) {
     reply_to: content.replyTo,
     quote: content.quote,
     media_json: JSON.stringify(content.media),
+    sensitive: content.sensitive === true ? 1 : 0,
+    poll_json: content.poll === undefined || content.poll === null ? null : JSON.stringify(content.poll),
   };
 }

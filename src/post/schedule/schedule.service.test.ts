@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Kysely } from "kysely";
+import sharp from "sharp";
 import type { DB } from "../../db/schema.ts";
 import { AccountRepository } from "../../account/account.repository.ts";
 import { AccountService } from "../../account/account.service.ts";
@@ -19,6 +20,7 @@ import { describeEachEngine } from "../../testing/databases.ts";
 import type { Post } from "../post.entity.ts";
 import type { PublishError, PublishInput } from "../post.service.ts";
 import { scheduleDedupeKey } from "./draft.entity.ts";
+import { ComposeUploadRepository } from "./compose-upload.repository.ts";
 import { DraftRepository } from "./draft.repository.ts";
 import { scheduledPostHandler } from "./schedule.job.ts";
 import { ScheduleService, type DraftPublisher, type Editor } from "./schedule.service.ts";
@@ -74,7 +76,7 @@ describeEachEngine("scheduled posts", (get) => {
     const publisher = new RecordingPublisher({ db: database.db, account: () => account, clock });
     const drafts = new DraftRepository(database.db);
     const service = new ScheduleService({
-      db: database.db, drafts, accounts, publisher, media: new MediaService({ db: database.db, dataDir, clock }), queue, clock, maxChars: 500,
+      db: database.db, drafts, uploads: new ComposeUploadRepository(database.db), accounts, publisher, media: new MediaService({ db: database.db, dataDir, clock }), queue, clock, maxChars: 500, maxPollOptions: 4,
     });
     const draft = async (text: string) => {
       const saved = await service.save(account, CLI, null, { text, contentWarning: "", visibility: "public", language: "en", replyTo: "", quote: "" });
@@ -208,8 +210,8 @@ describeEachEngine("scheduled posts", (get) => {
 
     const queue = createJobQueue(t.database, { clock: t.clock, pollMs: 20 });
     const service = new ScheduleService({
-      db: t.database.db, drafts: t.drafts, accounts: new AccountRepository(t.database.db), publisher: t.publisher,
-      media: { storeImage: async () => err("unreadable", "unused"), discard: async () => {}, unattachedFiles: async () => new Map(), reuse: async () => err("not-found", "unused") }, queue, clock: t.clock, maxChars: 500,
+      db: t.database.db, drafts: t.drafts, uploads: new ComposeUploadRepository(t.database.db), accounts: new AccountRepository(t.database.db), publisher: t.publisher,
+      media: { storeImage: async () => err("unreadable", "unused"), discard: async () => {}, unattachedFiles: async () => new Map(), reuse: async () => err("not-found", "unused") }, queue, clock: t.clock, maxChars: 500, maxPollOptions: 4,
     });
     const stop = new AbortController();
     // The worker's claims are observed: two empty claims after start mean it looked for due work at
@@ -237,5 +239,49 @@ describeEachEngine("scheduled posts", (get) => {
       await worker;
       await queue.close();
     }
+  });
+
+  test("images of a refused submit are held for their person and adopted once, by them only", async () => {
+    const t = await setup("hella");
+    const now = t.clock.now().toISOString();
+    for (const id of ["u-anna", "u-ben"]) {
+      await t.database.db.insertInto("users").values({ id, email: `${id}@acme.example`, username: null, display_name: id, password_hash: "x", time_zone: null, created_at: now, updated_at: now }).execute();
+    }
+    const anna: Editor = { userId: "u-anna", role: "publisher" };
+    const ben: Editor = { userId: "u-ben", role: "publisher" };
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: "#123456" } }).png().toBuffer();
+    const { held, error } = await t.service.holdUploads(t.account, anna, [{ bytes: png, description: "first" }, { bytes: Buffer.from("not an image"), description: "" }, { bytes: png, description: "second" }]);
+    assert.match(error ?? "", /could not be used/);
+    assert.deepEqual(held.map((m) => m.description), ["first", "second"]);
+    const ids = held.map((m) => m.id);
+    assert.deepEqual(await t.service.heldUploads(t.account, anna, ids), ids);
+    assert.deepEqual(await t.service.heldUploads(t.account, ben, ids), [], "not another person's");
+    const input = { text: "Hello", contentWarning: "", visibility: "public", language: "", replyTo: "", quote: "" };
+    // Ben names Anna's images: his draft gets none of them.
+    const bens = await t.service.save(t.account, ben, null, { ...input, held: held.map((m) => ({ id: m.id, description: "stolen" })) });
+    assert.ok(bens.ok);
+    assert.deepEqual(bens.value.media, []);
+    const saved = await t.service.save(t.account, anna, null, { ...input, held: [{ id: ids[0]!, description: "first, edited" }, { id: ids[1]!, description: "" }] });
+    assert.ok(saved.ok);
+    assert.deepEqual(saved.value.media, [{ id: ids[0], description: "first, edited" }, { id: ids[1], description: null }]);
+    // The same page submitted again adopts nothing twice.
+    const again = await t.service.save(t.account, anna, null, { ...input, held: held.map((m) => ({ id: m.id, description: "" })) });
+    assert.ok(again.ok);
+    assert.deepEqual(again.value.media, []);
+    assert.deepEqual(await t.service.heldUploads(t.account, anna, ids), []);
+    // Over the limit: nothing is adopted, the images stay held for the next try.
+    const more = await t.service.holdUploads(t.account, anna, [{ bytes: png, description: "third" }]);
+    const refused = await t.service.save(t.account, anna, null, { ...input, text: "x".repeat(501), held: more.held });
+    assert.equal(refused.ok, false);
+    assert.deepEqual(await t.service.heldUploads(t.account, anna, more.held.map((m) => m.id)), more.held.map((m) => m.id));
+    await t.service.dropHeldUploads(t.account, anna, more.held.map((m) => m.id));
+    assert.deepEqual(await t.service.heldUploads(t.account, anna, more.held.map((m) => m.id)), []);
+    assert.equal(await t.database.db.selectFrom("media").select("id").where("id", "=", more.held[0]!.id).executeTakeFirst(), undefined, "a dropped image is deleted");
+    // Abandoned holds go after a day.
+    const old = await t.service.holdUploads(t.account, anna, [{ bytes: png, description: "old" }]);
+    t.clock.set("2026-05-05T09:30:00.000Z");
+    await t.service.holdUploads(t.account, anna, [{ bytes: png, description: "new" }]);
+    assert.deepEqual(await t.service.heldUploads(t.account, anna, old.held.map((m) => m.id)), []);
+    await t.cleanup();
   });
 });

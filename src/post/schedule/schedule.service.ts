@@ -14,7 +14,9 @@ import type { PublishError, PublishInput } from "../post.service.ts";
 import { MAX_LOCAL_ATTACHMENTS } from "../post.service.ts";
 import { can, type Role } from "../../user/user.entity.ts";
 import { SCHEDULE_QUEUE, scheduleDedupeKey, type Draft, type DraftChange, type DraftMedia, type DraftState, type ScheduledJob } from "./draft.entity.ts";
+import { parsePollDraft } from "../poll.ts";
 import type { DraftContent, DraftGuard, DraftRepository } from "./draft.repository.ts";
+import type { ComposeUploadRepository, UploadOwner } from "./compose-upload.repository.ts";
 
 /** What publishing needs from the posts module: exactly PostService.publish. */
 export interface DraftPublisher {
@@ -33,8 +35,10 @@ export interface DraftMediaStore {
 
 /** A claim older than this belongs to an attempt that died (publishing takes seconds, not minutes). */
 const STALE_CLAIM_MS = 10 * 60_000;
+/** Held uploads no submit adopted within a day belong to a compose page that was abandoned. */
+const HELD_UPLOAD_MAX_AGE_MS = 24 * 3_600_000;
 
-export type SaveError = "not-found" | "forbidden" | "not-editable" | "too-long" | "invalid-visibility" | "too-many-images" | "media";
+export type SaveError = "not-found" | "forbidden" | "not-editable" | "too-long" | "invalid-visibility" | "too-many-images" | "media" | "poll";
 export type ScheduleError = "not-found" | "forbidden" | "not-editable" | "changed" | "in-the-past" | "not-whole-minute" | "empty";
 export type CancelError = "not-found" | "forbidden" | "not-scheduled";
 export type DiscardError = "not-found" | "forbidden" | "not-editable";
@@ -72,6 +76,21 @@ export interface DraftInput {
   readonly uploads?: readonly { readonly bytes: Buffer; readonly description: string }[];
   /** Ids of the account's own earlier uploads to use again (media library); another account's are refused. */
   readonly reuse?: readonly string[];
+  /** A poll as entered (checked here); absent or null: none. */
+  /** "Mark media as sensitive"; absent: as saved. */
+  readonly sensitive?: boolean;
+  readonly poll?: { readonly options: readonly string[]; readonly multiple: boolean; readonly durationSeconds: number } | null;
+  /**
+   * Images held for this person from an earlier refused submit or preview (`holdUploads`), by media
+   * id, with their alt text: adopted into the draft when it saves; ids not held for the person are ignored.
+   */
+  readonly held?: readonly DraftMedia[];
+}
+
+/** What `holdUploads` kept: the stored images, and the message of the first one that could not be used. */
+export interface HeldUploads {
+  readonly held: readonly DraftMedia[];
+  readonly error: string | null;
 }
 
 /**
@@ -94,16 +113,20 @@ export class ScheduleService {
   readonly #queue: JobQueue;
   readonly #clock: Clock;
   readonly #maxChars: number;
+  readonly #maxPollOptions: number;
+  readonly #uploads: ComposeUploadRepository;
 
   constructor(deps: {
     db: Kysely<DB>;
     drafts: DraftRepository;
+    uploads: ComposeUploadRepository;
     accounts: AccountRepository;
     publisher: DraftPublisher;
     media: DraftMediaStore;
     queue: JobQueue;
     clock: Clock;
     maxChars: number;
+    maxPollOptions: number;
   }) {
     this.#db = deps.db;
     this.#drafts = deps.drafts;
@@ -113,6 +136,8 @@ export class ScheduleService {
     this.#queue = deps.queue;
     this.#clock = deps.clock;
     this.#maxChars = deps.maxChars;
+    this.#maxPollOptions = deps.maxPollOptions;
+    this.#uploads = deps.uploads;
   }
 
   get(account: Pick<Account, "id">, draftId: string): Promise<Draft | null> {
@@ -155,18 +180,29 @@ export class ScheduleService {
     if (existing !== null && !OPEN_STATES.includes(existing.state)) return err("not-editable", "This post is being published or was published already.");
     if (existing !== null && !this.mayChange(editor, existing)) return err("forbidden", forbiddenChange(existing));
 
+    // A caller that says nothing about the poll (absent) keeps the draft's; null removes it.
+    const poll = input.poll === undefined ? (existing?.poll ? ok(existing.poll) : null) : input.poll === null ? null : parsePollDraft(input.poll, this.#maxPollOptions);
+    if (poll !== null && !poll.ok) return poll;
     const remove = new Set(input.removeMedia ?? []);
     const kept: DraftMedia[] = (existing?.media ?? [])
       .filter((m) => !remove.has(m.id))
       .map((m) => ({ id: m.id, description: input.descriptions?.get(m.id)?.trim() || m.description }));
     const uploads = input.uploads ?? [];
+    const owner = uploadOwner(account, editor);
+    const heldIds = owner === null ? [] : await this.#uploads.held(owner, (input.held ?? []).map((m) => m.id));
     const reused = [...new Set(input.reuse ?? [])];
-    if (kept.length + uploads.length + reused.length > MAX_LOCAL_ATTACHMENTS) return err("too-many-images", `At most ${MAX_LOCAL_ATTACHMENTS} images per post.`);
-    const added: DraftMedia[] = [];
+    // Mastodon shows a post with images or with a poll, never both; refused before any upload is stored.
+    if (poll !== null && kept.length + heldIds.length + uploads.length + reused.length > 0) return err("poll", "A post has either images or a poll: remove the images or the poll.");
+    if (kept.length + heldIds.length + uploads.length + reused.length > MAX_LOCAL_ATTACHMENTS) return err("too-many-images", `At most ${MAX_LOCAL_ATTACHMENTS} images per post: remove ${kept.length + heldIds.length + uploads.length + reused.length - MAX_LOCAL_ATTACHMENTS}.`);
+    // Taken in one conditional delete: a second submit of the same page adopts nothing twice.
+    const taken = owner === null ? [] : await this.#uploads.take(owner, heldIds);
+    const adopted: DraftMedia[] = taken.map((id) => ({ id, description: input.held?.find((m) => m.id === id)?.description?.trim() || null }));
+    const added: DraftMedia[] = [...adopted];
     for (const upload of uploads) {
       const stored = await this.#media.storeImage(account.actorId, upload.bytes, upload.description.trim() || null);
       if (!stored.ok) {
-        await this.#media.discard(added.map((m) => m.id));
+        await this.#media.discard(added.filter((m) => !taken.includes(m.id)).map((m) => m.id));
+        if (owner !== null) await this.#uploads.add(owner, taken, this.#now());
         return err("media", `The image could not be used: ${stored.message}`);
       }
       added.push({ id: stored.value.id, description: stored.value.description });
@@ -187,6 +223,8 @@ export class ScheduleService {
       replyTo: input.replyTo.trim() || null,
       quote: input.quote.trim() || null,
       media: [...kept, ...added],
+      poll: poll?.value ?? null,
+      sensitive: input.sensitive ?? existing?.sensitive ?? false,
     };
     const now = this.#now();
     if (existing === null) {
@@ -194,13 +232,53 @@ export class ScheduleService {
     }
     // The guard is checked again in the UPDATE: a draft scheduled meanwhile is not an author's to change.
     if (!(await this.#drafts.updateContent(account.id, existing.id, content, this.#changeGuard(editor), editor.userId, now))) {
-      await this.#media.discard(added.map((m) => m.id));
+      // The held images stay the person's (the page shows them again); new ones go.
+      await this.#media.discard(added.filter((m) => !taken.includes(m.id)).map((m) => m.id));
+      if (owner !== null) await this.#uploads.add(owner, taken, now);
       const current = await this.#drafts.find(account.id, existing.id);
       if (current !== null && OPEN_STATES.includes(current.state)) return err("forbidden", forbiddenChange(current));
       return err("not-editable", "This post is being published or was published already.");
     }
     await this.#media.discard([...remove].filter((id) => existing.media.some((m) => m.id === id)));
     return ok((await this.#drafts.find(account.id, existing.id))!);
+  }
+
+  /**
+   * Processes and stores images for a compose page that has no draft to keep them in: a submit
+   * that was refused (over the character limit, too many images) or a preview, which saves
+   * nothing. They are held for this person and account until a later `save` adopts them (`held`),
+   * so nothing the person attached is lost or stored twice. Abandoned holds older than a day go.
+   */
+  async holdUploads(account: Pick<Account, "id" | "actorId">, editor: Editor, uploads: readonly { readonly bytes: Buffer; readonly description: string }[]): Promise<HeldUploads> {
+    const owner = uploadOwner(account, editor);
+    if (owner === null || !can(editor.role, "draft") || uploads.length === 0) return { held: [], error: null };
+    const now = this.#clock.now();
+    await this.#media.discard(await this.#uploads.takeOlderThan(new Date(now.getTime() - HELD_UPLOAD_MAX_AGE_MS).toISOString()));
+    const held: DraftMedia[] = [];
+    let error: string | null = null;
+    for (const upload of uploads) {
+      const stored = await this.#media.storeImage(account.actorId, upload.bytes, upload.description.trim() || null);
+      if (!stored.ok) {
+        error ??= `The image could not be used: ${stored.message}`;
+        continue;
+      }
+      held.push({ id: stored.value.id, description: stored.value.description });
+    }
+    await this.#uploads.add(owner, held.map((m) => m.id), now.toISOString());
+    return { held, error };
+  }
+
+  /** Which of `mediaIds` are held for this person (what a re-rendered page may show again). */
+  heldUploads(account: Pick<Account, "id">, editor: Editor, mediaIds: readonly string[]): Promise<string[]> {
+    const owner = uploadOwner(account, editor);
+    return owner === null ? Promise.resolve([]) : this.#uploads.held(owner, mediaIds);
+  }
+
+  /** Drops held images the person removed on the page (only their own). */
+  async dropHeldUploads(account: Pick<Account, "id">, editor: Editor, mediaIds: readonly string[]): Promise<void> {
+    const owner = uploadOwner(account, editor);
+    if (owner === null) return;
+    await this.#media.discard(await this.#uploads.take(owner, mediaIds));
   }
 
   /**
@@ -320,6 +398,8 @@ export class ScheduleService {
         replyTo: draft.replyTo,
         quote: draft.quote,
         media,
+        poll: draft.poll,
+        sensitive: draft.sensitive,
       });
     } catch (error) {
       // Unexpected: hand the claim back so a person (or the job's retry) can try again.
@@ -354,6 +434,10 @@ export class ScheduleService {
   #now(): string {
     return this.#clock.now().toISOString();
   }
+}
+
+function uploadOwner(account: Pick<Account, "id">, editor: Editor): UploadOwner | null {
+  return editor.userId === null ? null : { accountId: account.id, userId: editor.userId };
 }
 
 const CHANGED = "This draft was changed since you opened it; look at it again before publishing it.";

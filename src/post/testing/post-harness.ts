@@ -114,6 +114,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
         ledgerUndoFails ? Promise.reject(new Error("ledger undo failed (test fault)")) : ctx.social.interactions.undo(uri, actorId, at, db),
       get: (id) => ctx.social.interactions.get(id),
       active: (actorId, postId, kind) => ctx.social.interactions.active(actorId, postId, kind),
+      votesBy: (postId, actorId, db) => ctx.social.interactions.votesBy(postId, actorId, db),
     },
     notifier: {
       notify: (input, db) => {
@@ -179,7 +180,7 @@ export async function createPostHarness(db: TestDatabase, env: Record<string, st
         })
         .execute();
       // What social keeps with its follow writes: the counters and the home feeds (accepted-follows.ts).
-      if (state === "accepted") await seededFollows().changed(db2, [{ follower_id: followerActorId, followee_id: followeeActorId }], +1);
+      if (state === "accepted") await seededFollows().changed(db2, [{ follower_id: followerActorId, followee_id: followeeActorId }], +1, now());
     },
     async block(actorId, targetId) {
       await db2.insertInto("blocks").values({ id: newId(), actor_id: actorId, target_id: targetId, uri: null, created_at: now() }).execute();
