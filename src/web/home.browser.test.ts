@@ -12,7 +12,7 @@ import { setUpOwner, type WebClient } from "./testing/web-client.ts";
  * post scheduled for 18:00 Europe/Berlin, a reply from bob on a second Herold (loopback) that waits
  * for an answer, and bob as a new follower. The person answers from the home and the reply leaves
  * the list; phones need no sideways scrolling; nothing is loaded from another origin.
- * `HEROLD_SCREENSHOTS=1` writes docs/screenshots/03-home.png and 14-phone-home.png.
+ * `HEROLD_SCREENSHOTS=1` writes docs/screenshots/03-home.png and 21-phone-home.png.
  */
 const SCREENSHOTS = process.env.HEROLD_SCREENSHOTS === "1";
 const SCREENSHOT_DIR = new URL("../../docs/screenshots/", import.meta.url);
@@ -114,7 +114,7 @@ describe("the channel's home in a browser", { skip: NO_CHROMIUM, timeout: 300_00
     await go("/app");
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `the home is ${overflow}px wider than the screen`);
-    await shot("14-phone-home");
+    await shot("21-phone-home");
     assert.ok(requests.some((url) => url.includes("/app/assets/app.css")));
     assert.deepEqual(offOrigin(), []);
   });
