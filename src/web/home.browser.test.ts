@@ -51,7 +51,7 @@ describe("the channel's home in a browser", { skip: NO_CHROMIUM, timeout: 300_00
     await owner.get("/app/compose");
     scheduledAt = fromWallTime({ ...toWallTime(new Date(clock.now().getTime() + 2 * 86_400_000), ZONE), hour: 18, minute: 0 }, ZONE);
     const wall = toWallTime(scheduledAt, ZONE);
-    const scheduled = await owner.post("/app/compose", { text: "Launch week starts: watch the countdown", visibility: "public", action: "schedule", schedule_date: formatDate(wall), schedule_time: formatTime(wall), browser_tz: ZONE });
+    const scheduled = await owner.post("/app/compose", { text: "Launch week starts: watch the countdown", visibility: "public", action: "schedule", schedule_date: formatDate(wall), schedule_time: formatTime(wall), time_zone: ZONE });
     assert.equal(scheduled.status, 303);
 
     // Bob on B follows acme and replies to its post.

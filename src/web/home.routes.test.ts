@@ -45,8 +45,8 @@ describe("the channel's home", { timeout: 170_000 }, () => {
     assert.match(block(page.html, "home-unanswered"), /Nothing waits for an answer/);
     assert.match(block(page.html, "home-news"), /In the last 7 days[\s\S]*Nothing new in the last 7 days/);
     assert.match(block(page.html, "home-followers"), /<p class="figure">0<\/p>[\s\S]*No change in the last 7 days[\s\S]*No followers yet/);
-    // Insights are not wired into this instance: no block, no link to a page that does not exist.
-    assert.doesNotMatch(page.html, /home-insights|href="\/app\/insights"/);
+    // Insights of an account with nothing yet: zeros, with the link to the Insights pages.
+    assert.match(block(page.html, "home-insights"), /href="\/app\/insights"/);
     // The timeline has its own page, in the navigation.
     assert.match(page.html, /<a href="\/app\/timeline">Timeline<\/a>/);
     const timeline = await owner.get("/app/timeline");
@@ -64,7 +64,7 @@ describe("the channel's home", { timeout: 170_000 }, () => {
       action: "schedule",
       schedule_date: formatDate(wall),
       schedule_time: formatTime(wall),
-      browser_tz: "Europe/Berlin",
+      time_zone: "Europe/Berlin",
     });
     assert.equal(scheduled.status, 303, scheduled.html.slice(0, 400));
     const home = block((await owner.get("/app")).html, "home-scheduled");
