@@ -16,6 +16,7 @@ import * as m0012 from "./migrations/0012_setup_tokens.ts";
 import * as m0013 from "./migrations/0013_counters.ts";
 import * as m0014 from "./migrations/0014_home_feed.ts";
 import * as m0018 from "./migrations/0018_insights_reach.ts";
+import * as m0022 from "./migrations/0022_home_visits.ts";
 import * as m0021 from "./migrations/0021_draft_polls.ts";
 import * as m0019 from "./migrations/0019_compose_uploads.ts";
 import * as m0020 from "./migrations/0020_public_pages.ts";
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0013_counters": m0013,
   "0014_home_feed": m0014,
   "0018_insights_reach": m0018,
+  "0022_home_visits": m0022,
   "0021_draft_polls": m0021,
   "0019_compose_uploads": m0019,
   "0020_public_pages": m0020,

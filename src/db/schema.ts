@@ -353,6 +353,10 @@ export interface MembershipRow {
   role: string;
   created_at: string;
   updated_at: string;
+  /** Where the home's "since your last visit" starts (migration 0022); null before a second visit. */
+  home_seen_at: Defaulted<string | null>;
+  /** The person's latest visit of the home for this account (migration 0022). */
+  home_visited_at: Defaulted<string | null>;
 }
 
 export interface PostAuthorRow {

@@ -28,6 +28,20 @@ export interface MediaLimits {
 
 export const DEFAULT_MEDIA_LIMITS: MediaLimits = { maxBytes: 16 * 1024 * 1024, maxPixels: 50_000_000, maxDimension: 1920 };
 
+/** One upload in the media library. */
+export interface LibraryItem {
+  readonly id: string;
+  readonly fileName: string;
+  readonly mimeType: string;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly sizeBytes: number | null;
+  readonly description: string | null;
+  readonly createdAt: string;
+  /** The post it is attached to; null when it is in no published post. */
+  readonly post: { readonly id: string; readonly uri: string; readonly url: string | null; readonly state: string } | null;
+}
+
 /** Mastodon's limit for alt text. */
 export const MAX_DESCRIPTION = 1500;
 
@@ -131,17 +145,26 @@ export class MediaService {
     return attached;
   }
 
-  /** Removes stored files and rows (media that never got attached, or a deleted post's). */
+  /** Removes rows and their stored files (media that never got attached, or a deleted post's); a file another row still uses stays. */
   async discard(mediaIds: readonly string[]): Promise<void> {
     if (mediaIds.length === 0) return;
     const rows = await this.#db.selectFrom("media").select(["id", "file_path"]).where("id", "in", [...mediaIds]).execute();
     await this.#db.deleteFrom("media").where("id", "in", [...mediaIds]).execute();
-    await Promise.all(rows.map((r) => this.#removeFile(r.file_path)));
+    await this.removeFiles(rows.flatMap((r) => (r.file_path === null ? [] : [r.file_path])));
   }
 
-  /** Removes the local files of a post's media (before its rows go with the post's deletion). */
+  /** Removes the local files of a post's media (before its rows go with the post's deletion), but not files other rows share. */
   async removeFilesOf(postId: string): Promise<void> {
-    await this.removeFiles(await this.filesOf(postId));
+    const paths = await this.filesOf(postId);
+    if (paths.length === 0) return;
+    const shared = await this.#db
+      .selectFrom("media")
+      .select("file_path")
+      .where("file_path", "in", paths)
+      .where((eb) => eb.or([eb("post_id", "is", null), eb("post_id", "!=", postId)]))
+      .execute();
+    const keep = new Set(shared.map((r) => r.file_path));
+    await Promise.all(paths.filter((path) => !keep.has(path)).map((path) => this.#removeFile(path)));
   }
 
   /** The stored files of a post, to remove once the post's deletion (which drops its media rows) committed. */
@@ -150,8 +173,16 @@ export class MediaService {
     return rows.flatMap((r) => (r.file_path === null ? [] : [r.file_path]));
   }
 
+  /**
+   * Removes stored files that no media row uses any more: a reused upload (`reuse`) shares its file
+   * with the row it came from, so a file goes only with the last row that names it.
+   */
   async removeFiles(filePaths: readonly string[]): Promise<void> {
-    await Promise.all(filePaths.map((path) => this.#removeFile(path)));
+    const paths = [...new Set(filePaths)];
+    if (paths.length === 0) return;
+    const used = await this.#db.selectFrom("media").select("file_path").distinct().where("file_path", "in", paths).execute();
+    const stillUsed = new Set(used.map((r) => r.file_path));
+    await Promise.all(paths.filter((path) => !stillUsed.has(path)).map((path) => this.#removeFile(path)));
   }
 
   /** Absolute path of a stored file by media id and the file name from its URL; null when they do not match. */
@@ -183,6 +214,89 @@ export class MediaService {
       .where("post_id", "is", null)
       .execute();
     return new Map(rows.flatMap((r) => (r.file_path !== null && isStoredFilePath(r.file_path) ? [[r.id, this.#absolute(r.file_path)] as const] : [])));
+  }
+
+  // --- the media library (issue #12, item 13) -------------------------------------------------
+
+  /**
+   * The actor's own stored uploads, newest first, with the post each is attached to (null: not in a
+   * published post: a draft's image or an upload kept for later). Paged by id.
+   */
+  async library(actorId: string, options: { readonly limit: number; readonly before?: string | null }): Promise<LibraryItem[]> {
+    let query = this.#db
+      .selectFrom("media as m")
+      .leftJoin("posts as p", "p.id", "m.post_id")
+      .select(["m.id", "m.post_id", "m.file_path", "m.width", "m.height", "m.size_bytes", "m.description", "m.created_at", "p.uri as post_uri", "p.url as post_url", "p.state as post_state"])
+      .where("m.actor_id", "=", actorId)
+      .where("m.remote_url", "is", null)
+      .where("m.file_path", "is not", null);
+    if (options.before) query = query.where("m.id", "<", options.before);
+    const rows = await query.orderBy("m.id", "desc").limit(options.limit).execute();
+    return rows.flatMap((r) => {
+      const fileName = r.file_path !== null && isStoredFilePath(r.file_path) ? storedFileName({ file_path: r.file_path }) : null;
+      const mimeType = fileName === null ? null : mimeTypeForFile(fileName);
+      if (fileName === null || mimeType === null) return [];
+      return [{
+        id: r.id,
+        fileName,
+        mimeType,
+        width: r.width,
+        height: r.height,
+        sizeBytes: r.size_bytes,
+        description: r.description,
+        createdAt: r.created_at,
+        post: r.post_id !== null && r.post_uri !== null ? { id: r.post_id, uri: r.post_uri, url: r.post_url, state: r.post_state ?? "published" } : null,
+      }];
+    });
+  }
+
+  /**
+   * A new unattached row of `actorId` for the same stored file as one of its own uploads, with its
+   * alt text: the file is shared, not copied (the row is what a draft or post owns, so each can be
+   * attached, described and removed on its own). Another actor's, a remote or an unknown id: not-found.
+   */
+  async reuse(actorId: string, mediaId: string): Promise<Result<LocalMedia, "not-found">> {
+    const row = await this.#db.selectFrom("media").selectAll().where("id", "=", mediaId).where("actor_id", "=", actorId).where("remote_url", "is", null).executeTakeFirst();
+    const fileName = row?.file_path != null && isStoredFilePath(row.file_path) ? storedFileName(row) : null;
+    const mimeType = fileName === null ? null : mimeTypeForFile(fileName);
+    if (row === undefined || row.file_path === null || fileName === null || mimeType === null) return err("not-found", "This image is not one of the account's uploads.");
+    const id = newId(this.#clock.now().getTime());
+    await this.#db
+      .insertInto("media")
+      .values({ ...row, id, post_id: null, position: 0, created_at: this.#clock.now().toISOString() })
+      .execute();
+    return ok({ id, actorId, postId: null, kind: "image", mimeType, filePath: row.file_path, fileName, width: row.width ?? 0, height: row.height ?? 0, sizeBytes: row.size_bytes ?? 0, description: row.description });
+  }
+
+  /**
+   * Sets the alt text of one of the actor's uploads that is not in a published post (a published
+   * post's alt text is part of what was federated: it changes with an edit of the post).
+   */
+  async describe(actorId: string, mediaId: string, description: string): Promise<Result<void, "not-found" | "published" | "invalid-description">> {
+    const trimmed = description.trim();
+    const alt = trimmed === "" ? null : sanitizeRemoteText(trimmed, MAX_DESCRIPTION + 1);
+    if (alt !== null && graphemeCount(alt) > MAX_DESCRIPTION) return err("invalid-description", `The alt text is longer than ${MAX_DESCRIPTION} characters.`);
+    const row = await this.#db.selectFrom("media").select(["post_id"]).where("id", "=", mediaId).where("actor_id", "=", actorId).where("remote_url", "is", null).executeTakeFirst();
+    if (row === undefined) return err("not-found", "This image is not one of the account's uploads.");
+    if (row.post_id !== null) return err("published", "This image is part of a published post: edit the post to change its alt text.");
+    const updated = await this.#db.updateTable("media").set({ description: alt }).where("id", "=", mediaId).where("actor_id", "=", actorId).where("post_id", "is", null).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) return err("published", "This image was just published: edit the post to change its alt text.");
+    return ok(undefined);
+  }
+
+  /**
+   * Deletes one of the actor's uploads that is in no post and in none of `inDrafts` (the ids the
+   * account's open drafts hold, which the caller read from the drafts): the row, and the file when
+   * no other row shares it.
+   */
+  async deleteUnused(actorId: string, mediaId: string, inDrafts: ReadonlySet<string>): Promise<Result<void, "not-found" | "in-use">> {
+    const row = await this.#db.selectFrom("media").select(["post_id", "file_path"]).where("id", "=", mediaId).where("actor_id", "=", actorId).where("remote_url", "is", null).executeTakeFirst();
+    if (row === undefined) return err("not-found", "This image is not one of the account's uploads.");
+    if (row.post_id !== null || inDrafts.has(mediaId)) return err("in-use", "This image is used in a post or a draft: remove it there first.");
+    const deleted = await this.#db.deleteFrom("media").where("id", "=", mediaId).where("actor_id", "=", actorId).where("post_id", "is", null).executeTakeFirst();
+    if (Number(deleted.numDeletedRows) === 0) return err("in-use", "This image was just attached to a post.");
+    if (row.file_path !== null) await this.removeFiles([row.file_path]);
+    return ok(undefined);
   }
 
   #absolute(filePath: string): string {

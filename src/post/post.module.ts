@@ -1,3 +1,4 @@
+import { UnansweredRepository } from "./unanswered.repository.ts";
 import type { ActorResolver } from "../actor/actor.resolver.ts";
 import type { AppBase, ModuleContributions } from "../app/base.ts";
 import type { FederationModule } from "../federation/federation.module.ts";
@@ -47,6 +48,8 @@ export interface PostServices {
   /** Inbox handlers for Create, Update, Delete, Announce, Undo/Announce, Add, Remove. */
   readonly inbox: PostInbox;
   readonly backfill: OutboxBackfill;
+  /** The app's home: mentions and replies the account has not answered. */
+  readonly unanswered: UnansweredRepository;
 }
 
 /** What the posts services need from the federation and social modules (fakes in tests). */
@@ -150,5 +153,6 @@ export function createPostServices(base: AppBase, ports: PostPorts): PostService
     access,
     inbox: new PostInbox({ db, urls, posts, remote, fetcher, ledger, blocks, followers, votes: new PollVoteInbox({ db, urls, posts, remote, ledger, blocks, access, polls, clock }) }),
     backfill,
+    unanswered: new UnansweredRepository(db),
   };
 }

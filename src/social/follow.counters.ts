@@ -8,7 +8,7 @@ import type { DB } from "../db/schema.ts";
  * profile pages and the followers/following collections show. Every write that makes a follow
  * accepted or ends an accepted one calls `countAcceptedFollows` in its transaction (through `acceptedFollowsChanged`, accepted-follows.ts).
  */
-const FOLLOWERS = "social.followers";
+export const FOLLOWERS = "social.followers";
 const FOLLOWING = "social.following";
 
 /** `sign` accepted follows appeared (+1) or ended (-1). */

@@ -3,6 +3,7 @@ import type { CounterCorrection } from "../db/counters.ts";
 import { repairFollowCounters } from "./follow.counters.ts";
 import type { FederationModule } from "../federation/federation.module.ts";
 import { ActorMoveRepository } from "./actor-move.repository.ts";
+import { ChannelActivityRepository } from "./channel-activity.repository.ts";
 import { blockHandlers } from "./block.inbox.ts";
 import { BlockRepository } from "./block.repository.ts";
 import { BlockService } from "./block.service.ts";
@@ -39,6 +40,8 @@ export interface SocialModule extends ModuleContributions {
   readonly blocks: BlockService;
   /** Read-only follower questions for other modules (who may see a post, profile counts). */
   readonly followers: FollowersRepository;
+  /** The app's home: what came in since a visit, and the follower count with its change. */
+  readonly channelActivity: ChannelActivityRepository;
   /** `herold repair`: recounts social's counters (accepted followers and following) from `follows`. */
   repairCounters(): Promise<CounterCorrection[]>;
   /** What other modules keep in step with accepted follows registers here (the posts module's home timelines). */
@@ -102,6 +105,7 @@ export function createSocialModule(base: AppBase, deps: { federation: SocialFede
     notifications,
     blocks,
     followers: new FollowersRepository(db),
+    channelActivity: new ChannelActivityRepository(db),
     repairCounters: () => repairFollowCounters(db),
     acceptedFollows,
     ledgerChanges,

@@ -4,7 +4,7 @@ import type { MediaLimits } from "../media/media.service.ts";
 /**
  * How much of a request body each web-app route may send (issue #10 item 4), applied by `limitBody`
  * in front of every route under /app. Forms are small; the composer's preview gets room for a post's
- * text, and only the two upload forms get room for their images, sized from the media limits (what
+ * text, and only the upload forms (composer, profile, media library) get room for their images, sized from the media limits (what
  * the media service would accept anyway) plus the text fields.
  */
 export const FORM_MAX_BYTES = 64 * 1024;
@@ -17,6 +17,8 @@ export interface WebBodyLimits {
   readonly preview: number;
   readonly compose: number;
   readonly profile: number;
+  /** An upload into the media library: one image and its alt text. */
+  readonly library: number;
 }
 
 export function webBodyLimits(media: MediaLimits): WebBodyLimits {
@@ -25,6 +27,7 @@ export function webBodyLimits(media: MediaLimits): WebBodyLimits {
     preview: POST_TEXT_BYTES,
     compose: 4 * media.maxBytes + POST_TEXT_BYTES, // up to four images per draft
     profile: 2 * media.maxBytes + POST_TEXT_BYTES, // avatar and header, bio and fields
+    library: media.maxBytes + FORM_MAX_BYTES, // one image and its alt text
   };
 }
 
@@ -34,6 +37,7 @@ export function bodyLimitFor(limits: WebBodyLimits): (c: Context) => number {
     if (c.req.method === "POST" && c.req.path === "/app/compose") return limits.compose;
     if (c.req.method === "POST" && c.req.path === "/app/profile") return limits.profile;
     if (c.req.method === "POST" && c.req.path === "/app/api/preview") return limits.preview;
+    if (c.req.method === "POST" && c.req.path === "/app/media") return limits.library;
     return limits.form;
   };
 }

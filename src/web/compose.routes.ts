@@ -234,6 +234,8 @@ export function composeRoutes(deps: ComposeRoutesDeps, shell: Shell, views: AppV
       descriptions: new Map((existing?.media ?? []).map((m) => [m.id, form.text(`alt_${m.id}`, 1500)])),
       removeMedia: form.all("remove_media"),
       held: submitted.media.filter((m) => m.held).map((m) => ({ id: m.id, description: m.description })),
+      // Earlier uploads used again (the media library); ownership is checked by the media service.
+      reuse: form.all("media_id"),
     });
     if (!saved.ok) {
       switch (saved.error) {

@@ -64,7 +64,7 @@ describe("sent posts: edit, delete and post again from the app, federated", { ti
     }, 15_000, "the Update on B");
     assert.ok(remote.editedAt !== null);
     // B's app shows the new text in bob's home timeline.
-    const home = await reader.get("/app");
+    const home = await reader.get("/app/timeline");
     assert.ok(home.html.includes("green and fast"));
     assert.ok(!home.html.includes("grean"));
     // A: the app's post page and the public page keep the earlier version.

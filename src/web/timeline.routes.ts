@@ -7,7 +7,7 @@ import type { AppViews } from "./app.views.ts";
 import { readForm, safeReturnPath } from "./form.ts";
 import { sendPage } from "./respond.ts";
 import { sendRefusal } from "./refusal.template.ts";
-import { homePage, interactionFailedPage } from "./timeline.template.ts";
+import { timelinePage, interactionFailedPage } from "./timeline.template.ts";
 import type { WebEnv } from "./web.env.ts";
 import type { Shell } from "./web.layout.ts";
 
@@ -20,17 +20,18 @@ export interface TimelineRoutesDeps {
 
 const DONE = { like: "liked", unlike: "unliked", boost: "boosted", unboost: "unboosted" } as const;
 
-/** The home timeline, and liking and boosting from any list of posts. */
+/** The home timeline (/app/timeline), and liking and boosting from any list of posts. */
 export function timelineRoutes(deps: TimelineRoutesDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   const { interactions, shell } = deps;
 
-  app.get("/app", async (c) => {
+  // The home timeline moved from /app (now the channel's home, home.routes.ts) in issue #12.
+  app.get("/app/timeline", async (c) => {
     const member = c.get("member");
     const page = await deps.timeline.list(member.account.username, { before: c.req.query("before") ?? null, limit: 30 });
-    if (!page.ok) return c.redirect("/app", 303);
+    if (!page.ok) return c.redirect("/app/timeline", 303);
     const items = await deps.views.posts(member.account.actorId, page.value.entries.map((e) => ({ post: e.post, author: e.author, boostedBy: e.boostedBy })));
-    return sendPage(c, homePage(shell, member, { items, next: page.value.next, notice: c.req.query("done") }));
+    return sendPage(c, timelinePage(shell, member, { items, next: page.value.next, notice: c.req.query("done") }));
   });
 
   app.post("/app/interact", async (c) => {

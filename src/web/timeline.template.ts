@@ -5,16 +5,16 @@ import type { Member } from "./web.env.ts";
 import { appLayout, type Shell } from "./web.layout.ts";
 
 /** The home timeline: posts and boosts of the accounts followed, newest first. */
-export function homePage(shell: Shell, member: Member, view: { readonly items: readonly AppPost[]; readonly next: string | null; readonly notice: string | undefined }): Html {
+export function timelinePage(shell: Shell, member: Member, view: { readonly items: readonly AppPost[]; readonly next: string | null; readonly notice: string | undefined }): Html {
   return appLayout(shell, {
-    title: "Home",
-    nav: "home",
+    title: "Timeline",
+    nav: "timeline",
     member,
     notice: view.notice,
-    body: html`<h1>Home</h1>
+    body: html`<h1>Timeline</h1>
 <p class="hint">Posts and boosts of the accounts @${member.account.username} follows. <a href="/app/compose">Write a post</a></p>
-${postList(member, view.items, "/app", "Nothing here yet. Follow some accounts under Following.")}
-${view.next !== null && html`<nav class="pager" aria-label="Pages"><a rel="next" href="/app?before=${encodeURIComponent(view.next)}">Older posts</a></nav>`}`,
+${postList(member, view.items, "/app/timeline", "Nothing here yet. Follow some accounts under Following.")}
+${view.next !== null && html`<nav class="pager" aria-label="Pages"><a rel="next" href="/app/timeline?before=${encodeURIComponent(view.next)}">Older posts</a></nav>`}`,
   });
 }
 

@@ -249,10 +249,10 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
     assert.ok(published.ok);
     const bobPost = published.value.uri;
     await eventually(async () => {
-      await go("/app");
+      await go("/app/timeline");
       return (await page.getByText("Hello from server B").count()) > 0;
     }, 60_000, "bob's post in acme's home timeline");
-    await shot("03-home");
+    await shot("03-timeline");
     const avatarImg = page.locator("article.post", { hasText: "Hello from server B" }).locator(".byline img");
     assert.match((await avatarImg.getAttribute("src")) ?? "", /^\/media\/proxy\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/);
     assert.ok(await avatarImg.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 32), "the proxied avatar loaded");
@@ -333,7 +333,7 @@ describe("web app in a browser", { skip: NO_CHROMIUM, timeout: 600_000 }, () => 
 
   test("every screen fits a phone: no sideways scrolling at 360 px, and the keyboard reaches the main navigation", async () => {
     await page.setViewportSize({ width: 360, height: 780 });
-    for (const path of ["/app", "/app/notifications", "/app/compose", "/app/calendar", "/app/calendar?view=week", "/app/drafts", "/app/followers", "/app/following", "/app/profile", "/app/settings", "/app/posts", "/app/settings/password"]) {
+    for (const path of ["/app", "/app/timeline", "/app/media", "/app/notifications", "/app/compose", "/app/calendar", "/app/calendar?view=week", "/app/drafts", "/app/followers", "/app/following", "/app/profile", "/app/settings", "/app/posts", "/app/settings/password"]) {
       await go(path);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the screen`);

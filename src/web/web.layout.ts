@@ -14,16 +14,18 @@ export interface Shell {
   readonly insights?: boolean;
 }
 
-export type NavKey = "home" | "notifications" | "mentions" | "compose" | "calendar" | "drafts" | "posts" | "followers" | "following" | "profile" | "settings" | "insights";
+export type NavKey = "home" | "timeline" | "media" | "notifications" | "mentions" | "compose" | "calendar" | "drafts" | "posts" | "followers" | "following" | "profile" | "settings" | "insights";
 
 const NAV: readonly { key: NavKey; href: string; label: string }[] = [
   { key: "home", href: "/app", label: "Home" },
+  { key: "timeline", href: "/app/timeline", label: "Timeline" },
   { key: "notifications", href: "/app/notifications", label: "Notifications" },
   { key: "mentions", href: "/app/mentions", label: "Mentions" },
   { key: "compose", href: "/app/compose", label: "Compose" },
   { key: "calendar", href: "/app/calendar", label: "Calendar" },
   { key: "drafts", href: "/app/drafts", label: "Drafts" },
   { key: "posts", href: "/app/posts", label: "Sent" },
+  { key: "media", href: "/app/media", label: "Media" },
   { key: "followers", href: "/app/followers", label: "Followers" },
   { key: "following", href: "/app/following", label: "Following" },
   { key: "insights", href: "/app/insights", label: "Insights" },

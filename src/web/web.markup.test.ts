@@ -13,7 +13,7 @@ describe("app pages: markup, accessibility basics and weight", { timeout: 120_00
   let a: TestInstance;
   let client: WebClient;
   const pages = [
-    "/app", "/app/notifications", "/app/mentions", "/app/compose", "/app/compose?reply_to=https%3A%2F%2Fexample.org%2Fnote%2F1",
+    "/app", "/app/timeline", "/app/media", "/app/notifications", "/app/mentions", "/app/compose", "/app/compose?reply_to=https%3A%2F%2Fexample.org%2Fnote%2F1",
     "/app/drafts", "/app/calendar", "/app/calendar?view=week&date=2026-03-29", "/app/followers", "/app/following", "/app/profile", "/app/settings",
   ];
 

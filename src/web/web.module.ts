@@ -19,6 +19,8 @@ import { WebCookies } from "./session.middleware.ts";
 import { ProfileService } from "./profile.service.ts";
 import { SentPostsService } from "./sent-posts.service.ts";
 import { webRoutes, type WebRoutesDeps } from "./web.routes.ts";
+import { HomeView } from "./home.view.ts";
+import { HomeVisitRepository } from "../user/home-visit.repository.ts";
 import { DraftRepository } from "../post/schedule/draft.repository.ts";
 import { ComposeUploadRepository } from "../post/schedule/compose-upload.repository.ts";
 import { scheduledPostHandler } from "../post/schedule/schedule.job.ts";
@@ -104,6 +106,16 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
   const { db } = base.database;
   const { posts: postRepository, actors, accounts } = base.repos;
   const media = deps.posts.media;
+  const views = new AppViews({ interactions: deps.social.interactions, posts: postRepository, actors, urls: base.urls, proxy: mediaProxy });
+  const home = new HomeView({
+    clock: base.clock,
+    schedule,
+    unanswered: deps.posts.unanswered,
+    activity: deps.social.channelActivity,
+    visits: new HomeVisitRepository(db),
+    views,
+    insights: deps.insights,
+  });
   const routes: WebRoutesDeps = {
     origin: base.config.origin,
     domain: base.config.domain,
@@ -122,7 +134,9 @@ export function createWebModule(base: AppBase, deps: WebModuleDeps): WebModule {
     follows: deps.social.follows,
     followerCounts: deps.social.followers,
     sent: new SentPostsService({ posts: postRepository, counts: deps.social.interactions, publisher: deps.posts.service, drafts: schedule, urls: base.urls, dataDir: base.config.dataDir }),
-    views: new AppViews({ interactions: deps.social.interactions, posts: postRepository, actors, urls: base.urls, proxy: mediaProxy }),
+    views,
+    home,
+    media,
     compose: {
       maxChars: base.config.limits.postMaxChars,
       maxPollOptions: base.config.limits.maxPollOptions,

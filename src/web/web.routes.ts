@@ -32,6 +32,9 @@ import { followerRoutes } from "./followers.routes.ts";
 import { insightsRoutes } from "./insights.routes.ts";
 import { notificationRoutes } from "./notifications.routes.ts";
 import { timelineRoutes } from "./timeline.routes.ts";
+import { homeRoutes } from "./home.routes.ts";
+import { mediaLibraryRoutes, type MediaLibraryRoutesDeps } from "./media-library.routes.ts";
+import type { HomeView } from "./home.view.ts";
 import { profileImageRoutes, profileRoutes } from "./profile.routes.ts";
 import { memberRoutes } from "./members.routes.ts";
 import { postsRoutes } from "./posts.routes.ts";
@@ -68,6 +71,10 @@ export interface WebRoutesDeps {
   /** Accepted follower and following counts (social's FollowersRepository). */
   readonly followerCounts: { counts(actorId: string): Promise<{ followers: number; following: number }> };
   readonly views: AppViews;
+  /** The channel's home at /app (issue #12, item 11). */
+  readonly home: Pick<HomeView, "load">;
+  /** The media library at /app/media (issue #12, item 13). */
+  readonly media: MediaLibraryRoutesDeps["media"];
   /** The account's published posts: list, edit, delete, post again. */
   readonly sent: SentPostsService;
   readonly compose: Omit<ComposeRoutesDeps, "origin" | "domain" | "clock" | "urls" | "users">;
@@ -142,10 +149,12 @@ export function webRoutes(deps: WebRoutesDeps): Hono {
   app.use("/app", needsSetup, member);
   app.use("/app/*", needsSetup, member);
   app.route("/", sessionRoutes({ shell, sessions: web.sessions, users: web.userRepository, cookies: web.cookies, now }));
+  app.route("/", homeRoutes({ home: deps.home, shell }));
   app.route("/", timelineRoutes({ timeline: deps.timeline, interactions: deps.interactions, views, shell }));
   app.route("/", notificationRoutes({ notifications: deps.notifications, posts: deps.posts, views, shell }));
   app.route("/", followerRoutes({ follows: deps.follows, views, counts: deps.followerCounts, shell }));
   app.route("/", composeRoutes({ ...deps.compose, origin: deps.origin, domain: deps.domain, clock: deps.clock, urls: deps.urls, users: web.userRepository }, shell, views));
+  app.route("/", mediaLibraryRoutes({ media: deps.media, schedule: deps.compose.schedule, shell }));
   app.route("/", passwordRoutes({ shell, users: web.users }));
   app.route("/", postsRoutes({ sent: deps.sent, maxChars: deps.compose.maxChars, shell }));
   app.route("/", calendarRoutes({ clock: deps.clock, schedule: deps.compose.schedule, posts: deps.posts }, shell));

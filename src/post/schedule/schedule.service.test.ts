@@ -211,7 +211,7 @@ describeEachEngine("scheduled posts", (get) => {
     const queue = createJobQueue(t.database, { clock: t.clock, pollMs: 20 });
     const service = new ScheduleService({
       db: t.database.db, drafts: t.drafts, uploads: new ComposeUploadRepository(t.database.db), accounts: new AccountRepository(t.database.db), publisher: t.publisher,
-      media: { storeImage: async () => err("unreadable", "unused"), discard: async () => {}, unattachedFiles: async () => new Map() }, queue, clock: t.clock, maxChars: 500, maxPollOptions: 4,
+      media: { storeImage: async () => err("unreadable", "unused"), discard: async () => {}, unattachedFiles: async () => new Map(), reuse: async () => err("not-found", "unused") }, queue, clock: t.clock, maxChars: 500, maxPollOptions: 4,
     });
     const stop = new AbortController();
     // The worker's claims are observed: two empty claims after start mean it looked for due work at

@@ -29,6 +29,8 @@ export interface DraftMediaStore {
   discard(mediaIds: readonly string[]): Promise<void>;
   /** Where the draft's stored files are (the media module derives media paths, nobody else). */
   unattachedFiles(actorId: string, mediaIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
+  /** A new row for the same file as one of the actor's own uploads (the media library's "use again"). */
+  reuse(actorId: string, mediaId: string): Promise<Result<LocalMedia, "not-found">>;
 }
 
 /** A claim older than this belongs to an attempt that died (publishing takes seconds, not minutes). */
@@ -72,6 +74,8 @@ export interface DraftInput {
   readonly removeMedia?: readonly string[];
   /** New images with their alt text. */
   readonly uploads?: readonly { readonly bytes: Buffer; readonly description: string }[];
+  /** Ids of the account's own earlier uploads to use again (media library); another account's are refused. */
+  readonly reuse?: readonly string[];
   /** A poll as entered (checked here); absent or null: none. */
   /** "Mark media as sensitive"; absent: as saved. */
   readonly sensitive?: boolean;
@@ -140,8 +144,9 @@ export class ScheduleService {
     return this.#drafts.find(account.id, draftId);
   }
 
-  list(account: Pick<Account, "id">, states: Parameters<DraftRepository["list"]>[1]): Promise<Draft[]> {
-    return this.#drafts.list(account.id, states);
+  /** Drafts in these states, soonest scheduled first; at most `limit` (the home shows the next few). */
+  list(account: Pick<Account, "id">, states: Parameters<DraftRepository["list"]>[1], limit?: number): Promise<Draft[]> {
+    return this.#drafts.list(account.id, states, limit);
   }
 
   scheduledBetween(account: Pick<Account, "id">, from: Date, to: Date): Promise<Draft[]> {
@@ -185,9 +190,10 @@ export class ScheduleService {
     const uploads = input.uploads ?? [];
     const owner = uploadOwner(account, editor);
     const heldIds = owner === null ? [] : await this.#uploads.held(owner, (input.held ?? []).map((m) => m.id));
+    const reused = [...new Set(input.reuse ?? [])];
     // Mastodon shows a post with images or with a poll, never both; refused before any upload is stored.
-    if (poll !== null && kept.length + heldIds.length + uploads.length > 0) return err("poll", "A post has either images or a poll: remove the images or the poll.");
-    if (kept.length + heldIds.length + uploads.length > MAX_LOCAL_ATTACHMENTS) return err("too-many-images", `At most ${MAX_LOCAL_ATTACHMENTS} images per post: remove ${kept.length + heldIds.length + uploads.length - MAX_LOCAL_ATTACHMENTS}.`);
+    if (poll !== null && kept.length + heldIds.length + uploads.length + reused.length > 0) return err("poll", "A post has either images or a poll: remove the images or the poll.");
+    if (kept.length + heldIds.length + uploads.length + reused.length > MAX_LOCAL_ATTACHMENTS) return err("too-many-images", `At most ${MAX_LOCAL_ATTACHMENTS} images per post: remove ${kept.length + heldIds.length + uploads.length + reused.length - MAX_LOCAL_ATTACHMENTS}.`);
     // Taken in one conditional delete: a second submit of the same page adopts nothing twice.
     const taken = owner === null ? [] : await this.#uploads.take(owner, heldIds);
     const adopted: DraftMedia[] = taken.map((id) => ({ id, description: input.held?.find((m) => m.id === id)?.description?.trim() || null }));
@@ -200,6 +206,14 @@ export class ScheduleService {
         return err("media", `The image could not be used: ${stored.message}`);
       }
       added.push({ id: stored.value.id, description: stored.value.description });
+    }
+    for (const mediaId of reused) {
+      const again = await this.#media.reuse(account.actorId, mediaId);
+      if (!again.ok) {
+        await this.#media.discard(added.map((m) => m.id));
+        return err("media", `The image could not be used: ${again.message}`);
+      }
+      added.push({ id: again.value.id, description: again.value.description });
     }
     const content: DraftContent = {
       text: input.text,
