@@ -20,7 +20,7 @@ import type { Clock } from "../lib/time.ts";
  * signing in cannot wipe what a guesser elsewhere has run up (and the client's counter is never
  * cleared: one valid account must not launder guesses at others).
  *
- * Password hashing is expensive (Argon2id, 64 MiB), so the hashes in flight are bounded too: per
+ * Password hashing is expensive (Argon2id, 19 MiB each), so the hashes in flight are bounded too: per
  * name, per client and in total. An attempt beyond a bound is refused at once ("busy") instead of
  * queueing more work on the thread pool.
  */
