@@ -104,8 +104,8 @@ async function child(mode: Mode, views: number): Promise<void> {
       if (!published.ok) throw new Error(`publish: ${published.message}`);
     }
     const view = async () => {
-      const page = await owner.get("/app");
-      if (page.status !== 200) throw new Error(`/app: ${page.status}`);
+      const page = await owner.get("/app/timeline");
+      if (page.status !== 200) throw new Error(`/app/timeline: ${page.status}`);
       return page.html;
     };
     const first = await view();

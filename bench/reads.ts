@@ -161,13 +161,14 @@ async function endpointsOf(dataset: Dataset, base: string, cookie: string): Prom
     await database.close();
   }
   const app = { ...HTML, cookie };
-  const home = await fetch(`${base}/app`, { headers: app, redirect: "manual" });
-  const page2 = /<a rel="next" href="(\/app\?before=[^"]+)"/.exec(await home.text())?.[1]?.replaceAll("&amp;", "&");
+  const home = await fetch(`${base}/app/timeline`, { headers: app, redirect: "manual" });
+  const page2 = /<a rel="next" href="(\/app\/timeline\?before=[^"]+)"/.exec(await home.text())?.[1]?.replaceAll("&amp;", "&");
   if (page2 === undefined) throw new Error(`the home timeline (${home.status}) has no link to page 2`);
   return [
     { name: "public profile /@acme", path: `/@${USERNAME}`, headers: HTML },
     { name: "public profile, page far back", path: `/@${USERNAME}?before=${farBack}`, headers: HTML },
-    { name: "web app home timeline /app", path: "/app", headers: app },
+    { name: "web app channel home /app", path: "/app", headers: app },
+    { name: "web app home timeline /app/timeline", path: "/app/timeline", headers: app },
     { name: "web app home timeline, page 2", path: page2, headers: app },
     { name: "RSS feed", path: `/users/${USERNAME}/feed.rss`, headers: { accept: "application/rss+xml" } },
     { name: "NodeInfo 2.1", path: "/nodeinfo/2.1", headers: { accept: "application/json" } },
