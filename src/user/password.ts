@@ -4,9 +4,9 @@ import { argon2, randomBytes, randomInt, scrypt, timingSafeEqual } from "node:cr
  * Password hashing with a memory-hard KDF. Node 24 has Argon2 in node:crypto; Argon2id with 19 MiB,
  * 2 passes and 1 lane is OWASP's recommended configuration (Password Storage Cheat Sheet). It used
  * to be 64 MiB and 3 passes: each check in flight then added 65 MiB to the process (VmHWM 67 → 132
- * MiB around one hash, measured), so a single sign-in pushed a role-all process past its 200 MB
- * budget and the 8 unauthenticated checks the throttle lets run at once could take 512 MiB; now
- * one check adds ~20 MiB (67 → 87 MiB) and takes ~50 ms (docs/adr/0012).
+ * MiB around one hash, measured): one sign-in was the peak of a role-all process's memory, and the
+ * 8 unauthenticated checks the throttle lets run at once could take 512 MiB; now one check adds
+ * ~20 MiB (67 → 87 MiB) and takes ~50 ms (docs/adr/0012).
  * Hashes are stored as PHC strings, so algorithm and parameters travel with each hash: raising the cost
  * later only affects new hashes, and `needsRehash` tells when to upgrade an old one on sign-in.
  * scrypt (N=2^17, r=8, p=1, 128 MiB) is the fallback for a runtime without Argon2.
