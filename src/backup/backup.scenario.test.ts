@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { runCli } from "../cli/herold.ts";
+import { captureCli } from "../testing/cli.ts";
 import { createTestDatabase, ENGINES } from "../testing/databases.ts";
 import { eventually, startTestInstances, type TestInstance, startTestInstance } from "../testing/instance.ts";
 
@@ -27,12 +27,7 @@ for (const engine of ENGINES) {
       assert.equal(result.code, 0, `${argv.join(" ")}: ${result.err}`);
       return result.out;
     };
-    const cli = async (env: Readonly<Record<string, string>>, ...argv: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await runCli(argv, env, { out: (t) => out.push(t), err: (t) => err.push(t) });
-      return { code, out: out.join("\n"), err: err.join("\n") };
-    };
+    const cli = (env: Readonly<Record<string, string>>, ...argv: string[]) => captureCli(argv, env);
 
     before(async () => {
       [a, b] = (await startTestInstances([{ engine }, { engine }])) as [TestInstance, TestInstance];
@@ -109,11 +104,10 @@ describe("backup of PostgreSQL without pg_dump", () => {
     const instance = await startTestInstance({ engine: "postgres", worker: false });
     const out = join(tmpdir(), `herold-no-pg-dump-${process.pid}.tar.gz`);
     try {
-      const errors: string[] = [];
       // An empty PATH finds no pg_dump.
-      const code = await runCli(["backup", "--out", out], { ...instance.env, PATH: "" }, { out: () => {}, err: (t) => errors.push(t) });
+      const { code, err } = await captureCli(["backup", "--out", out], { ...instance.env, PATH: "" });
       assert.equal(code, 1);
-      assert.match(errors.join("\n"), /pg_dump is not installed: .*apt-get install postgresql-client.*pg_dump --format=custom --no-owner --no-privileges --schema=t_\w+ --file=\S+ --dbname=postgres:\/\/postgres@127\.0\.0\.1/);
+      assert.match(err, /pg_dump is not installed: .*apt-get install postgresql-client.*pg_dump --format=custom --no-owner --no-privileges --schema=t_\w+ --file=\S+ --dbname=postgres:\/\/postgres@127\.0\.0\.1/);
       assert.equal(existsSync(out), false);
     } finally {
       await instance.close();

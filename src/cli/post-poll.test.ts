@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { createAppContext } from "../app/context.ts";
 import { loadConfig } from "../config/config.ts";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/databases.ts";
-import { runCli } from "./herold.ts";
+import { captureCli } from "../testing/cli.ts";
 
 /** `herold post … --poll OPTION --poll OPTION [--poll-multiple] [--poll-duration SECONDS]`. */
 for (const engine of ENGINES) {
@@ -14,12 +14,7 @@ for (const engine of ENGINES) {
     let database: TestDatabase;
     let dataDir: string;
     const env = () => ({ HEROLD_DATABASE_URL: database.url, HEROLD_DATA_DIR: dataDir, HEROLD_ORIGIN: "https://social.example.org" });
-    const cli = async (...argv: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await runCli(argv, env(), { out: (t) => out.push(t), err: (t) => err.push(t) });
-      return { code, out: out.join("\n"), err: err.join("\n") };
-    };
+    const cli = (...argv: string[]) => captureCli(argv, env());
 
     before(async () => {
       database = await createTestDatabase(engine);

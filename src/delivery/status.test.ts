@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { runCli } from "../cli/herold.ts";
+import { captureCli } from "../testing/cli.ts";
 import { ManualClock } from "../lib/time.ts";
 import { createTestDatabase } from "../testing/databases.ts";
 import { DELIVER_QUEUE } from "./delivery.job.ts";
@@ -27,12 +27,7 @@ test("herold status prints queue depths, retry backlog, unavailable domains and 
       .execute();
 
     const env = { HEROLD_DATABASE_URL: db.url, HEROLD_DATA_DIR: h.config.dataDir, HEROLD_ORIGIN: h.config.origin.origin };
-    const run = async (...argv: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await runCli(argv, env, { out: (t) => out.push(t), err: (t) => err.push(t) });
-      return { code, out: out.join("\n"), err: err.join("\n") };
-    };
+    const run = (...argv: string[]) => captureCli(argv, env);
 
     const text = await run("status");
     assert.equal(text.code, 0, text.err);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/databases.ts";
-import { runCli } from "../cli/herold.ts";
+import { captureCli } from "../testing/cli.ts";
 
 // `herold stats` (issue #14) with exactly the issue's interface, on local accounts' interactions.
 for (const engine of ENGINES) {
@@ -12,13 +12,7 @@ for (const engine of ENGINES) {
     let database: TestDatabase;
     let dataDir: string;
     let post = "";
-    const run = async (...argv: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const env = { HEROLD_DATABASE_URL: database.url, HEROLD_DATA_DIR: dataDir, HEROLD_ORIGIN: "https://social.example.org" };
-      const code = await runCli(argv, env, { out: (t) => out.push(t), err: (t) => err.push(t) });
-      return { code, out: out.join("\n"), err: err.join("\n") };
-    };
+    const run = (...argv: string[]) => captureCli(argv, { HEROLD_DATABASE_URL: database.url, HEROLD_DATA_DIR: dataDir, HEROLD_ORIGIN: "https://social.example.org" });
     const ok = async (...argv: string[]) => {
       const r = await run(...argv);
       assert.equal(r.code, 0, `${argv.join(" ")}: ${r.err}`);

@@ -4,7 +4,7 @@ import { createAppContext, type AppContext } from "../app/context.ts";
 import { listen, type RunningServer } from "../app/server.ts";
 import { httpAppOf } from "../app/routes.ts";
 import { startWorker } from "../app/worker.ts";
-import { runCli } from "../cli/herold.ts";
+import { captureCli } from "./cli.ts";
 import type { Clock } from "../lib/time.ts";
 import { createTestDatabase, type Engine, type TestDatabase } from "./databases.ts";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -95,12 +95,7 @@ export async function startTestInstance(options: TestInstanceOptions = {}): Prom
       domain: `127.0.0.1:${port}`,
       setupToken,
       env,
-      async cli(...argv) {
-        const out: string[] = [];
-        const err: string[] = [];
-        const code = await runCli(argv, env, { out: (t) => out.push(t), err: (t) => err.push(t) });
-        return { code, out: out.join("\n"), err: err.join("\n") };
-      },
+      cli: (...argv) => captureCli(argv, env),
       async close() {
         stop.abort();
         await runningServer.close();

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../../testing/databases.ts";
-import { runCli } from "../herold.ts";
+import { captureCli } from "../../testing/cli.ts";
 
 /**
  * The social commands against a real database. Targets here are local accounts or malformed input
@@ -15,13 +15,7 @@ for (const engine of ENGINES) {
   describe(`herold CLI: follows, blocks, notifications [${engine}]`, () => {
     let database: TestDatabase;
     let dataDir: string;
-    const cli = async (...argv: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const env = { HEROLD_DATABASE_URL: database.url, HEROLD_DATA_DIR: dataDir, HEROLD_ORIGIN: "https://social.example.org" };
-      const code = await runCli(argv, env, { out: (t) => out.push(t), err: (t) => err.push(t) });
-      return { code, out: out.join("\n"), err: err.join("\n") };
-    };
+    const cli = (...argv: string[]) => captureCli(argv, { HEROLD_DATABASE_URL: database.url, HEROLD_DATA_DIR: dataDir, HEROLD_ORIGIN: "https://social.example.org" });
     const ok = async (...argv: string[]) => {
       const run = await cli(...argv);
       assert.equal(run.code, 0, `${argv.join(" ")}: ${run.err}`);
