@@ -22,6 +22,7 @@ import * as m0019 from "./migrations/0019_compose_uploads.ts";
 import * as m0020 from "./migrations/0020_public_pages.ts";
 import * as m0017 from "./migrations/0017_insights.ts";
 import * as m0015 from "./migrations/0015_outbox_undo_index.ts";
+import * as m0023 from "./migrations/0023_partial_boost_index.ts";
 
 /** Migrations are imported statically so the set is the same in every process and in the type check. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -45,6 +46,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0020_public_pages": m0020,
   "0017_insights": m0017,
   "0015_outbox_undo_index": m0015,
+  "0023_partial_boost_index": m0023,
 };
 
 /** The names of every migration this Herold knows, in order (a backup records which were applied). */

@@ -323,9 +323,7 @@ export class PostRepository {
       .selectAll("p")
       .where("p.in_reply_to_uri", "=", postUri)
       .where("p.state", "=", "published")
-      // Not `boost_of_id IS NULL` as an indexable term: SQLite's planner took `posts_boost_of` for it
-      // (nearly every row) over `posts_in_reply_to_id`, 38 ms at 100,000 posts instead of 0.1.
-      .where(sql<string>`coalesce(p.boost_of_id, '')`, "=", "")
+      .where("p.boost_of_id", "is", null)
       .where((eb) => visibleTo(eb, ANONYMOUS))
       .orderBy("p.id")
       .limit(limit)
